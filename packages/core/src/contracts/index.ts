@@ -1,0 +1,3 @@
+export * from "./identity.ts";
+export * from "./iot-policy.ts";
+export * from "./topics.ts";

@@ -1,0 +1,69 @@
+/**
+ * Every MQTT topic the product uses is built here, so the device, the Lambda functions, the
+ * stacks (rules and policies) and the sandbox agree on one spelling.
+ *
+ * Product topics follow AWS's "Designing MQTT topics for AWS IoT Core" guidance:
+ * `dt/...` for device telemetry, `cmd/...` for commands to a device. AWS reserved topics
+ * (`$aws/...`) are spelled exactly as AWS IoT Core defines them.
+ */
+
+/** Device-to-cloud telemetry. */
+export function telemetryTopic(thingName: string): string {
+  return `dt/${thingName}/telemetry`;
+}
+
+/** Filter matching every device's telemetry (used by the telemetry topic rule). */
+export const TELEMETRY_TOPIC_FILTER = "dt/+/telemetry";
+
+/**
+ * Cloud-to-device commands: requests on `cmd/{thing}/{command}`, the device's replies on
+ * `.../accepted` or `.../rejected`, as AWS reserved request topics do.
+ */
+export function commandTopics(thingName: string, command: string) {
+  const request = `cmd/${thingName}/${command}`;
+  return { request, accepted: `${request}/accepted`, rejected: `${request}/rejected` } as const;
+}
+
+/** Filter a device subscribes to for all of its own commands. */
+export function commandRequestFilter(thingName: string): string {
+  return `cmd/${thingName}/+`;
+}
+
+/** AWS IoT Jobs MQTT API topics for one thing. */
+export function jobsTopics(thingName: string) {
+  const base = `$aws/things/${thingName}/jobs`;
+  return {
+    notify: `${base}/notify`,
+    notifyNext: `${base}/notify-next`,
+    getPending: `${base}/get`,
+    getPendingAccepted: `${base}/get/accepted`,
+    getPendingRejected: `${base}/get/rejected`,
+    startNext: `${base}/start-next`,
+    startNextAccepted: `${base}/start-next/accepted`,
+    startNextRejected: `${base}/start-next/rejected`,
+    describe: (jobId: string) => `${base}/${jobId}/get`,
+    describeAccepted: (jobId: string) => `${base}/${jobId}/get/accepted`,
+    describeRejected: (jobId: string) => `${base}/${jobId}/get/rejected`,
+    update: (jobId: string) => `${base}/${jobId}/update`,
+    updateAccepted: (jobId: string) => `${base}/${jobId}/update/accepted`,
+    updateRejected: (jobId: string) => `${base}/${jobId}/update/rejected`,
+  } as const;
+}
+
+/** AWS IoT fleet provisioning MQTT API (JSON payload format). */
+export const CREATE_CERTIFICATE_FROM_CSR_TOPIC = "$aws/certificates/create-from-csr/json";
+export function createCertificateFromCsrTopics() {
+  const request = CREATE_CERTIFICATE_FROM_CSR_TOPIC;
+  return { request, accepted: `${request}/accepted`, rejected: `${request}/rejected` } as const;
+}
+export function registerThingTopics(templateName: string) {
+  const request = `$aws/provisioning-templates/${templateName}/provision/json`;
+  return { request, accepted: `${request}/accepted`, rejected: `${request}/rejected` } as const;
+}
+
+/** AWS IoT lifecycle (presence) events, published by the broker itself. */
+export type PresenceEventType = "connected" | "disconnected";
+export function presenceTopic(eventType: PresenceEventType, clientId: string): string {
+  return `$aws/events/presence/${eventType}/${clientId}`;
+}
+export const PRESENCE_TOPIC_FILTER = "$aws/events/presence/+/+";

@@ -1,0 +1,3 @@
+// Use cases, ports and errors are exported here as they arrive; contracts and adapters are
+// reachable through the `@fleet/core/contracts` and `@fleet/core/adapters/*` subpaths.
+export * from "./errors.ts";
