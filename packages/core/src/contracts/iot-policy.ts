@@ -48,7 +48,12 @@ export interface PolicyScope {
 /** The policy variable AWS IoT resolves to the thing attached to the connecting certificate. */
 export const THING_NAME_VARIABLE = "${iot:Connection.Thing.ThingName}";
 
-function arn(scope: PolicyScope, kind: "client" | "topic" | "topicfilter", name: string) {
+/** ARN of an AWS IoT Core resource as IoT policies name it. */
+export function iotResourceArn(
+  scope: PolicyScope,
+  kind: "client" | "topic" | "topicfilter",
+  name: string,
+): string {
   return `arn:${scope.partition}:iot:${scope.region}:${scope.accountId}:${kind}/${name}`;
 }
 
@@ -59,8 +64,8 @@ function arn(scope: PolicyScope, kind: "client" | "topic" | "topicfilter", name:
  */
 export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
   const thing = THING_NAME_VARIABLE;
-  const topic = (name: string) => arn(scope, "topic", name);
-  const filter = (name: string) => arn(scope, "topicfilter", name);
+  const topic = (name: string) => iotResourceArn(scope, "topic", name);
+  const filter = (name: string) => iotResourceArn(scope, "topicfilter", name);
   return {
     Version: "2012-10-17",
     Statement: [
@@ -68,7 +73,7 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
         Sid: "ConnectAsOwnThing",
         Effect: "Allow",
         Action: "iot:Connect",
-        Resource: arn(scope, "client", thing),
+        Resource: iotResourceArn(scope, "client", thing),
         Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } },
       },
       {
@@ -106,8 +111,8 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
 export function claimPolicyDocument(
   scope: PolicyScope & { templateName: string },
 ): IotPolicyDocument {
-  const topic = (name: string) => arn(scope, "topic", name);
-  const filter = (name: string) => arn(scope, "topicfilter", name);
+  const topic = (name: string) => iotResourceArn(scope, "topic", name);
+  const filter = (name: string) => iotResourceArn(scope, "topicfilter", name);
   const provision = registerThingTopics(scope.templateName).request;
   return {
     Version: "2012-10-17",
@@ -116,7 +121,7 @@ export function claimPolicyDocument(
         Sid: "ConnectWithClaimClientId",
         Effect: "Allow",
         Action: "iot:Connect",
-        Resource: arn(scope, "client", "claim-*"),
+        Resource: iotResourceArn(scope, "client", "claim-*"),
       },
       {
         Sid: "ProvisioningRequests",
