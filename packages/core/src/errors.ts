@@ -5,3 +5,83 @@ export class FleetError extends Error {
     this.name = "FleetError";
   }
 }
+
+/** One reason a message broke its contract: where in the payload, and what was expected. */
+export interface ContractIssue {
+  /** Failing field, e.g. `heartbeat.reconnects` or `statusDetails["a b"]`; "" for the payload. */
+  path: string;
+  message: string;
+}
+
+/**
+ * A message (MQTT payload, API body) that is not valid JSON or does not match its schema.
+ * Maps to `/rejected` replies such as the Jobs `InvalidJson` / `InvalidRequest` codes.
+ */
+export class ContractViolationError extends FleetError {
+  /** Topic or other place the message came from. */
+  readonly where: string;
+  /** `invalid-json`: not UTF-8 JSON at all; `invalid-content`: JSON that breaks the schema. */
+  readonly kind: "invalid-json" | "invalid-content";
+  readonly issues: readonly ContractIssue[];
+
+  constructor(
+    message: string,
+    options: {
+      where: string;
+      kind: "invalid-json" | "invalid-content";
+      issues: readonly ContractIssue[];
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "ContractViolationError";
+    this.where = options.where;
+    this.kind = options.kind;
+    this.issues = options.issues;
+  }
+}
+
+/** A stage name that SST, and the AWS resource names built from it, would not accept. */
+export class InvalidStageNameError extends FleetError {
+  readonly stage: string;
+
+  constructor(message: string, options: { stage: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "InvalidStageNameError";
+    this.stage = options.stage;
+  }
+}
+
+/** No AWS credentials could be loaded (no profile, expired SSO session, no environment keys). */
+export class AwsCredentialsError extends FleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AwsCredentialsError";
+  }
+}
+
+/** AWS refused an API call for the credentials in use. */
+export class AwsAccessDeniedError extends FleetError {
+  /** The AWS API operation that was refused, e.g. `SearchIndex`. */
+  readonly operation: string;
+
+  constructor(message: string, options: { operation: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "AwsAccessDeniedError";
+    this.operation = options.operation;
+  }
+}
+
+/**
+ * The account's AWS IoT fleet index cannot answer: thing indexing or thing connectivity
+ * indexing is off (`not-enabled`), or the index is still being built (`building`).
+ */
+export class FleetIndexUnavailableError extends FleetError {
+  readonly reason: "not-enabled" | "building";
+
+  constructor(message: string, options: { reason: "not-enabled" | "building"; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "FleetIndexUnavailableError";
+    this.reason = options.reason;
+  }
+}

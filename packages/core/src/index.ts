@@ -1,3 +1,6 @@
 // Use cases, ports and errors are exported here as they arrive; contracts and adapters are
 // reachable through the `@fleet/core/contracts` and `@fleet/core/adapters/*` subpaths.
+
+export * from "./domain/derive-device-view.ts";
 export * from "./errors.ts";
+export * from "./ports/index.ts";

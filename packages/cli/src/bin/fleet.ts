@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-console.log("node", process.version);
+import { main } from "../main.ts";
+
+process.exitCode = await main(process.argv.slice(2));

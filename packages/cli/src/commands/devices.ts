@@ -1,0 +1,30 @@
+import type { DeviceView } from "@fleet/core/contracts";
+import type { Command } from "commander";
+import { type Column, printRows } from "../output/print-rows.ts";
+import { SandboxClient } from "../sandbox-client/sandbox-client.ts";
+import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
+
+export const DEVICE_COLUMNS: readonly Column<DeviceView>[] = [
+  { header: "serial", value: (d) => d.serial },
+  { header: "thing", value: (d) => d.thingName ?? "-" },
+  { header: "state", value: (d) => d.state },
+  { header: "connected", value: (d) => (d.connected ? "yes" : "no") },
+  { header: "certificate", value: (d) => (d.certificateId ? d.certificateId.slice(0, 12) : "-") },
+  { header: "not after", value: (d) => d.notAfter ?? "-" },
+  { header: "reason", value: (d) => d.reason ?? "" },
+];
+
+export function registerDevicesCommand(program: Command): void {
+  withTargetOptions(
+    program
+      .command("devices")
+      .description("list the fleet's devices: provisioning state, connection, certificate")
+      .option("--json", "print a JSON array instead of a table", false),
+  ).action(async (options: TargetOptions & { json: boolean }) => {
+    const target = resolveTarget(options);
+    const client = await SandboxClient.connect(target.stateDir);
+    const devices = await client.listDevices();
+    devices.sort((a, b) => a.serial.localeCompare(b.serial));
+    printRows(devices, DEVICE_COLUMNS, { json: options.json });
+  });
+}

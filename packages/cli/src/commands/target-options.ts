@@ -1,0 +1,33 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../errors.ts";
+
+export interface TargetOptions {
+  stage?: string;
+  stateDir: string;
+}
+
+export const DEFAULT_STATE_DIR = ".sandbox";
+
+/** Every operator command targets either a deployed stage (`--stage`) or a local sandbox. */
+export function withTargetOptions(command: Command): Command {
+  return command
+    .option("--stage <name>", "target the AWS deployment of this SST stage")
+    .option(
+      "--state-dir <dir>",
+      "target the sandbox whose state is in this directory",
+      DEFAULT_STATE_DIR,
+    );
+}
+
+export type Target = { kind: "sandbox"; stateDir: string };
+
+export function resolveTarget(options: TargetOptions): Target {
+  if (options.stage !== undefined) {
+    // Deployed stages are reached through the AWS adapters that arrive with provisioning.
+    throw new UsageError(
+      `--stage ${options.stage}: this command does not support deployed stages yet; use the sandbox (omit --stage)`,
+    );
+  }
+  return { kind: "sandbox", stateDir: resolve(options.stateDir) };
+}

@@ -1,0 +1,22 @@
+import { CommanderError } from "commander";
+import { CliError } from "./errors.ts";
+import { buildProgram } from "./program.ts";
+
+/** Runs the CLI; every failure ends as one line on stderr and a non-zero exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message (or the help/version text).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`fleet: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`fleet: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

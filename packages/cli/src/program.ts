@@ -1,0 +1,13 @@
+import { Command } from "commander";
+import { registerDevicesCommand } from "./commands/devices.ts";
+import { registerSandboxCommand } from "./commands/sandbox.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("fleet")
+    .description("Operate the fleet: a local sandbox, or a deployed stage with --stage")
+    .showHelpAfterError()
+    .exitOverride();
+  registerSandboxCommand(program);
+  registerDevicesCommand(program);
+  return program;
+}

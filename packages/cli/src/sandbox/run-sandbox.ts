@@ -1,0 +1,137 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DeviceConfigInput } from "@fleet/device";
+import { LocalFleetInventory, type Sandbox, startSandbox, startSandboxApi } from "@fleet/sandbox";
+import {
+  isProcessAlive,
+  readSandboxInfo,
+  removeSandboxInfo,
+  writeSandboxInfo,
+} from "@fleet/sandbox/http-api";
+import { pino } from "pino";
+import { CliError } from "../errors.ts";
+import { DeviceSupervisor } from "./device-supervisor.ts";
+import { startLiveSummary } from "./live-summary.ts";
+
+export interface RunSandboxOptions {
+  stateDir: string;
+  serials: readonly string[];
+  /** Interface for the broker and the API. Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** MQTT over TLS port. Default 8883, the port AWS IoT Core devices use. */
+  mqttPort?: number;
+  /** API port. Default 0 (any free port; clients read it from sandbox.json). */
+  apiPort?: number;
+  /** Seconds between simulated devices' heartbeats. Default 5, so the sandbox looks alive. */
+  heartbeatIntervalSeconds?: number;
+  /** Resolves when the sandbox should stop (Ctrl-C). */
+  untilStopped: Promise<unknown>;
+}
+
+const DEFAULTS = { host: "127.0.0.1", mqttPort: 8883, apiPort: 0, heartbeatIntervalSeconds: 5 };
+
+/**
+ * `fleet sandbox`: the local cloud in one process.
+ *  1. Refuse to start twice on one state dir; resume a stopped sandbox's state otherwise.
+ *  2. Start the IoT Core emulation (CA, registry, mTLS broker) and the loopback API, then
+ *     announce both in `<stateDir>/sandbox.json`.
+ *  3. Enrol each simulated device and run a real `fleet-device` process for it.
+ *  4. Show a live summary until stopped; then stop devices, API and broker, in that order.
+ */
+export async function runSandbox(options: RunSandboxOptions): Promise<void> {
+  const settings = { ...DEFAULTS, ...options };
+  const { stateDir } = settings;
+  await assertNotRunning(stateDir);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const logger = pino(
+    { level: "info" },
+    pino.destination({ dest: join(stateDir, "sandbox.log"), mkdir: true }),
+  );
+
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      stateDir,
+      host: settings.host,
+      mqttPort: settings.mqttPort,
+      logger,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new CliError(
+        `MQTT port ${settings.mqttPort} on ${settings.host} is in use; pick another with --mqtt-port`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const inventory = new LocalFleetInventory(sandbox);
+  const api = await startSandboxApi(inventory, { host: settings.host, port: settings.apiPort });
+  await writeSandboxInfo(stateDir, {
+    version: 1,
+    pid: process.pid,
+    apiUrl: api.url,
+    mqtt: sandbox.mqtt,
+    startedAt: new Date().toISOString(),
+  });
+
+  const supervisor = new DeviceSupervisor({ command: [process.execPath, deviceBinPath()] });
+  supervisor.on("exit", (serial, code, signal) =>
+    logger.warn({ serial, code, signal }, "device process exited"),
+  );
+  try {
+    for (const serial of settings.serials) {
+      const dir = join(stateDir, "devices", serial);
+      const enrolled = await sandbox.enrollDevice(serial, dir);
+      const configPath = join(dir, "config.json");
+      const config: DeviceConfigInput = {
+        serial,
+        thingName: enrolled.thingName,
+        endpoint: sandbox.mqtt,
+        tls: {
+          caFile: relative(dir, enrolled.caFile),
+          certFile: relative(dir, enrolled.certFile),
+          keyFile: relative(dir, enrolled.keyFile),
+        },
+        heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
+      };
+      await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+      supervisor.start({ serial, configPath, logPath: join(dir, "device.log") });
+    }
+  } catch (error) {
+    await shutDown();
+    throw error;
+  }
+
+  const summary = startLiveSummary({
+    header: `fleet sandbox: MQTT mqtts://${sandbox.mqtt.host}:${sandbox.mqtt.port}, API ${api.url}, state ${stateDir}`,
+    listDevices: () => inventory.listDevices(),
+  });
+  await settings.untilStopped;
+  await summary.stop();
+  process.stdout.write("stopping devices and the sandbox...\n");
+  await shutDown();
+  process.stdout.write("sandbox stopped\n");
+
+  async function shutDown() {
+    await supervisor.stopAll();
+    await api.close();
+    await sandbox.close();
+    await removeSandboxInfo(stateDir);
+    logger.flush();
+  }
+}
+
+async function assertNotRunning(stateDir: string): Promise<void> {
+  const info = await readSandboxInfo(stateDir);
+  if (info && info.pid !== process.pid && isProcessAlive(info.pid)) {
+    throw new CliError(
+      `a sandbox is already running on state dir ${stateDir} (pid ${info.pid}, API ${info.apiUrl})`,
+    );
+  }
+}
+
+function deviceBinPath(): string {
+  return fileURLToPath(import.meta.resolve("@fleet/device/bin"));
+}

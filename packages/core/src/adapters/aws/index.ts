@@ -1,0 +1,2 @@
+export * from "./iot-client.ts";
+export * from "./iot-fleet-inventory.ts";

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { type ContractIssue, ContractViolationError } from "../errors.ts";
+
+// `fatal` so a payload that is not UTF-8 is refused instead of decoded with U+FFFD.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Parse an MQTT payload (or any JSON body) against its contract.
+ *
+ * @param where the topic or place the payload came from; it opens every error message.
+ * @throws ContractViolationError naming `where`, each failing field path and what was expected.
+ */
+export function parseMessage<S extends z.ZodType>(
+  schema: S,
+  payload: Uint8Array | string,
+  where: string,
+): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === "string" ? payload : utf8.decode(payload));
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const issue: ContractIssue = { path: "", message: `expected UTF-8 JSON (${reason})` };
+    throw new ContractViolationError(`Invalid message on ${where}: ${issue.message}`, {
+      where,
+      kind: "invalid-json",
+      issues: [issue],
+      cause,
+    });
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map(
+    (issue): ContractIssue => ({ path: z.core.toDotPath(issue.path), message: issue.message }),
+  );
+  const details = issues
+    .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
+    .join("; ");
+  throw new ContractViolationError(`Invalid message on ${where}: ${details}`, {
+    where,
+    kind: "invalid-content",
+    issues,
+    cause: result.error,
+  });
+}

@@ -1,0 +1,49 @@
+import { InvalidStageNameError } from "../errors.ts";
+
+/**
+ * How a deployed stage names its AWS resources. The stacks create them under these names and
+ * the CLI finds them by the same names, so `fleet devices --stage prod` needs no lookup of the
+ * stage's outputs.
+ */
+
+/** The SST app name (`app().name` in sst.config.ts). */
+export const FLEET_APP_NAME = "fleet";
+
+/** Thing attribute holding the device's serial (the thing name is derived from it). */
+export const SERIAL_ATTRIBUTE = "serial";
+
+// Lowercase so one stage name gives valid S3, IoT and IAM names alike; 63 characters keeps
+// every derived name well inside the 128-character IoT limits.
+const STAGE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+
+export interface StageResourceNames {
+  /** The thing group every provisioned thing of the stage joins. */
+  thingGroupName: string;
+  /** The IoT policy attached to every device certificate of the stage. */
+  devicePolicyName: string;
+}
+
+/** Throws InvalidStageNameError unless `stage` is a valid SST stage name for this app. */
+export function assertStageName(stage: string): void {
+  if (!STAGE_NAME_PATTERN.test(stage)) {
+    throw new InvalidStageNameError(
+      `invalid stage name ${JSON.stringify(stage)}: expected 1-63 characters of lowercase letters, digits and '-', starting with a letter (e.g. "dev", "prod", "pr-42")`,
+      { stage },
+    );
+  }
+}
+
+export function stageResourceNames(stage: string): StageResourceNames {
+  assertStageName(stage);
+  const prefix = `${FLEET_APP_NAME}-${stage}`;
+  return { thingGroupName: `${prefix}-devices`, devicePolicyName: `${prefix}-device` };
+}
+
+/**
+ * The AWS profile that holds a stage's credentials by default: each stage is its own AWS
+ * account. Like sst.config.ts, callers let `AWS_PROFILE` or environment credentials win.
+ */
+export function stageAwsProfile(stage: string): string {
+  assertStageName(stage);
+  return `${FLEET_APP_NAME}-${stage}`;
+}

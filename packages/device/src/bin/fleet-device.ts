@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from "commander";
+import type { Level } from "pino";
+import { loadDeviceConfig } from "../config.ts";
+import { readTlsMaterial } from "../connection/tls-material.ts";
+import { startDevice } from "../device.ts";
+import { DeviceError } from "../errors.ts";
+import { createDeviceLogger } from "../logger.ts";
+import { CLIENT_VERSION } from "../version.ts";
+
+/** Bad flags, or a config (or a file it names) that cannot be used. */
+const EXIT_USAGE = 2;
+
+const program = new Command("fleet-device")
+  .description("Device client: connects to AWS IoT Core (or the sandbox) and sends telemetry.")
+  .version(CLIENT_VERSION)
+  .requiredOption("--config <path>", "device config file (JSON)")
+  .addOption(
+    new Option("--log-level <level>", "log level")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace"])
+      .default("info"),
+  )
+  .exitOverride();
+
+try {
+  program.parse();
+} catch (error) {
+  // Commander has already printed help, the version or the usage error.
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+  throw error;
+}
+
+const flags = program.opts<{ config: string; logLevel: Level }>();
+try {
+  const config = await loadDeviceConfig(flags.config);
+  // Fail fast on unreadable TLS files; later attempts re-read them (certificate rotation).
+  await readTlsMaterial(config.tls);
+  const device = startDevice(config, { logger: createDeviceLogger({ level: flags.logLevel }) });
+
+  let stopping = false;
+  const shutDown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    device.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`fleet-device: stop after ${signal} failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", shutDown);
+  process.on("SIGTERM", shutDown);
+} catch (error) {
+  if (!(error instanceof DeviceError)) throw error;
+  process.stderr.write(`fleet-device: ${error.message}\n`);
+  process.exit(EXIT_USAGE);
+}

@@ -1,0 +1,31 @@
+import { InvalidStateTransitionError } from "../errors.ts";
+
+/**
+ * Lifecycle of the device's MQTT connection:
+ *
+ *   idle -> connecting -> connected -> backoff -> connecting -> ...
+ *   any state but stopped -> stopping -> stopped
+ *
+ * `backoff` waits a jittered delay after a failed attempt, a refused CONNACK or a lost
+ * connection. Later stages (provisioning by claim, certificate rotation) add states here.
+ */
+export type ConnectionState =
+  | "idle"
+  | "connecting"
+  | "connected"
+  | "backoff"
+  | "stopping"
+  | "stopped";
+
+const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {
+  idle: ["connecting", "stopping"],
+  connecting: ["connected", "backoff", "stopping"],
+  connected: ["backoff", "stopping"],
+  backoff: ["connecting", "stopping"],
+  stopping: ["stopped"],
+  stopped: [],
+};
+
+export function assertTransition(from: ConnectionState, to: ConnectionState): void {
+  if (!TRANSITIONS[from].includes(to)) throw new InvalidStateTransitionError({ from, to });
+}

@@ -1,0 +1,81 @@
+import { connect, ErrorWithReasonCode } from "mqtt";
+import type { MqttSession, OpenSession, SessionEnd } from "./session.ts";
+import { readTlsMaterial } from "./tls-material.ts";
+
+/**
+ * `OpenSession` on mqtt.js 5: MQTT 3.1.1 over TLS with the device certificate, clean session,
+ * and mqtt.js's own reconnect switched off (`reconnectPeriod: 0`) because its fixed interval
+ * makes a fleet reconnect in lock-step; the caller's loop retries with jittered backoff.
+ */
+export const openMqttSession: OpenSession = async (target, handlers) => {
+  const { ca, cert, key } = await readTlsMaterial(target.tls);
+  const client = connect({
+    protocol: "mqtts",
+    host: target.host,
+    port: target.port,
+    ca,
+    cert,
+    key,
+    rejectUnauthorized: true,
+    // AWS IoT Core accepts 3.1.1 and 5; the sandbox broker (aedes) speaks only 3.1.1.
+    protocolVersion: 4,
+    clientId: target.clientId,
+    clean: true,
+    keepalive: target.keepaliveSeconds,
+    connectTimeout: target.connectTimeoutMs,
+    reconnectPeriod: 0,
+  });
+
+  let lastError: Error | undefined;
+  let accepted = false;
+  let closing = false;
+  let ended = false;
+
+  const session: MqttSession = {
+    async publish(topic, payload, qos) {
+      await client.publishAsync(topic, payload, { qos });
+    },
+    async close() {
+      closing = true;
+      if (ended) return;
+      if (!client.connected) {
+        await client.endAsync(true);
+        return;
+      }
+      // A clean DISCONNECT waits for in-flight QoS 1 acks; a dead peer must not hold us forever.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, target.closeTimeoutMs);
+      });
+      await Promise.race([client.endAsync(false), timeout]);
+      clearTimeout(timer);
+      // end() is a no-op once disconnecting, so a stuck DISCONNECT is cut at the socket.
+      if (!ended) client.stream.destroy();
+    },
+  };
+
+  client.on("connect", () => {
+    accepted = true;
+    handlers.onConnected(session);
+  });
+  // mqtt.js emits the cause (TLS failure, refused CONNACK, keepalive timeout) before "close".
+  client.on("error", (error) => {
+    lastError = error;
+  });
+  client.on("close", () => {
+    if (ended) return;
+    ended = true;
+    // Release mqtt.js's stores and timers; with reconnectPeriod 0 it would not retry anyway.
+    client.end(true);
+    if (!closing) handlers.onEnded(describeEnd(lastError, accepted));
+  });
+  return session;
+};
+
+function describeEnd(error: Error | undefined, accepted: boolean): SessionEnd {
+  // Before CONNACK 0, a reason-coded error is the broker refusing the connection.
+  if (!accepted && error instanceof ErrorWithReasonCode) {
+    return { reason: error.message, returnCode: error.code };
+  }
+  return { reason: error?.message ?? "connection closed" };
+}

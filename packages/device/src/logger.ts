@@ -1,0 +1,13 @@
+import { type Level, type Logger, pino } from "pino";
+
+/**
+ * JSON lines on stdout. Every line the device writes carries `thingName` (bound by the
+ * device); the message is a stable dotted event name such as `connection.backoff`.
+ */
+export function createDeviceLogger(options: { level?: Level } = {}): Logger {
+  return pino({
+    name: "fleet-device",
+    level: options.level ?? "info",
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}

@@ -1,0 +1,113 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadDeviceConfig } from "../../src/config.ts";
+import { DeviceConfigError } from "../../src/errors.ts";
+
+const VALID = {
+  serial: "sim-0001",
+  endpoint: { host: "127.0.0.1", port: 8883 },
+  tls: { caFile: "ca.pem", certFile: "certs/cert.pem", keyFile: "/etc/fleet/key.pem" },
+};
+
+describe("loadDeviceConfig", () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fleet-device-config-"));
+    file = join(dir, "device.json");
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const write = (document: unknown) =>
+    writeFile(file, typeof document === "string" ? document : JSON.stringify(document));
+
+  const loadError = async (): Promise<DeviceConfigError> => {
+    const error = await loadDeviceConfig(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeviceConfigError);
+    return error as DeviceConfigError;
+  };
+
+  it("fills documented defaults and derives the thing name from the serial", async () => {
+    await write({ serial: "sim-0001", endpoint: { host: "iot.example" }, tls: VALID.tls });
+    const config = await loadDeviceConfig(file);
+    expect(config.thingName).toBe("sim-0001");
+    expect(config.endpoint).toEqual({ host: "iot.example", port: 8883 });
+    expect(config.heartbeatIntervalSeconds).toBe(30);
+    expect(config.reconnect).toEqual({
+      initialDelayMs: 1_000,
+      maxDelayMs: 60_000,
+      stableAfterMs: 30_000,
+    });
+  });
+
+  it("resolves relative TLS paths against the config file's directory", async () => {
+    await write(VALID);
+    const config = await loadDeviceConfig(file);
+    expect(config.tls).toEqual({
+      caFile: join(dir, "ca.pem"),
+      certFile: join(dir, "certs/cert.pem"),
+      keyFile: "/etc/fleet/key.pem",
+    });
+  });
+
+  it("keeps an explicit thing name", async () => {
+    await write({ ...VALID, thingName: "press-line-4" });
+    expect((await loadDeviceConfig(file)).thingName).toBe("press-line-4");
+  });
+
+  it("names the file when it cannot be read", async () => {
+    const error = await loadError();
+    expect(error.message).toContain(file);
+    expect(error.message).toContain("ENOENT");
+    expect(error.file).toBe(file);
+  });
+
+  it("names the file when it is not JSON", async () => {
+    await write("{ serial: ");
+    const error = await loadError();
+    expect(error.message).toMatch(new RegExp(`^${file} is not valid JSON`));
+  });
+
+  it("names the file, the field path and what was expected for a wrong type", async () => {
+    await write({ ...VALID, endpoint: { host: "127.0.0.1", port: "8883" } });
+    const error = await loadError();
+    expect(error.message).toContain(file);
+    expect(error.message).toContain(
+      "endpoint.port: Invalid input: expected number, received string",
+    );
+    expect(error.issues).toEqual([
+      { path: "endpoint.port", message: "Invalid input: expected number, received string" },
+    ]);
+  });
+
+  it("reports every missing required field", async () => {
+    await write({ serial: "sim-0001" });
+    const paths = (await loadError()).issues.map((issue) => issue.path);
+    expect(paths).toEqual(["endpoint", "tls"]);
+  });
+
+  it("rejects a serial that cannot become a thing name", async () => {
+    await write({ ...VALID, serial: "a/b" });
+    const error = await loadError();
+    expect(error.message).toContain("serial: a serial is 4-64 characters");
+  });
+
+  it("rejects a maxDelayMs below initialDelayMs", async () => {
+    await write({ ...VALID, reconnect: { initialDelayMs: 5_000, maxDelayMs: 1_000 } });
+    const error = await loadError();
+    expect(error.issues).toEqual([
+      {
+        path: "reconnect.maxDelayMs",
+        message: "must be greater than or equal to reconnect.initialDelayMs",
+      },
+    ]);
+  });
+
+  it("rejects unknown keys so that a typo does not fall back to a default", async () => {
+    await write({ ...VALID, heartbeatIntervalSecs: 5 });
+    const error = await loadError();
+    expect(error.message).toContain("heartbeatIntervalSecs");
+  });
+});

@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { assertTransition, type ConnectionState } from "../../src/connection/connection-state.ts";
+import { createDeviceConnection } from "../../src/connection/device-connection.ts";
+import type { OpenSession } from "../../src/connection/session.ts";
+import {
+  InvalidStateTransitionError,
+  NotConnectedError,
+  TlsMaterialError,
+} from "../../src/errors.ts";
+import { createCaptureLogger } from "../support/capture-logger.ts";
+import { createFakeSessions } from "../support/fake-sessions.ts";
+import { createFakeTime, flushPromises } from "../support/fake-time.ts";
+
+const TARGET = {
+  clientId: "sim-0001",
+  host: "127.0.0.1",
+  port: 8883,
+  tls: { caFile: "/ca.pem", certFile: "/cert.pem", keyFile: "/key.pem" },
+  keepaliveSeconds: 30,
+  connectTimeoutMs: 30_000,
+  closeTimeoutMs: 5_000,
+};
+
+function setUp(options: { random?: () => number; openSession?: OpenSession } = {}) {
+  const time = createFakeTime();
+  const sessions = createFakeSessions();
+  const { logger, lines } = createCaptureLogger();
+  const connection = createDeviceConnection({
+    target: TARGET,
+    reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
+    openSession: options.openSession ?? sessions.open,
+    logger,
+    clock: time.clock,
+    timers: time.timers,
+    random: options.random ?? (() => 0.5),
+  });
+  const states: ConnectionState[] = [];
+  connection.events.on("state", ({ state }) => states.push(state));
+  return { time, sessions, connection, states, lines };
+}
+
+describe("device connection", () => {
+  it("connects with the thing name as client id and reports connected", async () => {
+    const { sessions, connection, states } = setUp();
+    connection.start();
+    await flushPromises();
+    expect(sessions.latest().target.clientId).toBe("sim-0001");
+    sessions.latest().accept();
+    expect(connection.state).toBe("connected");
+    expect(states).toEqual(["connecting", "connected"]);
+  });
+
+  it("retries a refused CONNACK after a jittered delay and logs the reason", async () => {
+    const { time, sessions, connection, states, lines } = setUp({ random: () => 0.25 });
+    connection.start();
+    await flushPromises();
+    sessions.latest().end({ reason: "Connection refused: Not authorized", returnCode: 5 });
+    expect(connection.state).toBe("backoff");
+    expect(time.pendingDelays()).toEqual([250]); // 0.25 * 1000
+
+    const refused = lines().find((line) => line.msg === "connection.refused");
+    expect(refused).toMatchObject({ reason: "Connection refused: Not authorized", returnCode: 5 });
+    expect(lines().find((line) => line.msg === "connection.backoff")).toMatchObject({
+      attempt: 1,
+      delayMs: 250,
+      reason: "Connection refused: Not authorized",
+    });
+
+    await time.advance(250);
+    expect(sessions.sessions).toHaveLength(2);
+    expect(states).toEqual(["connecting", "backoff", "connecting"]);
+  });
+
+  it("widens the retry window after each consecutive failure", async () => {
+    const { time, sessions, connection } = setUp({ random: () => 0.5 });
+    connection.start();
+    await flushPromises();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      sessions.latest().end({ reason: "connect ECONNREFUSED 127.0.0.1:8883" });
+      const [delay] = time.pendingDelays();
+      delays.push(delay ?? -1);
+      await time.advance(delay ?? 0);
+    }
+    expect(delays).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
+  });
+
+  it("resets the backoff once a connection has stayed up", async () => {
+    const { time, sessions, connection } = setUp({ random: () => 0.5 });
+    connection.start();
+    await flushPromises();
+    for (let i = 0; i < 3; i++) {
+      sessions.latest().end({ reason: "connect ECONNREFUSED" });
+      await time.advance(time.pendingDelays()[0] ?? 0);
+    }
+    sessions.latest().accept();
+    await time.advance(30_000);
+    sessions.latest().end({ reason: "read ECONNRESET" });
+    expect(time.pendingDelays()).toEqual([500]);
+  });
+
+  it("keeps the backoff growing when a connection drops before it is stable", async () => {
+    const { time, sessions, connection } = setUp({ random: () => 0.5 });
+    connection.start();
+    await flushPromises();
+    sessions.latest().end({ reason: "connect ECONNREFUSED" });
+    await time.advance(500);
+    sessions.latest().accept();
+    await time.advance(1_000);
+    sessions.latest().end({ reason: "read ECONNRESET" });
+    expect(time.pendingDelays()).toEqual([1_000]);
+  });
+
+  it("emits disconnected and counts reconnects when an accepted connection is lost", async () => {
+    const { time, sessions, connection } = setUp({ random: () => 0 });
+    const disconnects: string[] = [];
+    const connects: number[] = [];
+    connection.events.on("disconnected", ({ reason }) => disconnects.push(reason));
+    connection.events.on("connected", ({ reconnects }) => connects.push(reconnects));
+    connection.start();
+    await flushPromises();
+    sessions.latest().accept();
+    sessions.latest().end({ reason: "read ECONNRESET" });
+    await time.advance(0);
+    sessions.latest().accept();
+    expect(disconnects).toEqual(["read ECONNRESET"]);
+    expect(connects).toEqual([0, 1]);
+    expect(connection.reconnects).toBe(1);
+  });
+
+  it("treats unreadable TLS files as a failed attempt and retries", async () => {
+    const { time, connection, lines } = setUp({
+      openSession: async () => {
+        throw new TlsMaterialError({ field: "tls.keyFile", file: "/key.pem" }, {});
+      },
+    });
+    connection.start();
+    await flushPromises();
+    expect(connection.state).toBe("backoff");
+    expect(lines().find((line) => line.msg === "connection.failed")).toMatchObject({
+      reason: "cannot read tls.keyFile /key.pem",
+    });
+    expect(time.pendingDelays()).toHaveLength(1);
+  });
+
+  it("refuses to publish while not connected", async () => {
+    const { connection } = setUp();
+    connection.start();
+    await flushPromises();
+    await expect(connection.publish("dt/sim-0001/telemetry", "{}", 1)).rejects.toBeInstanceOf(
+      NotConnectedError,
+    );
+  });
+
+  it("closes the session on stop and never reconnects afterwards", async () => {
+    const { time, sessions, connection, states } = setUp();
+    connection.start();
+    await flushPromises();
+    sessions.latest().accept();
+    await connection.stop();
+    expect(sessions.latest().closed).toBe(true);
+    expect(states.slice(-2)).toEqual(["stopping", "stopped"]);
+    await time.advance(120_000);
+    expect(sessions.sessions).toHaveLength(1);
+  });
+
+  it("cancels a pending retry on stop", async () => {
+    const { time, sessions, connection } = setUp();
+    connection.start();
+    await flushPromises();
+    sessions.latest().end({ reason: "connect ECONNREFUSED" });
+    await connection.stop();
+    expect(time.pendingDelays()).toEqual([]);
+    expect(connection.state).toBe("stopped");
+  });
+
+  it("closes a session that connects after stop was requested", async () => {
+    const { sessions, connection } = setUp();
+    connection.start();
+    const stopped = connection.stop();
+    await stopped;
+    sessions.latest().accept();
+    expect(sessions.latest().closed).toBe(true);
+    expect(connection.state).toBe("stopped");
+  });
+});
+
+describe("connection state machine", () => {
+  it("rejects a transition the lifecycle does not allow", () => {
+    expect(() => assertTransition("stopped", "connecting")).toThrow(InvalidStateTransitionError);
+    expect(() => assertTransition("backoff", "connected")).toThrow(InvalidStateTransitionError);
+    expect(() => assertTransition("connected", "backoff")).not.toThrow();
+  });
+});
