@@ -1,3 +1,10 @@
+import {
+  AwsAccessDeniedError,
+  AwsCredentialsError,
+  FleetIndexUnavailableError,
+  InvalidStageNameError,
+} from "@fleet/core";
+
 /** An operator-facing failure: printed as one line on stderr, mapped to a non-zero exit code. */
 export class CliError extends Error {
   readonly exitCode: number;
@@ -22,4 +29,18 @@ export class SandboxUnavailableError extends CliError {
     super(message, { exitCode: 3, ...options });
     this.name = "SandboxUnavailableError";
   }
+}
+
+/** The one place failures become exit codes: 2 usage, 3 sandbox down, 4 AWS access, 1 other. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof InvalidStageNameError) return 2;
+  if (
+    error instanceof AwsCredentialsError ||
+    error instanceof AwsAccessDeniedError ||
+    error instanceof FleetIndexUnavailableError
+  ) {
+    return 4;
+  }
+  return 1;
 }

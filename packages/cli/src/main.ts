@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { CliError } from "./errors.ts";
+import { exitCodeFor } from "./errors.ts";
 import { buildProgram } from "./program.ts";
 
 /** Runs the CLI; every failure ends as one line on stderr and a non-zero exit code. */
@@ -12,11 +12,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Commander has already printed its message (or the help/version text).
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof CliError) {
-      process.stderr.write(`fleet: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`fleet: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`fleet: ${message.split("\n")[0]}\n`);
+    return exitCodeFor(error);
   }
 }

@@ -1,7 +1,7 @@
 import type { DeviceView } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { type Column, printRows } from "../output/print-rows.ts";
-import { SandboxClient } from "../sandbox-client/sandbox-client.ts";
+import { fleetInventoryFor } from "../targets/fleet-inventory-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 export const DEVICE_COLUMNS: readonly Column<DeviceView>[] = [
@@ -21,9 +21,8 @@ export function registerDevicesCommand(program: Command): void {
       .description("list the fleet's devices: provisioning state, connection, certificate")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const target = resolveTarget(options);
-    const client = await SandboxClient.connect(target.stateDir);
-    const devices = await client.listDevices();
+    const inventory = await fleetInventoryFor(resolveTarget(options));
+    const devices = await inventory.listDevices();
     devices.sort((a, b) => a.serial.localeCompare(b.serial));
     printRows(devices, DEVICE_COLUMNS, { json: options.json });
   });

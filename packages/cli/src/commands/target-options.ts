@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { UsageError } from "../errors.ts";
 
 export interface TargetOptions {
   stage?: string;
@@ -20,14 +19,9 @@ export function withTargetOptions(command: Command): Command {
     );
 }
 
-export type Target = { kind: "sandbox"; stateDir: string };
+export type Target = { kind: "sandbox"; stateDir: string } | { kind: "stage"; stage: string };
 
 export function resolveTarget(options: TargetOptions): Target {
-  if (options.stage !== undefined) {
-    // Deployed stages are reached through the AWS adapters that arrive with provisioning.
-    throw new UsageError(
-      `--stage ${options.stage}: this command does not support deployed stages yet; use the sandbox (omit --stage)`,
-    );
-  }
+  if (options.stage !== undefined) return { kind: "stage", stage: options.stage };
   return { kind: "sandbox", stateDir: resolve(options.stateDir) };
 }

@@ -1,10 +1,11 @@
+import type { FleetInventory } from "@fleet/core";
 import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { z } from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
 
 /** Talks to a running sandbox through the loopback API announced in `<stateDir>/sandbox.json`. */
-export class SandboxClient {
+export class SandboxClient implements FleetInventory {
   readonly apiUrl: string;
 
   private constructor(apiUrl: string) {

@@ -1,0 +1,132 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+
+const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
+const run = promisify(execFile);
+
+/** Runs `fleet ...` as an operator would, in its own process. */
+async function fleet(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [FLEET_BIN, ...args]);
+  return stdout;
+}
+
+async function listDevices(stateDir: string): Promise<DeviceView[]> {
+  return z
+    .array(DeviceViewSchema)
+    .parse(JSON.parse(await fleet("devices", "--json", "--state-dir", stateDir)));
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+}
+
+function startSandbox(stateDir: string, devices: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [FLEET_BIN, "sandbox", "--devices", devices, "--state-dir", stateDir, "--mqtt-port", "0"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+async function allConnected(stateDir: string, count: number) {
+  return waitFor(
+    `${count} connected devices`,
+    async () => {
+      const devices = await listDevices(stateDir);
+      return devices.length === count && devices.every((d) => d.connected) ? devices : undefined;
+    },
+    30_000,
+  );
+}
+
+describe("fleet sandbox", () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children) child.kill("SIGKILL");
+  });
+
+  it("brings up simulated devices that connect over mTLS, stops on Ctrl-C and resumes its state", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
+    const first = startSandbox(stateDir, "3");
+    children.push(first);
+
+    const devices = await allConnected(stateDir, 3);
+    expect(devices.map((d) => d.serial)).toEqual(["sim-0001", "sim-0002", "sim-0003"]);
+    for (const device of devices) {
+      expect(device).toMatchObject({
+        thingName: device.serial,
+        state: "provisioned",
+        reason: null,
+      });
+      expect(device.certificateId).toMatch(/^[0-9a-f]{64}$/);
+      expect(Date.parse(device.notAfter ?? "")).toBeGreaterThan(Date.now());
+    }
+    const config = JSON.parse(
+      await readFile(join(stateDir, "devices", "sim-0001", "config.json"), "utf8"),
+    );
+    expect(config).toMatchObject({ serial: "sim-0001", tls: { keyFile: "key.pem" } });
+
+    first.kill("SIGINT");
+    expect(await exitOf(first)).toBe(0);
+    expect(existsSync(join(stateDir, "sandbox.json"))).toBe(false);
+
+    // A second start on the same state resumes it: same devices, same certificates.
+    const second = startSandbox(stateDir, "3");
+    children.push(second);
+    const resumed = await allConnected(stateDir, 3);
+    expect(resumed.map((d) => d.certificateId)).toEqual(devices.map((d) => d.certificateId));
+    second.kill("SIGTERM");
+    expect(await exitOf(second)).toBe(0);
+  });
+
+  it("refuses to start a second sandbox on a state dir that is in use", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
+    const first = startSandbox(stateDir, "0");
+    children.push(first);
+    await waitFor(
+      "sandbox.json",
+      async () => (existsSync(join(stateDir, "sandbox.json")) ? true : undefined),
+      15_000,
+    );
+
+    const second = startSandbox(stateDir, "0");
+    children.push(second);
+    let stderr = "";
+    second.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    expect(await exitOf(second)).toBe(1);
+    expect(stderr).toMatch(/a sandbox is already running on state dir .* \(pid \d+/);
+
+    first.kill("SIGINT");
+    expect(await exitOf(first)).toBe(0);
+  });
+});
