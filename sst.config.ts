@@ -1,0 +1,56 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+/**
+ * The fleet backend as one SST app. `run()` imports one module per capability from `stacks/`
+ * (SST forbids top-level imports in this file).
+ *
+ * Stages and accounts: `dev` and `prod` (and any personal stage) each deploy into their own AWS
+ * account, chosen by AWS profile: `AWS_PROFILE` when set, else the profile `fleet-<stage>`
+ * (e.g. `fleet-prod` in ~/.aws/config; the CLI follows the same rule, `stageAwsProfile`, which
+ * also rejects stage names that are not lowercase letters, digits and '-'). Separate accounts
+ * matter beyond blast radius: fleet indexing, the IoT data endpoint and the certificate
+ * provider are per account and region, so two stages in one account would fight over them.
+ * When credentials come from the environment (CI with an assumed role sets AWS_ACCESS_KEY_ID),
+ * no profile is named and those credentials are used as they are.
+ *
+ * Region: `AWS_REGION` when set, else eu-west-1.
+ *
+ * Removal: prod retains stateful resources on removal and is protected from `sst remove`;
+ * every other stage is disposable and removes everything.
+ */
+export default $config({
+  async app(input) {
+    // Names shared with the CLI come from core (SST forbids top-level imports here).
+    const { FLEET_APP_NAME, stageAwsProfile } = await import("@fleet/core/contracts");
+    const stage = input.stage;
+    const isProd = stage === "prod";
+    const profile = process.env.AWS_ACCESS_KEY_ID
+      ? undefined
+      : (process.env.AWS_PROFILE ?? stageAwsProfile(stage));
+    return {
+      name: FLEET_APP_NAME,
+      home: "aws",
+      removal: isProd ? "retain" : "remove",
+      protect: isProd,
+      providers: {
+        aws: {
+          region: process.env.AWS_REGION ?? "eu-west-1",
+          ...(profile ? { profile } : {}),
+        },
+      },
+    };
+  },
+  async run() {
+    const { deviceIdentity } = await import("./stacks/device-identity.ts");
+    const { devicePresence } = await import("./stacks/device-presence.ts");
+
+    const identity = deviceIdentity();
+    devicePresence();
+
+    return {
+      iotDataEndpoint: identity.dataEndpoint,
+      thingGroupName: identity.thingGroup.name,
+      devicePolicyName: identity.devicePolicy.name,
+    };
+  },
+});

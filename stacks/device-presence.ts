@@ -1,0 +1,92 @@
+import { PRESENCE_TOPIC_FILTER } from "@fleet/core/contracts";
+import { lambdaFunction } from "./lambda-function.ts";
+
+export interface DevicePresence {
+  rule: aws.iot.TopicRule;
+  handler: sst.aws.Function;
+  errorLogGroup: aws.cloudwatch.LogGroup;
+}
+
+/**
+ * Device presence: an IoT topic rule on the lifecycle events AWS IoT publishes when a client
+ * connects or disconnects, feeding a function that records connect/disconnect metrics (with
+ * the disconnect reason). Events the rule fails to deliver go to a log group.
+ */
+export function devicePresence(): DevicePresence {
+  const partition = aws.getPartitionOutput().partition;
+  const region = aws.getRegionOutput().region;
+  const accountId = aws.getCallerIdentityOutput().accountId;
+  const prefix = `${$app.name}-${$app.stage}`;
+  // Topic rule names allow only [a-zA-Z0-9_].
+  const ruleName = `${prefix}-presence`.replace(/[^a-zA-Z0-9_]/g, "_");
+  const ruleArn = $interpolate`arn:${partition}:iot:${region}:${accountId}:rule/${ruleName}`;
+
+  const { fn: handler } = lambdaFunction("PresenceEvent", {
+    handler: "presence-event",
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "device-presence",
+      POWERTOOLS_METRICS_NAMESPACE: `${$app.name}/${$app.stage}`,
+    },
+  });
+
+  const errorLogGroup = new aws.cloudwatch.LogGroup("PresenceRuleErrorLogGroup", {
+    name: `/aws/iot/rules/${ruleName}/errors`,
+    retentionInDays: 30,
+  });
+
+  // Only this rule, in this account, may assume the role (confused-deputy protection).
+  const errorRole = new aws.iam.Role("PresenceRuleErrorRole", {
+    assumeRolePolicy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "iot.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": accountId },
+            ArnLike: { "aws:SourceArn": ruleArn },
+          },
+        },
+      ],
+    }),
+  });
+
+  // The actions AWS lists for the IoT CloudWatch Logs rule action, on this log group only.
+  new aws.iam.RolePolicy("PresenceRuleErrorPolicy", {
+    role: errorRole.name,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+          Resource: $interpolate`${errorLogGroup.arn}:*`,
+        },
+      ],
+    }),
+  });
+
+  const rule = new aws.iot.TopicRule("PresenceRule", {
+    name: ruleName,
+    description: "AWS IoT lifecycle (connect/disconnect) events to the presence function",
+    enabled: true,
+    // Single quotes delimit the topic filter in IoT SQL; `$aws/...` needs no escaping inside.
+    sql: `SELECT * FROM '${PRESENCE_TOPIC_FILTER}'`,
+    sqlVersion: "2016-03-23",
+    lambdas: [{ functionArn: handler.arn }],
+    errorAction: {
+      cloudwatchLogs: { logGroupName: errorLogGroup.name, roleArn: errorRole.arn },
+    },
+  });
+
+  new aws.lambda.Permission("PresenceRuleInvoke", {
+    action: "lambda:InvokeFunction",
+    function: handler.name,
+    principal: "iot.amazonaws.com",
+    sourceArn: rule.arn,
+    sourceAccount: accountId,
+  });
+
+  return { rule, handler, errorLogGroup };
+}

@@ -1,0 +1,70 @@
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import {
+  loadAppConfig,
+  MOCK_IOT_DATA_ENDPOINT,
+  runApp,
+  stopStackHarness,
+} from "./harness/index.ts";
+
+const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
+
+describe("sst.config.ts", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  afterAll(stopStackHarness);
+
+  it("retains prod's stateful resources and protects prod from `sst remove`", async () => {
+    const prod = await loadAppConfig("prod");
+
+    expect(prod).toMatchObject({ name: "fleet", home: "aws", removal: "retain", protect: true });
+  });
+
+  it("removes everything of a dev stage and leaves it unprotected", async () => {
+    const dev = await loadAppConfig("dev");
+
+    expect(dev).toMatchObject({ removal: "remove", protect: false });
+  });
+
+  it("deploys each stage with the AWS profile of its own account unless AWS_PROFILE says otherwise", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);
+    vi.stubEnv("AWS_PROFILE", undefined);
+    vi.stubEnv("AWS_REGION", undefined);
+    expect((await loadAppConfig("prod")).providers?.aws).toEqual({
+      profile: "fleet-prod",
+      region: "eu-west-1",
+    });
+
+    vi.stubEnv("AWS_PROFILE", "ops-admin");
+    vi.stubEnv("AWS_REGION", "us-east-2");
+    expect((await loadAppConfig("dev")).providers?.aws).toEqual({
+      profile: "ops-admin",
+      region: "us-east-2",
+    });
+  });
+
+  it("names no profile when credentials come from the environment (CI)", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE");
+
+    expect((await loadAppConfig("prod")).providers?.aws).not.toHaveProperty("profile");
+  });
+
+  it("refuses a stage name that AWS resource names could not carry", async () => {
+    await expect(loadAppConfig("Prod_1")).rejects.toMatchObject({ name: "InvalidStageNameError" });
+  });
+
+  it(
+    "outputs the IoT data endpoint, thing group and device policy of the stage",
+    async () => {
+      const app = await runApp({ stage: "prod" });
+
+      expect(app.outputs).toEqual({
+        iotDataEndpoint: MOCK_IOT_DATA_ENDPOINT,
+        thingGroupName: "fleet-prod-devices",
+        devicePolicyName: "fleet-prod-device",
+        _protect: true,
+      });
+    },
+    PLATFORM_BUILD_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,158 @@
+/**
+ * Pulumi mocks (`pulumi.runtime.setMocks`) standing in for AWS: every resource registration is
+ * recorded with its resolved inputs, and the data sources the stacks read (partition, region,
+ * account, IoT endpoint, IAM policy documents) answer with fixed, realistic values.
+ */
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+export const MOCK_REGION = "eu-west-1";
+export const MOCK_PARTITION = "aws";
+export const MOCK_IOT_DATA_ENDPOINT = `a1b2c3d4e5f6g7-ats.iot.${MOCK_REGION}.amazonaws.com`;
+
+/** One resource the program registered, with its inputs as the provider would receive them. */
+export interface RegisteredResource {
+  /** Pulumi type token, e.g. `aws:iot/topicRule:TopicRule` or `sst:aws:Function`. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: provider inputs are untyped JSON-like values
+  inputs: Record<string, any>;
+  /** False for component resources (e.g. `sst:aws:Function`), true for cloud resources. */
+  custom: boolean;
+}
+
+/** Where a resource type lives in an ARN: service and resource part, as AWS spells them. */
+const ARN_FORMATS: Record<string, (name: string) => string> = {
+  "aws:cloudwatch/logGroup:LogGroup": (name) =>
+    `arn:${MOCK_PARTITION}:logs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:log-group:${name}`,
+  "aws:iam/role:Role": (name) => `arn:${MOCK_PARTITION}:iam::${MOCK_ACCOUNT_ID}:role/${name}`,
+  "aws:iot/policy:Policy": (name) =>
+    `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:policy/${name}`,
+  "aws:iot/thingGroup:ThingGroup": (name) =>
+    `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:thinggroup/${name}`,
+  "aws:iot/topicRule:TopicRule": (name) =>
+    `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:rule/${name}`,
+  "aws:lambda/function:Function": (name) =>
+    `arn:${MOCK_PARTITION}:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${name}`,
+};
+
+function mockArn(type: string, name: string): string {
+  const format = ARN_FORMATS[type];
+  if (format) return format(name);
+  const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
+  return `arn:${MOCK_PARTITION}:${service}:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${name}`;
+}
+
+interface PolicyDocumentStatement {
+  sid?: string;
+  effect?: string;
+  actions?: string[];
+  notActions?: string[];
+  resources?: string[];
+  notResources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  conditions?: { test: string; variable: string; values: string[] }[];
+}
+
+const oneOrList = (values: string[]) => (values.length === 1 ? values[0] : values);
+
+/** Renders `aws.iam.getPolicyDocument` inputs the way the provider does, as IAM JSON. */
+function renderPolicyDocument(statements: PolicyDocumentStatement[] = []): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: statements.map((statement) => ({
+      ...(statement.sid ? { Sid: statement.sid } : {}),
+      Effect: statement.effect ?? "Allow",
+      ...(statement.actions ? { Action: oneOrList(statement.actions) } : {}),
+      ...(statement.notActions ? { NotAction: oneOrList(statement.notActions) } : {}),
+      ...(statement.resources ? { Resource: oneOrList(statement.resources) } : {}),
+      ...(statement.notResources ? { NotResource: oneOrList(statement.notResources) } : {}),
+      ...(statement.principals
+        ? {
+            Principal: Object.fromEntries(
+              statement.principals.map((p) => [p.type, oneOrList(p.identifiers)]),
+            ),
+          }
+        : {}),
+      ...(statement.conditions
+        ? {
+            Condition: statement.conditions.reduce<Record<string, Record<string, unknown>>>(
+              (all, c) => {
+                all[c.test] = { ...all[c.test], [c.variable]: oneOrList(c.values) };
+                return all;
+              },
+              {},
+            ),
+          }
+        : {}),
+    })),
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: data source inputs are untyped
+const DATA_SOURCES: Record<string, (inputs: any) => Record<string, unknown>> = {
+  "aws:index/getPartition:getPartition": () => ({
+    id: MOCK_PARTITION,
+    partition: MOCK_PARTITION,
+    dnsSuffix: "amazonaws.com",
+    reverseDnsPrefix: "com.amazonaws",
+  }),
+  "aws:index/getRegion:getRegion": () => ({
+    id: MOCK_REGION,
+    region: MOCK_REGION,
+    name: MOCK_REGION,
+    endpoint: `ec2.${MOCK_REGION}.amazonaws.com`,
+    description: "Europe (Ireland)",
+  }),
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    id: MOCK_ACCOUNT_ID,
+    accountId: MOCK_ACCOUNT_ID,
+    arn: `arn:${MOCK_PARTITION}:iam::${MOCK_ACCOUNT_ID}:user/infra-test`,
+    userId: "AIDAINFRATEST",
+  }),
+  "aws:iot/getEndpoint:getEndpoint": (inputs) => {
+    if (inputs.endpointType !== "iot:Data-ATS") {
+      throw new Error(
+        `infra mocks only answer the iot:Data-ATS endpoint, not ${inputs.endpointType}`,
+      );
+    }
+    return {
+      id: MOCK_REGION,
+      endpointType: inputs.endpointType,
+      endpointAddress: MOCK_IOT_DATA_ENDPOINT,
+    };
+  },
+  "aws:iam/getPolicyDocument:getPolicyDocument": (inputs) => {
+    // Like the provider, the result echoes the inputs (SST reads `statements` back).
+    const json = renderPolicyDocument(inputs.statements);
+    return { ...inputs, id: "policy-document", json, minifiedJson: json };
+  },
+};
+
+export interface RecordingMocks extends $util.runtime.Mocks {
+  resources: RegisteredResource[];
+}
+
+export function recordingMocks(): RecordingMocks {
+  const resources: RegisteredResource[] = [];
+  return {
+    resources,
+    newResource({ type, name, inputs, custom }) {
+      resources.push({ type, name, inputs, custom: custom ?? false });
+      const physicalName = inputs.name ?? name;
+      return {
+        id: `${physicalName}-id`,
+        state: { ...inputs, name: physicalName, arn: mockArn(type, physicalName) },
+      };
+    },
+    call({ token, inputs }) {
+      const answer = DATA_SOURCES[token];
+      if (!answer) {
+        // Failing beats answering `{}`: an unmocked data source would otherwise flow through
+        // the stack as undefined values that tests could not tell from real ones.
+        throw new Error(`infra mocks have no answer for data source ${token}; add one in mocks.ts`);
+      }
+      return answer(inputs);
+    },
+  };
+}
