@@ -39,6 +39,23 @@ export class ContractViolationError extends FleetError {
     this.kind = options.kind;
     this.issues = options.issues;
   }
+
+  /** A schema mismatch, its message naming every failing field path and what was expected. */
+  static invalidContent(
+    where: string,
+    issues: readonly ContractIssue[],
+    cause?: unknown,
+  ): ContractViolationError {
+    const details = issues
+      .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
+      .join("; ");
+    return new ContractViolationError(`Invalid message on ${where}: ${details}`, {
+      where,
+      kind: "invalid-content",
+      issues,
+      cause,
+    });
+  }
 }
 
 /** A stage name that SST, and the AWS resource names built from it, would not accept. */

@@ -32,13 +32,5 @@ export function requireParsed<Event>(result: ParsedResult<unknown, Event>, where
   const issues = isSchemaIssues(cause)
     ? cause.map(toContractIssue)
     : [{ path: "", message: result.error.message }];
-  const details = issues
-    .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
-    .join("; ");
-  throw new ContractViolationError(`Invalid message on ${where}: ${details}`, {
-    where,
-    kind: "invalid-content",
-    issues,
-    cause: result.error,
-  });
+  throw ContractViolationError.invalidContent(where, issues, result.error);
 }

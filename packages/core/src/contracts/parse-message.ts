@@ -33,13 +33,5 @@ export function parseMessage<S extends z.ZodType>(
   const issues = result.error.issues.map(
     (issue): ContractIssue => ({ path: z.core.toDotPath(issue.path), message: issue.message }),
   );
-  const details = issues
-    .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
-    .join("; ");
-  throw new ContractViolationError(`Invalid message on ${where}: ${details}`, {
-    where,
-    kind: "invalid-content",
-    issues,
-    cause: result.error,
-  });
+  throw ContractViolationError.invalidContent(where, issues, result.error);
 }

@@ -3,9 +3,11 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
+import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
 import {
   knownDisconnectReason,
   PRESENCE_TOPIC_FILTER,
+  type PresenceEvent,
   PresenceEventSchema,
 } from "@fleet/core/contracts";
 import middy from "@middy/core";
@@ -32,7 +34,7 @@ const metrics = new Metrics({
   serviceName: env.POWERTOOLS_SERVICE_NAME,
 });
 
-export const handler = middy()
+export const handler = middy<ParsedResult<unknown, PresenceEvent>>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(parser({ schema: PresenceEventSchema, safeParse: true }))
