@@ -1,7 +1,8 @@
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
+import { readOptionalFile } from "../state/private-files.ts";
 
 /**
  * `<stateDir>/sandbox.json`: written by a running sandbox so that clients (the CLI, tests)
@@ -30,13 +31,8 @@ export async function writeSandboxInfo(stateDir: string, info: SandboxInfo): Pro
 
 /** Returns null when no sandbox has announced itself in this state dir. */
 export async function readSandboxInfo(stateDir: string): Promise<SandboxInfo | null> {
-  let text: string;
-  try {
-    text = await readFile(sandboxInfoPath(stateDir), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
+  const text = await readOptionalFile(sandboxInfoPath(stateDir));
+  if (text === null) return null;
   const parsed = SandboxInfoSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
     throw new Error(

@@ -1,0 +1,121 @@
+/** Base of every error the sandbox raises; subclasses carry structured fields for mapping. */
+export class SandboxError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SandboxError";
+  }
+}
+
+export type RegistryResourceType = "thing" | "certificate" | "policy";
+
+/** A thing, certificate or policy that the registry does not hold (AWS ResourceNotFoundException). */
+export class ResourceNotFoundError extends SandboxError {
+  readonly resourceType: RegistryResourceType;
+  readonly resourceId: string;
+  constructor(
+    resourceType: RegistryResourceType,
+    resourceId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${resourceType} ${resourceId} does not exist`, options);
+    this.name = "ResourceNotFoundError";
+    this.resourceType = resourceType;
+    this.resourceId = resourceId;
+  }
+}
+
+/** Creating a resource whose id is taken (AWS ResourceAlreadyExistsException). */
+export class ResourceAlreadyExistsError extends SandboxError {
+  readonly resourceType: RegistryResourceType;
+  readonly resourceId: string;
+  constructor(
+    resourceType: RegistryResourceType,
+    resourceId: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${resourceType} ${resourceId} already exists: ${detail}`, options);
+    this.name = "ResourceAlreadyExistsError";
+    this.resourceType = resourceType;
+    this.resourceId = resourceId;
+  }
+}
+
+/** A request the registry refuses as malformed (AWS InvalidRequestException). */
+export class InvalidRequestError extends SandboxError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super(`invalid ${field}: ${message}`, options);
+    this.name = "InvalidRequestError";
+    this.field = field;
+  }
+}
+
+/** A certificate status change AWS IoT refuses, e.g. leaving REVOKED (AWS CertificateStateException). */
+export class CertificateStateError extends SandboxError {
+  readonly certificateId: string;
+  readonly status: string;
+  constructor(
+    certificateId: string,
+    status: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`certificate ${certificateId} is ${status}: ${message}`, options);
+    this.name = "CertificateStateError";
+    this.certificateId = certificateId;
+    this.status = status;
+  }
+}
+
+/** A certificate signing request that cannot be parsed or whose signature does not verify. */
+export class InvalidCsrError extends SandboxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`invalid certificate signing request: ${message}`, options);
+    this.name = "InvalidCsrError";
+  }
+}
+
+/** A public key the local CA will not certify (only EC P-256 and RSA >= 2048 bits are accepted). */
+export class UnsupportedKeyError extends SandboxError {
+  readonly keyType: string;
+  constructor(keyType: string, message: string, options?: { cause?: unknown }) {
+    super(
+      `unsupported ${keyType} key: ${message} (expected EC P-256 or RSA of at least 2048 bits)`,
+      options,
+    );
+    this.name = "UnsupportedKeyError";
+    this.keyType = keyType;
+  }
+}
+
+/** A file in the state directory that exists but cannot be used as it is. */
+export class StateFileError extends SandboxError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path}: ${message}`, options);
+    this.name = "StateFileError";
+    this.path = path;
+  }
+}
+
+/**
+ * Why the broker refused an MQTT CONNECT. aedes sends the CONNACK return code it finds in
+ * `returnCode`: 5 is "Connection Refused, not authorized" in MQTT 3.1.1.
+ */
+export class ConnectionRefusedError extends SandboxError {
+  readonly returnCode = 5;
+  readonly clientId: string;
+  readonly certificateId: string | undefined;
+  constructor(
+    clientId: string,
+    certificateId: string | undefined,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+    this.name = "ConnectionRefusedError";
+    this.clientId = clientId;
+    this.certificateId = certificateId;
+  }
+}

@@ -1,0 +1,450 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo, Socket } from "node:net";
+import { createServer, type PeerCertificate, TLSSocket } from "node:tls";
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
+import type { Logger } from "pino";
+import { ConnectionRefusedError } from "../errors.ts";
+import { certificateIdOf } from "../local-ca/certificate-id.ts";
+import {
+  type DisconnectReason,
+  emitSandboxEvent,
+  type SandboxEvent,
+  type SandboxEvents,
+} from "./broker-events.ts";
+import { checkConnect, checkConnection } from "./connect-check.ts";
+import { ConnectionAuthorizer, describeDenial } from "./connection-authorizer.ts";
+import { connectedPresence, disconnectedPresence, hasPresenceEvents } from "./presence-events.ts";
+import type { IotRegistry, RegistryChange } from "./registry.ts";
+import { type Sessions, SessionTable } from "./sessions.ts";
+
+export interface MqttBrokerOptions {
+  registry: IotRegistry;
+  /** The only CA whose client certificates pass the TLS handshake. */
+  caCertificatePem: string;
+  serverCertificate: { certificatePem: string; privateKeyPem: string };
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  events: SandboxEvents;
+}
+
+export interface MqttBroker {
+  readonly host: string;
+  readonly port: number;
+  readonly sessions: Sessions;
+  /** Disconnects every client and resolves once every socket is closed. */
+  close(): Promise<void>;
+}
+
+/** What the broker keeps about one authenticated MQTT connection. */
+interface Connection {
+  client: Client;
+  clientId: string;
+  certificateId: string;
+  thingName: string | undefined;
+  certificateSubject: Record<string, string>;
+  authorizer: ConnectionAuthorizer;
+  sessionIdentifier: string;
+  versionNumber: number;
+  remoteAddress: string | undefined;
+  connectedAt: string | undefined;
+  /** Set when the broker decides to end the connection, before it closes it. */
+  ending: { reason: DisconnectReason; detail: string } | undefined;
+}
+
+/**
+ * The AWS IoT Core message broker as the product uses it: MQTT 3.1.1 over mutual TLS (aedes
+ * behind `node:tls`), certificates checked against the registry at CONNECT, and every
+ * CONNECT, PUBLISH, SUBSCRIBE and delivery authorized by the certificate's IoT policies.
+ *
+ * AWS behaviours emulated, and where they are documented:
+ * - A PUBLISH or SUBSCRIBE the policy denies closes the connection; MQTT 3.1.1 has no way to
+ *   refuse a PUBLISH, and AWS IoT does not answer a denied SUBSCRIBE with a SUBACK failure
+ *   either: "the server will close the connection if client does not have authorized action"
+ *   (AWS IoT engineer, github.com/aws/aws-iot-device-sdk-js/issues/125; same observation for
+ *   publish in github.com/aws/aws-iot-device-sdk-python-v2/issues/260). The lifecycle event
+ *   says AUTH_ERROR: "The client failed to authenticate or authorization failed".
+ * - A delivery the subscriber's policy does not allow (iot:Receive) is dropped silently.
+ * - "When a client connects to the message broker using a client ID that another client is
+ *   using, the new client connection is accepted and the previously connected client is
+ *   disconnected" (developer guide, "MQTT", differences from the specification), with
+ *   disconnectReason DUPLICATE_CLIENTID.
+ * - "Within a few minutes of updating a certificate from the ACTIVE state to any other state,
+ *   AWS IoT disconnects all devices that used that certificate" (API reference,
+ *   UpdateCertificate). The sandbox does it at once; it also disconnects a session whose
+ *   thing is detached from its certificate, since its client id no longer names a thing the
+ *   certificate may act as.
+ * - Lifecycle events on `$aws/events/presence/{connected,disconnected}/<clientId>` are
+ *   published by the broker; subscribers still need iot:Receive to get them.
+ */
+export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttBroker> {
+  const { registry, logger, events } = options;
+  const connections = new WeakMap<Client, Connection>();
+  const sessions = new SessionTable<Connection>();
+  const versionNumbers = new Map<string, number>();
+  let closing = false;
+
+  const emit = (event: SandboxEvent) => emitSandboxEvent(events, event);
+
+  /** Marks why the broker ends a connection (the first reason wins) and closes it. */
+  function end(connection: Connection, reason: DisconnectReason, detail: string): void {
+    connection.ending ??= { reason, detail };
+    connection.client.close();
+  }
+
+  function publishPresence(clientId: string, message: { topic: string; payload: object }): void {
+    if (closing || !hasPresenceEvents(clientId)) return;
+    const packet: PublishPacket = {
+      cmd: "publish",
+      topic: message.topic,
+      payload: Buffer.from(JSON.stringify(message.payload)),
+      qos: 0,
+      retain: false,
+      dup: false,
+    };
+    broker.publish(packet, (error) => {
+      if (error) logger.warn({ clientId, err: error }, "lifecycle event not published");
+    });
+  }
+
+  const broker = await Aedes.createBroker({
+    // AWS IoT allows client ids of up to 128 characters; aedes defaults to 23.
+    maxClientsIdLength: 128,
+
+    authenticate(client, _username, _password, done) {
+      const clientId = client.id;
+      const refuse = (certificateId: string | undefined, reason: string) => {
+        logger.info({ clientId, certificateId, reason }, "connection refused");
+        emit({
+          kind: "connect-refused",
+          clientId,
+          certificateId,
+          reason,
+          at: new Date().toISOString(),
+        });
+        done(new ConnectionRefusedError(clientId, certificateId, reason), false);
+      };
+      const socket = client.conn instanceof TLSSocket ? client.conn : undefined;
+      const peer = socket?.getPeerCertificate();
+      if (socket === undefined || peer?.raw === undefined) {
+        refuse(undefined, "no client certificate");
+        return;
+      }
+      const certificateId = certificateIdOf(peer.raw);
+      const certificateSubject = subjectFields(peer.subject);
+      const verdict = checkConnect(
+        registry,
+        { clientId, certificateId, certificateSubject },
+        new Date(),
+      );
+      if (!verdict.allowed) {
+        refuse(certificateId, verdict.reason);
+        return;
+      }
+      const versionNumber = (versionNumbers.get(clientId) ?? 0) + 1;
+      versionNumbers.set(clientId, versionNumber);
+      connections.set(client, {
+        client,
+        clientId,
+        certificateId,
+        thingName: verdict.context.thingName,
+        certificateSubject,
+        authorizer: new ConnectionAuthorizer(verdict.policies, verdict.context),
+        sessionIdentifier: randomUUID(),
+        versionNumber,
+        remoteAddress: socket.remoteAddress,
+        connectedAt: undefined,
+        ending: undefined,
+      });
+      // aedes closes the session holding this client id once this one registers.
+      const previous = sessions.handle(clientId);
+      if (previous !== undefined) {
+        previous.ending ??= {
+          reason: "DUPLICATE_CLIENTID",
+          detail: `client id ${clientId} connected again from ${socket.remoteAddress ?? "an unknown address"}`,
+        };
+      }
+      done(null, true);
+    },
+
+    authorizePublish(client, packet, done) {
+      if (client === null) {
+        done(null); // the broker's own messages (lifecycle events)
+        return;
+      }
+      const connection = connections.get(client);
+      if (connection === undefined) {
+        done(new Error("PUBLISH from an unauthenticated connection"));
+        return;
+      }
+      const reason = publishDenial(connection, packet);
+      if (reason === undefined) {
+        done(null);
+        return;
+      }
+      // aedes asks again for the will message of a connection that is already closing.
+      if (!client.closed) {
+        connection.ending ??= { reason: "AUTH_ERROR", detail: reason };
+        logger.info(
+          { clientId: connection.clientId, topic: packet.topic, reason },
+          "publish denied",
+        );
+        emit({
+          kind: "publish-denied",
+          clientId: connection.clientId,
+          certificateId: connection.certificateId,
+          topic: packet.topic,
+          reason,
+          at: new Date().toISOString(),
+        });
+      }
+      done(new Error(reason));
+    },
+
+    authorizeSubscribe(client, subscription, done) {
+      const connection = connections.get(client);
+      if (connection === undefined) {
+        done(new Error("SUBSCRIBE from an unauthenticated connection"));
+        return;
+      }
+      const decision = connection.authorizer.authorize("iot:Subscribe", subscription.topic);
+      if (decision.allowed) {
+        done(null, subscription);
+        return;
+      }
+      const reason = describeDenial("iot:Subscribe", subscription.topic, decision);
+      connection.ending ??= { reason: "AUTH_ERROR", detail: reason };
+      logger.info(
+        { clientId: connection.clientId, topicFilter: subscription.topic, reason },
+        "subscribe denied",
+      );
+      emit({
+        kind: "subscribe-denied",
+        clientId: connection.clientId,
+        certificateId: connection.certificateId,
+        topicFilter: subscription.topic,
+        reason,
+        at: new Date().toISOString(),
+      });
+      done(new Error(reason));
+    },
+
+    authorizeForward(client, packet: AedesPublishPacket) {
+      const connection = connections.get(client);
+      if (connection === undefined) return null;
+      return connection.authorizer.authorize("iot:Receive", packet.topic).allowed ? packet : null;
+    },
+  });
+
+  broker.on("clientReady", (client) => {
+    const connection = connections.get(client);
+    if (connection === undefined) return;
+    const at = new Date();
+    connection.connectedAt = at.toISOString();
+    sessions.add(
+      {
+        clientId: connection.clientId,
+        certificateId: connection.certificateId,
+        ...(connection.thingName === undefined ? {} : { thingName: connection.thingName }),
+        connectedAt: connection.connectedAt,
+        ...(connection.remoteAddress === undefined
+          ? {}
+          : { remoteAddress: connection.remoteAddress }),
+        sessionIdentifier: connection.sessionIdentifier,
+      },
+      connection,
+    );
+    logger.info(
+      {
+        clientId: connection.clientId,
+        certificateId: connection.certificateId,
+        thingName: connection.thingName,
+      },
+      "client connected",
+    );
+    emit({
+      kind: "client-connected",
+      clientId: connection.clientId,
+      certificateId: connection.certificateId,
+      ...(connection.thingName === undefined ? {} : { thingName: connection.thingName }),
+      ...(connection.remoteAddress === undefined
+        ? {}
+        : { remoteAddress: connection.remoteAddress }),
+      sessionIdentifier: connection.sessionIdentifier,
+      at: connection.connectedAt,
+    });
+    publishPresence(connection.clientId, connectedPresence(presenceOf(connection), at));
+  });
+
+  broker.on("keepaliveTimeout", (client) => {
+    const connection = connections.get(client);
+    if (connection)
+      connection.ending ??= { reason: "MQTT_KEEP_ALIVE_TIMEOUT", detail: "keep-alive timeout" };
+  });
+
+  broker.on("clientError", (client, error) => {
+    const connection = connections.get(client);
+    if (connection) connection.ending ??= { reason: "CLIENT_ERROR", detail: error.message };
+  });
+
+  broker.on("clientDisconnect", (client) => {
+    const connection = connections.get(client);
+    if (connection?.connectedAt === undefined) return;
+    sessions.remove(connection.clientId, connection);
+    const reason: DisconnectReason =
+      connection.ending?.reason ??
+      (closing
+        ? "SERVER_INITIATED_DISCONNECT"
+        : sentDisconnect(client)
+          ? "CLIENT_INITIATED_DISCONNECT"
+          : "CONNECTION_LOST");
+    const detail = connection.ending?.detail;
+    logger.info(
+      { clientId: connection.clientId, disconnectReason: reason, detail },
+      "client disconnected",
+    );
+    emit({
+      kind: "client-disconnected",
+      clientId: connection.clientId,
+      certificateId: connection.certificateId,
+      ...(connection.thingName === undefined ? {} : { thingName: connection.thingName }),
+      sessionIdentifier: connection.sessionIdentifier,
+      disconnectReason: reason,
+      ...(detail === undefined ? {} : { detail }),
+      at: new Date().toISOString(),
+    });
+    publishPresence(
+      connection.clientId,
+      disconnectedPresence(presenceOf(connection), reason, new Date()),
+    );
+  });
+
+  const stopWatchingRegistry = registry.onChange((change) => {
+    const certificateIds = changedCertificates(change);
+    for (const connection of sessions.handles()) {
+      if (certificateIds.includes(connection.certificateId)) recheck(connection);
+    }
+  });
+
+  /** Applies a registry change to a live connection: end it, or refresh its policies. */
+  function recheck(connection: Connection): void {
+    const { clientId, certificateId, certificateSubject } = connection;
+    const verdict = checkConnection(
+      registry,
+      { clientId, certificateId, certificateSubject },
+      new Date(),
+    );
+    if (!verdict.allowed) {
+      end(connection, "AUTH_ERROR", verdict.reason);
+    } else if (connection.thingName !== undefined && verdict.context.thingName === undefined) {
+      end(
+        connection,
+        "AUTH_ERROR",
+        `thing ${connection.thingName} was detached from certificate ${certificateId}`,
+      );
+    } else {
+      connection.thingName = verdict.context.thingName;
+      connection.authorizer.reset(verdict.policies, verdict.context);
+    }
+  }
+
+  const server = createServer(
+    {
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: [options.caCertificatePem],
+      cert: options.serverCertificate.certificatePem,
+      key: options.serverCertificate.privateKeyPem,
+      minVersion: "TLSv1.2",
+    },
+    broker.handle,
+  );
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("tlsClientError", (error, socket) => {
+    // Node verifies the client certificate once the handshake is done and drops the socket
+    // when it fails; the verification error code is the useful part of what is left.
+    if (closing) return;
+    const reason = `TLS handshake refused: ${socket.authorizationError ?? error.message}`;
+    logger.info({ reason }, "TLS handshake refused");
+    emit({ kind: "tls-refused", reason, at: new Date().toISOString() });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info({ host: options.host, port }, "MQTT broker listening (mutual TLS)");
+
+  let closed: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port,
+    sessions,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        stopWatchingRegistry();
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => broker.close(() => resolve()));
+        // Connections still in the TLS handshake are not aedes clients yet.
+        for (const socket of sockets) socket.destroy();
+        await serverClosed;
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Why this PUBLISH is refused, or undefined when the policy allows it. */
+function publishDenial(connection: Connection, packet: PublishPacket): string | undefined {
+  const { topic } = packet;
+  // Only AWS IoT itself publishes lifecycle events; a client must not forge them.
+  if (topic.startsWith("$aws/events/")) return `topic ${topic} is reserved for AWS IoT events`;
+  const publish = connection.authorizer.authorize("iot:Publish", topic);
+  if (!publish.allowed) return describeDenial("iot:Publish", topic, publish);
+  if (packet.retain) {
+    const retain = connection.authorizer.authorize("iot:RetainPublish", topic);
+    if (!retain.allowed) return describeDenial("iot:RetainPublish", topic, retain);
+  }
+  return undefined;
+}
+
+function changedCertificates(change: RegistryChange): readonly string[] {
+  return change.kind === "policy-version" ? change.certificateIds : [change.certificateId];
+}
+
+function presenceOf(connection: Connection) {
+  return {
+    clientId: connection.clientId,
+    certificateId: connection.certificateId,
+    sessionIdentifier: connection.sessionIdentifier,
+    versionNumber: connection.versionNumber,
+    ...(connection.remoteAddress === undefined ? {} : { ipAddress: connection.remoteAddress }),
+  };
+}
+
+/** Subject fields by OpenSSL short name; a repeated field keeps its first value. */
+function subjectFields(subject: PeerCertificate["subject"] | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(subject ?? {})) {
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === "string") fields[name] = first;
+  }
+  return fields;
+}
+
+/**
+ * True when the client ended with an MQTT DISCONNECT. aedes records that only in a private
+ * field (it decides whether to publish the will); the lifecycle event needs it too.
+ */
+function sentDisconnect(client: Client): boolean {
+  return (client as Client & { _disconnected?: boolean })._disconnected === true;
+}

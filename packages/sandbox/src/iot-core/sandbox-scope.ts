@@ -1,0 +1,20 @@
+import type { PolicyScope } from "@fleet/core/contracts";
+
+/**
+ * The partition, region and account every ARN in the sandbox uses. `local-1` is no AWS region
+ * and `000000000000` no AWS account, so a sandbox ARN can never be mistaken for a real one.
+ */
+export const SANDBOX_SCOPE: PolicyScope = {
+  partition: "aws",
+  region: "local-1",
+  accountId: "000000000000",
+};
+
+/** Name under which the sandbox registers `devicePolicyDocument(SANDBOX_SCOPE)`. */
+export const DEVICE_POLICY_NAME = "fleet-device";
+
+/** ARN of a registry resource, spelled as AWS IoT spells it. */
+export function registryArn(kind: "thing" | "cert" | "policy", id: string): string {
+  const { partition, region, accountId } = SANDBOX_SCOPE;
+  return `arn:${partition}:iot:${region}:${accountId}:${kind}/${id}`;
+}

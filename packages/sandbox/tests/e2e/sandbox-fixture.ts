@@ -1,0 +1,163 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { IotPolicyDocument } from "@fleet/core/contracts";
+import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
+import {
+  type EnrolledDevice,
+  SANDBOX_SCOPE,
+  type Sandbox,
+  type SandboxEventMap,
+  startSandbox,
+} from "../../src/index.ts";
+import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";
+
+export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `fleet-sandbox-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Credentials as an MQTT client presents them. */
+export interface ClientCredentials {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export async function deviceCredentials(device: EnrolledDevice): Promise<ClientCredentials> {
+  const [ca, cert, key] = await Promise.all(
+    [device.caFile, device.certFile, device.keyFile].map((file) => readFile(file, "utf8")),
+  );
+  return { ca: ca as string, cert: cert as string, key: key as string };
+}
+
+/** A client certificate outside any thing, with its own policy (the operator or backend). */
+export async function enrollPrincipal(
+  sandbox: Sandbox,
+  policyName: string,
+  document: IotPolicyDocument,
+): Promise<ClientCredentials & { certificateId: string }> {
+  const { privateKeyPem, publicKeyPem } = await generateP256KeyPair();
+  const issued = await sandbox.ca.issueCertificate(
+    { publicKey: publicKeyPem },
+    { commonName: policyName, validity: { durationMs: 3600_000 } },
+  );
+  await sandbox.registry.registerCertificate({
+    certificatePem: issued.certificatePem,
+    status: "ACTIVE",
+  });
+  if (sandbox.registry.findPolicy(policyName) === undefined) {
+    await sandbox.registry.createPolicy(policyName, document);
+  }
+  await sandbox.registry.attachPolicy(policyName, issued.certificateId);
+  return {
+    ca: sandbox.caCertPem,
+    cert: issued.certificatePem,
+    key: privateKeyPem,
+    certificateId: issued.certificateId,
+  };
+}
+
+/** A backend that may do anything (like the AWS side publishing commands). */
+export function enrollBackend(sandbox: Sandbox) {
+  return enrollPrincipal(sandbox, "test-backend", {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "iot:*", Resource: "*" }],
+  });
+}
+
+export function topicArn(kind: "topic" | "topicfilter" | "client", name: string): string {
+  const { partition, region, accountId } = SANDBOX_SCOPE;
+  return `arn:${partition}:iot:${region}:${accountId}:${kind}/${name}`;
+}
+
+/** MQTT 3.1.1 over TLS with a client certificate, no automatic reconnect. */
+export function connectClient(
+  sandbox: Sandbox,
+  credentials: ClientCredentials,
+  clientId: string,
+  options: IClientOptions = {},
+): Promise<MqttClient> {
+  return connectAsync({
+    protocol: "mqtts",
+    host: "127.0.0.1",
+    port: sandbox.mqtt.port,
+    ca: credentials.ca,
+    cert: credentials.cert,
+    key: credentials.key,
+    clientId,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...options,
+  });
+}
+
+/** The next sandbox event of `kind` matching `predicate`; register it before the action. */
+export function nextEvent<K extends keyof SandboxEventMap>(
+  sandbox: Sandbox,
+  kind: K,
+  predicate: (event: SandboxEventMap[K][0]) => boolean = () => true,
+): Promise<SandboxEventMap[K][0]> {
+  return new Promise((resolve) => {
+    const listener = (...args: SandboxEventMap[K]) => {
+      const [event] = args;
+      if (!predicate(event)) return;
+      sandbox.events.off(kind, listener as never);
+      resolve(event);
+    };
+    sandbox.events.on(kind, listener as never);
+  });
+}
+
+/** Resolves when the connection closes; call it before the action that closes it. */
+export function whenClosed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once("close", () => resolve()));
+}
+
+/** The next message on `topic` (exact), as text. */
+export function nextMessage(client: MqttClient, topic: string): Promise<string> {
+  return new Promise((resolve) => {
+    const listener = (received: string, payload: Buffer) => {
+      if (received !== topic) return;
+      client.off("message", listener);
+      resolve(payload.toString());
+    };
+    client.on("message", listener);
+  });
+}
+
+/** Collects every message the client receives. */
+export function recordMessages(client: MqttClient): { topic: string; payload: string }[] {
+  const received: { topic: string; payload: string }[] = [];
+  client.on("message", (topic, payload) => received.push({ topic, payload: payload.toString() }));
+  return received;
+}
+
+export async function startTestSandbox(name: string) {
+  const dir = await tempDir(name);
+  const sandbox = await startSandbox({ stateDir: join(dir.path, "state") });
+  const clients: MqttClient[] = [];
+  return {
+    sandbox,
+    dir: dir.path,
+    /** Connects and remembers the client so `stop` ends it. */
+    async connect(credentials: ClientCredentials, clientId: string, options?: IClientOptions) {
+      const client = await connectClient(sandbox, credentials, clientId, options);
+      clients.push(client);
+      return client;
+    },
+    async enroll(serial: string) {
+      const device = await sandbox.enrollDevice(serial, join(dir.path, "devices", serial));
+      return { device, credentials: await deviceCredentials(device) };
+    },
+    async endClients() {
+      await Promise.all(clients.splice(0).map((client) => client.endAsync(true)));
+    },
+    async stop() {
+      await Promise.all(clients.splice(0).map((client) => client.endAsync(true)));
+      await sandbox.close();
+      await dir.remove();
+    },
+  };
+}
