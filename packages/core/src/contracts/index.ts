@@ -6,6 +6,7 @@ export * from "./iot-policy.ts";
 export * from "./jobs-api.ts";
 export * from "./parse-message.ts";
 export * from "./presence.ts";
+export * from "./provisioning-template.ts";
 export * from "./stage-resources.ts";
 export * from "./telemetry.ts";
 export * from "./topics.ts";

@@ -21,7 +21,20 @@ export interface StageResourceNames {
   thingGroupName: string;
   /** The IoT policy attached to every device certificate of the stage. */
   devicePolicyName: string;
+  /** The IoT policy of the shared claim certificate (fleet provisioning topics only). */
+  claimPolicyName: string;
+  /** The fleet provisioning template devices register with. */
+  provisioningTemplateName: string;
+  /** SSM parameter holding the allow-list bucket's name (bucket names are global). */
+  allowListBucketParameter: string;
+  /** Secrets Manager secret holding the claim certificate and key, for the image build. */
+  claimCredentialsSecretName: string;
+  /** DynamoDB table of provisioning refusals and revocations per serial. */
+  deviceLedgerTableName: string;
 }
+
+/** Object key of the allow-list in the stage's allow-list bucket (text/CSV or JSON). */
+export const ALLOW_LIST_OBJECT_KEY = "allow-list";
 
 /** Throws InvalidStageNameError unless `stage` is a valid SST stage name for this app. */
 export function assertStageName(stage: string): void {
@@ -36,7 +49,15 @@ export function assertStageName(stage: string): void {
 export function stageResourceNames(stage: string): StageResourceNames {
   assertStageName(stage);
   const prefix = `${FLEET_APP_NAME}-${stage}`;
-  return { thingGroupName: `${prefix}-devices`, devicePolicyName: `${prefix}-device` };
+  return {
+    thingGroupName: `${prefix}-devices`,
+    devicePolicyName: `${prefix}-device`,
+    claimPolicyName: `${prefix}-claim`,
+    provisioningTemplateName: `${prefix}-provisioning`,
+    allowListBucketParameter: `/${FLEET_APP_NAME}/${stage}/allow-list-bucket`,
+    claimCredentialsSecretName: `${FLEET_APP_NAME}/${stage}/claim-credentials`,
+    deviceLedgerTableName: `${prefix}-device-ledger`,
+  };
 }
 
 /**

@@ -1,0 +1,38 @@
+/** A provisioned device as the registry knows it: its thing and the serial it was made from. */
+export interface RegisteredDevice {
+  thingName: string;
+  serial: string;
+}
+
+export type RegistryCertificateStatus =
+  | "ACTIVE"
+  | "INACTIVE"
+  | "REVOKED"
+  | "PENDING_ACTIVATION"
+  | "PENDING_TRANSFER"
+  | "REGISTER_INACTIVE";
+
+export interface RegisteredCertificate {
+  certificateId: string;
+  status: RegistryCertificateStatus;
+  certificatePem: string;
+}
+
+/**
+ * The IoT registry of one stage (AWS IoT Core, or the sandbox's emulation), limited to what
+ * the provisioning use cases need. Every mutation is idempotent: removing what is already gone
+ * succeeds, so a reconcile that crashed half-way can simply run again.
+ */
+export interface DeviceRegistry {
+  /** Every thing in the stage's fleet thing group. */
+  listDevices(): AsyncIterable<RegisteredDevice>;
+  /** Certificates attached to the thing (empty when the thing is gone). */
+  listCertificates(thingName: string): Promise<RegisteredCertificate[]>;
+  /** Sets the certificate INACTIVE (ends live sessions at once) and then REVOKED. */
+  revokeCertificate(certificateId: string): Promise<void>;
+  /** Detaches every IoT policy attached to the certificate. */
+  detachPolicies(certificateId: string): Promise<void>;
+  detachThingPrincipal(thingName: string, certificateId: string): Promise<void>;
+  deleteCertificate(certificateId: string): Promise<void>;
+  deleteThing(thingName: string): Promise<void>;
+}
