@@ -54,7 +54,7 @@ describe("sst.config.ts", () => {
   });
 
   it(
-    "outputs the IoT data endpoint, thing group and device policy of the stage",
+    "outputs the stage's IoT endpoint, device and provisioning resource names",
     async () => {
       const app = await runApp({ stage: "prod" });
 
@@ -62,6 +62,11 @@ describe("sst.config.ts", () => {
         iotDataEndpoint: MOCK_IOT_DATA_ENDPOINT,
         thingGroupName: "fleet-prod-devices",
         devicePolicyName: "fleet-prod-device",
+        // Bucket names are global: SST adds a random suffix (the CLI reads it from SSM).
+        allowListBucket: expect.stringMatching(/^fleet-prod-allowlistbucket-[a-z0-9]+$/),
+        provisioningTemplateName: "fleet-prod-provision",
+        claimCredentialsSecretName: "fleet/prod/claim-credentials",
+        deviceLedgerTableName: "fleet-prod-device-ledger",
         _protect: true,
       });
     },

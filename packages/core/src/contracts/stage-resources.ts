@@ -12,9 +12,9 @@ export const FLEET_APP_NAME = "fleet";
 /** Thing attribute holding the device's serial (the thing name is derived from it). */
 export const SERIAL_ATTRIBUTE = "serial";
 
-// Lowercase so one stage name gives valid S3, IoT and IAM names alike; 63 characters keeps
+// Lowercase so one stage name gives valid S3, IoT and IAM names alike; 20 characters keeps
 // every derived name well inside the 128-character IoT limits.
-const STAGE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+const STAGE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 
 export interface StageResourceNames {
   /** The thing group every provisioned thing of the stage joins. */
@@ -40,7 +40,7 @@ export const ALLOW_LIST_OBJECT_KEY = "allow-list";
 export function assertStageName(stage: string): void {
   if (!STAGE_NAME_PATTERN.test(stage)) {
     throw new InvalidStageNameError(
-      `invalid stage name ${JSON.stringify(stage)}: expected 1-63 characters of lowercase letters, digits and '-', starting with a letter (e.g. "dev", "prod", "pr-42")`,
+      `invalid stage name ${JSON.stringify(stage)}: expected 1-20 characters of lowercase letters, digits and '-', starting with a letter (e.g. "dev", "prod", "pr-42")`,
       { stage },
     );
   }
@@ -53,7 +53,8 @@ export function stageResourceNames(stage: string): StageResourceNames {
     thingGroupName: `${prefix}-devices`,
     devicePolicyName: `${prefix}-device`,
     claimPolicyName: `${prefix}-claim`,
-    provisioningTemplateName: `${prefix}-provisioning`,
+    // Provisioning template names are limited to 36 characters of [0-9A-Za-z_-].
+    provisioningTemplateName: `${prefix}-provision`,
     allowListBucketParameter: `/${FLEET_APP_NAME}/${stage}/allow-list-bucket`,
     claimCredentialsSecretName: `${FLEET_APP_NAME}/${stage}/claim-credentials`,
     deviceLedgerTableName: `${prefix}-device-ledger`,

@@ -8,10 +8,15 @@ import {
 import { InvalidStageNameError } from "../../src/errors.ts";
 
 describe("stage resource names", () => {
-  it("names the thing group and device policy the stacks create for a stage", () => {
+  it("names every resource the stacks create for a stage", () => {
     expect(stageResourceNames("prod")).toEqual({
       thingGroupName: "fleet-prod-devices",
       devicePolicyName: "fleet-prod-device",
+      claimPolicyName: "fleet-prod-claim",
+      provisioningTemplateName: "fleet-prod-provision",
+      allowListBucketParameter: "/fleet/prod/allow-list-bucket",
+      claimCredentialsSecretName: "fleet/prod/claim-credentials",
+      deviceLedgerTableName: "fleet-prod-device-ledger",
     });
     expect(stageResourceNames("pr-42").thingGroupName).toBe("fleet-pr-42-devices");
   });
@@ -32,7 +37,7 @@ describe("stage resource names", () => {
     ["a leading hyphen", "-dev"],
     ["an underscore", "my_stage"],
     ["a query character", "dev:*"],
-    ["64 characters", `a${"b".repeat(63)}`],
+    ["21 characters", `a${"b".repeat(20)}`],
   ])("rejects a stage name with %s, saying what is expected", (_, stage) => {
     for (const derive of [stageResourceNames, stageAwsProfile]) {
       let error: unknown;
@@ -47,8 +52,10 @@ describe("stage resource names", () => {
     }
   });
 
-  it("accepts a 63-character stage name", () => {
-    const stage = `a${"b".repeat(62)}`;
-    expect(stageResourceNames(stage).devicePolicyName).toBe(`fleet-${stage}-device`);
+  it("accepts a 20-character stage name whose provisioning template name fits AWS's 36 characters", () => {
+    const stage = `a${"b".repeat(19)}`;
+    const names = stageResourceNames(stage);
+    expect(names.devicePolicyName).toBe(`fleet-${stage}-device`);
+    expect(names.provisioningTemplateName).toMatch(/^[0-9A-Za-z_-]{1,36}$/);
   });
 });
