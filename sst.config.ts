@@ -43,14 +43,24 @@ export default $config({
   async run() {
     const { deviceIdentity } = await import("./stacks/device-identity.ts");
     const { devicePresence } = await import("./stacks/device-presence.ts");
+    const { provisioning } = await import("./stacks/provisioning.ts");
 
     const identity = deviceIdentity();
     devicePresence();
+    const provision = provisioning({
+      thingGroup: identity.thingGroup,
+      devicePolicy: identity.devicePolicy,
+      dataEndpoint: identity.dataEndpoint,
+    });
 
     return {
       iotDataEndpoint: identity.dataEndpoint,
       thingGroupName: identity.thingGroup.name,
       devicePolicyName: identity.devicePolicy.name,
+      allowListBucket: provision.allowListBucket.name,
+      provisioningTemplateName: provision.template.name,
+      claimCredentialsSecretName: provision.claimCredentials.name,
+      deviceLedgerTableName: provision.ledger.name,
     };
   },
 });

@@ -12,6 +12,7 @@ export interface LambdaFunctionArgs {
   permissions?: sst.aws.FunctionPermissionArgs[];
   timeout?: sst.aws.FunctionArgs["timeout"];
   memory?: sst.aws.FunctionArgs["memory"];
+  concurrency?: sst.aws.FunctionArgs["concurrency"];
 }
 
 export interface LambdaFunction {
@@ -36,6 +37,7 @@ export function lambdaFunction(name: string, args: LambdaFunctionArgs): LambdaFu
     architecture: "arm64",
     timeout: args.timeout ?? "10 seconds",
     memory: args.memory ?? "256 MB",
+    ...(args.concurrency ? { concurrency: args.concurrency } : {}),
     environment: args.environment,
     logging: { logGroup: logGroup.name, format: "json" },
     permissions: [

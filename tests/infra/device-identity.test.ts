@@ -68,7 +68,8 @@ describe("device identity stack", () => {
   });
 
   it("names the thing group and the device policy as the CLI looks them up", () => {
-    const expected = stageResourceNames("dev");
+    const { thingGroupName, devicePolicyName } = stageResourceNames("dev");
+    const expected = { thingGroupName, devicePolicyName };
 
     expect(expected).toEqual({
       thingGroupName: "fleet-dev-devices",

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAllowListCommand } from "./commands/allowlist.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
 import { registerSandboxCommand } from "./commands/sandbox.ts";
 
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSandboxCommand(program);
   registerDevicesCommand(program);
+  registerAllowListCommand(program);
   return program;
 }

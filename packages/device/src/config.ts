@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { SerialSchema, ThingNameSchema, thingNameFromSerial } from "@fleet/core/contracts";
 import { z } from "zod";
 import { type ConfigIssue, DeviceConfigError } from "./errors.ts";
@@ -24,10 +24,57 @@ export const EndpointSchema = z.strictObject({
 export const TlsFilesSchema = z.strictObject({
   /** CA bundle that signed the broker's certificate (Amazon Root CA 1 on AWS). */
   caFile: z.string().min(1),
-  /** The device certificate; its subject is the thing the broker binds the client id to. */
-  certFile: z.string().min(1),
-  /** The device private key (keep it mode 0600). Never logged. */
-  keyFile: z.string().min(1),
+  /**
+   * The device certificate; its subject is the thing the broker binds the client id to.
+   * Default `<credentialsDir>/cert.pem`.
+   */
+  certFile: z.string().min(1).optional(),
+  /** The device private key (mode 0600). Never logged. Default `<credentialsDir>/key.pem`. */
+  keyFile: z.string().min(1).optional(),
+});
+
+/**
+ * Provisioning by claim (AWS IoT fleet provisioning). When the device's own certificate and
+ * key do not exist yet, the device connects with this shared claim certificate, has a
+ * certificate issued for a key it generates, registers its thing through the template, and
+ * stores its credentials at `tls.certFile`/`tls.keyFile`. Once they exist it never
+ * provisions again.
+ */
+export const ProvisioningSchema = z.strictObject({
+  /** The claim certificate baked into the image (provisioning topics only). */
+  claimCertFile: z.string().min(1),
+  /** The claim certificate's private key. Never logged. */
+  claimKeyFile: z.string().min(1),
+  /** Name of the fleet provisioning template RegisterThing runs. */
+  templateName: z
+    .string()
+    .regex(/^[0-9A-Za-z_-]{1,36}$/, "a template name is 1-36 characters of [0-9A-Za-z_-]"),
+  /** Longest wait for the claim connection and for each reply. Default 30000. */
+  replyTimeoutMs: z.int().min(1).max(HOUR_MS).default(30_000),
+  /**
+   * Backoff after a failed attempt (refused, denied by the pre-provisioning hook, timed out):
+   * exponential with full jitter. A denied device keeps retrying because the operator may add
+   * its serial later. Defaults: initialDelayMs 2000, maxDelayMs 300000.
+   */
+  retry: z
+    .strictObject({
+      initialDelayMs: z.int().min(0).max(HOUR_MS).default(2_000),
+      maxDelayMs: z.int().min(1).max(HOUR_MS).default(300_000),
+    })
+    .refine((r) => r.initialDelayMs <= r.maxDelayMs, {
+      message: "must be greater than or equal to provisioning.retry.initialDelayMs",
+      path: ["maxDelayMs"],
+    })
+    .prefault({}),
+  /**
+   * The device's own certificate refused at connect as not authorized (CONNACK return code 5)
+   * on this many consecutive attempts means it was revoked (e.g. the serial left the
+   * allow-list): the key and certificate are moved to `revoked/<timestamp>/` next to them and
+   * the device provisions by claim again with a fresh key. Network errors, TLS failures,
+   * timeouts and other refusals neither count nor reset the tally; a successful connection
+   * resets it. Default 3.
+   */
+  reprovisionAfterRefusals: z.int().min(1).max(1_000).default(3),
 });
 
 export const ReconnectSchema = z
@@ -51,11 +98,21 @@ export const ReconnectSchema = z
  */
 export const DeviceConfigSchema = z
   .strictObject({
-    serial: SerialSchema,
-    /** Thing name and MQTT client id. Default: `thingNameFromSerial(serial)`. */
+    /**
+     * Overrides the serial read from the board (device-tree serial, then DMI product serial;
+     * see `detectSerial`).
+     */
+    serial: SerialSchema.optional(),
+    /**
+     * Thing name and MQTT client id. Default: `thingNameFromSerial(serial)`. Not allowed with
+     * `provisioning`, where the template names the thing after the serial.
+     */
     thingName: ThingNameSchema.optional(),
     endpoint: EndpointSchema,
     tls: TlsFilesSchema,
+    /** Directory (0700) of the device's own `key.pem` and `cert.pem` when `tls` names none. */
+    credentialsDir: z.string().min(1).optional(),
+    provisioning: ProvisioningSchema.optional(),
     /** Seconds between heartbeats (at most a day); one also follows each connect. Default 30. */
     heartbeatIntervalSeconds: z
       .number()
@@ -65,18 +122,48 @@ export const DeviceConfigSchema = z
     /** Reconnect backoff: exponential with full jitter. Defaults as in `ReconnectSchema`. */
     reconnect: ReconnectSchema.prefault({}),
   })
-  .transform((config) => ({
+  .superRefine((config, context) => {
+    for (const field of ["certFile", "keyFile"] as const) {
+      if (config.tls[field] === undefined && config.credentialsDir === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["tls", field],
+          message: `required unless credentialsDir is set`,
+        });
+      }
+    }
+    if (config.provisioning !== undefined && config.thingName !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["thingName"],
+        message: "not allowed with provisioning: the template names the thing after the serial",
+      });
+    }
+  })
+  .transform(({ credentialsDir, ...config }) => ({
     ...config,
-    thingName: config.thingName ?? thingNameFromSerial(config.serial),
+    // `superRefine` guarantees one of the two; the fallback only satisfies the type.
+    tls: {
+      caFile: config.tls.caFile,
+      certFile: config.tls.certFile ?? join(credentialsDir ?? "", "cert.pem"),
+      keyFile: config.tls.keyFile ?? join(credentialsDir ?? "", "key.pem"),
+    },
+    /** Known once the serial is: from the config, else detected at start. */
+    thingName:
+      config.thingName ??
+      (config.serial === undefined ? undefined : thingNameFromSerial(config.serial)),
   }));
 
-/** A config with defaults applied and the thing name resolved. */
+/**
+ * A config with defaults applied, the credential files resolved and, when the serial is in
+ * the config, the thing name. Without a configured serial `startDevice` detects it.
+ */
 export type DeviceConfig = z.output<typeof DeviceConfigSchema>;
 /** What a config file may contain (optional fields may be left out). */
 export type DeviceConfigInput = z.input<typeof DeviceConfigSchema>;
 
 /**
- * Reads and validates a device config file. Relative TLS file paths resolve against the
+ * Reads and validates a device config file. Relative file paths (TLS, credentials, claim) resolve against the
  * config file's directory. Throws `DeviceConfigError` naming the file, each failing field's
  * path and what was expected.
  */
@@ -100,7 +187,7 @@ export async function loadDeviceConfig(path: string): Promise<DeviceConfig> {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new DeviceConfigError(`${file} is not valid JSON: ${reason}`, { file }, { cause });
   }
-  return resolveTlsPaths(parseDeviceConfig(json, file), dirname(file));
+  return resolveFilePaths(parseDeviceConfig(json, file), dirname(file));
 }
 
 /** Validates an already parsed config document; `file` only names the source in errors. */
@@ -115,10 +202,21 @@ export function parseDeviceConfig(document: unknown, file: string): DeviceConfig
   throw new DeviceConfigError(`invalid device config ${file}: ${detail}`, { file, issues });
 }
 
-function resolveTlsPaths(config: DeviceConfig, baseDir: string): DeviceConfig {
+function resolveFilePaths(config: DeviceConfig, baseDir: string): DeviceConfig {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const { caFile, certFile, keyFile } = config.tls;
-  return { ...config, tls: { caFile: at(caFile), certFile: at(certFile), keyFile: at(keyFile) } };
+  const { provisioning } = config;
+  return {
+    ...config,
+    tls: { caFile: at(caFile), certFile: at(certFile), keyFile: at(keyFile) },
+    ...(provisioning && {
+      provisioning: {
+        ...provisioning,
+        claimCertFile: at(provisioning.claimCertFile),
+        claimKeyFile: at(provisioning.claimKeyFile),
+      },
+    }),
+  };
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -1,13 +1,27 @@
 import { EventEmitter } from "node:events";
-import type { Telemetry } from "@fleet/core/contracts";
+import { claimClientId, type Telemetry, thingNameFromSerial } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { type Clock, systemClock, systemTimers, type Timers } from "./clock.ts";
 import type { DeviceConfig } from "./config.ts";
 import type { ConnectionState } from "./connection/connection-state.ts";
-import { type ConnectionEvents, createDeviceConnection } from "./connection/device-connection.ts";
+import {
+  type ConnectionEvents,
+  createDeviceConnection,
+  type Refusal,
+} from "./connection/device-connection.ts";
 import { openMqttSession } from "./connection/mqtt-session.ts";
 import type { OpenSession } from "./connection/session.ts";
+import { readTlsMaterial } from "./connection/tls-material.ts";
+import { detectSerial } from "./identity/detect-serial.ts";
 import { createDeviceLogger } from "./logger.ts";
+import { type CredentialStore, createCredentialStore } from "./provisioning/credential-store.ts";
+import {
+  createProvisioner,
+  type Provisioner,
+  type ProvisioningFailure,
+  type ProvisioningResult,
+} from "./provisioning/provision-by-claim.ts";
+import type { ProvisioningState } from "./provisioning/provisioning-state.ts";
 import { startHeartbeat } from "./telemetry/heartbeat.ts";
 import { createSequence } from "./telemetry/sequence.ts";
 import { CLIENT_VERSION } from "./version.ts";
@@ -15,7 +29,37 @@ import { CLIENT_VERSION } from "./version.ts";
 export type DeviceEvents = ConnectionEvents & {
   /** A heartbeat the broker acknowledged. */
   heartbeat: [message: Telemetry];
+  /** Every lifecycle phase change, in order. */
+  phase: [change: { phase: DevicePhase; previous: DevicePhase }];
+  /** Each step of provisioning by claim. */
+  provisioning: [state: ProvisioningState];
+  /** A provisioning attempt failed (refused, rejected, timed out); it is retried after `delayMs`. */
+  provisioningFailed: [failure: ProvisioningFailure];
+  /** The device's certificate is stored; it now connects as the thing. */
+  provisioned: [result: ProvisioningResult];
+  /**
+   * The broker refused the device's own certificate as not authorized on
+   * `provisioning.reprovisionAfterRefusals` consecutive connects: its key and certificate
+   * were moved to `movedTo` and the device provisions by claim again.
+   */
+  credentialsRevoked: [revocation: Refusal & { movedTo: string }];
+  /** A local fault no retry can fix (e.g. the key cannot be written); the device is stopped. */
+  failed: [error: Error];
 };
+
+/**
+ * The device's lifecycle:
+ *
+ *   provisioning -> running      (no credentials of its own yet: provision by claim first)
+ *   running                      (its certificate and key exist: connect as the thing)
+ *   running -> provisioning      (its certificate was refused as not authorized on
+ *                                 `provisioning.reprovisionAfterRefusals` connects in a row:
+ *                                 revoked, so it is moved aside and the device provisions again)
+ *   any -> stopped
+ *
+ * `running` is the connection loop; its own states are `Device.state`.
+ */
+export type DevicePhase = "provisioning" | "running" | "stopped";
 
 /** Tuning and injected dependencies of `startDevice`; every field is optional. */
 export interface DeviceOptions {
@@ -33,10 +77,12 @@ export interface DeviceOptions {
   connectTimeoutMs?: number;
   /** Longest wait for a clean DISCONNECT on `stop()`. Default 5000. */
   stopTimeoutMs?: number;
-  /** How a connection is made. Default: mqtt.js over mutual TLS (`openMqttSession`). */
+  /** How a connection is made (thing and claim sessions). Default: mqtt.js over mutual TLS. */
   openSession?: OpenSession;
   /** Reported in heartbeats. Default: this package's version. */
   clientVersion?: string;
+  /** Filesystem root the serial sources are read under (see `detectSerial`). Default `/`. */
+  serialRoot?: string;
 }
 
 export const DEVICE_DEFAULTS = {
@@ -46,47 +92,76 @@ export const DEVICE_DEFAULTS = {
 } as const;
 
 export interface Device {
-  /** Current connection state. */
+  readonly serial: string;
+  readonly thingName: string;
+  readonly phase: DevicePhase;
+  /** Current connection state (`idle` while provisioning). */
   readonly state: ConnectionState;
   readonly events: EventEmitter<DeviceEvents>;
-  /** Stops heartbeats and retries, sends MQTT DISCONNECT when connected; idempotent. */
+  /** Stops provisioning, heartbeats and retries, sends MQTT DISCONNECT when connected; idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the device client: connects at once and keeps the connection up with jittered
- * backoff, and publishes heartbeats while connected. Never throws for network trouble; watch
- * `events` or the logs.
+ * Starts the device client:
+ * 1. Determine the serial (config override, else the board's) and so the thing name.
+ * 2. Own certificate and key on disk: connect as the thing; a working device never provisions
+ *    again. Otherwise, with `provisioning` configured: provision by claim, store the
+ *    credentials, then connect as the thing. With `provisioning` configured, a certificate the
+ *    broker keeps refusing as not authorized counts as revoked: it is moved to
+ *    `revoked/<timestamp>/` and the device provisions again (see `reprovisionAfterRefusals`).
+ * 3. Keep the connection up with jittered backoff and publish heartbeats while connected.
+ *
+ * Rejects with a `DeviceError` when the device cannot start at all (no serial, unreadable
+ * TLS or claim files, a certificate without its key); after that it never throws for network
+ * trouble or a denial: watch `events` or the logs.
  */
-export function startDevice(config: DeviceConfig, options: DeviceOptions = {}): Device {
+export async function startDevice(
+  config: DeviceConfig,
+  options: DeviceOptions = {},
+): Promise<Device> {
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? systemTimers;
-  const logger = (options.logger ?? createDeviceLogger()).child({ thingName: config.thingName });
+  const random = options.random ?? Math.random;
+  const openSession = options.openSession ?? openMqttSession;
+  const serial = await detectSerial({ override: config.serial, root: options.serialRoot });
+  const thingName = config.thingName ?? thingNameFromSerial(serial);
+  const logger = (options.logger ?? createDeviceLogger()).child({ thingName });
   const startedAt = clock.now();
   const events = new EventEmitter<DeviceEvents>();
+  const session = {
+    host: config.endpoint.host,
+    port: config.endpoint.port,
+    keepaliveSeconds: options.keepaliveSeconds ?? DEVICE_DEFAULTS.keepaliveSeconds,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEVICE_DEFAULTS.connectTimeoutMs,
+    closeTimeoutMs: options.stopTimeoutMs ?? DEVICE_DEFAULTS.stopTimeoutMs,
+  };
+
+  const credentials = createCredentialStore(config.tls);
+  let provisioner: Provisioner | undefined;
+  if (await needsProvisioning(config, credentials)) {
+    provisioner = await prepareProvisioner();
+  } else {
+    // Fail fast on unreadable TLS files; later attempts re-read them (certificate rotation).
+    await readTlsMaterial(config.tls);
+  }
 
   const connection = createDeviceConnection({
-    target: {
-      clientId: config.thingName,
-      host: config.endpoint.host,
-      port: config.endpoint.port,
-      tls: config.tls,
-      keepaliveSeconds: options.keepaliveSeconds ?? DEVICE_DEFAULTS.keepaliveSeconds,
-      connectTimeoutMs: options.connectTimeoutMs ?? DEVICE_DEFAULTS.connectTimeoutMs,
-      closeTimeoutMs: options.stopTimeoutMs ?? DEVICE_DEFAULTS.stopTimeoutMs,
-    },
+    target: { ...session, clientId: thingName, tls: config.tls },
     reconnect: config.reconnect,
-    openSession: options.openSession ?? openMqttSession,
+    openSession,
     logger,
     clock,
     timers,
-    random: options.random ?? Math.random,
+    random,
+    // Without claim credentials a refused device has nothing to fall back on: it keeps retrying.
+    refusalLimit: config.provisioning?.reprovisionAfterRefusals,
   });
   connection.events.on("state", (change) => events.emit("state", change));
   connection.events.on("connected", (info) => events.emit("connected", info));
   connection.events.on("disconnected", (end) => events.emit("disconnected", end));
   const heartbeat = startHeartbeat({
-    thingName: config.thingName,
+    thingName,
     intervalMs: config.heartbeatIntervalSeconds * 1000,
     connection,
     sequence: createSequence(),
@@ -98,20 +173,114 @@ export function startDevice(config: DeviceConfig, options: DeviceOptions = {}): 
     onPublished: (message) => events.emit("heartbeat", message),
   });
 
+  let phase: DevicePhase = provisioner ? "provisioning" : "running";
+  const enter = (to: DevicePhase) => {
+    const previous = phase;
+    phase = to;
+    logger.info({ phase: to, previous }, `device.${to}`);
+    events.emit("phase", { phase: to, previous });
+  };
+  let stopping: Promise<void> | undefined;
+  const shutDown = async () => {
+    await provisioner?.stop();
+    heartbeat.stop();
+    await connection.stop();
+    enter("stopped");
+  };
+
   logger.info(
-    { clientVersion: options.clientVersion ?? CLIENT_VERSION, endpoint: config.endpoint },
+    {
+      clientVersion: options.clientVersion ?? CLIENT_VERSION,
+      endpoint: config.endpoint,
+      serial,
+      phase,
+    },
     "device.starting",
   );
-  connection.start();
+  const fail = (error: unknown) => {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    logger.error({ reason: failure.message }, "device.failed");
+    events.emit("failed", failure);
+    stopping ??= shutDown();
+  };
+  const provisionThenConnect = (current: Provisioner) => {
+    provisioner = current;
+    current.run().then((result) => {
+      if (result === null || stopping) return;
+      events.emit("provisioned", result);
+      enter("running");
+      connection.start();
+    }, fail);
+  };
+  const reprovision = async (refusal: Refusal) => {
+    // Moved, never deleted: the revoked certificate stays for the operator to inspect.
+    const movedTo = await credentials.moveToRevoked(new Date(clock.now()));
+    logger.warn({ ...refusal, movedTo }, "credentials.revoked");
+    events.emit("credentialsRevoked", { ...refusal, movedTo });
+    if (stopping) return;
+    enter("provisioning");
+    const next = await prepareProvisioner();
+    if (!stopping) provisionThenConnect(next);
+  };
+  connection.events.on("refusedRepeatedly", (refusal) => {
+    if (!stopping) reprovision(refusal).catch(fail);
+  });
+
+  if (provisioner) provisionThenConnect(provisioner);
+  else connection.start();
 
   return {
+    serial,
+    thingName,
+    get phase() {
+      return phase;
+    },
     get state() {
       return connection.state;
     },
     events,
-    async stop() {
-      heartbeat.stop();
-      await connection.stop();
+    stop() {
+      stopping ??= shutDown();
+      return stopping;
     },
   };
+
+  async function prepareProvisioner(): Promise<Provisioner> {
+    // `needsProvisioning` returned true only with a provisioning section.
+    const provisioning = config.provisioning as NonNullable<DeviceConfig["provisioning"]>;
+    const claimTls = {
+      caFile: config.tls.caFile,
+      certFile: provisioning.claimCertFile,
+      keyFile: provisioning.claimKeyFile,
+    };
+    // Fail fast on claim files the image should hold; attempts re-read them.
+    await readTlsMaterial(claimTls, {
+      certFile: "provisioning.claimCertFile",
+      keyFile: "provisioning.claimKeyFile",
+    });
+    return createProvisioner({
+      serial,
+      thingName,
+      templateName: provisioning.templateName,
+      claimTarget: { ...session, clientId: claimClientId(serial), tls: claimTls },
+      replyTimeoutMs: provisioning.replyTimeoutMs,
+      retry: provisioning.retry,
+      store: credentials,
+      openSession,
+      logger: logger.child({ serial }),
+      timers,
+      random,
+      onState: (state) => events.emit("provisioning", state),
+      onFailure: (failure) => events.emit("provisioningFailed", failure),
+    });
+  }
+}
+
+/** Provisioning runs only when configured and the device has no certificate of its own. */
+async function needsProvisioning(
+  config: DeviceConfig,
+  credentials: CredentialStore,
+): Promise<boolean> {
+  if (config.provisioning === undefined) return false;
+  return (await credentials.state()) !== "provisioned";
 }

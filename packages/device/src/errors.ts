@@ -64,3 +64,79 @@ export class NotConnectedError extends DeviceError {
     this.topic = fields.topic;
   }
 }
+
+/** No serial in the config and none of the hardware sources gave a valid one. */
+export class SerialNotFoundError extends DeviceError {
+  /** Each source tried (file path or `config serial`) and why it did not give a serial. */
+  readonly tried: readonly { source: string; reason: string }[];
+  constructor(
+    fields: { tried: readonly { source: string; reason: string }[] },
+    options?: { cause?: unknown },
+  ) {
+    const detail = fields.tried.map((t) => `${t.source}: ${t.reason}`).join("; ");
+    super(
+      `cannot determine the device serial (set "serial" in the config); tried ${detail}`,
+      options,
+    );
+    this.name = "SerialNotFoundError";
+    this.tried = fields.tried;
+  }
+}
+
+/**
+ * The device's own credentials on disk are unusable in a way provisioning must not paper
+ * over (a certificate without its key, a certificate that does not match the key).
+ */
+export class CredentialsError extends DeviceError {
+  readonly file: string;
+  constructor(message: string, fields: { file: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CredentialsError";
+    this.file = fields.file;
+  }
+}
+
+/** Why one provisioning attempt failed; the attempt is retried after a backoff delay. */
+export type ProvisioningStep = "connect" | "create-certificate" | "register-thing" | "store";
+
+/** One provisioning attempt failed: refused connection, `/rejected` reply, timeout or bad reply. */
+export class ProvisioningError extends DeviceError {
+  readonly step: ProvisioningStep;
+  constructor(message: string, fields: { step: ProvisioningStep }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ProvisioningError";
+    this.step = fields.step;
+  }
+}
+
+/** AWS IoT answered a provisioning request on its `/rejected` topic. */
+export class ProvisioningRejectedError extends ProvisioningError {
+  readonly statusCode: number;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  constructor(fields: {
+    step: ProvisioningStep;
+    statusCode: number;
+    errorCode: string;
+    errorMessage: string;
+  }) {
+    super(
+      `${fields.step} rejected: ${fields.statusCode} ${fields.errorCode}: ${fields.errorMessage}`,
+      { step: fields.step },
+    );
+    this.name = "ProvisioningRejectedError";
+    this.statusCode = fields.statusCode;
+    this.errorCode = fields.errorCode;
+    this.errorMessage = fields.errorMessage;
+  }
+}
+
+/** No `/accepted` or `/rejected` reply arrived in time. */
+export class ProvisioningTimeoutError extends ProvisioningError {
+  readonly timeoutMs: number;
+  constructor(fields: { step: ProvisioningStep; timeoutMs: number }) {
+    super(`${fields.step}: no reply within ${fields.timeoutMs} ms`, { step: fields.step });
+    this.name = "ProvisioningTimeoutError";
+    this.timeoutMs = fields.timeoutMs;
+  }
+}

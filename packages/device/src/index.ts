@@ -7,4 +7,11 @@ export { openMqttSession } from "./connection/mqtt-session.ts";
 export type * from "./connection/session.ts";
 export * from "./device.ts";
 export * from "./errors.ts";
+export * from "./identity/detect-serial.ts";
+export type { CredentialsState } from "./provisioning/credential-store.ts";
+export type {
+  ProvisioningFailure,
+  ProvisioningResult,
+} from "./provisioning/provision-by-claim.ts";
+export type { ProvisioningState } from "./provisioning/provisioning-state.ts";
 export { CLIENT_VERSION } from "./version.ts";

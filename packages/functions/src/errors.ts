@@ -1,4 +1,4 @@
-import { FleetError } from "@fleet/core";
+import { FleetError, type ReconcileFailure, type ReconcileSummary } from "@fleet/core";
 
 /**
  * Errors a Lambda shell raises itself. An event that breaks its contract is the core's
@@ -19,5 +19,24 @@ export class InvalidEnvironmentError extends FunctionError {
     super(`invalid function environment: ${detail}`, options);
     this.name = "InvalidEnvironmentError";
     this.keys = keys;
+  }
+}
+
+/**
+ * A reconcile left devices it should have removed: thrown so that Lambda retries the event
+ * (every removal step is idempotent, so the rerun finishes the job).
+ */
+export class ReconcileIncompleteError extends FunctionError {
+  readonly failures: ReconcileFailure[];
+  readonly version: string | null;
+  constructor(summary: Pick<ReconcileSummary, "failures" | "version">) {
+    const [first] = summary.failures;
+    const example = first ? `; first: ${first.serial} at ${first.step}: ${first.reason}` : "";
+    super(
+      `reconcile of allow-list version ${summary.version} left ${summary.failures.length} device(s) not removed${example}`,
+    );
+    this.name = "ReconcileIncompleteError";
+    this.failures = summary.failures;
+    this.version = summary.version;
   }
 }

@@ -6,7 +6,7 @@ export class SandboxError extends Error {
   }
 }
 
-export type RegistryResourceType = "thing" | "certificate" | "policy";
+export type RegistryResourceType = "thing" | "certificate" | "policy" | "thing-group";
 
 /** A thing, certificate or policy that the registry does not hold (AWS ResourceNotFoundException). */
 export class ResourceNotFoundError extends SandboxError {
@@ -117,5 +117,35 @@ export class ConnectionRefusedError extends SandboxError {
     this.name = "ConnectionRefusedError";
     this.clientId = clientId;
     this.certificateId = certificateId;
+  }
+}
+
+/**
+ * Deleting a resource that something still references: a certificate with policies or things
+ * attached, a thing with principals attached (AWS DeleteConflictException).
+ */
+export class DeleteConflictError extends SandboxError {
+  readonly resourceType: RegistryResourceType;
+  readonly resourceId: string;
+  constructor(
+    resourceType: RegistryResourceType,
+    resourceId: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${resourceType} ${resourceId} cannot be deleted: ${detail}`, options);
+    this.name = "DeleteConflictError";
+    this.resourceType = resourceType;
+    this.resourceId = resourceId;
+  }
+}
+
+/** A provisioning template body the sandbox cannot apply (unknown resource, missing parameter). */
+export class ProvisioningTemplateError extends SandboxError {
+  readonly resource: string;
+  constructor(resource: string, message: string, options?: { cause?: unknown }) {
+    super(`provisioning template resource ${resource}: ${message}`, options);
+    this.name = "ProvisioningTemplateError";
+    this.resource = resource;
   }
 }

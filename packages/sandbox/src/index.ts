@@ -1,7 +1,11 @@
+export * from "./adapters/index.ts";
+export type { AllowListUploadResult } from "./allow-list-upload.ts";
+export type { ClaimCredentials } from "./claim-credentials.ts";
 export type { EnrollDeviceOptions, EnrolledDevice } from "./enroll-device.ts";
 export * from "./errors.ts";
 export {
   type SandboxApi,
+  type SandboxApiBackend,
   type SandboxApiOptions,
   startSandboxApi,
 } from "./http-api/sandbox-api.ts";
@@ -17,15 +21,25 @@ export type {
   SubscribeDeniedEvent,
   TlsRefusedEvent,
 } from "./iot-core/broker-events.ts";
+export type { BrokerService, ServiceReply, ServiceRequest } from "./iot-core/broker-service.ts";
+export {
+  FleetProvisioning,
+  type FleetProvisioningOptions,
+} from "./iot-core/fleet-provisioning.ts";
 export {
   type CertificateRecord,
   type CertificateStatus,
   IotRegistry,
   type PolicyRecord,
   type RegistryChange,
+  type ThingGroupRecord,
   type ThingRecord,
 } from "./iot-core/registry.ts";
-export { DEVICE_POLICY_NAME, SANDBOX_SCOPE } from "./iot-core/sandbox-scope.ts";
+export {
+  DEVICE_POLICY_NAME,
+  SANDBOX_RESOURCE_NAMES,
+  SANDBOX_SCOPE,
+} from "./iot-core/sandbox-scope.ts";
 export type { Session, Sessions } from "./iot-core/sessions.ts";
 export { certificateIdOf } from "./local-ca/certificate-id.ts";
 export type {

@@ -1,16 +1,36 @@
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
-import { devicePolicyDocument } from "@fleet/core/contracts";
+import {
+  AllowListCache,
+  createDecideProvisioning,
+  createListFleetDevices,
+  createReconcileAllowList,
+  type ReconcileSummary,
+} from "@fleet/core";
+import {
+  claimPolicyDocument,
+  type DeviceView,
+  devicePolicyDocument,
+  provisioningTemplateBody,
+} from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
+import { FileDeviceLedger } from "./adapters/file-device-ledger.ts";
+import { LocalAllowListStore } from "./adapters/local-allow-list-store.ts";
+import { LocalCaRevoker } from "./adapters/local-ca-revoker.ts";
+import { LocalDeviceRegistry } from "./adapters/local-device-registry.ts";
+import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload.ts";
+import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
 import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./enroll-device.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
+import { ensurePolicy } from "./iot-core/ensure-policy.ts";
+import { FleetProvisioning } from "./iot-core/fleet-provisioning.ts";
 import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
 import { IotRegistry } from "./iot-core/registry.ts";
-import { DEVICE_POLICY_NAME, SANDBOX_SCOPE } from "./iot-core/sandbox-scope.ts";
+import { SANDBOX_RESOURCE_NAMES, SANDBOX_SCOPE } from "./iot-core/sandbox-scope.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
 import { type LocalCa, openLocalCa } from "./local-ca/local-ca.ts";
+import { LocalFleetInventory } from "./local-fleet-inventory.ts";
 import { ensurePrivateDir } from "./state/private-files.ts";
 
 export interface SandboxOptions {
@@ -40,15 +60,38 @@ export interface Sandbox {
   readonly sessions: Sessions;
   /** Refusals, denials, connects and disconnects (see `SandboxEvent`). */
   readonly events: SandboxEvents;
-  /** Walking-skeleton provisioning: see `enrollDevice`. */
+  /** The claim certificate and key devices provision with (`<stateDir>/claim/`), and the template. */
+  readonly claim: ClaimCredentials;
+  /** The current allow-list as the pre-provisioning hook sees it (always the latest upload). */
+  readonly allowList: AllowListCache;
+  /** Every device: things, plus allow-listed, denied and revoked serials without one. */
+  listDevices(): Promise<DeviceView[]>;
+  /** The current allow-list's version and serials (sorted); version null before any upload. */
+  readAllowList(): Promise<{ version: string | null; serials: string[] }>;
+  /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
+  uploadAllowList(
+    body: Uint8Array,
+    options: { allowEmpty: boolean },
+  ): Promise<AllowListUploadResult>;
+  /** Removes devices no longer on the allow-list. Runs one at a time, like the stage's Lambda. */
+  reconcile(): Promise<ReconcileSummary>;
+  /**
+   * @deprecated Walking-skeleton stand-in for provisioning by claim; devices now provision
+   * themselves with `claim`. Kept while the CLI still uses it.
+   */
   enrollDevice(serial: string, dir: string, options?: EnrollDeviceOptions): Promise<EnrolledDevice>;
   /** Disconnects every client, stops the broker and resolves once state is on disk. */
   close(): Promise<void>;
 }
 
 /**
- * Starts the local cloud's IoT Core: the CA (created on first start, reloaded afterwards), the
- * registry with the device policy registered as `DEVICE_POLICY_NAME`, and the broker.
+ * Starts the local cloud's IoT Core, named as a stage called "sandbox" would be:
+ *  1. The CA (created on first start, reloaded afterwards) and the registry, with the device
+ *     and claim policies, the fleet thing group and the claim certificate.
+ *  2. The allow-list (a file store), the device ledger, and the same use cases a stage runs:
+ *     the pre-provisioning hook, reconcile and the device listing.
+ *  3. The broker, with the fleet provisioning API; then a reconcile, which finishes one a
+ *     previous run left half-way.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const { stateDir, host, mqttPort, logger } = {
@@ -56,10 +99,44 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger: pino({ level: "silent" }),
     ...definedOnly(options),
   };
+  const names = SANDBOX_RESOURCE_NAMES;
   await ensurePrivateDir(stateDir);
   const ca = await openLocalCa(join(stateDir, "ca"));
   const registry = await IotRegistry.open(stateDir);
-  await ensureDevicePolicy(registry, logger);
+  await ensurePolicy(registry, names.devicePolicyName, devicePolicyDocument(SANDBOX_SCOPE), logger);
+  await ensurePolicy(
+    registry,
+    names.claimPolicyName,
+    claimPolicyDocument({ ...SANDBOX_SCOPE, templateName: names.provisioningTemplateName }),
+    logger,
+  );
+  await registry.createThingGroup(names.thingGroupName);
+  const claim = await ensureClaimCredentials({
+    registry,
+    ca,
+    dir: join(stateDir, "claim"),
+    policyName: names.claimPolicyName,
+    templateName: names.provisioningTemplateName,
+  });
+
+  const store = new LocalAllowListStore(join(stateDir, "allow-list"));
+  const ledger = new FileDeviceLedger(join(stateDir, "device-ledger.json"));
+  // No TTL: an upload takes effect for the next device at once (a version check is one small read).
+  const allowList = new AllowListCache({ store, ttlMs: 0 });
+  const decideProvisioning = createDecideProvisioning({ allowList, ledger, logger });
+  const reconcileOnce = createReconcileAllowList({
+    allowList: store,
+    registry: new LocalDeviceRegistry(registry, names.thingGroupName),
+    revoker: new LocalCaRevoker(ca),
+    ledger,
+    logger,
+  });
+  let reconciling: Promise<unknown> = Promise.resolve();
+  const reconcile = (): Promise<ReconcileSummary> => {
+    const run = reconciling.then(reconcileOnce);
+    reconciling = run.catch(() => {});
+    return run;
+  };
 
   const serverCertificate = await ca.issueServerCertificate({
     ...serverNames(host),
@@ -70,6 +147,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
   });
   const events: SandboxEvents = new EventEmitter<SandboxEventMap>();
+  const provisioning = new FleetProvisioning({
+    registry,
+    ca,
+    templateName: names.provisioningTemplateName,
+    templateBody: provisioningTemplateBody(names),
+    preProvisioningHook: decideProvisioning,
+    logger,
+  });
   const broker = await startMqttBroker({
     registry,
     caCertificatePem: ca.certificatePem,
@@ -78,6 +163,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: mqttPort,
     logger,
     events,
+    services: [provisioning],
+    isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
+  });
+  const summary = await reconcile();
+  logger.info(
+    { status: summary.status, removed: summary.removed.length, failures: summary.failures.length },
+    "start-up reconcile done",
+  );
+
+  const listDevices = createListFleetDevices({
+    inventory: new LocalFleetInventory({ registry, sessions: broker.sessions }),
+    allowList,
+    ledger,
   });
 
   let closed: Promise<void> | undefined;
@@ -88,29 +186,32 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ca,
     sessions: broker.sessions,
     events,
+    claim,
+    allowList,
+    listDevices,
+    async readAllowList() {
+      const { version, serials } = await allowList.current();
+      return { version, serials: [...serials].sort() };
+    },
+    uploadAllowList: (body, uploadOptions) =>
+      uploadAllowList(
+        { store, current: () => allowList.current(), reconcile },
+        body,
+        uploadOptions,
+      ),
+    reconcile,
     enrollDevice: (serial, dir, enrollOptions) =>
       enrollDevice({ registry, ca }, serial, dir, enrollOptions),
     close() {
       closed ??= (async () => {
         await broker.close();
-        await registry.flush();
+        await reconciling;
+        await Promise.all([registry.flush(), ledger.flush()]);
         logger.info("sandbox stopped");
       })();
       return closed;
     },
   };
-}
-
-/** Registers the device policy, or a new version of it when the contract changed since. */
-async function ensureDevicePolicy(registry: IotRegistry, logger: Logger): Promise<void> {
-  const document = devicePolicyDocument(SANDBOX_SCOPE);
-  const existing = registry.findPolicy(DEVICE_POLICY_NAME);
-  if (existing === undefined) {
-    await registry.createPolicy(DEVICE_POLICY_NAME, document);
-  } else if (!isDeepStrictEqual(existing.policyDocument, document)) {
-    logger.info({ policyName: DEVICE_POLICY_NAME }, "device policy changed: new policy version");
-    await registry.createPolicyVersion(DEVICE_POLICY_NAME, document);
-  }
 }
 
 /** The names a client may use to reach the broker: loopback always, plus the listen host. */

@@ -30,11 +30,41 @@ const ARN_FORMATS: Record<string, (name: string) => string> = {
     `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:policy/${name}`,
   "aws:iot/thingGroup:ThingGroup": (name) =>
     `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:thinggroup/${name}`,
+  "aws:iot/provisioningTemplate:ProvisioningTemplate": (name) =>
+    `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:provisioningtemplate/${name}`,
+  "aws:iot/certificate:Certificate": (name) =>
+    `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:cert/${name}`,
+  "aws:s3/bucket:Bucket": (name) => `arn:${MOCK_PARTITION}:s3:::${name}`,
+  "aws:dynamodb/table:Table": (name) =>
+    `arn:${MOCK_PARTITION}:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:table/${name}`,
+  "aws:secretsmanager/secret:Secret": (name) =>
+    `arn:${MOCK_PARTITION}:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:secret:${name}-AbCdEf`,
   "aws:iot/topicRule:TopicRule": (name) =>
     `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:rule/${name}`,
   "aws:lambda/function:Function": (name) =>
     `arn:${MOCK_PARTITION}:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${name}`,
 };
+
+/** What AWS IoT returns for a certificate it generated keys for (placeholders, not real PEM). */
+export const MOCK_CERTIFICATE = {
+  certificatePem: "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n",
+  privateKey: "-----BEGIN RSA PRIVATE KEY-----\nMOCK\n-----END RSA PRIVATE KEY-----\n",
+  publicKey: "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n",
+};
+
+/** Outputs the provider computes beyond `name` and `arn`, per resource type. */
+const COMPUTED_STATE: Record<string, (name: string) => Record<string, unknown>> = {
+  // S3 reports the bucket's name as `bucket` (SST reads it from there).
+  "aws:s3/bucket:Bucket": (name) => ({ bucket: name }),
+  "aws:iot/certificate:Certificate": () => MOCK_CERTIFICATE,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: provider inputs are untyped
+function physicalNameOf(type: string, name: string, inputs: Record<string, any>): string {
+  // A bucket's name input is `bucket` (SST sets it to an app- and stage-prefixed name).
+  if (type === "aws:s3/bucket:Bucket") return inputs.bucket ?? name;
+  return inputs.name ?? name;
+}
 
 function mockArn(type: string, name: string): string {
   const format = ARN_FORMATS[type];
@@ -139,10 +169,15 @@ export function recordingMocks(): RecordingMocks {
     resources,
     newResource({ type, name, inputs, custom }) {
       resources.push({ type, name, inputs, custom: custom ?? false });
-      const physicalName = inputs.name ?? name;
+      const physicalName = physicalNameOf(type, name, inputs);
       return {
         id: `${physicalName}-id`,
-        state: { ...inputs, name: physicalName, arn: mockArn(type, physicalName) },
+        state: {
+          ...inputs,
+          ...COMPUTED_STATE[type]?.(physicalName),
+          name: physicalName,
+          arn: mockArn(type, physicalName),
+        },
       };
     },
     call({ token, inputs }) {

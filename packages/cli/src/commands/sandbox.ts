@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { readAllowListFile } from "../allow-list-file.ts";
 import { UsageError } from "../errors.ts";
 import { runSandbox } from "../sandbox/run-sandbox.ts";
 import { parseDevicesOption } from "../sandbox/simulated-serials.ts";
@@ -10,6 +11,7 @@ interface SandboxCommandOptions {
   stateDir: string;
   mqttPort: string;
   host: string;
+  allow?: string;
 }
 
 export function registerSandboxCommand(program: Command): void {
@@ -26,6 +28,10 @@ export function registerSandboxCommand(program: Command): void {
     .option("--state-dir <dir>", "where the sandbox keeps its state", DEFAULT_STATE_DIR)
     .option("--mqtt-port <port>", "MQTT over TLS port", "8883")
     .option(
+      "--allow <file>",
+      "install this allow-list at start (default: keep the sandbox's list, or allow the simulated devices)",
+    )
+    .option(
       "--host <address>",
       "interface to listen on (the API is unauthenticated: keep loopback)",
       "127.0.0.1",
@@ -36,7 +42,11 @@ export function registerSandboxCommand(program: Command): void {
       if (!Number.isInteger(mqttPort) || mqttPort < 0 || mqttPort > 65535) {
         throw new UsageError(`--mqtt-port ${options.mqttPort}: expected a port number 0-65535`);
       }
+      const allowList = options.allow
+        ? (await readAllowListFile(options.allow, { allowEmpty: false })).bytes
+        : undefined;
       await runSandbox({
+        allowList,
         stateDir: resolve(options.stateDir),
         serials,
         host: options.host,

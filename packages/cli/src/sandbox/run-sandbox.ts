@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DeviceConfigInput } from "@fleet/device";
-import { LocalFleetInventory, type Sandbox, startSandbox, startSandboxApi } from "@fleet/sandbox";
+import { type Sandbox, startSandbox, startSandboxApi } from "@fleet/sandbox";
 import {
   isProcessAlive,
   readSandboxInfo,
@@ -25,6 +25,11 @@ export interface RunSandboxOptions {
   apiPort?: number;
   /** Seconds between simulated devices' heartbeats. Default 5, so the sandbox looks alive. */
   heartbeatIntervalSeconds?: number;
+  /**
+   * Allow-list to install at start (bytes of a file validated by the caller). Without it, a
+   * sandbox that has no list yet gets the simulated serials; a resumed one keeps its list.
+   */
+  allowList?: Uint8Array;
   /** Resolves when the sandbox should stop (Ctrl-C). */
   untilStopped: Promise<unknown>;
 }
@@ -36,8 +41,10 @@ const DEFAULTS = { host: "127.0.0.1", mqttPort: 8883, apiPort: 0, heartbeatInter
  *  1. Refuse to start twice on one state dir; resume a stopped sandbox's state otherwise.
  *  2. Start the IoT Core emulation (CA, registry, mTLS broker) and the loopback API, then
  *     announce both in `<stateDir>/sandbox.json`.
- *  3. Enrol each simulated device and run a real `fleet-device` process for it.
- *  4. Show a live summary until stopped; then stop devices, API and broker, in that order.
+ *  3. Install the allow-list (given, kept from the last run, or the simulated serials).
+ *  4. Run a real `fleet-device` process per simulated device; each provisions itself by
+ *     claim with a key it generates, exactly as a board does on first boot.
+ *  5. Show a live summary until stopped; then stop devices, API and broker, in that order.
  */
 export async function runSandbox(options: RunSandboxOptions): Promise<void> {
   const settings = { ...DEFAULTS, ...options };
@@ -66,8 +73,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     }
     throw error;
   }
-  const inventory = new LocalFleetInventory(sandbox);
-  const api = await startSandboxApi(inventory, { host: settings.host, port: settings.apiPort });
+  const api = await startSandboxApi(sandbox, { host: settings.host, port: settings.apiPort });
   await writeSandboxInfo(stateDir, {
     version: 1,
     pid: process.pid,
@@ -81,22 +87,18 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     logger.warn({ serial, code, signal }, "device process exited"),
   );
   try {
+    await installAllowList(sandbox, settings.allowList, settings.serials);
     for (const serial of settings.serials) {
       const dir = join(stateDir, "devices", serial);
-      const enrolled = await sandbox.enrollDevice(serial, dir);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const configPath = join(dir, "config.json");
-      const config: DeviceConfigInput = {
-        serial,
-        thingName: enrolled.thingName,
-        endpoint: sandbox.mqtt,
-        tls: {
-          caFile: relative(dir, enrolled.caFile),
-          certFile: relative(dir, enrolled.certFile),
-          keyFile: relative(dir, enrolled.keyFile),
+      await writeFile(
+        configPath,
+        `${JSON.stringify(deviceConfig(sandbox, serial, settings), null, 2)}\n`,
+        {
+          mode: 0o600,
         },
-        heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
-      };
-      await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+      );
       supervisor.start({ serial, configPath, logPath: join(dir, "device.log") });
     }
   } catch (error) {
@@ -106,7 +108,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
 
   const summary = startLiveSummary({
     header: `fleet sandbox: MQTT mqtts://${sandbox.mqtt.host}:${sandbox.mqtt.port}, API ${api.url}, state ${stateDir}`,
-    listDevices: () => inventory.listDevices(),
+    listDevices: () => sandbox.listDevices(),
   });
   await settings.untilStopped;
   await summary.stop();
@@ -121,6 +123,46 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     await removeSandboxInfo(stateDir);
     logger.flush();
   }
+}
+
+/**
+ * A simulated board as the OS image sets one up: its serial, the claim certificate baked into
+ * the image, and an empty credentials directory in which it creates its own key.
+ */
+function deviceConfig(
+  sandbox: Sandbox,
+  serial: string,
+  settings: { heartbeatIntervalSeconds: number },
+): DeviceConfigInput {
+  return {
+    serial,
+    endpoint: sandbox.mqtt,
+    tls: { caFile: sandbox.claim.caFile },
+    credentialsDir: ".",
+    provisioning: {
+      claimCertFile: sandbox.claim.certFile,
+      claimKeyFile: sandbox.claim.keyFile,
+      templateName: sandbox.claim.templateName,
+      // A denied device retries: short delays so an allow-list change shows within seconds.
+      retry: { initialDelayMs: 1_000, maxDelayMs: 15_000 },
+    },
+    heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
+  };
+}
+
+async function installAllowList(
+  sandbox: Sandbox,
+  allowList: Uint8Array | undefined,
+  simulatedSerials: readonly string[],
+): Promise<void> {
+  if (allowList !== undefined) {
+    await sandbox.uploadAllowList(allowList, { allowEmpty: false });
+    return;
+  }
+  const current = await sandbox.readAllowList();
+  if (current.version !== null || simulatedSerials.length === 0) return;
+  const seeded = new TextEncoder().encode(`serial\n${simulatedSerials.join("\n")}\n`);
+  await sandbox.uploadAllowList(seeded, { allowEmpty: false });
 }
 
 async function assertNotRunning(stateDir: string): Promise<void> {

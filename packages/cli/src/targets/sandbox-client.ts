@@ -1,4 +1,4 @@
-import type { FleetInventory } from "@fleet/core";
+import type { FleetInventory, ReconcileSummary } from "@fleet/core";
 import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { z } from "zod";
@@ -25,24 +25,45 @@ export class SandboxClient implements FleetInventory {
   }
 
   async listDevices(): Promise<DeviceView[]> {
-    return this.get("/v1/devices", z.array(DeviceViewSchema));
+    return this.request("GET", "/v1/devices", z.array(DeviceViewSchema));
   }
 
-  private async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+  async readAllowList(): Promise<{ version: string; serials: ReadonlySet<string> } | null> {
+    const reply = await this.request("GET", "/v1/allowlist", AllowListReplySchema);
+    return reply.version === null
+      ? null
+      : { version: reply.version, serials: new Set(reply.serials) };
+  }
+
+  async uploadAllowList(
+    body: Uint8Array,
+    options: { allowEmpty: boolean },
+  ): Promise<{ version: string; reconcile: ReconcileSummary }> {
+    const path = `/v1/allowlist${options.allowEmpty ? "?allowEmpty=1" : ""}`;
+    const reply = await this.request("PUT", path, UploadReplySchema, body);
+    return { version: reply.version, reconcile: reply.reconcile as unknown as ReconcileSummary };
+  }
+
+  private async request<T>(
+    method: "GET" | "PUT",
+    path: string,
+    schema: z.ZodType<T>,
+    body?: Uint8Array,
+  ): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.apiUrl));
+      response = await fetch(new URL(path, this.apiUrl), { method, body });
     } catch (error) {
       throw new SandboxUnavailableError(`sandbox API at ${this.apiUrl} is not reachable`, {
         cause: error,
       });
     }
-    const body: unknown = await response.json().catch(() => null);
+    const reply: unknown = await response.json().catch(() => null);
     if (!response.ok) {
-      const message = (body as { error?: string } | null)?.error ?? response.statusText;
+      const message = (reply as { error?: string } | null)?.error ?? response.statusText;
       throw new CliError(`sandbox API ${path} answered ${response.status}: ${message}`);
     }
-    const parsed = schema.safeParse(body);
+    const parsed = schema.safeParse(reply);
     if (!parsed.success) {
       throw new CliError(
         `sandbox API ${path} sent an unexpected reply: ${z.prettifyError(parsed.error)}`,
@@ -51,3 +72,14 @@ export class SandboxClient implements FleetInventory {
     return parsed.data;
   }
 }
+
+const AllowListReplySchema = z.object({
+  version: z.string().nullable(),
+  serials: z.array(z.string()),
+});
+
+// The sandbox runs the same reconcile use case; its summary is shown as the use case shaped it.
+const UploadReplySchema = z.object({
+  version: z.string(),
+  reconcile: z.object({ status: z.string() }).loose(),
+});

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,10 +43,20 @@ async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}`, { cause: lastError });
 }
 
-function startSandbox(stateDir: string, devices: string): ChildProcess {
+function startSandbox(stateDir: string, devices: string, extra: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
-    [FLEET_BIN, "sandbox", "--devices", devices, "--state-dir", stateDir, "--mqtt-port", "0"],
+    [
+      FLEET_BIN,
+      "sandbox",
+      "--devices",
+      devices,
+      "--state-dir",
+      stateDir,
+      "--mqtt-port",
+      "0",
+      ...extra,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
 }
@@ -89,10 +99,18 @@ describe("fleet sandbox", () => {
       expect(device.certificateId).toMatch(/^[0-9a-f]{64}$/);
       expect(Date.parse(device.notAfter ?? "")).toBeGreaterThan(Date.now());
     }
-    const config = JSON.parse(
-      await readFile(join(stateDir, "devices", "sim-0001", "config.json"), "utf8"),
+    // Each simulated board provisioned itself by claim with a key it generated (never sent).
+    const deviceDir = join(stateDir, "devices", "sim-0001");
+    const config = JSON.parse(await readFile(join(deviceDir, "config.json"), "utf8"));
+    expect(config).toMatchObject({
+      serial: "sim-0001",
+      provisioning: { templateName: expect.any(String) },
+    });
+    expect((await stat(join(deviceDir, "key.pem"))).mode & 0o777).toBe(0o600);
+    const allowList = JSON.parse(
+      await fleet("allowlist", "show", "--json", "--state-dir", stateDir),
     );
-    expect(config).toMatchObject({ serial: "sim-0001", tls: { keyFile: "key.pem" } });
+    expect(allowList).toMatchObject({ count: 3, serials: ["sim-0001", "sim-0002", "sim-0003"] });
 
     first.kill("SIGINT");
     expect(await exitOf(first)).toBe(0);
@@ -105,7 +123,69 @@ describe("fleet sandbox", () => {
     expect(resumed.map((d) => d.certificateId)).toEqual(devices.map((d) => d.certificateId));
     second.kill("SIGTERM");
     expect(await exitOf(second)).toBe(0);
-  });
+  }, 90_000);
+
+  it("fleet allowlist upload validates, diffs, and revokes removed devices; --allow seeds the list", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
+    const initial = join(stateDir, "initial.txt");
+    await writeFile(initial, "serial\n# lab boards\nsim-0001\nsim-0002\n");
+    const child = startSandbox(stateDir, "3", ["--allow", initial]);
+    children.push(child);
+
+    const byState = async () => {
+      const devices = await listDevices(stateDir);
+      return Object.fromEntries(devices.map((d) => [d.serial, d]));
+    };
+    const seeded = await waitFor(
+      "sim-0001 and sim-0002 connected, sim-0003 denied",
+      async () => {
+        const d = await byState();
+        return d["sim-0001"]?.connected &&
+          d["sim-0002"]?.connected &&
+          d["sim-0003"]?.state === "denied"
+          ? d
+          : undefined;
+      },
+      30_000,
+    );
+    expect(seeded["sim-0003"]?.reason).toMatch(/not on the allow-list/);
+
+    // A malformed list is refused locally, naming the line, and nothing changes.
+    const bad = join(stateDir, "bad.txt");
+    await writeFile(bad, "sim-0001\nnot a serial!\n");
+    await expect(fleet("allowlist", "upload", bad, "--state-dir", stateDir)).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/line 2: "not a serial!"/),
+    });
+
+    // Dry run shows the diff and uploads nothing.
+    const next = join(stateDir, "next.txt");
+    await writeFile(next, "sim-0001\nsim-0003\n");
+    const dryRun = await fleet("allowlist", "upload", next, "--dry-run", "--state-dir", stateDir);
+    expect(dryRun).toMatch(/\+1 added, -1 removed, 1 unchanged/);
+    expect(dryRun).toMatch(/dry run: nothing uploaded/);
+
+    const report = JSON.parse(
+      await fleet("allowlist", "upload", next, "--json", "--state-dir", stateDir),
+    );
+    expect(report.diff).toMatchObject({ added: 1, removed: 1, unchanged: 1 });
+    expect(report.uploaded.reconcile.removed).toEqual([
+      { serial: "sim-0002", thingName: "sim-0002" },
+    ]);
+    const after = await waitFor(
+      "sim-0002 revoked and sim-0003 provisioned",
+      async () => {
+        const d = await byState();
+        return d["sim-0002"]?.state === "revoked" && d["sim-0003"]?.connected ? d : undefined;
+      },
+      30_000,
+    );
+    expect(after["sim-0002"]).toMatchObject({ connected: false, thingName: null });
+    expect(after["sim-0002"]?.reason).toMatch(/removed from the allow-list/);
+
+    child.kill("SIGINT");
+    expect(await exitOf(child)).toBe(0);
+  }, 90_000);
 
   it("refuses to start a second sandbox on a state dir that is in use", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));

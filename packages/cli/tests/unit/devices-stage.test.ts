@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import {
   DescribeCertificateCommand,
   GetIndexingConfigurationCommand,
@@ -5,6 +6,9 @@ import {
   ListThingPrincipalsCommand,
   SearchIndexCommand,
 } from "@aws-sdk/client-iot";
+import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/main.ts";
@@ -13,11 +17,41 @@ const CERT = "e".repeat(64);
 
 describe("fleet devices --stage", () => {
   const iot = mockClient(IoTClient);
+  const ssm = mockClient(SSMClient);
+  const s3 = mockClient(S3Client);
+  const dynamo = mockClient(DynamoDBDocumentClient);
   const stdout: string[] = [];
   const stderr: string[] = [];
 
   beforeEach(() => {
     iot.reset();
+    ssm.reset();
+    s3.reset();
+    dynamo.reset();
+    ssm.on(GetParameterCommand, { Name: "/fleet/dev/allow-list-bucket" }).resolves({
+      Parameter: { Value: "fleet-dev-allowlist-abc123" },
+    });
+    // Listed: the provisioned board, one not provisioned yet, one the hook refused.
+    s3.on(GetObjectCommand, { Bucket: "fleet-dev-allowlist-abc123", Key: "allow-list" }).callsFake(
+      async () => ({
+        VersionId: "v7",
+        ContentLength: 52,
+        Metadata: { "allow-empty": "false" },
+        Body: Readable.from([
+          Buffer.from("serial\n10000000a1b2c3d4\n10000000a1b2c3d5\n"),
+        ]) as unknown as GetObjectCommandOutput["Body"],
+      }),
+    );
+    dynamo.on(ScanCommand).resolves({
+      Items: [
+        {
+          serial: "10000000deadbeef",
+          outcome: "denied",
+          reason: 'serial "10000000deadbeef" is not on the allow-list (version v7)',
+          at: "2026-11-20T10:00:00.000Z",
+        },
+      ],
+    });
     stdout.length = 0;
     stderr.length = 0;
     vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
@@ -61,7 +95,7 @@ describe("fleet devices --stage", () => {
     vi.restoreAllMocks();
   });
 
-  it("lists the stage's thing group from its AWS account as JSON", async () => {
+  it("merges the stage's things, pending allow-listed serials and refusals into one JSON list", async () => {
     expect(await main(["devices", "--stage", "dev", "--json"])).toBe(0);
     expect(JSON.parse(stdout.join(""))).toEqual([
       {
@@ -72,6 +106,24 @@ describe("fleet devices --stage", () => {
         certificateId: CERT,
         notAfter: "2027-11-01T00:00:00.000Z",
         reason: null,
+      },
+      {
+        serial: "10000000a1b2c3d5",
+        thingName: null,
+        state: "pending",
+        connected: false,
+        certificateId: null,
+        notAfter: null,
+        reason: null,
+      },
+      {
+        serial: "10000000deadbeef",
+        thingName: null,
+        state: "denied",
+        connected: false,
+        certificateId: null,
+        notAfter: null,
+        reason: 'serial "10000000deadbeef" is not on the allow-list (version v7)',
       },
     ]);
     expect(iot.commandCalls(SearchIndexCommand)[0]?.args[0].input).toMatchObject({
@@ -90,5 +142,6 @@ describe("fleet devices --stage", () => {
     expect(await main(["devices", "--stage", "Dev_1"])).toBe(2);
     expect(stderr.join("")).toMatch(/^fleet: .*Dev_1/);
     expect(iot.calls()).toHaveLength(0);
+    expect(ssm.calls()).toHaveLength(0);
   });
 });

@@ -2,7 +2,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { Level } from "pino";
 import { loadDeviceConfig } from "../config.ts";
-import { readTlsMaterial } from "../connection/tls-material.ts";
 import { startDevice } from "../device.ts";
 import { DeviceError } from "../errors.ts";
 import { createDeviceLogger } from "../logger.ts";
@@ -10,9 +9,13 @@ import { CLIENT_VERSION } from "../version.ts";
 
 /** Bad flags, or a config (or a file it names) that cannot be used. */
 const EXIT_USAGE = 2;
+/** A local fault after start (e.g. the provisioned key could not be written). */
+const EXIT_FAILURE = 1;
 
 const program = new Command("fleet-device")
-  .description("Device client: connects to AWS IoT Core (or the sandbox) and sends telemetry.")
+  .description(
+    "Device client: provisions itself by claim when it has no certificate yet, connects to AWS IoT Core (or the sandbox) and sends telemetry.",
+  )
   .version(CLIENT_VERSION)
   .requiredOption("--config <path>", "device config file (JSON)")
   .addOption(
@@ -33,9 +36,11 @@ try {
 const flags = program.opts<{ config: string; logLevel: Level }>();
 try {
   const config = await loadDeviceConfig(flags.config);
-  // Fail fast on unreadable TLS files; later attempts re-read them (certificate rotation).
-  await readTlsMaterial(config.tls);
-  const device = startDevice(config, { logger: createDeviceLogger({ level: flags.logLevel }) });
+  const device = await startDevice(config, {
+    logger: createDeviceLogger({ level: flags.logLevel }),
+  });
+  // Logged by the device (`device.failed`); the service manager restarts the process.
+  device.events.on("failed", () => device.stop().finally(() => process.exit(EXIT_FAILURE)));
 
   let stopping = false;
   const shutDown = (signal: NodeJS.Signals) => {

@@ -7,7 +7,11 @@ import { InvalidStateTransitionError } from "../errors.ts";
  *   any state but stopped -> stopping -> stopped
  *
  * `backoff` waits a jittered delay after a failed attempt, a refused CONNACK or a lost
- * connection. Later stages (provisioning by claim, certificate rotation) add states here.
+ * connection. Provisioning by claim runs before this loop starts (see `DevicePhase` in
+ * `device.ts` and `ProvisioningState`).
+ *
+ *   connecting -> idle           (refused as not authorized `refusalLimit` times in a row: the
+ *                                 device provisions again, then starts the loop anew)
  */
 export type ConnectionState =
   | "idle"
@@ -19,7 +23,7 @@ export type ConnectionState =
 
 const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {
   idle: ["connecting", "stopping"],
-  connecting: ["connected", "backoff", "stopping"],
+  connecting: ["connected", "backoff", "idle", "stopping"],
   connected: ["backoff", "stopping"],
   backoff: ["connecting", "stopping"],
   stopping: ["stopped"],

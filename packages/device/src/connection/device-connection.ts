@@ -13,7 +13,23 @@ export interface ConnectionEvents {
   connected: [info: { reconnects: number }];
   /** An accepted connection was lost (not emitted on `stop`). */
   disconnected: [end: SessionEnd];
+  /**
+   * The broker refused the certificate as not authorized `refusalLimit` times in a row; the
+   * loop stopped retrying and is `idle` until `start()` is called again.
+   */
+  refusedRepeatedly: [refusal: Refusal];
 }
+
+/** The last of the consecutive not-authorized refusals that ended the loop. */
+export interface Refusal {
+  reason: string;
+  returnCode: number;
+  /** Consecutive not-authorized refusals counted (the limit). */
+  refusals: number;
+}
+
+/** CONNACK return code 5 (MQTT 3.1.1): the broker does not authorize this certificate/client. */
+const NOT_AUTHORIZED = 5;
 
 export interface DeviceConnectionOptions {
   target: SessionTarget;
@@ -23,6 +39,11 @@ export interface DeviceConnectionOptions {
   clock: Clock;
   timers: Timers;
   random: () => number;
+  /**
+   * Stop retrying after this many consecutive not-authorized refusals (`refusedRepeatedly`).
+   * Default: never stop (an operator may yet activate the certificate or fix the policy).
+   */
+  refusalLimit?: number;
 }
 
 export interface DeviceConnection {
@@ -30,7 +51,7 @@ export interface DeviceConnection {
   /** Successful connects after the first one in this process. */
   readonly reconnects: number;
   readonly events: EventEmitter<ConnectionEvents>;
-  /** Begins the first attempt at once; retries follow the backoff. */
+  /** Begins the first attempt at once (from `idle`); retries follow the backoff. */
   start(): void;
   /** Throws `NotConnectedError` unless connected; resolves on PUBACK for QoS 1. */
   publish(topic: string, payload: string, qos: 0 | 1): Promise<void>;
@@ -42,7 +63,9 @@ export interface DeviceConnection {
  * Keeps one MQTT connection up for the device's lifetime: every failed attempt, refused
  * CONNACK or lost connection moves to `backoff` and retries after a full-jitter delay; a
  * connection that stays up `stableAfterMs` resets the backoff. Refusals are retried too,
- * because an operator may yet activate the certificate or fix the policy.
+ * because an operator may yet activate the certificate or fix the policy; with a
+ * `refusalLimit`, that many not-authorized refusals in a row end the loop instead (the device
+ * then concludes its certificate was revoked).
  */
 export function createDeviceConnection(options: DeviceConnectionOptions): DeviceConnection {
   const { target, openSession, logger, clock, timers } = options;
@@ -58,6 +81,8 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   let stableTimer: TimerHandle | undefined;
   let connects = 0;
   let connectedAt = 0;
+  // Only an accepted connection resets it: a flaky link between two refusals proves nothing.
+  let refusals = 0;
   let stopping: Promise<void> | undefined;
 
   const transition = (to: ConnectionState, fields: Record<string, unknown> = {}) => {
@@ -78,6 +103,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
         if (!current()) return;
         session = opened;
         connects += 1;
+        refusals = 0;
         connectedAt = clock.now();
         stableTimer = timers.setTimeout(() => {
           stableTimer = undefined;
@@ -109,6 +135,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     clearStableTimer();
     if (end.returnCode !== undefined) {
       logger.warn({ reason: end.reason, returnCode: end.returnCode }, "connection.refused");
+      if (!wasConnected && end.returnCode === NOT_AUTHORIZED) refusals += 1;
     } else if (wasConnected) {
       const upMs = clock.now() - connectedAt;
       logger.warn({ reason: end.reason, upMs }, "connection.lost");
@@ -116,6 +143,14 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       logger.warn({ reason: end.reason }, "connection.failed");
     }
     if (wasConnected) events.emit("disconnected", end);
+    if (options.refusalLimit !== undefined && refusals >= options.refusalLimit) {
+      const refusal = { reason: end.reason, returnCode: NOT_AUTHORIZED, refusals };
+      refusals = 0;
+      backoff.reset();
+      transition("idle", refusal);
+      events.emit("refusedRepeatedly", refusal);
+      return;
+    }
     const delayMs = backoff.next();
     transition("backoff", { attempt: backoff.attempt, delayMs, reason: end.reason });
     retryTimer = timers.setTimeout(() => {

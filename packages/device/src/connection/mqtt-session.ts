@@ -35,6 +35,12 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
     async publish(topic, payload, qos) {
       await client.publishAsync(topic, payload, { qos });
     },
+    async subscribe(filters) {
+      const granted = await client.subscribeAsync([...filters], { qos: 1 });
+      // MQTT 3.1.1 SUBACK return code 0x80: the broker refused that filter.
+      const refused = granted.filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+      if (refused.length > 0) throw new Error(`subscription refused: ${refused.join(", ")}`);
+    },
     async close() {
       closing = true;
       if (ended) return;
@@ -58,6 +64,7 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
     accepted = true;
     handlers.onConnected(session);
   });
+  client.on("message", (topic, payload) => handlers.onMessage?.(topic, payload));
   // mqtt.js emits the cause (TLS failure, refused CONNACK, keepalive timeout) before "close".
   client.on("error", (error) => {
     lastError = error;

@@ -32,11 +32,15 @@ export interface SessionHandlers {
   onConnected(session: MqttSession): void;
   /** The session is over (failed attempt, refusal or lost connection); not called after `close`. */
   onEnded(end: SessionEnd): void;
+  /** A message arrived on a topic this session subscribed to. */
+  onMessage?(topic: string, payload: Buffer): void;
 }
 
 export interface MqttSession {
   /** Resolves once the broker acknowledged a QoS 1 message (at once for QoS 0). */
   publish(topic: string, payload: string, qos: 0 | 1): Promise<void>;
+  /** Subscribes at QoS 1; resolves on SUBACK, rejects when the broker refuses a filter. */
+  subscribe(filters: readonly string[]): Promise<void>;
   /** Sends DISCONNECT when connected, then closes the socket. */
   close(): Promise<void>;
 }

@@ -9,8 +9,14 @@ export interface TlsMaterial {
   key: Buffer;
 }
 
-/** Reads the CA, certificate and key files; throws `TlsMaterialError` naming the field. */
-export async function readTlsMaterial(files: SessionTarget["tls"]): Promise<TlsMaterial> {
+/**
+ * Reads the CA, certificate and key files; throws `TlsMaterialError` naming the config field
+ * (`tls.keyFile` unless `fields` names it otherwise, e.g. for the claim certificate).
+ */
+export async function readTlsMaterial(
+  files: SessionTarget["tls"],
+  fields: { certFile?: string; keyFile?: string } = {},
+): Promise<TlsMaterial> {
   const read = async (field: string, file: string) => {
     try {
       return await readFile(file);
@@ -20,8 +26,8 @@ export async function readTlsMaterial(files: SessionTarget["tls"]): Promise<TlsM
   };
   const [ca, cert, key] = await Promise.all([
     read("tls.caFile", files.caFile),
-    read("tls.certFile", files.certFile),
-    read("tls.keyFile", files.keyFile),
+    read(fields.certFile ?? "tls.certFile", files.certFile),
+    read(fields.keyFile ?? "tls.keyFile", files.keyFile),
   ]);
   return { ca, cert, key };
 }

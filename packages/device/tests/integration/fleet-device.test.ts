@@ -90,7 +90,7 @@ describe("fleet-device process", () => {
     proc.child.kill("SIGTERM");
     expect(await proc.exited).toEqual({ code: 0, signal: null });
     expect(await disconnected).toEqual({ clientId: THING, clean: true });
-    expect(proc.logs().at(-1)?.msg).toBe("connection.stopped");
+    expect(proc.logs().at(-1)?.msg).toBe("device.stopped");
     expect(proc.stderr()).toBe("");
     const output = JSON.stringify(proc.logs());
     expect(output).not.toContain("PRIVATE KEY");

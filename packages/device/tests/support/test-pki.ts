@@ -17,6 +17,10 @@ export interface TestPki {
   server: PemPair;
   /** Device certificate whose subject CN is the thing name. */
   device: PemPair;
+  /** A claim certificate, as the OS image would hold. */
+  claim: PemPair;
+  /** Issues a client certificate for a CSR, as CreateCertificateFromCsr does (subject kept). */
+  signCsr(csrPem: string): Promise<string>;
 }
 
 /** A throwaway CA with one server and one device certificate (P-256), valid for a day. */
@@ -74,7 +78,30 @@ export async function createTestPki(thingName: string): Promise<TestPki> {
   const device = await issue("03", `CN=${thingName}`, [
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
   ]);
-  return { caPem: ca.toString("pem"), server, device };
+  const claim = await issue("04", "CN=fleet claim", [
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+  ]);
+  let serial = 0x10;
+  const signCsr = async (csrPem: string) => {
+    const csr = new x509.Pkcs10CertificateRequest(csrPem);
+    serial += 1;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial.toString(16).padStart(2, "0"),
+      subject: csr.subject,
+      issuer: ca.subject,
+      notBefore,
+      notAfter,
+      publicKey: await csr.publicKey.export(),
+      signingKey: caKeys.privateKey,
+      signingAlgorithm: ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      ],
+    });
+    return cert.toString("pem");
+  };
+  return { caPem: ca.toString("pem"), server, device, claim, signCsr };
 }
 
 function generateKeys(): Promise<webcrypto.CryptoKeyPair> {

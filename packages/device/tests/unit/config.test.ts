@@ -110,4 +110,73 @@ describe("loadDeviceConfig", () => {
     const error = await loadError();
     expect(error.message).toContain("heartbeatIntervalSecs");
   });
+
+  describe("provisioning by claim", () => {
+    const PROVISIONING = {
+      endpoint: { host: "iot.example" },
+      tls: { caFile: "ca.pem" },
+      credentialsDir: "credentials",
+      provisioning: {
+        claimCertFile: "claim/cert.pem",
+        claimKeyFile: "/etc/fleet/claim/key.pem",
+        templateName: "fleet-prod-provisioning",
+      },
+    };
+
+    it("needs no serial, keeps credentials in credentialsDir and fills the defaults", async () => {
+      await write(PROVISIONING);
+      const config = await loadDeviceConfig(file);
+      expect(config.serial).toBeUndefined();
+      expect(config.thingName).toBeUndefined();
+      expect(config.tls).toEqual({
+        caFile: join(dir, "ca.pem"),
+        certFile: join(dir, "credentials/cert.pem"),
+        keyFile: join(dir, "credentials/key.pem"),
+      });
+      expect(config.provisioning).toEqual({
+        claimCertFile: join(dir, "claim/cert.pem"),
+        claimKeyFile: "/etc/fleet/claim/key.pem",
+        templateName: "fleet-prod-provisioning",
+        replyTimeoutMs: 30_000,
+        retry: { initialDelayMs: 2_000, maxDelayMs: 300_000 },
+        reprovisionAfterRefusals: 3,
+      });
+    });
+
+    it("refuses a thing name of its own, which the template would not register", async () => {
+      await write({ ...PROVISIONING, serial: "sim-0001", thingName: "press-line-4" });
+      expect((await loadError()).issues).toEqual([
+        {
+          path: "thingName",
+          message: "not allowed with provisioning: the template names the thing after the serial",
+        },
+      ]);
+    });
+
+    it("asks for the credential files when neither tls nor credentialsDir names them", async () => {
+      await write({ ...PROVISIONING, credentialsDir: undefined });
+      expect((await loadError()).issues).toEqual([
+        { path: "tls.certFile", message: "required unless credentialsDir is set" },
+        { path: "tls.keyFile", message: "required unless credentialsDir is set" },
+      ]);
+    });
+
+    it("names the field of a template name AWS IoT would refuse", async () => {
+      await write({
+        ...PROVISIONING,
+        provisioning: { ...PROVISIONING.provisioning, templateName: "a b" },
+      });
+      expect((await loadError()).issues.map((i) => i.path)).toEqual(["provisioning.templateName"]);
+    });
+
+    it("refuses a refusal count below one, which would give up a working certificate", async () => {
+      await write({
+        ...PROVISIONING,
+        provisioning: { ...PROVISIONING.provisioning, reprovisionAfterRefusals: 0 },
+      });
+      expect((await loadError()).issues.map((i) => i.path)).toEqual([
+        "provisioning.reprovisionAfterRefusals",
+      ]);
+    });
+  });
 });

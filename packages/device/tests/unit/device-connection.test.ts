@@ -21,7 +21,11 @@ const TARGET = {
   closeTimeoutMs: 5_000,
 };
 
-function setUp(options: { random?: () => number; openSession?: OpenSession } = {}) {
+const NOT_AUTHORIZED = { reason: "Connection refused: Not authorized", returnCode: 5 };
+
+function setUp(
+  options: { random?: () => number; openSession?: OpenSession; refusalLimit?: number } = {},
+) {
   const time = createFakeTime();
   const sessions = createFakeSessions();
   const { logger, lines } = createCaptureLogger();
@@ -33,6 +37,7 @@ function setUp(options: { random?: () => number; openSession?: OpenSession } = {
     clock: time.clock,
     timers: time.timers,
     random: options.random ?? (() => 0.5),
+    refusalLimit: options.refusalLimit,
   });
   const states: ConnectionState[] = [];
   connection.events.on("state", ({ state }) => states.push(state));
@@ -141,6 +146,72 @@ describe("device connection", () => {
       reason: "cannot read tls.keyFile /key.pem",
     });
     expect(time.pendingDelays()).toHaveLength(1);
+  });
+
+  it("stops retrying after the refusal limit of not-authorized refusals in a row, until started again", async () => {
+    const { time, sessions, connection, states } = setUp({ refusalLimit: 3 });
+    const refused: unknown[] = [];
+    connection.events.on("refusedRepeatedly", (refusal) => refused.push(refusal));
+    connection.start();
+    await flushPromises();
+    for (let i = 0; i < 3; i++) {
+      sessions.latest().end(NOT_AUTHORIZED);
+      await time.advance(time.pendingDelays()[0] ?? 0);
+    }
+    expect(refused).toEqual([{ ...NOT_AUTHORIZED, refusals: 3 }]);
+    expect(connection.state).toBe("idle");
+    expect(states.slice(-2)).toEqual(["connecting", "idle"]);
+    await time.advance(600_000);
+    expect(sessions.sessions).toHaveLength(3);
+
+    connection.start();
+    await flushPromises();
+    sessions.latest().end(NOT_AUTHORIZED);
+    expect(time.pendingDelays()).toEqual([500]); // the backoff starts over too
+  });
+
+  it("counts only not-authorized refusals toward the limit, and a connection resets the count", async () => {
+    const { time, sessions, connection } = setUp({ refusalLimit: 3 });
+    const refused: unknown[] = [];
+    connection.events.on("refusedRepeatedly", (refusal) => refused.push(refusal));
+    connection.start();
+    await flushPromises();
+    const outcomes = [
+      NOT_AUTHORIZED,
+      NOT_AUTHORIZED,
+      { reason: "connect ECONNREFUSED 127.0.0.1:8883" },
+      { reason: "Client network socket disconnected before secure TLS connection was established" },
+      { reason: "connack timeout" },
+      { reason: "Connection refused: Server unavailable", returnCode: 3 },
+      "accept",
+      NOT_AUTHORIZED,
+      NOT_AUTHORIZED,
+      "accept",
+    ] as const;
+    for (const outcome of outcomes) {
+      if (outcome === "accept") {
+        sessions.latest().accept();
+        sessions.latest().end({ reason: "read ECONNRESET" });
+      } else {
+        sessions.latest().end(outcome);
+      }
+      await time.advance(time.pendingDelays()[0] ?? 0);
+    }
+    expect(refused).toEqual([]);
+    expect(connection.state).toBe("connecting");
+  });
+
+  it("never stops retrying refusals without a refusal limit", async () => {
+    const { time, sessions, connection } = setUp();
+    connection.events.on("refusedRepeatedly", () => expect.unreachable());
+    connection.start();
+    await flushPromises();
+    for (let i = 0; i < 10; i++) {
+      sessions.latest().end(NOT_AUTHORIZED);
+      await time.advance(time.pendingDelays()[0] ?? 0);
+    }
+    expect(sessions.sessions).toHaveLength(11);
+    expect(connection.state).toBe("connecting");
   });
 
   it("refuses to publish while not connected", async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { ContractViolationError } from "@fleet/core";
 import type { Context } from "aws-lambda";
 import {
@@ -12,17 +11,7 @@ import {
   vi,
 } from "vitest";
 import type { InvalidEnvironmentError } from "../../src/errors.ts";
-
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), "utf8"));
-
-const context: Context = {
-  ...fixture("lambda-context"),
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+import { context, emfRecords, fixture, logRecords } from "./lambda-test-kit.ts";
 
 const ENV = {
   POWERTOOLS_SERVICE_NAME: "device-presence",
@@ -30,28 +19,6 @@ const ENV = {
 };
 
 type Handler = (event: unknown, context: Context) => Promise<void>;
-
-interface EmfRecord {
-  _aws: {
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-  };
-  [key: string]: unknown;
-}
-
-/** Powertools writes logs and EMF metrics as JSON lines to stdout, as in Lambda. */
-function stdoutRecords(spy: MockInstance): Record<string, unknown>[] {
-  return spy.mock.calls
-    .map(([chunk]) => String(chunk))
-    .join("")
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line));
-}
-
-const emfRecords = (spy: MockInstance) =>
-  stdoutRecords(spy).filter((record): record is EmfRecord => "_aws" in record);
-const logRecords = (spy: MockInstance) =>
-  stdoutRecords(spy).filter((record) => !("_aws" in record));
 
 /** A fresh module instance, so each load is a cold start (and its error classes are its own). */
 async function loadHandler(): Promise<Handler> {

@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
-import type { FleetInventory } from "@fleet/core";
+import { ALLOW_LIST_MAX_BYTES, AllowListTooLargeError, InvalidAllowListError } from "@fleet/core";
+import type { DeviceView } from "@fleet/core/contracts";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AllowListUploadResult } from "../allow-list-upload.ts";
 
 export interface SandboxApiOptions {
   /** Interface to listen on. Default `127.0.0.1`: the API has no authentication, so loopback only. */
@@ -12,27 +15,83 @@ export interface SandboxApiOptions {
 
 const DEFAULTS = { host: "127.0.0.1", port: 0 } as const;
 
+/**
+ * What the API serves. A `Sandbox` is one; a bare `FleetInventory` still serves `/v1/devices`
+ * (the allow-list routes then answer 404).
+ */
+export interface SandboxApiBackend {
+  listDevices(): Promise<DeviceView[]>;
+  readAllowList?(): Promise<{ version: string | null; serials: string[] }>;
+  uploadAllowList?(
+    body: Uint8Array,
+    options: { allowEmpty: boolean },
+  ): Promise<AllowListUploadResult>;
+}
+
 export interface SandboxApi {
   url: string;
   close(): Promise<void>;
 }
 
-/** The loopback HTTP API the CLI (and later a dashboard) talks to. */
-export function createSandboxApp(inventory: FleetInventory): Hono {
+/**
+ * The loopback HTTP API the CLI (and later a dashboard) talks to:
+ * - `GET /v1/devices`: every device view.
+ * - `GET /v1/allowlist`: `{ version, serials, count }`.
+ * - `PUT /v1/allowlist[?allowEmpty=1]`: body = the file's bytes; 400 with `issues` when it is
+ *   not a valid allow-list, 413 past the size limit; else `{ version, diff, reconcile }`.
+ */
+export function createSandboxApp(backend: SandboxApiBackend): Hono {
   const app = new Hono();
   app.get("/v1/health", (c) => c.json({ ok: true }));
-  app.get("/v1/devices", async (c) => c.json(await inventory.listDevices()));
+  app.get("/v1/devices", async (c) => c.json(await backend.listDevices()));
+
+  app.get("/v1/allowlist", async (c) => {
+    if (backend.readAllowList === undefined) return noAllowList(c);
+    const { version, serials } = await backend.readAllowList();
+    return c.json({ version, serials, count: serials.length });
+  });
+
+  app.put(
+    "/v1/allowlist",
+    bodyLimit({
+      maxSize: ALLOW_LIST_MAX_BYTES,
+      onError: (c) =>
+        c.json({ error: `allow-list is larger than ${ALLOW_LIST_MAX_BYTES} bytes` }, 413),
+    }),
+    async (c) => {
+      if (backend.uploadAllowList === undefined) return noAllowList(c);
+      const allowEmpty = ["1", "true"].includes(c.req.query("allowEmpty") ?? "");
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      try {
+        return c.json(await backend.uploadAllowList(body, { allowEmpty }));
+      } catch (error) {
+        if (error instanceof InvalidAllowListError) {
+          return c.json(
+            { error: error.message, issues: error.issues, duplicates: error.duplicates },
+            400,
+          );
+        }
+        if (error instanceof AllowListTooLargeError) return c.json({ error: error.message }, 413);
+        throw error;
+      }
+    },
+  );
+
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => c.json({ error: error.message }, 500));
   return app;
 }
 
+function noAllowList(c: { json(body: unknown, status: 404): Response }): Response {
+  return c.json({ error: "this API serves no allow-list" }, 404);
+}
+
 export async function startSandboxApi(
-  inventory: FleetInventory,
+  backend: SandboxApiBackend,
   options: SandboxApiOptions = {},
 ): Promise<SandboxApi> {
   const { host, port } = { ...DEFAULTS, ...options };
-  const app = createSandboxApp(inventory);
+  const app = createSandboxApp(backend);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once("error", reject);

@@ -11,11 +11,13 @@ import {
   type SandboxEvent,
   type SandboxEvents,
 } from "./broker-events.ts";
+import type { BrokerService, ServiceReply } from "./broker-service.ts";
 import { checkConnect, checkConnection } from "./connect-check.ts";
 import { ConnectionAuthorizer, describeDenial } from "./connection-authorizer.ts";
 import { connectedPresence, disconnectedPresence, hasPresenceEvents } from "./presence-events.ts";
 import type { IotRegistry, RegistryChange } from "./registry.ts";
 import { type Sessions, SessionTable } from "./sessions.ts";
+import { topicMatchesFilter } from "./topic-filter.ts";
 
 export interface MqttBrokerOptions {
   registry: IotRegistry;
@@ -27,6 +29,13 @@ export interface MqttBrokerOptions {
   port: number;
   logger: Logger;
   events: SandboxEvents;
+  /** Services answering on AWS reserved topics (fleet provisioning). Default none. */
+  services?: readonly BrokerService[];
+  /**
+   * Whether the issuing CA revoked this certificate serial number (its CRL): such a client is
+   * refused at CONNECT whatever the registry says. Default: nothing is revoked.
+   */
+  isRevokedByCa?: (serialNumber: string) => boolean;
 }
 
 export interface MqttBroker {
@@ -51,6 +60,8 @@ interface Connection {
   connectedAt: string | undefined;
   /** Set when the broker decides to end the connection, before it closes it. */
   ending: { reason: DisconnectReason; detail: string } | undefined;
+  /** Topic filters the client subscribed to, with their QoS: replies need a matching one. */
+  subscriptions: Map<string, number>;
 }
 
 /**
@@ -77,9 +88,13 @@ interface Connection {
  *   certificate may act as.
  * - Lifecycle events on `$aws/events/presence/{connected,disconnected}/<clientId>` are
  *   published by the broker; subscribers still need iot:Receive to get them.
+ * - Replies of reserved-topic services (`/accepted`, `/rejected`) go to the requesting client
+ *   only, and only when it subscribed to the reply topic and its policy allows iot:Receive on
+ *   it: another claim holder never sees someone else's certificate or ownership token.
  */
 export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttBroker> {
   const { registry, logger, events } = options;
+  const services = options.services ?? [];
   const connections = new WeakMap<Client, Connection>();
   const sessions = new SessionTable<Connection>();
   const versionNumbers = new Map<string, number>();
@@ -133,6 +148,10 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       }
       const certificateId = certificateIdOf(peer.raw);
       const certificateSubject = subjectFields(peer.subject);
+      if (options.isRevokedByCa?.(peer.serialNumber) === true) {
+        refuse(certificateId, `certificate ${certificateId} is revoked by its CA`);
+        return;
+      }
       const verdict = checkConnect(
         registry,
         { clientId, certificateId, certificateSubject },
@@ -156,6 +175,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         remoteAddress: socket.remoteAddress,
         connectedAt: undefined,
         ending: undefined,
+        subscriptions: new Map(),
       });
       // aedes closes the session holding this client id once this one registers.
       const previous = sessions.handle(clientId);
@@ -276,6 +296,67 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     });
     publishPresence(connection.clientId, connectedPresence(presenceOf(connection), at));
   });
+
+  broker.on("subscribe", (subscriptions, client) => {
+    const connection = connections.get(client);
+    for (const { topic, qos } of subscriptions) connection?.subscriptions.set(topic, qos);
+  });
+
+  broker.on("unsubscribe", (topicFilters, client) => {
+    const connection = connections.get(client);
+    for (const topic of topicFilters) connection?.subscriptions.delete(topic);
+  });
+
+  broker.on("publish", (packet, client) => {
+    if (client === null || services.length === 0) return;
+    const connection = connections.get(client);
+    const service = services.find((candidate) => candidate.handles(packet.topic));
+    if (connection === undefined || service === undefined) return;
+    service
+      .handle({
+        topic: packet.topic,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        clientId: connection.clientId,
+        certificateId: connection.certificateId,
+      })
+      .then(
+        (reply) => {
+          if (reply !== undefined) replyTo(connection, reply);
+        },
+        (error: unknown) =>
+          logger.error(
+            { clientId: connection.clientId, topic: packet.topic, err: error },
+            "service failed",
+          ),
+      );
+  });
+
+  /** Delivers a service reply to one client, as AWS IoT does (see the notes above). */
+  function replyTo(connection: Connection, reply: ServiceReply): void {
+    const { client, clientId } = connection;
+    if (client.closed || connection.ending !== undefined) return;
+    const qos = [...connection.subscriptions]
+      .filter(([filter]) => topicMatchesFilter(filter, reply.topic))
+      .reduce<number | undefined>((max, [, granted]) => Math.max(max ?? 0, granted), undefined);
+    if (qos === undefined) {
+      logger.info({ clientId, topic: reply.topic }, "reply dropped: client not subscribed");
+      return;
+    }
+    // client.publish passes authorizeForward, which applies the iot:Receive policy.
+    client.publish(
+      {
+        cmd: "publish",
+        topic: reply.topic,
+        payload: Buffer.from(JSON.stringify(reply.payload)),
+        qos: Math.min(qos, 1) as 0 | 1,
+        retain: false,
+        dup: false,
+      },
+      (error) => {
+        if (error) logger.warn({ clientId, topic: reply.topic, err: error }, "reply not delivered");
+      },
+    );
+  }
 
   broker.on("keepaliveTimeout", (client) => {
     const connection = connections.get(client);

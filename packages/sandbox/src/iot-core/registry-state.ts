@@ -66,6 +66,14 @@ export const PolicyRecordSchema = z.object({
 });
 export type PolicyRecord = z.infer<typeof PolicyRecordSchema>;
 
+export const ThingGroupRecordSchema = z.object({
+  thingGroupName: ThingNameSchema,
+  thingGroupArn: z.string(),
+  thingGroupId: z.uuid(),
+  createdAt: z.iso.datetime(),
+});
+export type ThingGroupRecord = z.infer<typeof ThingGroupRecordSchema>;
+
 /** `<stateDir>/registry.json`. Attachments are keyed by certificate id and by thing name. */
 export const RegistryStateSchema = z.object({
   version: z.literal(1),
@@ -76,5 +84,9 @@ export const RegistryStateSchema = z.object({
   principalPolicies: z.record(z.string(), z.array(z.string())),
   /** thing name -> attached certificate ids */
   thingPrincipals: z.record(z.string(), z.array(z.string())),
+  // Added after the first release of the file: older files have neither, hence the defaults.
+  thingGroups: z.array(ThingGroupRecordSchema).default([]),
+  /** thing group name -> member thing names */
+  thingGroupMembers: z.record(z.string(), z.array(z.string())).default({}),
 });
 export type RegistryState = z.infer<typeof RegistryStateSchema>;

@@ -8,6 +8,7 @@ import {
 import { type ZodType, z } from "zod";
 import {
   CertificateStateError,
+  DeleteConflictError,
   InvalidRequestError,
   ResourceAlreadyExistsError,
   ResourceNotFoundError,
@@ -26,11 +27,12 @@ import {
   type RegistryState,
   RegistryStateSchema,
   ThingAttributesSchema,
+  type ThingGroupRecord,
   type ThingRecord,
 } from "./registry-state.ts";
 import { registryArn } from "./sandbox-scope.ts";
 
-export type { CertificateRecord, CertificateStatus, PolicyRecord, ThingRecord };
+export type { CertificateRecord, CertificateStatus, PolicyRecord, ThingGroupRecord, ThingRecord };
 
 /** What changed for which certificates; the broker re-checks live sessions of those certificates. */
 export type RegistryChange =
@@ -52,6 +54,8 @@ export class IotRegistry {
   readonly #policies = new Map<string, PolicyRecord>();
   readonly #principalPolicies = new Map<string, Set<string>>();
   readonly #thingPrincipals = new Map<string, Set<string>>();
+  readonly #thingGroups = new Map<string, ThingGroupRecord>();
+  readonly #thingGroupMembers = new Map<string, Set<string>>();
   readonly #listeners = new Set<(change: RegistryChange) => void>();
   readonly #writer: CoalescingWriter;
 
@@ -110,6 +114,87 @@ export class IotRegistry {
 
   listThings(): ThingRecord[] {
     return [...this.#things.values()].map((thing) => structuredClone(thing));
+  }
+
+  /** Like AWS UpdateThing: replaces the attributes and increments the version. */
+  async updateThing(input: {
+    thingName: string;
+    attributes: Record<string, string>;
+  }): Promise<ThingRecord> {
+    const thing = this.#thing(input.thingName);
+    const attributes = valid("attributes", ThingAttributesSchema, input.attributes);
+    if (sameAttributes(thing.attributes, attributes)) return structuredClone(thing);
+    const updated = { ...thing, attributes, version: thing.version + 1 };
+    this.#things.set(thing.thingName, updated);
+    await this.#writer.write();
+    return structuredClone(updated);
+  }
+
+  /**
+   * Like AWS DeleteThing: deleting a thing that does not exist succeeds; a thing with
+   * principals attached cannot be deleted (detach them first). Leaves its thing groups.
+   */
+  async deleteThing(thingName: string): Promise<void> {
+    if (!this.#things.has(thingName)) return;
+    const principals = this.#thingPrincipals.get(thingName);
+    if (principals !== undefined && principals.size > 0) {
+      throw new DeleteConflictError(
+        "thing",
+        thingName,
+        `certificates still attached (${[...principals].join(", ")})`,
+      );
+    }
+    this.#things.delete(thingName);
+    this.#thingPrincipals.delete(thingName);
+    for (const members of this.#thingGroupMembers.values()) members.delete(thingName);
+    await this.#writer.write();
+  }
+
+  // Thing groups
+
+  /** Like AWS CreateThingGroup: creating an existing group returns it. */
+  async createThingGroup(thingGroupName: string): Promise<ThingGroupRecord> {
+    const name = valid("thingGroupName", ThingNameSchema, thingGroupName);
+    const existing = this.#thingGroups.get(name);
+    if (existing) return { ...existing };
+    const group: ThingGroupRecord = {
+      thingGroupName: name,
+      thingGroupArn: registryArn("thinggroup", name),
+      thingGroupId: randomUUID(),
+      createdAt: new Date().toISOString(),
+    };
+    this.#thingGroups.set(name, group);
+    await this.#writer.write();
+    return { ...group };
+  }
+
+  findThingGroup(thingGroupName: string): ThingGroupRecord | undefined {
+    const group = this.#thingGroups.get(thingGroupName);
+    return group && { ...group };
+  }
+
+  /** Like AWS AddThingToThingGroup; adding twice is a no-op. */
+  async addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void> {
+    this.#thingGroup(thingGroupName);
+    this.#thing(thingName);
+    const members = setIn(this.#thingGroupMembers, thingGroupName);
+    if (members.has(thingName)) return;
+    members.add(thingName);
+    await this.#writer.write();
+  }
+
+  /** Thing names in the group (AWS ListThingsInThingGroup, not recursive). */
+  listThingsInThingGroup(thingGroupName: string): string[] {
+    this.#thingGroup(thingGroupName);
+    return [...(this.#thingGroupMembers.get(thingGroupName) ?? [])];
+  }
+
+  /** Names of the groups a thing belongs to (AWS ListThingGroupsForThing). */
+  listThingGroupsForThing(thingName: string): string[] {
+    this.#thing(thingName);
+    return [...this.#thingGroupMembers]
+      .filter(([, members]) => members.has(thingName))
+      .map(([groupName]) => groupName);
   }
 
   // Certificates
@@ -194,6 +279,40 @@ export class IotRegistry {
       lastModifiedAt: new Date().toISOString(),
     });
     this.#emit({ kind: "certificate-status", certificateId, status });
+    await this.#writer.write();
+  }
+
+  /**
+   * Like AWS DeleteCertificate: an ACTIVE certificate cannot be deleted (CertificateStateException),
+   * nor one that still has policies or things attached (DeleteConflictException).
+   */
+  async deleteCertificate(certificateId: string): Promise<void> {
+    const certificate = this.#certificate(certificateId);
+    if (certificate.status === "ACTIVE") {
+      throw new CertificateStateError(
+        certificateId,
+        "ACTIVE",
+        "deactivate or revoke it before deleting it",
+      );
+    }
+    const policies = this.#principalPolicies.get(certificateId);
+    if (policies !== undefined && policies.size > 0) {
+      throw new DeleteConflictError(
+        "certificate",
+        certificateId,
+        `policies still attached (${[...policies].join(", ")})`,
+      );
+    }
+    const things = this.listPrincipalThings(certificateId);
+    if (things.length > 0) {
+      throw new DeleteConflictError(
+        "certificate",
+        certificateId,
+        `things still attached (${things.join(", ")})`,
+      );
+    }
+    this.#certificates.delete(certificateId);
+    this.#principalPolicies.delete(certificateId);
     await this.#writer.write();
   }
 
@@ -357,6 +476,12 @@ export class IotRegistry {
     return certificate;
   }
 
+  #thingGroup(thingGroupName: string): ThingGroupRecord {
+    const group = this.#thingGroups.get(thingGroupName);
+    if (!group) throw new ResourceNotFoundError("thing-group", thingGroupName);
+    return group;
+  }
+
   #policy(policyName: string): PolicyRecord {
     const policy = this.#policies.get(policyName);
     if (!policy) throw new ResourceNotFoundError("policy", policyName);
@@ -375,6 +500,8 @@ export class IotRegistry {
       policies: [...this.#policies.values()],
       principalPolicies: lists(this.#principalPolicies),
       thingPrincipals: lists(this.#thingPrincipals),
+      thingGroups: [...this.#thingGroups.values()],
+      thingGroupMembers: lists(this.#thingGroupMembers),
     };
   }
 
@@ -393,6 +520,10 @@ export class IotRegistry {
     }
     for (const [thingName, certificateIds] of Object.entries(state.thingPrincipals)) {
       this.#thingPrincipals.set(thingName, new Set(certificateIds));
+    }
+    for (const group of state.thingGroups) this.#thingGroups.set(group.thingGroupName, group);
+    for (const [groupName, thingNames] of Object.entries(state.thingGroupMembers)) {
+      this.#thingGroupMembers.set(groupName, new Set(thingNames));
     }
   }
 }

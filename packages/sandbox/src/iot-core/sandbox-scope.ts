@@ -1,4 +1,4 @@
-import type { PolicyScope } from "@fleet/core/contracts";
+import { type PolicyScope, stageResourceNames } from "@fleet/core/contracts";
 
 /**
  * The partition, region and account every ARN in the sandbox uses. `local-1` is no AWS region
@@ -10,11 +10,20 @@ export const SANDBOX_SCOPE: PolicyScope = {
   accountId: "000000000000",
 };
 
+/**
+ * The sandbox names its resources as a deployed stage called "sandbox" would: thing group,
+ * device and claim policies, provisioning template.
+ */
+export const SANDBOX_RESOURCE_NAMES = stageResourceNames("sandbox");
+
 /** Name under which the sandbox registers `devicePolicyDocument(SANDBOX_SCOPE)`. */
-export const DEVICE_POLICY_NAME = "fleet-device";
+export const DEVICE_POLICY_NAME = SANDBOX_RESOURCE_NAMES.devicePolicyName;
 
 /** ARN of a registry resource, spelled as AWS IoT spells it. */
-export function registryArn(kind: "thing" | "cert" | "policy", id: string): string {
+export function registryArn(
+  kind: "thing" | "cert" | "policy" | "thinggroup" | "provisioningtemplate",
+  id: string,
+): string {
   const { partition, region, accountId } = SANDBOX_SCOPE;
   return `arn:${partition}:iot:${region}:${accountId}:${kind}/${id}`;
 }

@@ -1,10 +1,15 @@
-import { randomBytes, type webcrypto } from "node:crypto";
+import { randomBytes, type webcrypto, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { InvalidCsrError, InvalidRequestError, StateFileError } from "../errors.ts";
 import { ensurePrivateDir, readOptionalFile, writePrivateFile } from "../state/private-files.ts";
 import { acceptedPublicKeySpki, type PublicKeyInput } from "./accepted-public-key.ts";
 import { certificateIdOf } from "./certificate-id.ts";
 import { generateP256KeyPair, importP256SigningKey, P256_SIGNING_ALGORITHM } from "./key-pair.ts";
+import {
+  normalizeSerialNumber,
+  openRevocationList,
+  type RevocationList,
+} from "./revocation-list.ts";
 import { x509 } from "./x509.ts";
 
 /** Where the key of an issued certificate comes from: a CSR (its signature is verified) or a bare public key. */
@@ -47,10 +52,20 @@ export interface LocalCa {
   issueServerCertificate(
     options: ServerCertificateOptions,
   ): Promise<IssuedCertificate & { privateKeyPem: string }>;
+  /** True when this CA signed the certificate (issuer name and signature both check out). */
+  issued(certificatePem: string): boolean;
+  /**
+   * Puts a serial number on the CA's revocation list, persisted in the CA directory (the local
+   * stand-in for ACM Private CA's CRL). Idempotent.
+   */
+  revoke(serialNumber: string): Promise<void>;
+  /** Whether the serial number (hex, any case, leading zeros ignored) is on the revocation list. */
+  isRevoked(serialNumber: string): boolean;
 }
 
 const CA_CERT_FILE = "ca-cert.pem";
 const CA_KEY_FILE = "ca-key.pem";
+const REVOKED_FILE = "revoked.json";
 const CA_SUBJECT = "CN=Fleet Sandbox Root CA, O=fleet-reference sandbox";
 const CA_VALIDITY_MS = 10 * 365 * 24 * 3600 * 1000;
 /** Issued certificates start slightly in the past so a device with a lagging clock accepts them. */
@@ -70,8 +85,9 @@ export async function openLocalCa(dir: string): Promise<LocalCa> {
     readOptionalFile(certPath),
     readOptionalFile(keyPath),
   ]);
+  const revocations = await openRevocationList(join(dir, REVOKED_FILE));
   if (certText === null && keyText === null) {
-    return createLocalCa(certPath, keyPath);
+    return createLocalCa(certPath, keyPath, revocations);
   }
   if (certText === null || keyText === null) {
     const missing = certText === null ? certPath : keyPath;
@@ -92,10 +108,14 @@ export async function openLocalCa(dir: string): Promise<LocalCa> {
   } catch (error) {
     throw new StateFileError(keyPath, "not a PKCS#8 P-256 private key", { cause: error });
   }
-  return localCa(caCert, signingKey);
+  return localCa(caCert, signingKey, revocations);
 }
 
-async function createLocalCa(certPath: string, keyPath: string): Promise<LocalCa> {
+async function createLocalCa(
+  certPath: string,
+  keyPath: string,
+  revocations: RevocationList,
+): Promise<LocalCa> {
   const { privateKeyPem, publicKeyPem } = await generateP256KeyPair();
   const signingKey = await importP256SigningKey(privateKeyPem);
   const publicKey = new x509.PublicKey(publicKeyPem);
@@ -121,11 +141,16 @@ async function createLocalCa(certPath: string, keyPath: string): Promise<LocalCa
   // Key first: a certificate without its key on disk would be the worse half-state.
   await writePrivateFile(keyPath, privateKeyPem);
   await writePrivateFile(certPath, `${caCert.toString("pem")}\n`);
-  return localCa(caCert, signingKey);
+  return localCa(caCert, signingKey, revocations);
 }
 
-function localCa(caCert: x509.X509Certificate, signingKey: webcrypto.CryptoKey): LocalCa {
+function localCa(
+  caCert: x509.X509Certificate,
+  signingKey: webcrypto.CryptoKey,
+  revocations: RevocationList,
+): LocalCa {
   const certificatePem = `${caCert.toString("pem")}\n`;
+  const caNodeCert = new X509Certificate(certificatePem);
 
   async function sign(
     spki: Buffer,
@@ -200,6 +225,20 @@ function localCa(caCert: x509.X509Certificate, signingKey: webcrypto.CryptoKey):
       );
       return { ...issued, privateKeyPem };
     },
+
+    issued(pem) {
+      let certificate: X509Certificate;
+      try {
+        certificate = new X509Certificate(pem);
+      } catch {
+        return false;
+      }
+      return certificate.checkIssued(caNodeCert) && certificate.verify(caNodeCert.publicKey);
+    },
+
+    revoke: (serialNumber) => revocations.add(serialNumber),
+
+    isRevoked: (serialNumber) => revocations.has(normalizeSerialNumber(serialNumber)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { telemetryTopic } from "@fleet/core/contracts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "../../src/index.ts";
+import { DEVICE_POLICY_NAME, startSandbox } from "../../src/index.ts";
 import {
   connectClient,
   deviceCredentials,
@@ -62,7 +62,7 @@ describe("live sessions", () => {
     const { device, credentials } = await env.enroll("dev-nopolicy-01");
     const client = await env.connect(credentials, device.thingName);
     await client.publishAsync(telemetryTopic(device.thingName), "allowed", { qos: 1 });
-    await env.sandbox.registry.detachPolicy("fleet-device", device.certificateId);
+    await env.sandbox.registry.detachPolicy(DEVICE_POLICY_NAME, device.certificateId);
 
     const denied = nextEvent(env.sandbox, "publish-denied", (e) => e.clientId === device.thingName);
     const clientClosed = whenClosed(client);

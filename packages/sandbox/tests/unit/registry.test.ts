@@ -5,6 +5,7 @@ import { devicePolicyDocument, type IotPolicyDocument } from "@fleet/core/contra
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   CertificateStateError,
+  DeleteConflictError,
   InvalidRequestError,
   ResourceAlreadyExistsError,
   ResourceNotFoundError,
@@ -157,6 +158,89 @@ describe("the IoT registry", () => {
       { kind: "policy-version", policyName: "device", certificateIds: [certificateId] },
       { kind: "certificate-status", certificateId, status: "INACTIVE" },
     ]);
+  });
+
+  it("deletes a certificate only once it is no longer ACTIVE and nothing is attached", async () => {
+    const registry = await IotRegistry.open(dir);
+    await registry.createThing({ thingName: "thing-del" });
+    await registry.createPolicy("device", devicePolicyDocument(SANDBOX_SCOPE));
+    const { certificateId } = await registry.registerCertificate({
+      certificatePem: await certificatePem(),
+      status: "ACTIVE",
+    });
+    await registry.attachPolicy("device", certificateId);
+    await registry.attachThingPrincipal("thing-del", certificateId);
+
+    await expect(registry.deleteCertificate(certificateId)).rejects.toBeInstanceOf(
+      CertificateStateError,
+    );
+    await registry.updateCertificate(certificateId, "REVOKED");
+    await expect(registry.deleteCertificate(certificateId)).rejects.toThrow(
+      /policies still attached \(device\)/,
+    );
+    await registry.detachPolicy("device", certificateId);
+    await expect(registry.deleteCertificate(certificateId)).rejects.toBeInstanceOf(
+      DeleteConflictError,
+    );
+    await expect(registry.deleteThing("thing-del")).rejects.toThrow(/certificates still attached/);
+    await registry.detachThingPrincipal("thing-del", certificateId);
+    await registry.deleteCertificate(certificateId);
+    await registry.deleteThing("thing-del");
+
+    expect(registry.findCertificate(certificateId)).toBeUndefined();
+    expect(registry.findThing("thing-del")).toBeUndefined();
+    await expect(registry.deleteCertificate(certificateId)).rejects.toBeInstanceOf(
+      ResourceNotFoundError,
+    );
+    await registry.deleteThing("thing-del"); // AWS: deleting a missing thing succeeds
+  });
+
+  it("keeps thing groups and their members across a restart, and drops a deleted thing", async () => {
+    const registry = await IotRegistry.open(dir);
+    await registry.createThingGroup("fleet-devices");
+    expect((await registry.createThingGroup("fleet-devices")).thingGroupArn).toBe(
+      "arn:aws:iot:local-1:000000000000:thinggroup/fleet-devices",
+    );
+    await registry.createThing({ thingName: "member-1" });
+    await registry.createThing({ thingName: "member-2" });
+    await registry.addThingToThingGroup("fleet-devices", "member-1");
+    await registry.addThingToThingGroup("fleet-devices", "member-2");
+    await registry.addThingToThingGroup("fleet-devices", "member-2");
+    await registry.deleteThing("member-2");
+    await registry.flush();
+
+    const reopened = await IotRegistry.open(dir);
+    expect(reopened.listThingsInThingGroup("fleet-devices")).toEqual(["member-1"]);
+    expect(reopened.listThingGroupsForThing("member-1")).toEqual(["fleet-devices"]);
+    await expect(reopened.addThingToThingGroup("no-such-group", "member-1")).rejects.toThrow(
+      "thing-group no-such-group does not exist",
+    );
+  });
+
+  it("reads a registry file written before thing groups existed", async () => {
+    await writeFile(
+      join(dir, "registry.json"),
+      JSON.stringify({
+        version: 1,
+        things: [],
+        certificates: [],
+        policies: [],
+        principalPolicies: {},
+        thingPrincipals: {},
+      }),
+    );
+    const registry = await IotRegistry.open(dir);
+    expect(registry.findThingGroup("fleet-devices")).toBeUndefined();
+  });
+
+  it("replaces a thing's attributes with updateThing and bumps its version", async () => {
+    const registry = await IotRegistry.open(dir);
+    await registry.createThing({ thingName: "thing-upd", attributes: { serial: "old" } });
+    const updated = await registry.updateThing({
+      thingName: "thing-upd",
+      attributes: { serial: "new" },
+    });
+    expect(updated).toMatchObject({ attributes: { serial: "new" }, version: 2 });
   });
 
   it("refuses to start from a registry file it cannot read", async () => {

@@ -11,12 +11,11 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { DeviceView } from "../../contracts/device-view.ts";
 import { SERIAL_ATTRIBUTE } from "../../contracts/stage-resources.ts";
 import { deriveDeviceView } from "../../domain/derive-device-view.ts";
-import {
-  AwsAccessDeniedError,
-  AwsCredentialsError,
-  FleetIndexUnavailableError,
-} from "../../errors.ts";
+import { FleetIndexUnavailableError } from "../../errors.ts";
 import type { FleetInventory } from "../../ports/fleet-inventory.ts";
+import { errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
+import { certificateIdFromArn } from "./iot-certificate-arn.ts";
+import { nextTokenPages } from "./next-token-pages.ts";
 
 export interface IotFleetInventoryOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
@@ -107,7 +106,7 @@ export class IotFleetInventory implements FleetInventory {
           }),
         ),
       );
-    for await (const page of pages(search)) {
+    for await (const page of nextTokenPages(search)) {
       for (const thing of page.things ?? []) {
         const { thingName } = thing;
         if (thingName !== undefined) things.set(thingName, { ...thing, thingName });
@@ -122,7 +121,7 @@ export class IotFleetInventory implements FleetInventory {
     const list = (nextToken: string | undefined) =>
       this.#iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
     try {
-      for await (const page of pages(list)) {
+      for await (const page of nextTokenPages(list)) {
         for (const principal of page.principals ?? []) {
           const id = certificateIdFromArn(principal);
           if (id !== undefined) ids.push(id);
@@ -169,26 +168,6 @@ function deviceView(thing: IndexedThing, certificates: CertificateDescription[])
   });
 }
 
-/** A thing's principals are certificate ARNs (`arn:aws:iot:<region>:<account>:cert/<id>`) or other identities. */
-function certificateIdFromArn(principal: string): string | undefined {
-  return /^arn:[\w-]+:iot:[\w-]*:\d*:cert\/([0-9a-f]+)$/.exec(principal)?.[1];
-}
-
-/**
- * Follows `nextToken` to the last page. Unlike the SDK's paginators, which reuse one input
- * object for every page, each request here gets its own input.
- */
-async function* pages<T extends { nextToken?: string | undefined }>(
-  fetch: (nextToken: string | undefined) => Promise<T>,
-): AsyncGenerator<T> {
-  let nextToken: string | undefined;
-  do {
-    const page = await fetch(nextToken);
-    yield page;
-    nextToken = page.nextToken;
-  } while (nextToken);
-}
-
 async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
@@ -200,7 +179,6 @@ async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
 /** Turns the SDK errors an operator can act on into typed errors; others pass through. */
 function mapIotError(operation: string, error: unknown): unknown {
   const name = errorName(error);
-  const detail = error instanceof Error ? error.message : String(error);
   if (operation === "SearchIndex" && name === "ResourceNotFoundException") {
     // A fleet index that was never enabled answers like a missing resource.
     return new FleetIndexUnavailableError(NOT_ENABLED_MESSAGE, {
@@ -214,21 +192,5 @@ function mapIotError(operation: string, error: unknown): unknown {
       { reason: "building", cause: error },
     );
   }
-  if (name === "AccessDeniedException" || name === "UnauthorizedException") {
-    return new AwsAccessDeniedError(
-      `AWS IoT refused ${operation} (${name}: ${detail}): use credentials of the stage's account whose IAM policy allows iot:${operation}`,
-      { operation, cause: error },
-    );
-  }
-  if (name === "CredentialsProviderError" || name === "TokenProviderError") {
-    return new AwsCredentialsError(
-      `no AWS credentials could be loaded (${detail}): configure the stage's AWS profile (e.g. aws sso login --profile fleet-<stage>) or set AWS_PROFILE`,
-      { cause: error },
-    );
-  }
-  return error;
-}
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
+  return mapAwsError(IOT_SERVICE, operation, error);
 }

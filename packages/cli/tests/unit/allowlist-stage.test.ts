@@ -1,0 +1,106 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/main.ts";
+
+const BUCKET = "fleet-dev-allowlist-abc123";
+
+describe("fleet allowlist --stage", () => {
+  const ssm = mockClient(SSMClient);
+  const s3 = mockClient(S3Client);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+
+  beforeEach(() => {
+    ssm.reset();
+    s3.reset();
+    stdout.length = 0;
+    stderr.length = 0;
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+    vi.stubEnv("AWS_REGION", "eu-west-1");
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: BUCKET } });
+    s3.on(GetObjectCommand).callsFake(async () => ({
+      VersionId: "v1",
+      Metadata: { "allow-empty": "false" },
+      Body: Readable.from([
+        Buffer.from("board-0001\nboard-0002\n"),
+      ]) as unknown as GetObjectCommandOutput["Body"],
+    }));
+    s3.on(PutObjectCommand).resolves({ VersionId: "v2" });
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  async function listFile(text: string): Promise<string> {
+    const file = join(await mkdtemp(join(tmpdir(), "fleet-allowlist-")), "serials.txt");
+    await writeFile(file, text);
+    return file;
+  }
+
+  it("uploads a valid list to the stage's bucket with its diff against the current version", async () => {
+    const file = await listFile("serial\nboard-0001\nboard-0003\n");
+    expect(await main(["allowlist", "upload", file, "--stage", "dev", "--json"])).toBe(0);
+    const report = JSON.parse(stdout.join(""));
+    expect(report).toMatchObject({
+      serials: 2,
+      currentVersion: "v1",
+      diff: {
+        added: 1,
+        removed: 1,
+        unchanged: 1,
+        addedSample: ["board-0003"],
+        removedSample: ["board-0002"],
+      },
+      uploaded: { version: "v2", reconcile: null },
+    });
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Bucket: BUCKET,
+      Key: "allow-list",
+      Metadata: { "allow-empty": "false" },
+    });
+    expect(Buffer.from(put?.Body as Uint8Array).toString()).toBe(
+      "serial\nboard-0001\nboard-0003\n",
+    );
+  });
+
+  it("--dry-run shows the diff and puts nothing", async () => {
+    const file = await listFile("board-0001\nboard-0002\nboard-0009\n");
+    expect(await main(["allowlist", "upload", file, "--stage", "dev", "--dry-run"])).toBe(0);
+    expect(stdout.join("")).toMatch(/\+1 added, -0 removed, 2 unchanged/);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it("refuses an empty file without --allow-empty, before touching AWS", async () => {
+    const file = await listFile("serial\n# nothing yet\n");
+    expect(await main(["allowlist", "upload", file, "--stage", "dev"])).toBe(2);
+    expect(stderr.join("")).toMatch(/empty: it would revoke every device/);
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it("says how to deploy when the stage has no allow-list bucket", async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error("not found"), { name: "ParameterNotFound" }));
+    expect(await main(["allowlist", "show", "--stage", "dev"])).toBe(1);
+    expect(stderr.join("")).toMatch(
+      /SSM parameter \/fleet\/dev\/allow-list-bucket not found.*sst deploy --stage dev/,
+    );
+  });
+});

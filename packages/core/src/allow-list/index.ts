@@ -1,0 +1,5 @@
+export * from "./allow-list-cache.ts";
+export * from "./assert-valid-allow-list.ts";
+export * from "./diff-allow-list.ts";
+export * from "./parse-allow-list.ts";
+export * from "./parsed-allow-list.ts";

@@ -1,0 +1,5 @@
+// Shared contract suites: every adapter of a port (AWS with SDK mocks, sandbox) runs the same one.
+export * from "./allow-list-store.ts";
+export * from "./certificate-revoker.ts";
+export * from "./device-ledger.ts";
+export * from "./device-registry.ts";

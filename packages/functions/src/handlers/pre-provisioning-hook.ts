@@ -1,0 +1,90 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
+import { S3Client } from "@aws-sdk/client-s3";
+import { AllowListCache, createDecideProvisioning, type ProvisioningDecision } from "@fleet/core";
+import {
+  createDynamoDbClient,
+  DynamoDbDeviceLedger,
+  S3AllowListStore,
+} from "@fleet/core/adapters/aws";
+import {
+  type PreProvisioningHookEvent,
+  PreProvisioningHookEventSchema,
+  type PreProvisioningHookResult,
+} from "@fleet/core/contracts";
+import middy from "@middy/core";
+import { z } from "zod";
+import { readEnv } from "../env.ts";
+import { requireParsed } from "../parsed-event.ts";
+import { useCaseLogger } from "../use-case-logger.ts";
+
+/**
+ * Trigger: AWS IoT, before it runs the provisioning template for a RegisterThing request
+ * (stacks/provisioning.ts). Allows only a valid serial whose certificate names it and which is
+ * on the current allow-list. Whatever goes wrong denies: a hook that throws or times out denies
+ * too, but then the reason is lost, so every error becomes a logged denial here.
+ */
+
+const env = readEnv(
+  z.object({
+    POWERTOOLS_SERVICE_NAME: z.string().min(1),
+    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+    ALLOW_LIST_BUCKET: z.string().min(1),
+    DEVICE_LEDGER_TABLE: z.string().min(1),
+  }),
+);
+
+const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
+const metrics = new Metrics({
+  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+  serviceName: env.POWERTOOLS_SERVICE_NAME,
+});
+
+// Module scope: a warm function keeps the parsed list and re-reads it only when it changed.
+const allowList = new AllowListCache({
+  store: new S3AllowListStore({ s3: new S3Client({}), bucket: env.ALLOW_LIST_BUCKET }),
+});
+const decide = createDecideProvisioning({
+  allowList,
+  ledger: new DynamoDbDeviceLedger({
+    dynamo: createDynamoDbClient(),
+    tableName: env.DEVICE_LEDGER_TABLE,
+  }),
+  logger: useCaseLogger(logger),
+});
+
+/** Where the event comes from, as error messages name it. */
+const SOURCE = "AWS IoT pre-provisioning hook event";
+
+export const handler = middy<ParsedResult<unknown, PreProvisioningHookEvent>>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(parser({ schema: PreProvisioningHookEventSchema, safeParse: true }))
+  .handler(async (result): Promise<PreProvisioningHookResult> => {
+    let decision: ProvisioningDecision;
+    let keys: Record<string, string> = {};
+    try {
+      const event = requireParsed(result, SOURCE);
+      keys = { certificateId: event.certificateId, clientId: event.clientId };
+      decision = await decide(event);
+    } catch (error) {
+      decision = {
+        allowProvisioning: false,
+        reason: error instanceof Error ? error.message : String(error),
+        serial: null,
+      };
+    }
+    const fields = { ...keys, serial: decision.serial, reason: decision.reason };
+    if (decision.allowProvisioning) {
+      metrics.addMetric("ProvisioningAllowed", MetricUnit.Count, 1);
+      logger.info("provisioning allowed", fields);
+    } else {
+      metrics.addMetric("ProvisioningDenied", MetricUnit.Count, 1);
+      logger.warn("provisioning denied", fields);
+    }
+    return { allowProvisioning: decision.allowProvisioning };
+  });

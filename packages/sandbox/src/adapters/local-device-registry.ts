@@ -1,0 +1,81 @@
+import type { DeviceRegistry, RegisteredCertificate, RegisteredDevice } from "@fleet/core";
+import { SERIAL_ATTRIBUTE } from "@fleet/core/contracts";
+import { ResourceNotFoundError } from "../errors.ts";
+import type { IotRegistry } from "../iot-core/registry.ts";
+
+/**
+ * The `DeviceRegistry` port over the sandbox's IoT registry, limited to the things of one thing
+ * group (the stage's fleet). Like the AWS adapter, every removal tolerates what is already
+ * gone, so a reconcile that stopped half-way can run again.
+ */
+export class LocalDeviceRegistry implements DeviceRegistry {
+  readonly #registry: IotRegistry;
+  readonly #thingGroupName: string;
+
+  constructor(registry: IotRegistry, thingGroupName: string) {
+    this.#registry = registry;
+    this.#thingGroupName = thingGroupName;
+  }
+
+  async *listDevices(): AsyncIterable<RegisteredDevice> {
+    if (this.#registry.findThingGroup(this.#thingGroupName) === undefined) return;
+    for (const thingName of this.#registry.listThingsInThingGroup(this.#thingGroupName)) {
+      const thing = this.#registry.findThing(thingName);
+      if (thing === undefined) continue;
+      yield { thingName, serial: thing.attributes[SERIAL_ATTRIBUTE] ?? thingName };
+    }
+  }
+
+  async listCertificates(thingName: string): Promise<RegisteredCertificate[]> {
+    if (this.#registry.findThing(thingName) === undefined) return [];
+    return this.#registry.listThingPrincipals(thingName).flatMap((certificateId) => {
+      const certificate = this.#registry.findCertificate(certificateId);
+      return certificate === undefined
+        ? []
+        : [
+            {
+              certificateId,
+              status: certificate.status,
+              certificatePem: certificate.certificatePem,
+            },
+          ];
+    });
+  }
+
+  async revokeCertificate(certificateId: string): Promise<void> {
+    const certificate = this.#registry.findCertificate(certificateId);
+    if (certificate === undefined || certificate.status === "REVOKED") return;
+    // INACTIVE first, as the AWS adapter does: sessions end at the first step already.
+    if (certificate.status !== "INACTIVE") {
+      await this.#registry.updateCertificate(certificateId, "INACTIVE");
+    }
+    await this.#registry.updateCertificate(certificateId, "REVOKED");
+  }
+
+  async detachPolicies(certificateId: string): Promise<void> {
+    if (this.#registry.findCertificate(certificateId) === undefined) return;
+    for (const policy of this.#registry.listAttachedPolicies(certificateId)) {
+      await tolerateNotFound(() => this.#registry.detachPolicy(policy.policyName, certificateId));
+    }
+  }
+
+  async detachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
+    await tolerateNotFound(() => this.#registry.detachThingPrincipal(thingName, certificateId));
+  }
+
+  async deleteCertificate(certificateId: string): Promise<void> {
+    await tolerateNotFound(() => this.#registry.deleteCertificate(certificateId));
+  }
+
+  async deleteThing(thingName: string): Promise<void> {
+    await this.#registry.deleteThing(thingName);
+  }
+}
+
+async function tolerateNotFound(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundError)) throw error;
+  }
+}

@@ -1,0 +1,287 @@
+import { randomBytes } from "node:crypto";
+import {
+  CREATE_CERTIFICATE_FROM_CSR_TOPIC,
+  type CreateCertificateFromCsrAccepted,
+  CreateCertificateFromCsrRequestSchema,
+  type PreProvisioningHookEvent,
+  type ProvisioningErrorResponse,
+  type RegisterThingAccepted,
+  RegisterThingRequestSchema,
+} from "@fleet/core/contracts";
+import type { Logger } from "pino";
+import { z } from "zod";
+import {
+  InvalidCsrError,
+  InvalidRequestError,
+  ProvisioningTemplateError,
+  UnsupportedKeyError,
+} from "../errors.ts";
+import { csrCommonName } from "../local-ca/csr.ts";
+import type { LocalCa } from "../local-ca/local-ca.ts";
+import {
+  applyProvisioningTemplate,
+  type ProvisioningTemplate,
+} from "./apply-provisioning-template.ts";
+import type { BrokerService, ServiceReply, ServiceRequest } from "./broker-service.ts";
+import type { IotRegistry } from "./registry.ts";
+import { registryArn } from "./sandbox-scope.ts";
+
+export interface FleetProvisioningOptions {
+  registry: IotRegistry;
+  ca: LocalCa;
+  /** The one provisioning template the sandbox offers, by name. */
+  templateName: string;
+  templateBody: ProvisioningTemplate;
+  /** The template's pre-provisioning hook; a rejection (thrown error) denies, as in AWS. */
+  preProvisioningHook(
+    event: PreProvisioningHookEvent,
+  ): Promise<{ allowProvisioning: boolean; reason?: string }>;
+  /** Lifetime of certificates made from CSRs. Default 365 days, never past the CA's expiry. */
+  certificateValidityMs?: number;
+  logger: Logger;
+  /** Default `() => new Date()`. */
+  clock?: () => Date;
+}
+
+const DEFAULT_CERTIFICATE_VALIDITY_MS = 365 * 24 * 3600 * 1000;
+/** "The certificate ownership token expires after one hour" (developer guide, fleet-provision-api). */
+const OWNERSHIP_TOKEN_TTL_MS = 3600 * 1000;
+/** Subject CN when a CSR names none, as on certificates AWS IoT makes itself. */
+const DEFAULT_COMMON_NAME = "AWS IoT Certificate";
+const REGISTER_THING_TOPIC = /^\$aws\/provisioning-templates\/([^/]+)\/provision\/json$/;
+
+/**
+ * A refusal sent on `/rejected`. AWS does not publish a table of these codes; the sandbox uses
+ * what AWS IoT is seen to send and what the SDKs model:
+ * - 400: the payload or the CSR is invalid (the FreeRTOS provisioning library maps 400 to
+ *   "Invalid Certificate-Signing Request"; aws-iot-device-sdk-embedded-C
+ *   aws_iot_provisioning_types.h);
+ * - 400 `InvalidCertificateOwnershipToken`, e.g. "Certificate ownership token cannot be empty."
+ *   (observed, github.com/aws/aws-iot-device-sdk-js-v2/issues/69);
+ * - 403: the pre-provisioning hook denied or failed: "If the Lambda function fails, the
+ *   provisioning request fails with ACCESS_DENIED" (developer guide, "Pre-provisioning hooks");
+ * - 404: the template does not exist (FreeRTOS: "Template ID not found");
+ * - 500: an internal failure.
+ * AWS's denial message is generic; the sandbox adds the hook's reason to errorMessage, since
+ * the device's log is where a developer looks first.
+ */
+class ProvisioningRejection extends Error {
+  readonly response: ProvisioningErrorResponse;
+  constructor(statusCode: number, errorCode: string, errorMessage: string) {
+    super(errorMessage);
+    this.name = "ProvisioningRejection";
+    this.response = { statusCode, errorCode, errorMessage };
+  }
+}
+
+interface OwnershipToken {
+  certificateId: string;
+  expiresAt: number;
+}
+
+/**
+ * The AWS IoT fleet provisioning MQTT API (JSON payloads) for one template:
+ * - CreateCertificateFromCsr: verify the CSR, issue a certificate with its subject CN from the
+ *   local CA, register it PENDING_ACTIVATION, and hand out an ownership token bound to it that
+ *   expires after an hour.
+ * - RegisterThing: check the token, call the pre-provisioning hook with the event AWS sends,
+ *   then apply the template (thing, attributes, group, certificate ACTIVE, policy, attachment).
+ * Tokens live in memory: after a sandbox restart a device starts over with a new CSR.
+ */
+export class FleetProvisioning implements BrokerService {
+  readonly #options: FleetProvisioningOptions;
+  readonly #clock: () => Date;
+  readonly #tokens = new Map<string, OwnershipToken>();
+
+  constructor(options: FleetProvisioningOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  handles(topic: string): boolean {
+    return topic === CREATE_CERTIFICATE_FROM_CSR_TOPIC || REGISTER_THING_TOPIC.test(topic);
+  }
+
+  async handle(request: ServiceRequest): Promise<ServiceReply | undefined> {
+    const { logger } = this.#options;
+    const fields = { clientId: request.clientId, topic: request.topic };
+    try {
+      const accepted =
+        request.topic === CREATE_CERTIFICATE_FROM_CSR_TOPIC
+          ? await this.#createCertificateFromCsr(request)
+          : await this.#registerThing(request);
+      return { topic: `${request.topic}/accepted`, payload: accepted };
+    } catch (error) {
+      const rejection = asRejection(error);
+      if (rejection.response.statusCode >= 500) {
+        logger.error({ ...fields, err: error }, "provisioning request failed");
+      } else {
+        logger.info({ ...fields, ...rejection.response }, "provisioning request rejected");
+      }
+      return { topic: `${request.topic}/rejected`, payload: rejection.response };
+    }
+  }
+
+  async #createCertificateFromCsr(
+    request: ServiceRequest,
+  ): Promise<CreateCertificateFromCsrAccepted> {
+    const json = parseJson(request.payload);
+    const raw = (json as { certificateSigningRequest?: unknown } | null)?.certificateSigningRequest;
+    if (typeof raw !== "string") {
+      throw new ProvisioningRejection(
+        400,
+        "InvalidPayload",
+        "certificateSigningRequest is required and must be a string.",
+      );
+    }
+    const parsed = CreateCertificateFromCsrRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ProvisioningRejection(400, "InvalidCSR", z.prettifyError(parsed.error));
+    }
+    const { certificateSigningRequest } = parsed.data;
+    const { registry, ca, logger } = this.#options;
+    const now = this.#clock().getTime();
+    const issued = await ca.issueCertificate(
+      { csrPem: certificateSigningRequest },
+      {
+        commonName: csrCommonName(certificateSigningRequest) ?? DEFAULT_COMMON_NAME,
+        validity: {
+          notAfter: new Date(
+            Math.min(
+              now + (this.#options.certificateValidityMs ?? DEFAULT_CERTIFICATE_VALIDITY_MS),
+              ca.notAfter.getTime(),
+            ),
+          ),
+        },
+      },
+    );
+    await registry.registerCertificate({
+      certificatePem: issued.certificatePem,
+      status: "PENDING_ACTIVATION",
+    });
+    this.#pruneTokens(now);
+    const token = randomBytes(48).toString("base64");
+    this.#tokens.set(token, {
+      certificateId: issued.certificateId,
+      expiresAt: now + OWNERSHIP_TOKEN_TTL_MS,
+    });
+    logger.info(
+      { clientId: request.clientId, certificateId: issued.certificateId },
+      "certificate created from CSR (PENDING_ACTIVATION)",
+    );
+    return {
+      certificateId: issued.certificateId,
+      certificatePem: issued.certificatePem,
+      certificateOwnershipToken: token,
+    };
+  }
+
+  async #registerThing(request: ServiceRequest): Promise<RegisterThingAccepted> {
+    const { registry, templateName, templateBody, logger } = this.#options;
+    const requested = REGISTER_THING_TOPIC.exec(request.topic)?.[1];
+    if (requested !== templateName) {
+      throw new ProvisioningRejection(404, "ResourceNotFound", `Template ${requested} not found`);
+    }
+    const json = parseJson(request.payload);
+    const rawToken = (json as { certificateOwnershipToken?: unknown } | null)
+      ?.certificateOwnershipToken;
+    if (rawToken === undefined || rawToken === "") {
+      throw new ProvisioningRejection(
+        400,
+        "InvalidCertificateOwnershipToken",
+        "Certificate ownership token cannot be empty.",
+      );
+    }
+    const { certificateOwnershipToken, parameters = {} } = validate(
+      RegisterThingRequestSchema,
+      json,
+    );
+
+    const now = this.#clock().getTime();
+    this.#pruneTokens(now);
+    const token = this.#tokens.get(certificateOwnershipToken);
+    const certificate = token && registry.findCertificate(token.certificateId);
+    if (token === undefined || certificate === undefined) {
+      throw new ProvisioningRejection(
+        400,
+        "InvalidCertificateOwnershipToken",
+        "Certificate ownership token is invalid or has expired.",
+      );
+    }
+
+    const event: PreProvisioningHookEvent = {
+      claimCertificateId: request.certificateId,
+      certificateId: certificate.certificateId,
+      certificatePem: certificate.certificatePem,
+      templateArn: registryArn("provisioningtemplate", templateName),
+      clientId: request.clientId,
+      parameters,
+    };
+    let decision: { allowProvisioning: boolean; reason?: string };
+    try {
+      decision = await this.#options.preProvisioningHook(event);
+    } catch (error) {
+      logger.warn({ clientId: request.clientId, err: error }, "pre-provisioning hook failed");
+      decision = { allowProvisioning: false, reason: "the pre-provisioning hook failed" };
+    }
+    if (!decision.allowProvisioning) {
+      throw new ProvisioningRejection(
+        403,
+        "AccessDenied",
+        `Failed provisioning due to pre-provisioning hook denial${decision.reason === undefined ? "" : `: ${decision.reason}`}`,
+      );
+    }
+
+    const { thingName } = await applyProvisioningTemplate(registry, templateBody, {
+      certificateId: certificate.certificateId,
+      parameters,
+    });
+    if (thingName === undefined) {
+      throw new ProvisioningTemplateError("Resources", "the template creates no thing");
+    }
+    this.#tokens.delete(certificateOwnershipToken);
+    logger.info(
+      { clientId: request.clientId, thingName, certificateId: certificate.certificateId },
+      "thing provisioned",
+    );
+    return { thingName, deviceConfiguration: { ...(templateBody.DeviceConfiguration ?? {}) } };
+  }
+
+  #pruneTokens(now: number): void {
+    for (const [token, { expiresAt }] of this.#tokens) {
+      if (expiresAt <= now) this.#tokens.delete(token);
+    }
+  }
+}
+
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString("utf8"));
+  } catch {
+    throw new ProvisioningRejection(400, "InvalidPayload", "The payload is not valid JSON.");
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, json: unknown): T {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new ProvisioningRejection(400, "InvalidPayload", z.prettifyError(parsed.error));
+  }
+  return parsed.data;
+}
+
+/** Maps every error to its `/rejected` payload, in one place. */
+function asRejection(error: unknown): ProvisioningRejection {
+  if (error instanceof ProvisioningRejection) return error;
+  if (
+    error instanceof InvalidCsrError ||
+    error instanceof UnsupportedKeyError ||
+    (error instanceof InvalidRequestError && error.field === "commonName")
+  ) {
+    return new ProvisioningRejection(400, "InvalidCSR", error.message);
+  }
+  if (error instanceof ProvisioningTemplateError) {
+    return new ProvisioningRejection(400, "InvalidParameters", error.message);
+  }
+  return new ProvisioningRejection(500, "InternalFailure", "Internal failure.");
+}

@@ -1,0 +1,295 @@
+import {
+  ALLOW_LIST_OBJECT_KEY,
+  type ClaimCredentials,
+  claimPolicyDocument,
+  provisioningTemplateBody,
+  stageResourceNames,
+} from "@fleet/core/contracts";
+import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
+
+export interface ProvisioningArgs {
+  /** The stage's thing group (stacks/device-identity.ts): provisioned things join it. */
+  thingGroup: aws.iot.ThingGroup;
+  /** The device policy (stacks/device-identity.ts) the template attaches to new certificates. */
+  devicePolicy: aws.iot.Policy;
+  /** The IoT data endpoint, stored with the claim credentials for the image build. */
+  dataEndpoint: $util.Input<string>;
+}
+
+export interface Provisioning {
+  allowListBucket: sst.aws.Bucket;
+  allowListBucketParameter: aws.ssm.Parameter;
+  reconcile: LambdaFunction;
+  hook: LambdaFunction;
+  template: aws.iot.ProvisioningTemplate;
+  claimCertificate: aws.iot.Certificate;
+  claimPolicy: aws.iot.Policy;
+  claimCredentials: aws.secretsmanager.Secret;
+  ledger: aws.dynamodb.Table;
+}
+
+/** The only payload version AWS IoT accepts for pre-provisioning hooks. */
+const HOOK_PAYLOAD_VERSION = "2020-04-01";
+/** AWS IoT gives a pre-provisioning hook 5 seconds; a slower answer denies the device. */
+const HOOK_TIMEOUT = "5 seconds";
+/** Lambda's maximum: reconciling a large fleet against the IoT rate limits takes minutes. */
+const RECONCILE_TIMEOUT = "15 minutes";
+/**
+ * Parsing a 1,000,000-serial list (64 MB at most) takes well under this, and Lambda CPU grows
+ * with memory: the hook's cold start has to fit in its 5 seconds.
+ */
+const ALLOW_LIST_MEMORY = "1024 MB";
+
+/**
+ * Provisioning by claim, gated by the operator's allow-list:
+ * - the allow-list bucket (versioned, encrypted, private, TLS only); each upload of the
+ *   allow-list object triggers the reconcile function, which removes every device whose serial
+ *   is no longer listed;
+ * - the fleet provisioning template (core's body) with a pre-provisioning hook function that
+ *   allows only valid, allow-listed serials;
+ * - the claim certificate baked into the OS image, with a policy allowing nothing but the
+ *   provisioning topics of this template, its credentials in Secrets Manager;
+ * - the device ledger (refusals and revocations per serial) and an SSM parameter naming the
+ *   bucket, both found by the CLI through `stageResourceNames`.
+ *
+ * The certificate provider (CSRs signed by ACM Private CA) is not part of this stack: AWS IoT
+ * signs device certificates.
+ */
+export function provisioning(args: ProvisioningArgs): Provisioning {
+  const partition = aws.getPartitionOutput().partition;
+  const region = aws.getRegionOutput().region;
+  const accountId = aws.getCallerIdentityOutput().accountId;
+  const names = stageResourceNames($app.stage);
+  const namespace = `${$app.name}/${$app.stage}`;
+
+  const allowListBucket = new sst.aws.Bucket("AllowList", {
+    versioning: true,
+    // SST's default: a bucket policy that denies every request not made over TLS.
+    enforceHttps: true,
+    // Only the CLI and the functions read it, through the SDK: no browser origin.
+    cors: false,
+  });
+  // S3 encrypts new objects with SSE-S3 anyway; stated here so the setting is visible and kept.
+  new aws.s3.BucketServerSideEncryptionConfiguration("AllowListEncryption", {
+    bucket: allowListBucket.name,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+  });
+  const allowListObjectArn = $interpolate`${allowListBucket.arn}/${ALLOW_LIST_OBJECT_KEY}`;
+
+  const allowListBucketParameter = new aws.ssm.Parameter("AllowListBucketParameter", {
+    name: names.allowListBucketParameter,
+    description: `Allow-list bucket of ${$app.name} (${$app.stage})`,
+    type: "String",
+    // A bucket name is no secret: kept readable in the state and the console.
+    insecureValue: allowListBucket.name,
+  });
+
+  const ledger = new aws.dynamodb.Table("DeviceLedger", {
+    name: names.deviceLedgerTableName,
+    billingMode: "PAY_PER_REQUEST",
+    hashKey: "serial",
+    attributes: [{ name: "serial", type: "S" }],
+  });
+
+  // Without s3:ListBucket, S3 answers a missing object with AccessDenied instead of
+  // NoSuchKey, and "no list uploaded yet" could not be told from a broken permission. The
+  // bucket holds nothing but the allow-list.
+  const listAllowListBucket: sst.aws.FunctionPermissionArgs = {
+    actions: ["s3:ListBucket"],
+    resources: [allowListBucket.arn],
+  };
+
+  const iotArn = (resource: string) =>
+    $interpolate`arn:${partition}:iot:${region}:${accountId}:${resource}`;
+
+  const reconcile = lambdaFunction("ReconcileAllowList", {
+    handler: "reconcile-allow-list",
+    timeout: RECONCILE_TIMEOUT,
+    memory: ALLOW_LIST_MEMORY,
+    // One reconcile at a time: S3 may deliver two uploads' events at once, and each run reads
+    // the current list anyway. Further events wait in Lambda's asynchronous queue. (Reserving
+    // concurrency needs an account whose Lambda concurrency quota exceeds its unreserved
+    // minimum: a new account's quota of 10 has to be raised first.)
+    concurrency: { reserved: 1 },
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "reconcile-allow-list",
+      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      ALLOW_LIST_BUCKET: allowListBucket.name,
+      THING_GROUP_NAME: args.thingGroup.name,
+      DEVICE_LEDGER_TABLE: ledger.name,
+    },
+    permissions: [
+      // The current version only: each run reconciles against the latest upload, whichever
+      // upload's event started it.
+      { actions: ["s3:GetObject"], resources: [allowListObjectArn] },
+      listAllowListBucket,
+      { actions: ["iot:ListThingsInThingGroup"], resources: [args.thingGroup.arn] },
+      // Thing names are serials, so devices are not named per stage: each stage has its own
+      // account (sst.config.ts), and these grants stay inside it.
+      {
+        actions: [
+          "iot:DescribeThing",
+          "iot:ListThingPrincipals",
+          "iot:DetachThingPrincipal",
+          "iot:DeleteThing",
+        ],
+        resources: [iotArn("thing/*")],
+      },
+      {
+        actions: [
+          "iot:DescribeCertificate",
+          "iot:UpdateCertificate",
+          "iot:ListAttachedPolicies",
+          "iot:DetachPolicy",
+          "iot:DeleteCertificate",
+        ],
+        resources: [iotArn("cert/*")],
+      },
+      { actions: ["dynamodb:PutItem"], resources: [ledger.arn] },
+    ],
+  });
+
+  // A failed run is retried by Lambda (every step is idempotent); the event age covers the
+  // wait behind a long reconcile that holds the single concurrency slot.
+  new aws.lambda.FunctionEventInvokeConfig("ReconcileAllowListInvokeConfig", {
+    functionName: reconcile.fn.name,
+    maximumRetryAttempts: 2,
+    maximumEventAgeInSeconds: 6 * 60 * 60,
+  });
+
+  const reconcileInvoke = new aws.lambda.Permission("ReconcileAllowListInvoke", {
+    action: "lambda:InvokeFunction",
+    function: reconcile.fn.name,
+    principal: "s3.amazonaws.com",
+    sourceArn: allowListBucket.arn,
+    sourceAccount: accountId,
+  });
+
+  // S3 filters by prefix and suffix only: both equal to the key select that one object.
+  new aws.s3.BucketNotification(
+    "AllowListNotification",
+    {
+      bucket: allowListBucket.name,
+      lambdaFunctions: [
+        {
+          id: "reconcile-allow-list",
+          lambdaFunctionArn: reconcile.fn.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: ALLOW_LIST_OBJECT_KEY,
+          filterSuffix: ALLOW_LIST_OBJECT_KEY,
+        },
+      ],
+    },
+    { dependsOn: [reconcileInvoke] },
+  );
+
+  const hook = lambdaFunction("PreProvisioningHook", {
+    handler: "pre-provisioning-hook",
+    timeout: HOOK_TIMEOUT,
+    memory: ALLOW_LIST_MEMORY,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "pre-provisioning-hook",
+      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      ALLOW_LIST_BUCKET: allowListBucket.name,
+      DEVICE_LEDGER_TABLE: ledger.name,
+    },
+    permissions: [
+      { actions: ["s3:GetObject"], resources: [allowListObjectArn] },
+      listAllowListBucket,
+      { actions: ["dynamodb:PutItem", "dynamodb:DeleteItem"], resources: [ledger.arn] },
+    ],
+  });
+
+  // Built from the name, not read from the template: the template needs the permission first.
+  const templateArn = iotArn(`provisioningtemplate/${names.provisioningTemplateName}`);
+  const hookInvoke = new aws.lambda.Permission("PreProvisioningHookInvoke", {
+    action: "lambda:InvokeFunction",
+    function: hook.fn.name,
+    principal: "iot.amazonaws.com",
+    sourceArn: templateArn,
+    sourceAccount: accountId,
+  });
+
+  // The role AWS IoT assumes to create the thing, activate the certificate and attach the
+  // policy while running the template (the AWS managed policy made for it).
+  const provisioningRole = new aws.iam.Role("ProvisioningRole", {
+    assumeRolePolicy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "iot.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+      ],
+    }),
+  });
+  const provisioningRolePolicy = new aws.iam.RolePolicyAttachment("ProvisioningRolePolicy", {
+    role: provisioningRole.name,
+    policyArn: $interpolate`arn:${partition}:iam::aws:policy/service-role/AWSIoTThingsRegistration`,
+  });
+
+  // The same body the sandbox interprets, built once in core.
+  const template = new aws.iot.ProvisioningTemplate(
+    "ProvisioningTemplate",
+    {
+      name: names.provisioningTemplateName,
+      description: `Provisioning by claim of ${$app.name} (${$app.stage}) devices`,
+      type: "FLEET_PROVISIONING",
+      enabled: true,
+      provisioningRoleArn: provisioningRole.arn,
+      preProvisioningHook: { targetArn: hook.fn.arn, payloadVersion: HOOK_PAYLOAD_VERSION },
+      templateBody: $resolve({
+        thingGroupName: args.thingGroup.name,
+        devicePolicyName: args.devicePolicy.name,
+      }).apply((templateNames) => JSON.stringify(provisioningTemplateBody(templateNames))),
+    },
+    { dependsOn: [hookInvoke, provisioningRolePolicy] },
+  );
+
+  // Keys generated by AWS IoT: the claim certificate is shared by every image of the stage,
+  // and its policy makes it worthless for anything but asking to be provisioned.
+  const claimCertificate = new aws.iot.Certificate("ClaimCertificate", { active: true });
+  const claimPolicy = new aws.iot.Policy("ClaimPolicy", {
+    name: names.claimPolicyName,
+    policy: $resolve({ partition, region, accountId }).apply((scope) =>
+      JSON.stringify(
+        claimPolicyDocument({ ...scope, templateName: names.provisioningTemplateName }),
+      ),
+    ),
+  });
+  new aws.iot.PolicyAttachment("ClaimPolicyAttachment", {
+    policy: claimPolicy.name,
+    target: claimCertificate.arn,
+  });
+
+  const claimCredentials = new aws.secretsmanager.Secret("ClaimCredentials", {
+    name: names.claimCredentialsSecretName,
+    description: `Claim certificate and key of ${$app.name} (${$app.stage}), for the OS image build`,
+    // A disposable stage must be able to deploy again right after removal under the same name.
+    recoveryWindowInDays: $app.removal === "remove" ? 0 : 30,
+  });
+  new aws.secretsmanager.SecretVersion("ClaimCredentialsVersion", {
+    secretId: claimCredentials.id,
+    secretString: $resolve({
+      certificateId: claimCertificate.id,
+      certificatePem: claimCertificate.certificatePem,
+      privateKeyPem: claimCertificate.privateKey,
+      templateName: template.name,
+      endpoint: args.dataEndpoint,
+    }).apply((credentials: ClaimCredentials) => JSON.stringify(credentials)),
+  });
+
+  return {
+    allowListBucket,
+    allowListBucketParameter,
+    reconcile,
+    hook,
+    template,
+    claimCertificate,
+    claimPolicy,
+    claimCredentials,
+    ledger,
+  };
+}
