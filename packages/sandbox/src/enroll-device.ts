@@ -31,12 +31,11 @@ export const DEVICE_CERT_FILE = "cert.pem";
 export const DEVICE_KEY_FILE = "key.pem";
 
 /**
- * @deprecated Devices now provision by claim (`Sandbox.claim`, the fleet provisioning MQTT
- * API); this stays only while the CLI still enrols its simulated devices with it, and goes
- * once it does not. Enrolled things are not in the fleet thing group, so reconcile leaves them.
+ * A fixture for tests and benchmarks that need a device principal at once: devices themselves
+ * provision by claim (`Sandbox.claim`, the fleet provisioning MQTT API) with a key that never
+ * leaves them. Enrolled things are not in the fleet thing group, so reconcile leaves them.
  *
- * Walking-skeleton stand-in for fleet provisioning: gives the device whose credentials live in
- * `dir` an ACTIVE certificate bound to its thing, as provisioning by claim will.
+ * Gives the device whose credentials live in `dir` an ACTIVE certificate bound to its thing.
  *  1. Reuse what `dir` holds when the registry has its certificate ACTIVE, unexpired and attached
  *     to this thing, and the key matches the certificate.
  *  2. Otherwise create the thing, generate a P-256 key in `dir` (as the device itself would),

@@ -76,8 +76,8 @@ export interface Sandbox {
   /** Removes devices no longer on the allow-list. Runs one at a time, like the stage's Lambda. */
   reconcile(): Promise<ReconcileSummary>;
   /**
-   * @deprecated Walking-skeleton stand-in for provisioning by claim; devices now provision
-   * themselves with `claim`. Kept while the CLI still uses it.
+   * Registers a device directly, with a key made here: a fixture for tests and benchmarks that
+   * need a device principal without a provisioning exchange. Devices provision by `claim`.
    */
   enrollDevice(serial: string, dir: string, options?: EnrollDeviceOptions): Promise<EnrolledDevice>;
   /** Disconnects every client, stops the broker and resolves once state is on disk. */

@@ -23,13 +23,11 @@ export interface ConnectionEvents {
 /** The last of the consecutive not-authorized refusals that ended the loop. */
 export interface Refusal {
   reason: string;
-  returnCode: number;
+  /** CONNACK return code, when the refusal was one (a TLS alert has none). */
+  returnCode?: number;
   /** Consecutive not-authorized refusals counted (the limit). */
   refusals: number;
 }
-
-/** CONNACK return code 5 (MQTT 3.1.1): the broker does not authorize this certificate/client. */
-const NOT_AUTHORIZED = 5;
 
 export interface DeviceConnectionOptions {
   target: SessionTarget;
@@ -133,9 +131,9 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   const ended = (end: SessionEnd) => {
     const wasConnected = state === "connected";
     clearStableTimer();
-    if (end.returnCode !== undefined) {
+    if (end.returnCode !== undefined || end.certificateRejected) {
       logger.warn({ reason: end.reason, returnCode: end.returnCode }, "connection.refused");
-      if (!wasConnected && end.returnCode === NOT_AUTHORIZED) refusals += 1;
+      if (!wasConnected && end.certificateRejected) refusals += 1;
     } else if (wasConnected) {
       const upMs = clock.now() - connectedAt;
       logger.warn({ reason: end.reason, upMs }, "connection.lost");
@@ -144,7 +142,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     }
     if (wasConnected) events.emit("disconnected", end);
     if (options.refusalLimit !== undefined && refusals >= options.refusalLimit) {
-      const refusal = { reason: end.reason, returnCode: NOT_AUTHORIZED, refusals };
+      const refusal = { reason: end.reason, returnCode: end.returnCode, refusals };
       refusals = 0;
       backoff.reset();
       transition("idle", refusal);

@@ -1,5 +1,10 @@
 import { connect, ErrorWithReasonCode } from "mqtt";
-import type { MqttSession, OpenSession, SessionEnd } from "./session.ts";
+import {
+  CONNACK_NOT_AUTHORIZED,
+  type MqttSession,
+  type OpenSession,
+  type SessionEnd,
+} from "./session.ts";
 import { readTlsMaterial } from "./tls-material.ts";
 
 /**
@@ -79,10 +84,25 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
   return session;
 };
 
+/** TLS alerts by which a server rejects the client certificate itself (RFC 8446 6.2). */
+const CERTIFICATE_REJECTED_ALERTS = new Set([
+  "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+]);
+
 function describeEnd(error: Error | undefined, accepted: boolean): SessionEnd {
   // Before CONNACK 0, a reason-coded error is the broker refusing the connection.
   if (!accepted && error instanceof ErrorWithReasonCode) {
-    return { reason: error.message, returnCode: error.code };
+    return {
+      reason: error.message,
+      returnCode: error.code,
+      certificateRejected: error.code === CONNACK_NOT_AUTHORIZED,
+    };
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (!accepted && code !== undefined && CERTIFICATE_REJECTED_ALERTS.has(code)) {
+    return { reason: error?.message ?? code, certificateRejected: true };
   }
   return { reason: error?.message ?? "connection closed" };
 }

@@ -21,10 +21,18 @@ export interface SessionTarget {
 }
 
 /** Why a session ended; reported once per session. */
+/** MQTT 3.1.1 CONNACK return code 5: not authorized. */
+export const CONNACK_NOT_AUTHORIZED = 5;
+
 export interface SessionEnd {
   reason: string;
   /** CONNACK return code when the broker refused the connection (5 = not authorized). */
   returnCode?: number;
+  /**
+   * The broker rejected the device's own certificate: CONNACK 5, or a TLS alert naming the
+   * certificate (AWS IoT Core is reported to fail the handshake for a deactivated one).
+   */
+  certificateRejected?: boolean;
 }
 
 export interface SessionHandlers {

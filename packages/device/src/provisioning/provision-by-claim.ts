@@ -58,7 +58,10 @@ export interface Provisioner {
    * (the key or certificate cannot be written).
    */
   run(): Promise<ProvisioningResult | null>;
-  /** Cancels the pending retry or closes the claim session; `run()` then resolves `null`. */
+  /**
+   * Cancels the pending retry or closes the claim session; resolves once `run()` has settled
+   * (with `null`), so nothing is written after it.
+   */
   stop(): Promise<void>;
 }
 
@@ -91,6 +94,7 @@ export function createProvisioner(options: ProvisionByClaimOptions): Provisioner
   let retryTimer: TimerHandle | undefined;
   let wakeUp: (() => void) | undefined;
   let closeSession: (() => Promise<void>) | undefined;
+  let running: Promise<ProvisioningResult | null> | undefined;
 
   const enter = (to: ProvisioningState, fields: Record<string, unknown> = {}) => {
     state = to;
@@ -196,28 +200,35 @@ export function createProvisioner(options: ProvisionByClaimOptions): Provisioner
     get state() {
       return state;
     },
-    async run() {
-      const keyPem = await prepareKey();
-      while (!stopped) {
-        try {
-          const result = await attempt(keyPem);
-          enter("provisioned", { ...result });
-          return result;
-        } catch (error) {
-          if (!(error instanceof ProvisioningError)) throw error;
-          if (stopped) break;
-          const { delayMs } = failed(error);
-          enter("backoff", { attempt: backoff.attempt, delayMs });
-          await pause(delayMs);
-        }
-      }
-      return null;
+    run() {
+      running ??= provision();
+      return running;
     },
     async stop() {
       stopped = true;
       if (retryTimer !== undefined) timers.clearTimeout(retryTimer);
       wakeUp?.();
       await closeSession?.();
+      // Its failure is reported to whoever awaits run().
+      await running?.catch(() => undefined);
     },
   };
+
+  async function provision(): Promise<ProvisioningResult | null> {
+    const keyPem = await prepareKey();
+    while (!stopped) {
+      try {
+        const result = await attempt(keyPem);
+        enter("provisioned", { ...result });
+        return result;
+      } catch (error) {
+        if (!(error instanceof ProvisioningError)) throw error;
+        if (stopped) break;
+        const { delayMs } = failed(error);
+        enter("backoff", { attempt: backoff.attempt, delayMs });
+        await pause(delayMs);
+      }
+    }
+    return null;
+  }
 }

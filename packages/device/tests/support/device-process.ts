@@ -13,6 +13,7 @@ export interface DeviceProcess {
     msg: string,
     match?: (line: Record<string, unknown>) => boolean,
   ): Promise<Record<string, unknown>>;
+  /** Resolves once the process has exited and its output has been read. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -47,7 +48,8 @@ export function spawnDevice(args: string[]): DeviceProcess {
     stderr += chunk;
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
+    // "close", not "exit": it follows the end of stdout, so every log line has been read.
+    child.on("close", (code, signal) => resolve({ code, signal })),
   );
   return {
     child,

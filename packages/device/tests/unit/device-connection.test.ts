@@ -21,7 +21,11 @@ const TARGET = {
   closeTimeoutMs: 5_000,
 };
 
-const NOT_AUTHORIZED = { reason: "Connection refused: Not authorized", returnCode: 5 };
+const NOT_AUTHORIZED = {
+  reason: "Connection refused: Not authorized",
+  returnCode: 5,
+  certificateRejected: true,
+};
 
 function setUp(
   options: { random?: () => number; openSession?: OpenSession; refusalLimit?: number } = {},
@@ -59,7 +63,7 @@ describe("device connection", () => {
     const { time, sessions, connection, states, lines } = setUp({ random: () => 0.25 });
     connection.start();
     await flushPromises();
-    sessions.latest().end({ reason: "Connection refused: Not authorized", returnCode: 5 });
+    sessions.latest().end(NOT_AUTHORIZED);
     expect(connection.state).toBe("backoff");
     expect(time.pendingDelays()).toEqual([250]); // 0.25 * 1000
 
@@ -158,7 +162,7 @@ describe("device connection", () => {
       sessions.latest().end(NOT_AUTHORIZED);
       await time.advance(time.pendingDelays()[0] ?? 0);
     }
-    expect(refused).toEqual([{ ...NOT_AUTHORIZED, refusals: 3 }]);
+    expect(refused).toEqual([{ reason: NOT_AUTHORIZED.reason, returnCode: 5, refusals: 3 }]);
     expect(connection.state).toBe("idle");
     expect(states.slice(-2)).toEqual(["connecting", "idle"]);
     await time.advance(600_000);

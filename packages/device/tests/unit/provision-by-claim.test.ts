@@ -234,7 +234,11 @@ describe("provisioning by claim", () => {
     const { failures, provisioner, retryAfterBackoff } = setUp({
       onOpen: (session, index) => {
         if (index === 0)
-          session.end({ reason: "Connection refused: Not authorized", returnCode: 5 });
+          session.end({
+            reason: "Connection refused: Not authorized",
+            returnCode: 5,
+            certificateRejected: true,
+          });
         else session.accept();
       },
     });

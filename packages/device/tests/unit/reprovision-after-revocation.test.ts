@@ -12,7 +12,11 @@ import { createTestPki, type TestPki } from "../support/test-pki.ts";
 
 const SERIAL = "10000000a3c2f1e7";
 const NOW = Date.parse("2026-11-21T12:00:00.000Z");
-const NOT_AUTHORIZED: SessionEnd = { reason: "Connection refused: Not authorized", returnCode: 5 };
+const NOT_AUTHORIZED: SessionEnd = {
+  reason: "Connection refused: Not authorized",
+  returnCode: 5,
+  certificateRejected: true,
+};
 const KICKED: SessionEnd = { reason: "client disconnecting" };
 
 /**
@@ -116,7 +120,12 @@ describe("a device whose certificate is revoked provisions again by itself", () 
     const revoked = new Promise((resolve) => device.events.once("credentialsRevoked", resolve));
     kickThen(NOT_AUTHORIZED, NOT_AUTHORIZED, NOT_AUTHORIZED);
     const backup = credentials("revoked/2026-11-21T12-00-00.000Z");
-    expect(await revoked).toEqual({ ...NOT_AUTHORIZED, refusals: 3, movedTo: backup });
+    expect(await revoked).toEqual({
+      reason: NOT_AUTHORIZED.reason,
+      returnCode: 5,
+      refusals: 3,
+      movedTo: backup,
+    });
     await connected(2);
 
     expect(await readCredentials(backup)).toEqual(old);
@@ -142,6 +151,21 @@ describe("a device whose certificate is revoked provisions again by itself", () 
     expect(denials).toHaveLength(2);
     expect(denials[0]).toMatchObject({ step: "register-thing", errorCode: "AccessDenied" });
     expect(denials[0]?.errorMessage).toBe(HOOK_DENIED.errorMessage);
+  });
+
+  it("counts a TLS alert rejecting its certificate like a not-authorized CONNACK", async () => {
+    const { device, connected, claimSessions, kickThen } = await start();
+    await connected(1);
+    const revoked = new Promise((resolve) => device.events.once("credentialsRevoked", resolve));
+    // How AWS IoT Core is reported to refuse a deactivated certificate: in the handshake.
+    const alert: SessionEnd = {
+      reason: "SSL alert number 46: certificate unknown",
+      certificateRejected: true,
+    };
+    kickThen(alert, NOT_AUTHORIZED, alert);
+    expect(await revoked).toMatchObject({ refusals: 3, reason: alert.reason });
+    await connected(2);
+    expect(claimSessions()).toBe(2);
   });
 
   it("does not provision again after two refusals followed by a connection", async () => {

@@ -19,7 +19,7 @@ import {
 const DEVICE_BIN = fileURLToPath(
   new URL("../../../device/src/bin/fleet-device.ts", import.meta.url),
 );
-const [A, B, C] = ["SN-PROV-A001", "SN-PROV-B002", "SN-PROV-C003"] as const;
+const [A, B, C, D] = ["SN-PROV-A001", "SN-PROV-B002", "SN-PROV-C003", "SN-PROV-D004"] as const;
 /** Generous: three Node processes start on a 2-core machine. Only a ceiling, never asserted. */
 const WAIT_MS = 40_000;
 
@@ -215,11 +215,12 @@ describe("provisioning by claim against the allow-list (real fleet-device proces
       readFile(claim.certFile, "utf8"),
       readFile(claim.keyFile, "utf8"),
     ]);
-    const clientId = claimClientId(C);
+    // A serial no running device uses: C's own claim connections would take over this client id.
+    const clientId = claimClientId(D);
     const client = await env.connect({ ca: env.sandbox.caCertPem, cert, key }, clientId);
     const denied = nextEvent(env.sandbox, "publish-denied", (e) => e.clientId === clientId);
     const closed = whenClosed(client);
-    client.publish(telemetryTopic(C), JSON.stringify({ forged: true }));
+    client.publish(telemetryTopic(D), JSON.stringify({ forged: true }));
     expect((await denied).reason).toMatch(/iot:Publish .* denied/);
     await closed;
   });
