@@ -10,7 +10,6 @@ import {
   DetachThingPrincipalCommand,
   type IoTClient,
   ListAttachedPoliciesCommand,
-  ListThingPrincipalsCommand,
   ListThingsInThingGroupCommand,
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
@@ -22,8 +21,8 @@ import type {
   RegisteredDevice,
 } from "../../ports/device-registry.ts";
 import { errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
-import { certificateIdFromArn } from "./iot-certificate-arn.ts";
 import { nextTokenPages } from "./next-token-pages.ts";
+import { listThingCertificates } from "./thing-certificates.ts";
 
 export interface IotDeviceRegistryOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
@@ -184,23 +183,9 @@ export class IotDeviceRegistry implements DeviceRegistry {
 
   /** Ids of the certificates attached to the thing; none when the thing does not exist. */
   async #certificateIds(thingName: string): Promise<string[]> {
-    const ids: string[] = [];
-    const list = (nextToken: string | undefined) =>
-      this.#iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
-    try {
-      for await (const page of nextTokenPages(list)) {
-        for (const principal of page.principals ?? []) {
-          const id = certificateIdFromArn(principal);
-          if (id === undefined) continue;
-          this.#arns.set(id, principal);
-          ids.push(id);
-        }
-      }
-    } catch (error) {
-      if (errorName(error) === "ResourceNotFoundException") return [];
-      throw mapAwsError(IOT_SERVICE, "ListThingPrincipals", error);
-    }
-    return ids;
+    const certificates = (await listThingCertificates(this.#iot, thingName)) ?? [];
+    for (const { certificateId, arn } of certificates) this.#arns.set(certificateId, arn);
+    return certificates.map((c) => c.certificateId);
   }
 
   /** undefined if the thing was deleted between listing and describing it. */

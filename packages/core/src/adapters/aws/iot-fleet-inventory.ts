@@ -3,7 +3,6 @@ import {
   DescribeCertificateCommand,
   GetIndexingConfigurationCommand,
   type IoTClient,
-  ListThingPrincipalsCommand,
   SearchIndexCommand,
   type ThingDocument,
 } from "@aws-sdk/client-iot";
@@ -14,8 +13,8 @@ import { deriveDeviceView } from "../../domain/derive-device-view.ts";
 import { FleetIndexUnavailableError } from "../../errors.ts";
 import type { FleetInventory } from "../../ports/fleet-inventory.ts";
 import { errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
-import { certificateIdFromArn } from "./iot-certificate-arn.ts";
 import { nextTokenPages } from "./next-token-pages.ts";
+import { listThingCertificates } from "./thing-certificates.ts";
 
 export interface IotFleetInventoryOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
@@ -117,21 +116,8 @@ export class IotFleetInventory implements FleetInventory {
 
   /** Ids of the certificates attached to a thing; undefined if the thing was deleted meanwhile. */
   async #certificateIds(thingName: string): Promise<string[] | undefined> {
-    const ids: string[] = [];
-    const list = (nextToken: string | undefined) =>
-      this.#iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
-    try {
-      for await (const page of nextTokenPages(list)) {
-        for (const principal of page.principals ?? []) {
-          const id = certificateIdFromArn(principal);
-          if (id !== undefined) ids.push(id);
-        }
-      }
-    } catch (error) {
-      if (errorName(error) === "ResourceNotFoundException") return undefined;
-      throw mapIotError("ListThingPrincipals", error);
-    }
-    return ids;
+    const certificates = await listThingCertificates(this.#iot, thingName);
+    return certificates?.map((c) => c.certificateId);
   }
 
   /** undefined if the certificate was deleted between listing and describing it. */
