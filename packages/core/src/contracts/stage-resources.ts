@@ -31,6 +31,16 @@ export interface StageResourceNames {
   claimCredentialsSecretName: string;
   /** DynamoDB table of provisioning refusals and revocations per serial. */
   deviceLedgerTableName: string;
+  /** Kinesis data stream the telemetry rule feeds. */
+  telemetryStreamName: string;
+  /** IoT topic rule (rule names allow only letters, digits and `_`). */
+  telemetryRuleName: string;
+  /** SSM parameter: JSON `TelemetryStoreSettings` telling readers which store the stage uses. */
+  telemetryStoreParameter: string;
+  /** Timestream for LiveAnalytics database (when that store is chosen). */
+  timestreamDatabaseName: string;
+  /** SQS queue of telemetry dead letters. */
+  telemetryDeadLetterQueueName: string;
 }
 
 /** Object key of the allow-list in the stage's allow-list bucket (text/CSV or JSON). */
@@ -58,6 +68,11 @@ export function stageResourceNames(stage: string): StageResourceNames {
     allowListBucketParameter: `/${FLEET_APP_NAME}/${stage}/allow-list-bucket`,
     claimCredentialsSecretName: `${FLEET_APP_NAME}/${stage}/claim-credentials`,
     deviceLedgerTableName: `${prefix}-device-ledger`,
+    telemetryStreamName: `${prefix}-telemetry`,
+    telemetryRuleName: `${FLEET_APP_NAME}_${stage.replaceAll("-", "_")}_telemetry`,
+    telemetryStoreParameter: `/${FLEET_APP_NAME}/${stage}/telemetry-store`,
+    timestreamDatabaseName: `${prefix}`,
+    telemetryDeadLetterQueueName: `${prefix}-telemetry-dead-letters`,
   };
 }
 

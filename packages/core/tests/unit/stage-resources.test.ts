@@ -17,6 +17,11 @@ describe("stage resource names", () => {
       allowListBucketParameter: "/fleet/prod/allow-list-bucket",
       claimCredentialsSecretName: "fleet/prod/claim-credentials",
       deviceLedgerTableName: "fleet-prod-device-ledger",
+      telemetryStreamName: "fleet-prod-telemetry",
+      telemetryRuleName: "fleet_prod_telemetry",
+      telemetryStoreParameter: "/fleet/prod/telemetry-store",
+      timestreamDatabaseName: "fleet-prod",
+      telemetryDeadLetterQueueName: "fleet-prod-telemetry-dead-letters",
     });
     expect(stageResourceNames("pr-42").thingGroupName).toBe("fleet-pr-42-devices");
   });
