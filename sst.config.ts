@@ -15,6 +15,10 @@
  *
  * Region: `AWS_REGION` when set, else eu-west-1.
  *
+ * Telemetry store and stream: environment variables read at deploy time, described in
+ * stacks/telemetry-config.ts (`FLEET_TELEMETRY_STORE`, default `influxdb`, which needs the
+ * `FLEET_INFLUXDB_*` endpoint settings).
+ *
  * Removal: prod retains stateful resources on removal and is protected from `sst remove`;
  * every other stage is disposable and removes everything.
  */
@@ -44,6 +48,8 @@ export default $config({
     const { deviceIdentity } = await import("./stacks/device-identity.ts");
     const { devicePresence } = await import("./stacks/device-presence.ts");
     const { provisioning } = await import("./stacks/provisioning.ts");
+    const { telemetry } = await import("./stacks/telemetry.ts");
+    const { telemetryConfigFromEnv } = await import("./stacks/telemetry-config.ts");
 
     const identity = deviceIdentity();
     devicePresence();
@@ -52,6 +58,8 @@ export default $config({
       devicePolicy: identity.devicePolicy,
       dataEndpoint: identity.dataEndpoint,
     });
+    const telemetryConfig = telemetryConfigFromEnv();
+    const deviceTelemetry = telemetry({ config: telemetryConfig });
 
     return {
       iotDataEndpoint: identity.dataEndpoint,
@@ -61,6 +69,12 @@ export default $config({
       provisioningTemplateName: provision.template.name,
       claimCredentialsSecretName: provision.claimCredentials.name,
       deviceLedgerTableName: provision.ledger.name,
+      telemetryStore: telemetryConfig.store.kind,
+      telemetryStreamName: deviceTelemetry.stream.name,
+      telemetryRuleName: deviceTelemetry.rule.name,
+      telemetryDeadLetterQueueUrl: deviceTelemetry.deadLetterQueue.url,
+      telemetryIngestFailureQueueUrl: deviceTelemetry.ingestFailureQueue.url,
+      telemetryStoreParameter: deviceTelemetry.storeParameter.name,
     };
   },
 });

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import {
   loadAppConfig,
+  MOCK_ACCOUNT_ID,
   MOCK_IOT_DATA_ENDPOINT,
+  MOCK_REGION,
   runApp,
   stopStackHarness,
 } from "./harness/index.ts";
@@ -54,8 +56,9 @@ describe("sst.config.ts", () => {
   });
 
   it(
-    "outputs the stage's IoT endpoint, device and provisioning resource names",
+    "outputs the stage's IoT endpoint, device, provisioning and telemetry resource names",
     async () => {
+      vi.stubEnv("FLEET_TELEMETRY_STORE", "timestream");
       const app = await runApp({ stage: "prod" });
 
       expect(app.outputs).toEqual({
@@ -67,6 +70,12 @@ describe("sst.config.ts", () => {
         provisioningTemplateName: "fleet-prod-provision",
         claimCredentialsSecretName: "fleet/prod/claim-credentials",
         deviceLedgerTableName: "fleet-prod-device-ledger",
+        telemetryStore: "timestream",
+        telemetryStreamName: "fleet-prod-telemetry",
+        telemetryRuleName: "fleet_prod_telemetry",
+        telemetryDeadLetterQueueUrl: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/fleet-prod-telemetry-dead-letters`,
+        telemetryIngestFailureQueueUrl: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/fleet-prod-telemetry-ingest-failures`,
+        telemetryStoreParameter: "/fleet/prod/telemetry-store",
         _protect: true,
       });
     },

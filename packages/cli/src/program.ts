@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerAllowListCommand } from "./commands/allowlist.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
 import { registerSandboxCommand } from "./commands/sandbox.ts";
+import { registerTelemetryCommand } from "./commands/telemetry.ts";
 
 export function buildProgram(): Command {
   const program = new Command("fleet")
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
   registerSandboxCommand(program);
   registerDevicesCommand(program);
   registerAllowListCommand(program);
+  registerTelemetryCommand(program);
   return program;
 }

@@ -5,4 +5,5 @@ export * from "./allow-list/index.ts";
 export * from "./domain/derive-device-view.ts";
 export * from "./errors.ts";
 export * from "./ports/index.ts";
+export * from "./telemetry/index.ts";
 export * from "./use-cases/index.ts";

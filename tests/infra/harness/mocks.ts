@@ -43,6 +43,17 @@ const ARN_FORMATS: Record<string, (name: string) => string> = {
     `arn:${MOCK_PARTITION}:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:rule/${name}`,
   "aws:lambda/function:Function": (name) =>
     `arn:${MOCK_PARTITION}:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${name}`,
+  "aws:kinesis/stream:Stream": (name) =>
+    `arn:${MOCK_PARTITION}:kinesis:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:stream/${name}`,
+  "aws:sqs/queue:Queue": (name) =>
+    `arn:${MOCK_PARTITION}:sqs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${name}`,
+  "aws:ssm/parameter:Parameter": (name) =>
+    `arn:${MOCK_PARTITION}:ssm:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:parameter${name}`,
+  "aws:timestreamwrite/database:Database": (name) =>
+    `arn:${MOCK_PARTITION}:timestream:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:database/${name}`,
+  // The physical name of a table is `<database>/<table>` (physicalNameOf).
+  "aws:timestreamwrite/table:Table": (name) =>
+    `arn:${MOCK_PARTITION}:timestream:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:database/${name.replace("/", "/table/")}`,
 };
 
 /** What AWS IoT returns for a certificate it generated keys for (placeholders, not real PEM). */
@@ -57,12 +68,19 @@ const COMPUTED_STATE: Record<string, (name: string) => Record<string, unknown>> 
   // S3 reports the bucket's name as `bucket` (SST reads it from there).
   "aws:s3/bucket:Bucket": (name) => ({ bucket: name }),
   "aws:iot/certificate:Certificate": () => MOCK_CERTIFICATE,
+  "aws:sqs/queue:Queue": (name) => ({
+    url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`,
+  }),
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: provider inputs are untyped
 function physicalNameOf(type: string, name: string, inputs: Record<string, any>): string {
   // A bucket's name input is `bucket` (SST sets it to an app- and stage-prefixed name).
   if (type === "aws:s3/bucket:Bucket") return inputs.bucket ?? name;
+  // Timestream names its database and tables by `databaseName` / `tableName`.
+  if (type === "aws:timestreamwrite/database:Database") return inputs.databaseName ?? name;
+  if (type === "aws:timestreamwrite/table:Table")
+    return `${inputs.databaseName}/${inputs.tableName}`;
   return inputs.name ?? name;
 }
 

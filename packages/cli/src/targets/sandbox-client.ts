@@ -1,11 +1,17 @@
-import type { FleetInventory, ReconcileSummary } from "@fleet/core";
+import type {
+  FleetInventory,
+  ReconcileSummary,
+  TelemetryQuery,
+  TelemetryReader,
+  TelemetrySample,
+} from "@fleet/core";
 import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { z } from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
 
 /** Talks to a running sandbox through the loopback API announced in `<stateDir>/sandbox.json`. */
-export class SandboxClient implements FleetInventory {
+export class SandboxClient implements FleetInventory, TelemetryReader {
   readonly apiUrl: string;
 
   private constructor(apiUrl: string) {
@@ -26,6 +32,15 @@ export class SandboxClient implements FleetInventory {
 
   async listDevices(): Promise<DeviceView[]> {
     return this.request("GET", "/v1/devices", z.array(DeviceViewSchema));
+  }
+
+  async query(query: TelemetryQuery): Promise<TelemetrySample[]> {
+    const params = new URLSearchParams({ device: query.thing, since: query.since.toISOString() });
+    if (query.until) params.set("until", query.until.toISOString());
+    if (query.measure) params.set("measure", query.measure);
+    if (query.limit) params.set("limit", String(query.limit));
+    const samples = await this.request("GET", `/v1/telemetry?${params}`, z.array(SampleSchema));
+    return samples.map((s) => ({ ...s, time: new Date(s.time) }));
   }
 
   async readAllowList(): Promise<{ version: string; serials: ReadonlySet<string> } | null> {
@@ -82,4 +97,12 @@ const AllowListReplySchema = z.object({
 const UploadReplySchema = z.object({
   version: z.string(),
   reconcile: z.object({ status: z.string() }).loose(),
+});
+
+const SampleSchema = z.object({
+  thing: z.string(),
+  time: z.iso.datetime(),
+  seq: z.number(),
+  measure: z.string(),
+  value: z.union([z.number(), z.string(), z.boolean()]),
 });

@@ -9,5 +9,6 @@ export * from "./presence.ts";
 export * from "./provisioning-template.ts";
 export * from "./stage-resources.ts";
 export * from "./telemetry.ts";
+export * from "./telemetry-rule.ts";
 export * from "./telemetry-store-settings.ts";
 export * from "./topics.ts";

@@ -10,6 +10,11 @@ export const IOT_SERVICE: AwsService = { label: "AWS IoT", iamPrefix: "iot" };
 export const S3_SERVICE: AwsService = { label: "Amazon S3", iamPrefix: "s3" };
 export const DYNAMODB_SERVICE: AwsService = { label: "Amazon DynamoDB", iamPrefix: "dynamodb" };
 export const ACM_PCA_SERVICE: AwsService = { label: "AWS Private CA", iamPrefix: "acm-pca" };
+export const TIMESTREAM_SERVICE: AwsService = {
+  label: "Amazon Timestream",
+  iamPrefix: "timestream",
+};
+export const SQS_SERVICE: AwsService = { label: "Amazon SQS", iamPrefix: "sqs" };
 
 // IoT answers UnauthorizedException, S3 `AccessDenied`, the JSON services AccessDeniedException.
 const ACCESS_DENIED = new Set(["AccessDeniedException", "UnauthorizedException", "AccessDenied"]);

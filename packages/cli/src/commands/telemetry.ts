@@ -1,0 +1,56 @@
+import type { TelemetrySample } from "@fleet/core";
+import { SerialSchema, thingNameFromSerial } from "@fleet/core/contracts";
+import type { Command } from "commander";
+import { UsageError } from "../errors.ts";
+import { printRows } from "../output/print-rows.ts";
+import { parseSince } from "../since-option.ts";
+import { telemetryReaderFor } from "../targets/telemetry-reader-for.ts";
+import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
+
+interface QueryOptions extends TargetOptions {
+  device: string;
+  since: string;
+  measure?: string;
+  limit: string;
+  json: boolean;
+}
+
+export function registerTelemetryCommand(program: Command): void {
+  const telemetry = program.command("telemetry").description("read the fleet's telemetry");
+  withTargetOptions(
+    telemetry
+      .command("query")
+      .description("a device's flattened measures, newest first")
+      .requiredOption("--device <serial>", "the device (serial or thing name)")
+      .option("--since <when>", "how far back: 30s, 15m, 2h, 7d or an ISO 8601 time", "15m")
+      .option("--measure <name>", "one measure, e.g. vehicle.battery.soc")
+      .option("--limit <n>", "most samples to print", "1000")
+      .option("--json", "print a JSON array of samples", false),
+  ).action(async (options: QueryOptions) => {
+    const serial = SerialSchema.safeParse(options.device);
+    if (!serial.success) {
+      throw new UsageError(
+        `--device ${options.device}: not a device serial (${serial.error.issues[0]?.message})`,
+      );
+    }
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+      throw new UsageError(`--limit ${options.limit}: expected a whole number from 1 to 100000`);
+    }
+    const reader = await telemetryReaderFor(resolveTarget(options));
+    const samples = await reader.query({
+      thing: thingNameFromSerial(serial.data),
+      since: parseSince(options.since),
+      ...(options.measure ? { measure: options.measure } : {}),
+      limit,
+    });
+    printRows(samples, SAMPLE_COLUMNS, { json: options.json });
+  });
+}
+
+const SAMPLE_COLUMNS = [
+  { header: "time", value: (s: TelemetrySample) => s.time.toISOString() },
+  { header: "seq", value: (s: TelemetrySample) => String(s.seq) },
+  { header: "measure", value: (s: TelemetrySample) => s.measure },
+  { header: "value", value: (s: TelemetrySample) => String(s.value) },
+];

@@ -1,0 +1,49 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import type { TelemetryReader } from "@fleet/core";
+import { InfluxDbTelemetryReader, TimestreamTelemetryReader } from "@fleet/core/adapters/aws";
+import { stageResourceNames, TelemetryStoreSettingsSchema } from "@fleet/core/contracts";
+import type { Target } from "../commands/target-options.ts";
+import { CliError } from "../errors.ts";
+import { SandboxClient } from "./sandbox-client.ts";
+import { stageClientConfig } from "./stage-client-config.ts";
+
+/** Reads telemetry from the sandbox's store, or from the store the stage publishes in SSM. */
+export async function telemetryReaderFor(target: Target): Promise<TelemetryReader> {
+  if (target.kind === "sandbox") return SandboxClient.connect(target.stateDir);
+  const config = stageClientConfig(target.stage);
+  const parameter = stageResourceNames(target.stage).telemetryStoreParameter;
+  let text: string | undefined;
+  try {
+    const reply = await new SSMClient(config).send(new GetParameterCommand({ Name: parameter }));
+    text = reply.Parameter?.Value;
+  } catch (error) {
+    if ((error as { name?: string }).name !== "ParameterNotFound") throw error;
+  }
+  if (!text) {
+    throw new CliError(
+      `stage ${target.stage} publishes no telemetry store (SSM parameter ${parameter} not found): deploy it with \`npx sst deploy --stage ${target.stage}\``,
+    );
+  }
+  const settings = TelemetryStoreSettingsSchema.parse(JSON.parse(text));
+  if (settings.kind === "timestream") {
+    return new TimestreamTelemetryReader({
+      client: new TimestreamQueryClient(config),
+      database: settings.database,
+      table: settings.table,
+    });
+  }
+  const secret = await new SecretsManagerClient(config).send(
+    new GetSecretValueCommand({ SecretId: settings.tokenSecretArn }),
+  );
+  if (!secret.SecretString) {
+    throw new CliError(`the InfluxDB token secret ${settings.tokenSecretArn} is empty`);
+  }
+  return new InfluxDbTelemetryReader({
+    url: settings.url,
+    token: secret.SecretString,
+    organization: settings.organization,
+    bucket: settings.bucket,
+  });
+}

@@ -1,0 +1,156 @@
+import {
+  type ColumnInfo,
+  type Datum,
+  QueryCommand,
+  type TimestreamQueryClient,
+} from "@aws-sdk/client-timestream-query";
+import { FleetError } from "../../errors.ts";
+import type {
+  MeasureValue,
+  TelemetryQuery,
+  TelemetryReader,
+  TelemetrySample,
+} from "../../ports/telemetry-store.ts";
+import { callAws, TIMESTREAM_SERVICE } from "./aws-errors.ts";
+import {
+  TIMESTREAM_RECEIVED_AT_MEASURE,
+  TIMESTREAM_SEQ_MEASURE,
+  TIMESTREAM_THING_DIMENSION,
+} from "./timestream-telemetry-store.ts";
+
+export interface TimestreamTelemetryReaderOptions {
+  client: TimestreamQueryClient;
+  database: string;
+  table: string;
+}
+
+const DEFAULT_LIMIT = 1000;
+// Columns of a row that are not measures of the section.
+const ROW_COLUMNS = new Set([
+  TIMESTREAM_THING_DIMENSION,
+  TIMESTREAM_SEQ_MEASURE,
+  TIMESTREAM_RECEIVED_AT_MEASURE,
+  "measure_name",
+  "time",
+]);
+
+/**
+ * Reads back what TimestreamTelemetryStore wrote: one row per MULTI record, newest first, each
+ * non-null measure column becoming a `section.measure` sample. Every name and value from the
+ * query goes into the SQL quoted (identifiers in "", literals in ''), never spliced raw.
+ */
+export class TimestreamTelemetryReader implements TelemetryReader {
+  readonly #client: TimestreamQueryClient;
+  readonly #table: string;
+
+  constructor(options: TimestreamTelemetryReaderOptions) {
+    this.#client = options.client;
+    this.#table = `${quoteIdentifier(options.database)}.${quoteIdentifier(options.table)}`;
+  }
+
+  async query(query: TelemetryQuery): Promise<TelemetrySample[]> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const measure = query.measure === undefined ? undefined : splitMeasure(query.measure);
+    // A full measure name always has a section and a path: anything else names no measure.
+    if (query.measure !== undefined && measure === undefined) return [];
+    const conditions = [
+      `${quoteIdentifier(TIMESTREAM_THING_DIMENSION)} = ${quoteLiteral(query.thing)}`,
+      `time >= from_milliseconds(${query.since.getTime()})`,
+      ...(query.until === undefined ? [] : [`time <= from_milliseconds(${query.until.getTime()})`]),
+      ...(measure === undefined
+        ? []
+        : [
+            `measure_name = ${quoteLiteral(measure.section)}`,
+            `${quoteIdentifier(measure.path)} IS NOT NULL`,
+          ]),
+    ];
+    // Every row holds at least one sample, so `limit` rows are enough for `limit` samples.
+    const sql = `SELECT * FROM ${this.#table} WHERE ${conditions.join(" AND ")} ORDER BY time DESC LIMIT ${limit}`;
+    const samples: TelemetrySample[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws(TIMESTREAM_SERVICE, "Query", () =>
+        this.#client.send(new QueryCommand({ QueryString: sql, NextToken: nextToken })),
+      );
+      for (const row of page.Rows ?? []) {
+        samples.push(...rowSamples(page.ColumnInfo ?? [], row.Data ?? [], query.measure));
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return samples.slice(0, limit);
+  }
+}
+
+/** `vehicle.battery.soc` -> section `vehicle`, measure column `battery.soc`. */
+function splitMeasure(measure: string): { section: string; path: string } | undefined {
+  const dot = measure.indexOf(".");
+  if (dot <= 0 || dot === measure.length - 1) return undefined;
+  return { section: measure.slice(0, dot), path: measure.slice(dot + 1) };
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function rowSamples(
+  columns: readonly ColumnInfo[],
+  data: readonly Datum[],
+  measure: string | undefined,
+): TelemetrySample[] {
+  const cells = new Map<string, MeasureValue | Date | null>();
+  columns.forEach((column, i) => {
+    cells.set(column.Name ?? "", cellValue(column, data[i]));
+  });
+  const thing = cells.get(TIMESTREAM_THING_DIMENSION);
+  const section = cells.get("measure_name");
+  const time = cells.get("time");
+  const seq = cells.get(TIMESTREAM_SEQ_MEASURE);
+  if (
+    typeof thing !== "string" ||
+    typeof section !== "string" ||
+    !(time instanceof Date) ||
+    typeof seq !== "number"
+  ) {
+    throw new FleetError(
+      "Timestream answered a row without thing, measure_name, time and seq: is the table written by TimestreamTelemetryStore?",
+    );
+  }
+  const samples: TelemetrySample[] = [];
+  for (const [name, value] of cells) {
+    if (ROW_COLUMNS.has(name) || value === null || value instanceof Date) continue;
+    const full = `${section}.${name}`;
+    if (measure === undefined || measure === full) {
+      samples.push({ thing, time, seq, measure: full, value });
+    }
+  }
+  return samples;
+}
+
+function cellValue(column: ColumnInfo, datum: Datum | undefined): MeasureValue | Date | null {
+  const text = datum?.ScalarValue;
+  if (datum?.NullValue === true || text === undefined) return null;
+  switch (column.Type?.ScalarType) {
+    case "DOUBLE":
+    case "BIGINT":
+    case "INTEGER":
+      return Number(text);
+    case "BOOLEAN":
+      return text === "true";
+    case "TIMESTAMP":
+      return timestreamTime(text);
+    default:
+      return text;
+  }
+}
+
+/** `2026-11-02 10:15:30.123000000` (UTC, nanoseconds) -> Date (milliseconds). */
+function timestreamTime(text: string): Date {
+  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$/.exec(text);
+  if (match === null) throw new FleetError(`Timestream answered an unreadable timestamp: ${text}`);
+  const millis = (match[3] ?? "").padEnd(3, "0").slice(0, 3);
+  return new Date(`${match[1]}T${match[2]}.${millis}Z`);
+}

@@ -1,0 +1,3 @@
+export * from "./flatten-measures.ts";
+export * from "./kinesis-batch.ts";
+export * from "./telemetry-points.ts";
