@@ -1,4 +1,5 @@
 import { PRESENCE_TOPIC_FILTER } from "@fleet/core/contracts";
+import { iotRuleRole } from "./iot-rule-role.ts";
 import { lambdaFunction } from "./lambda-function.ts";
 
 export interface DevicePresence {
@@ -34,37 +35,12 @@ export function devicePresence(): DevicePresence {
     retentionInDays: 30,
   });
 
-  // Only this rule, in this account, may assume the role (confused-deputy protection).
-  const errorRole = new aws.iam.Role("PresenceRuleErrorRole", {
-    assumeRolePolicy: $jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "iot.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: {
-            StringEquals: { "aws:SourceAccount": accountId },
-            ArnLike: { "aws:SourceArn": ruleArn },
-          },
-        },
-      ],
-    }),
-  });
-
   // The actions AWS lists for the IoT CloudWatch Logs rule action, on this log group only.
-  new aws.iam.RolePolicy("PresenceRuleErrorPolicy", {
-    role: errorRole.name,
-    policy: $jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-          Resource: $interpolate`${errorLogGroup.arn}:*`,
-        },
-      ],
-    }),
+  const errorRole = iotRuleRole("PresenceRuleError", {
+    ruleArn,
+    accountId,
+    actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+    resources: [$interpolate`${errorLogGroup.arn}:*`],
   });
 
   const rule = new aws.iot.TopicRule("PresenceRule", {
