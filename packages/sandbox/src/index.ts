@@ -50,3 +50,4 @@ export type {
 } from "./local-ca/local-ca.ts";
 export { LocalFleetInventory } from "./local-fleet-inventory.ts";
 export { type Sandbox, type SandboxOptions, startSandbox } from "./sandbox.ts";
+export { createLocalKinesisClient } from "./telemetry/local-kinesis.ts";

@@ -6,7 +6,10 @@ import {
   createDecideProvisioning,
   createListFleetDevices,
   createReconcileAllowList,
+  type DeadLetter,
   type ReconcileSummary,
+  type TelemetryQuery,
+  type TelemetrySample,
 } from "@fleet/core";
 import {
   claimPolicyDocument,
@@ -15,6 +18,7 @@ import {
   provisioningTemplateBody,
 } from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
+import type { DeadLetterListOptions } from "./adapters/duckdb-dead-letter-sink.ts";
 import { FileDeviceLedger } from "./adapters/file-device-ledger.ts";
 import { LocalAllowListStore } from "./adapters/local-allow-list-store.ts";
 import { LocalCaRevoker } from "./adapters/local-ca-revoker.ts";
@@ -32,6 +36,7 @@ import type { Sessions } from "./iot-core/sessions.ts";
 import { type LocalCa, openLocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
 import { ensurePrivateDir } from "./state/private-files.ts";
+import { startTelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
 
 export interface SandboxOptions {
   /** Directory for the sandbox's state (CA, registry). Created with mode 0700 when missing. */
@@ -80,7 +85,16 @@ export interface Sandbox {
    * need a device principal without a provisioning exchange. Devices provision by `claim`.
    */
   enrollDevice(serial: string, dir: string, options?: EnrollDeviceOptions): Promise<EnrolledDevice>;
-  /** Disconnects every client, stops the broker and resolves once state is on disk. */
+  /** The Kinesis stream the telemetry rule feeds: kinesalite, a real Kinesis API on loopback. */
+  readonly telemetryStream: { endpoint: string; streamName: string };
+  /** Telemetry samples from the store (`<stateDir>/telemetry.duckdb`), newest first. */
+  queryTelemetry(query: TelemetryQuery): Promise<TelemetrySample[]>;
+  /** Telemetry the ingest or the rule set aside, newest first, with the reasons. */
+  listDeadLetters(options?: DeadLetterListOptions): Promise<DeadLetter[]>;
+  /**
+   * Disconnects every client, stops the broker, drains the telemetry stream into the store and
+   * resolves once state is on disk.
+   */
   close(): Promise<void>;
 }
 
@@ -90,8 +104,10 @@ export interface Sandbox {
  *     and claim policies, the fleet thing group and the claim certificate.
  *  2. The allow-list (a file store), the device ledger, and the same use cases a stage runs:
  *     the pre-provisioning hook, reconcile and the device listing.
- *  3. The broker, with the fleet provisioning API; then a reconcile, which finishes one a
- *     previous run left half-way.
+ *  3. The telemetry path: DuckDB store, kinesalite stream, ingest poller (see
+ *     `startTelemetryPipeline`).
+ *  4. The broker, with the fleet provisioning API and the telemetry rule; then a reconcile,
+ *     which finishes one a previous run left half-way.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const { stateDir, host, mqttPort, logger } = {
@@ -155,6 +171,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     preProvisioningHook: decideProvisioning,
     logger,
   });
+  const telemetry = await startTelemetryPipeline({ stateDir, logger });
   const broker = await startMqttBroker({
     registry,
     caCertificatePem: ca.certificatePem,
@@ -164,7 +181,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger,
     events,
     services: [provisioning],
+    rules: [telemetry.rule],
     isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
+  }).catch(async (error: unknown) => {
+    await telemetry.close();
+    throw error;
   });
   const summary = await reconcile();
   logger.info(
@@ -202,9 +223,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     reconcile,
     enrollDevice: (serial, dir, enrollOptions) =>
       enrollDevice({ registry, ca }, serial, dir, enrollOptions),
+    telemetryStream: telemetry.stream,
+    queryTelemetry: (query) => telemetry.queryTelemetry(query),
+    listDeadLetters: (listOptions) => telemetry.listDeadLetters(listOptions),
     close() {
       closed ??= (async () => {
         await broker.close();
+        await telemetry.close();
         await reconciling;
         await Promise.all([registry.flush(), ledger.flush()]);
         logger.info("sandbox stopped");

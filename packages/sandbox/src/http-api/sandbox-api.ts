@@ -1,10 +1,22 @@
 import type { AddressInfo } from "node:net";
-import { ALLOW_LIST_MAX_BYTES, AllowListTooLargeError, InvalidAllowListError } from "@fleet/core";
+import {
+  ALLOW_LIST_MAX_BYTES,
+  AllowListTooLargeError,
+  type DeadLetter,
+  InvalidAllowListError,
+  type TelemetryQuery,
+  type TelemetrySample,
+} from "@fleet/core";
 import type { DeviceView } from "@fleet/core/contracts";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AllowListUploadResult } from "../allow-list-upload.ts";
+import {
+  parseDeadLetterQuery,
+  parseTelemetryQuery,
+  QueryParameterError,
+} from "./query-parameters.ts";
 
 export interface SandboxApiOptions {
   /** Interface to listen on. Default `127.0.0.1`: the API has no authentication, so loopback only. */
@@ -17,7 +29,7 @@ const DEFAULTS = { host: "127.0.0.1", port: 0 } as const;
 
 /**
  * What the API serves. A `Sandbox` is one; a bare `FleetInventory` still serves `/v1/devices`
- * (the allow-list routes then answer 404).
+ * (the allow-list and telemetry routes then answer 404).
  */
 export interface SandboxApiBackend {
   listDevices(): Promise<DeviceView[]>;
@@ -26,6 +38,8 @@ export interface SandboxApiBackend {
     body: Uint8Array,
     options: { allowEmpty: boolean },
   ): Promise<AllowListUploadResult>;
+  queryTelemetry?(query: TelemetryQuery): Promise<TelemetrySample[]>;
+  listDeadLetters?(options: { since?: Date; limit?: number }): Promise<DeadLetter[]>;
 }
 
 export interface SandboxApi {
@@ -39,6 +53,9 @@ export interface SandboxApi {
  * - `GET /v1/allowlist`: `{ version, serials, count }`.
  * - `PUT /v1/allowlist[?allowEmpty=1]`: body = the file's bytes; 400 with `issues` when it is
  *   not a valid allow-list, 413 past the size limit; else `{ version, diff, reconcile }`.
+ * - `GET /v1/telemetry?device=X&since=15m|ISO[&until=ISO][&measure=M][&limit=N]`: samples,
+ *   newest first (`time` ISO 8601); 400 naming the bad parameter.
+ * - `GET /v1/dead-letters[?since=15m|ISO][&limit=N]`: dead letters, newest first.
  */
 export function createSandboxApp(backend: SandboxApiBackend): Hono {
   const app = new Hono();
@@ -77,8 +94,25 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
     },
   );
 
+  app.get("/v1/telemetry", async (c) => {
+    if (backend.queryTelemetry === undefined)
+      return c.json({ error: "this API serves no telemetry" }, 404);
+    const samples = await backend.queryTelemetry(parseTelemetryQuery(c.req.query(), new Date()));
+    return c.json(samples.map((sample) => ({ ...sample, time: sample.time.toISOString() })));
+  });
+
+  app.get("/v1/dead-letters", async (c) => {
+    if (backend.listDeadLetters === undefined)
+      return c.json({ error: "this API serves no dead letters" }, 404);
+    return c.json(await backend.listDeadLetters(parseDeadLetterQuery(c.req.query(), new Date())));
+  });
+
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) => c.json({ error: error.message }, 500));
+  app.onError((error, c) =>
+    error instanceof QueryParameterError
+      ? c.json({ error: error.message, parameter: error.parameter }, 400)
+      : c.json({ error: error.message }, 500),
+  );
   return app;
 }
 

@@ -18,6 +18,7 @@ import { connectedPresence, disconnectedPresence, hasPresenceEvents } from "./pr
 import type { IotRegistry, RegistryChange } from "./registry.ts";
 import { type Sessions, SessionTable } from "./sessions.ts";
 import { topicMatchesFilter } from "./topic-filter.ts";
+import type { TopicRule } from "./topic-rule.ts";
 
 export interface MqttBrokerOptions {
   registry: IotRegistry;
@@ -31,6 +32,8 @@ export interface MqttBrokerOptions {
   events: SandboxEvents;
   /** Services answering on AWS reserved topics (fleet provisioning). Default none. */
   services?: readonly BrokerService[];
+  /** Topic rules run on every client message their SQL selects (the telemetry rule). Default none. */
+  rules?: readonly TopicRule[];
   /**
    * Whether the issuing CA revoked this certificate serial number (its CRL): such a client is
    * refused at CONNECT whatever the registry says. Default: nothing is revoked.
@@ -95,6 +98,7 @@ interface Connection {
 export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttBroker> {
   const { registry, logger, events } = options;
   const services = options.services ?? [];
+  const rules = options.rules ?? [];
   const connections = new WeakMap<Client, Connection>();
   const sessions = new SessionTable<Connection>();
   const versionNumbers = new Map<string, number>();
@@ -308,14 +312,22 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   });
 
   broker.on("publish", (packet, client) => {
-    if (client === null || services.length === 0) return;
+    if (client === null) return;
     const connection = connections.get(client);
+    if (connection === undefined) return;
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const receivedAt = Date.now();
+    for (const rule of rules) {
+      if (topicMatchesFilter(rule.topicFilter, packet.topic)) {
+        rule.handle({ topic: packet.topic, payload, clientId: connection.clientId, receivedAt });
+      }
+    }
     const service = services.find((candidate) => candidate.handles(packet.topic));
-    if (connection === undefined || service === undefined) return;
+    if (service === undefined) return;
     service
       .handle({
         topic: packet.topic,
-        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        payload,
         clientId: connection.clientId,
         certificateId: connection.certificateId,
       })

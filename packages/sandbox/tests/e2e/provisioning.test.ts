@@ -13,6 +13,7 @@ import {
   connectClient,
   nextEvent,
   startTestSandbox,
+  waitFor,
   whenClosed,
 } from "./sandbox-fixture.ts";
 
@@ -20,25 +21,6 @@ const DEVICE_BIN = fileURLToPath(
   new URL("../../../device/src/bin/fleet-device.ts", import.meta.url),
 );
 const [A, B, C, D] = ["SN-PROV-A001", "SN-PROV-B002", "SN-PROV-C003", "SN-PROV-D004"] as const;
-/** Generous: three Node processes start on a 2-core machine. Only a ceiling, never asserted. */
-const WAIT_MS = 40_000;
-
-/** Polls `probe` until it returns a value, or fails naming what was awaited. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`);
-}
-
 describe("provisioning by claim against the allow-list (real fleet-device processes)", () => {
   let env: Awaited<ReturnType<typeof startTestSandbox>>;
   let api: SandboxApi;

@@ -12,6 +12,29 @@ import {
 } from "../../src/index.ts";
 import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";
 
+/**
+ * Polls `probe` until it returns a value, or fails naming what was awaited. The default wait is
+ * generous (Node processes start on a 2-core machine): only a ceiling, never asserted.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 40_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`);
+}
+
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `fleet-sandbox-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };

@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import type { Logger } from "pino";
+import {
+  compileRuleSql,
+  type RuleMessage,
+  type RuleStatement,
+  type TopicRule,
+} from "../iot-core/topic-rule.ts";
+
+/** A message the rule's action could not deliver: what the rule's error action receives. */
+export interface RuleActionFailure {
+  ruleName: string;
+  message: RuleMessage;
+  /** The rule's output for the message (the record it tried to put). */
+  output: Buffer;
+  partitionKey: string;
+  reason: string;
+}
+
+export interface KinesisTopicRuleOptions {
+  name: string;
+  /** AWS IoT SQL, e.g. `TELEMETRY_RULE_SQL` (see `compileRuleSql` for the subset). */
+  sql: string;
+  client: KinesisClient;
+  streamName: string;
+  /** Substitution template, as the stage's Kinesis action has it: `${topic(2)}`. */
+  partitionKey: string;
+  /** The rule's error action: called once a record could not be put after the retries. */
+  onActionError(failure: RuleActionFailure): Promise<void>;
+  logger: Logger;
+}
+
+interface Entry {
+  message: RuleMessage;
+  output: Buffer;
+  partitionKey: string;
+}
+
+/** PutRecords takes at most 500 records per call. */
+const MAX_RECORDS_PER_PUT = 500;
+/** Attempts per record before the error action (throttled or failed entries are put again). */
+const MAX_ATTEMPTS = 4;
+const RETRY_BASE_DELAY_MS = 50;
+
+/**
+ * A topic rule with a Kinesis action, as AWS IoT runs one: each message the SQL selects becomes
+ * one record (the SQL's output, partition key from the template) of the stream. Records are
+ * batched while a PutRecords call is under way, in arrival order; entries the stream refuses
+ * are put again with backoff, and those still refused go to the error action.
+ */
+export class KinesisTopicRule implements TopicRule {
+  readonly name: string;
+  readonly topicFilter: string;
+  readonly #statement: RuleStatement;
+  readonly #options: KinesisTopicRuleOptions;
+  readonly #queue: Entry[] = [];
+  #flushing: Promise<void> | undefined;
+
+  constructor(options: KinesisTopicRuleOptions) {
+    this.name = options.name;
+    this.#statement = compileRuleSql(options.sql);
+    this.topicFilter = this.#statement.topicFilter;
+    this.#options = options;
+  }
+
+  handle(message: RuleMessage): void {
+    this.#queue.push({
+      message,
+      output: this.#statement.select(message),
+      partitionKey: this.#statement.substitute(this.#options.partitionKey, message),
+    });
+    this.#flushing ??= this.#flush().finally(() => {
+      this.#flushing = undefined;
+    });
+  }
+
+  /** Resolves once every message handled so far was put (or given to the error action). */
+  async settled(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    // Let the messages of the same tick join the first call.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#queue.length > 0) {
+      await this.#put(this.#queue.splice(0, MAX_RECORDS_PER_PUT));
+    }
+  }
+
+  async #put(entries: Entry[]): Promise<void> {
+    const { client, streamName, logger } = this.#options;
+    let pending = entries;
+    let reason = "";
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt++) {
+      if (attempt > 1) await sleep(RETRY_BASE_DELAY_MS * 2 ** (attempt - 2));
+      try {
+        const { Records = [] } = await client.send(
+          new PutRecordsCommand({
+            StreamName: streamName,
+            Records: pending.map((entry) => ({
+              Data: entry.output,
+              PartitionKey: entry.partitionKey,
+            })),
+          }),
+        );
+        const failed = pending.filter((_, index) => Records[index]?.ErrorCode !== undefined);
+        reason = Records.find((record) => record.ErrorCode !== undefined)?.ErrorMessage ?? "";
+        pending = failed;
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      }
+      if (pending.length > 0) {
+        logger.warn({ rule: this.name, records: pending.length, attempt, reason }, "put failed");
+      }
+    }
+    for (const entry of pending) {
+      await this.#options
+        .onActionError({
+          ruleName: this.name,
+          message: entry.message,
+          output: entry.output,
+          partitionKey: entry.partitionKey,
+          reason: `Kinesis PutRecords to ${streamName} failed: ${reason}`,
+        })
+        .catch((error: unknown) =>
+          logger.error({ rule: this.name, err: error }, "rule error action failed"),
+        );
+    }
+  }
+}
