@@ -1,16 +1,21 @@
 // Broker throughput: QoS 1 messages/s through the sandbox broker (mutual TLS, registry checks,
 // IoT policy evaluation on publish, subscribe and receive) against plain aedes on the same
 // mutual TLS without any checks, in the same run. Target: the policy layer costs < 25%.
-import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:tls";
-import { iotResourceArn, telemetryTopic } from "@fleet/core/contracts";
-import { SANDBOX_SCOPE, startSandbox } from "@fleet/sandbox";
+import { telemetryTopic } from "@fleet/core/contracts";
+import { startSandbox } from "@fleet/sandbox";
 import { Aedes } from "aedes";
-import mqtt, { type MqttClient } from "mqtt";
+import {
+  type Credentials,
+  connectClient,
+  enrolDevice,
+  enrolTelemetryConsumer,
+  median,
+} from "./support/sandbox-clients.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -25,12 +30,6 @@ const PAYLOAD = Buffer.from(
   }),
 );
 
-interface Credentials {
-  clientId: string;
-  key: string;
-  cert: string;
-}
-
 interface Target {
   name: string;
   port: number;
@@ -44,22 +43,14 @@ interface Target {
 const stateDir = await mkdtemp(join(tmpdir(), "fleet-bench-"));
 const sandbox = await startSandbox({ stateDir });
 try {
-  const device = await sandbox.enrollDevice(
-    "bench-device",
-    join(stateDir, "devices", "bench-device"),
-  );
-  const publisher: Credentials = {
-    clientId: device.thingName,
-    key: await readFile(device.keyFile, "utf8"),
-    cert: await readFile(device.certFile, "utf8"),
-  };
-  const subscriber = await enrolBackendConsumer();
+  const publisher = await enrolDevice(sandbox, "bench-device", stateDir);
+  const subscriber = await enrolTelemetryConsumer(sandbox, "bench-consumer");
   const plain = await startPlainAedes();
   const common = {
     ca: sandbox.caCertPem,
     publisher,
     subscriber,
-    topic: telemetryTopic(device.thingName),
+    topic: telemetryTopic(publisher.clientId),
     filter: "dt/+/telemetry",
   };
   const targets: Target[] = [
@@ -97,45 +88,6 @@ try {
   await rm(stateDir, { recursive: true, force: true });
 }
 
-/** A backend-style consumer allowed to read every device's telemetry (as the rule engine does). */
-async function enrolBackendConsumer(): Promise<Credentials> {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const issued = await sandbox.ca.issueCertificate(
-    { publicKey: publicKey.export({ type: "spki", format: "pem" }).toString() },
-    { commonName: "bench-consumer", validity: { durationMs: 3_600_000 } },
-  );
-  await sandbox.registry.registerCertificate({
-    certificatePem: issued.certificatePem,
-    status: "ACTIVE",
-  });
-  await sandbox.registry.createPolicy("bench-consumer", {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: "iot:Connect",
-        Resource: iotResourceArn(SANDBOX_SCOPE, "client", "bench-consumer"),
-      },
-      {
-        Effect: "Allow",
-        Action: "iot:Subscribe",
-        Resource: iotResourceArn(SANDBOX_SCOPE, "topicfilter", "dt/*"),
-      },
-      {
-        Effect: "Allow",
-        Action: "iot:Receive",
-        Resource: iotResourceArn(SANDBOX_SCOPE, "topic", "dt/*"),
-      },
-    ],
-  });
-  await sandbox.registry.attachPolicy("bench-consumer", issued.certificateId);
-  return {
-    clientId: "bench-consumer",
-    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    cert: issued.certificatePem,
-  };
-}
-
 async function startPlainAedes(): Promise<{ port: number; close(): Promise<void> }> {
   const server = await sandbox.ca.issueServerCertificate({
     dnsNames: ["localhost"],
@@ -163,29 +115,12 @@ async function startPlainAedes(): Promise<{ port: number; close(): Promise<void>
   };
 }
 
-function connect(target: Target, credentials: Credentials): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect({
-      protocol: "mqtts",
-      host: "127.0.0.1",
-      port: target.port,
-      protocolVersion: 4,
-      clientId: credentials.clientId,
-      key: credentials.key,
-      cert: credentials.cert,
-      ca: target.ca,
-      reconnectPeriod: 0,
-    });
-    client.once("connect", () => resolve(client));
-    client.once("error", reject);
-  });
-}
-
 /** Messages/s from the first publish until the subscriber has received the last message. */
 async function measure(target: Target, count: number): Promise<number> {
-  const subscriber = await connect(target, target.subscriber);
+  const broker = { host: "127.0.0.1", port: target.port, ca: target.ca };
+  const subscriber = await connectClient(broker, target.subscriber);
   await subscriber.subscribeAsync(target.filter, { qos: 1 });
-  const publisher = await connect(target, target.publisher);
+  const publisher = await connectClient(broker, target.publisher);
   let received = 0;
   const done = new Promise<void>((resolve) => {
     subscriber.on("message", () => {
@@ -199,12 +134,4 @@ async function measure(target: Target, count: number): Promise<number> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await Promise.all([publisher.endAsync(), subscriber.endAsync()]);
   return count / seconds;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

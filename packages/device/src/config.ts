@@ -92,6 +92,44 @@ export const ReconnectSchema = z
   });
 
 /**
+ * What the device reports and how. One message per interval carries the heartbeat plus every
+ * configured source; each is taken whether or not the device is connected and goes through
+ * the on-disk offline buffer, so nothing taken while offline is lost unless the buffer fills.
+ */
+export const TelemetryConfigSchema = z.strictObject({
+  /** Seconds between messages (at most a day). Default: `heartbeatIntervalSeconds`. */
+  intervalSeconds: z
+    .number()
+    .positive()
+    .max(DAY_MS / 1000)
+    .optional(),
+  /** The offline buffer (`<stateDir>/telemetry.db`). */
+  buffer: z
+    .strictObject({
+      /** Messages kept while offline; past it the oldest are dropped and counted. Default 10000. */
+      maxMessages: z.int().min(1).max(1_000_000).default(10_000),
+    })
+    .prefault({}),
+  /** Optional sections; only the ones present are sent. */
+  sources: z
+    .strictObject({
+      /** Board health from /proc and /sys (CPU temperature, load, memory, disk, network). */
+      system: z.strictObject({}).optional(),
+      /** The LED app's state until the app itself (OTA) reports it. Defaults: on, steady, 1 Hz. */
+      led: z
+        .strictObject({
+          on: z.boolean().default(true),
+          blinking: z.boolean().default(false),
+          blinkHz: z.number().nonnegative().max(1_000).default(1),
+        })
+        .optional(),
+      /** The vehicle simulator; the same seed gives the same drive. Default seed: from the serial. */
+      vehicle: z.strictObject({ seed: z.int().min(0).max(0xffff_ffff).optional() }).optional(),
+    })
+    .prefault({}),
+});
+
+/**
  * The device client's config file (`fleet-device --config device.json`); `fleet sandbox`
  * writes one per simulated device. Unknown keys are rejected so that a typo is not silently
  * replaced by a default.
@@ -113,7 +151,15 @@ export const DeviceConfigSchema = z
     /** Directory (0700) of the device's own `key.pem` and `cert.pem` when `tls` names none. */
     credentialsDir: z.string().min(1).optional(),
     provisioning: ProvisioningSchema.optional(),
-    /** Seconds between heartbeats (at most a day); one also follows each connect. Default 30. */
+    /**
+     * Directory (0700) of the device's state: the telemetry sequence and offline buffer.
+     * Default: the directory of the device key (`tls.keyFile`).
+     */
+    stateDir: z.string().min(1).optional(),
+    /**
+     * Seconds between telemetry messages when `telemetry.intervalSeconds` is not set (configs
+     * from before telemetry sources); one also follows each connect. At most a day. Default 30.
+     */
     heartbeatIntervalSeconds: z
       .number()
       .positive()
@@ -121,6 +167,7 @@ export const DeviceConfigSchema = z
       .default(30),
     /** Reconnect backoff: exponential with full jitter. Defaults as in `ReconnectSchema`. */
     reconnect: ReconnectSchema.prefault({}),
+    telemetry: TelemetryConfigSchema.prefault({}),
   })
   .superRefine((config, context) => {
     for (const field of ["certFile", "keyFile"] as const) {
@@ -140,19 +187,27 @@ export const DeviceConfigSchema = z
       });
     }
   })
-  .transform(({ credentialsDir, ...config }) => ({
-    ...config,
+  .transform(({ credentialsDir, stateDir, telemetry, ...config }) => {
     // `superRefine` guarantees one of the two; the fallback only satisfies the type.
-    tls: {
-      caFile: config.tls.caFile,
-      certFile: config.tls.certFile ?? join(credentialsDir ?? "", "cert.pem"),
-      keyFile: config.tls.keyFile ?? join(credentialsDir ?? "", "key.pem"),
-    },
-    /** Known once the serial is: from the config, else detected at start. */
-    thingName:
-      config.thingName ??
-      (config.serial === undefined ? undefined : thingNameFromSerial(config.serial)),
-  }));
+    const keyFile = config.tls.keyFile ?? join(credentialsDir ?? "", "key.pem");
+    return {
+      ...config,
+      tls: {
+        caFile: config.tls.caFile,
+        certFile: config.tls.certFile ?? join(credentialsDir ?? "", "cert.pem"),
+        keyFile,
+      },
+      stateDir: stateDir ?? dirname(keyFile),
+      telemetry: {
+        ...telemetry,
+        intervalSeconds: telemetry.intervalSeconds ?? config.heartbeatIntervalSeconds,
+      },
+      /** Known once the serial is: from the config, else detected at start. */
+      thingName:
+        config.thingName ??
+        (config.serial === undefined ? undefined : thingNameFromSerial(config.serial)),
+    };
+  });
 
 /**
  * A config with defaults applied, the credential files resolved and, when the serial is in
@@ -163,7 +218,7 @@ export type DeviceConfig = z.output<typeof DeviceConfigSchema>;
 export type DeviceConfigInput = z.input<typeof DeviceConfigSchema>;
 
 /**
- * Reads and validates a device config file. Relative file paths (TLS, credentials, claim) resolve against the
+ * Reads and validates a device config file. Relative file paths (TLS, credentials, claim, state) resolve against the
  * config file's directory. Throws `DeviceConfigError` naming the file, each failing field's
  * path and what was expected.
  */
@@ -209,6 +264,7 @@ function resolveFilePaths(config: DeviceConfig, baseDir: string): DeviceConfig {
   return {
     ...config,
     tls: { caFile: at(caFile), certFile: at(certFile), keyFile: at(keyFile) },
+    stateDir: at(config.stateDir),
     ...(provisioning && {
       provisioning: {
         ...provisioning,

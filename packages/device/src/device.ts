@@ -1,4 +1,6 @@
+import { X509Certificate } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import { claimClientId, type Telemetry, thingNameFromSerial } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { type Clock, systemClock, systemTimers, type Timers } from "./clock.ts";
@@ -22,13 +24,15 @@ import {
   type ProvisioningResult,
 } from "./provisioning/provision-by-claim.ts";
 import type { ProvisioningState } from "./provisioning/provisioning-state.ts";
-import { startHeartbeat } from "./telemetry/heartbeat.ts";
-import { createSequence } from "./telemetry/sequence.ts";
+import { openOfflineBuffer } from "./telemetry/offline-buffer.ts";
+import { createSources } from "./telemetry/sources/create-sources.ts";
+import type { LedSource } from "./telemetry/sources/led.ts";
+import { startTelemetry } from "./telemetry/telemetry-publisher.ts";
 import { CLIENT_VERSION } from "./version.ts";
 
 export type DeviceEvents = ConnectionEvents & {
-  /** A heartbeat the broker acknowledged. */
-  heartbeat: [message: Telemetry];
+  /** A telemetry message the broker acknowledged (replayed ones included). */
+  telemetry: [message: Telemetry];
   /** Every lifecycle phase change, in order. */
   phase: [change: { phase: DevicePhase; previous: DevicePhase }];
   /** Each step of provisioning by claim. */
@@ -83,6 +87,8 @@ export interface DeviceOptions {
   clientVersion?: string;
   /** Filesystem root the serial sources are read under (see `detectSerial`). Default `/`. */
   serialRoot?: string;
+  /** Filesystem root the system telemetry source reads /proc and /sys under. Default `/`. */
+  systemRoot?: string;
 }
 
 export const DEVICE_DEFAULTS = {
@@ -98,7 +104,9 @@ export interface Device {
   /** Current connection state (`idle` while provisioning). */
   readonly state: ConnectionState;
   readonly events: EventEmitter<DeviceEvents>;
-  /** Stops provisioning, heartbeats and retries, sends MQTT DISCONNECT when connected; idempotent. */
+  /** The LED telemetry source when `telemetry.sources.led` is configured: the LED app feeds it. */
+  readonly led?: LedSource;
+  /** Stops provisioning, telemetry and retries, sends MQTT DISCONNECT when connected; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -110,10 +118,12 @@ export interface Device {
  *    credentials, then connect as the thing. With `provisioning` configured, a certificate the
  *    broker keeps refusing as not authorized counts as revoked: it is moved to
  *    `revoked/<timestamp>/` and the device provisions again (see `reprovisionAfterRefusals`).
- * 3. Keep the connection up with jittered backoff and publish heartbeats while connected.
+ * 3. Keep the connection up with jittered backoff.
+ * 4. Take a telemetry reading (heartbeat + configured sources) every interval, connected or
+ *    not, into the on-disk offline buffer; send the buffer in order while connected.
  *
  * Rejects with a `DeviceError` when the device cannot start at all (no serial, unreadable
- * TLS or claim files, a certificate without its key); after that it never throws for network
+ * TLS or claim files, a certificate without its key, an offline buffer that cannot be opened); after that it never throws for network
  * trouble or a denial: watch `events` or the logs.
  */
 export async function startDevice(
@@ -158,19 +168,40 @@ export async function startDevice(
     refusalLimit: config.provisioning?.reprovisionAfterRefusals,
   });
   connection.events.on("state", (change) => events.emit("state", change));
-  connection.events.on("connected", (info) => events.emit("connected", info));
+  // The certificate may change (provisioning, re-provisioning): read it at each connect.
+  let certificateNotAfter: number | undefined;
+  connection.events.on("connected", (info) => {
+    try {
+      certificateNotAfter = certificateNotAfterOf(config.tls.certFile);
+    } catch (error) {
+      certificateNotAfter = undefined;
+      logger.warn({ reason: String(error) }, "certificate.unreadable");
+    }
+    events.emit("connected", info);
+  });
   connection.events.on("disconnected", (end) => events.emit("disconnected", end));
-  const heartbeat = startHeartbeat({
+  const buffer = openOfflineBuffer({
+    stateDir: config.stateDir,
+    maxMessages: config.telemetry.buffer.maxMessages,
+  });
+  const { sources, led } = createSources(config.telemetry.sources, {
+    serial,
+    startedAt,
+    systemRoot: options.systemRoot,
+  });
+  const telemetry = startTelemetry({
     thingName,
-    intervalMs: config.heartbeatIntervalSeconds * 1000,
+    intervalMs: config.telemetry.intervalSeconds * 1000,
     connection,
-    sequence: createSequence(),
+    buffer,
+    sources,
     clock,
     timers,
     startedAt,
     clientVersion: options.clientVersion ?? CLIENT_VERSION,
     logger,
-    onPublished: (message) => events.emit("heartbeat", message),
+    onPublished: (message) => events.emit("telemetry", message),
+    certificateNotAfter: () => certificateNotAfter,
   });
 
   let phase: DevicePhase = provisioner ? "provisioning" : "running";
@@ -183,8 +214,10 @@ export async function startDevice(
   let stopping: Promise<void> | undefined;
   const shutDown = async () => {
     await provisioner?.stop();
-    heartbeat.stop();
+    const telemetrySettled = telemetry.stop();
     await connection.stop();
+    await telemetrySettled;
+    buffer.close();
     enter("stopped");
   };
 
@@ -194,6 +227,8 @@ export async function startDevice(
       endpoint: config.endpoint,
       serial,
       phase,
+      sources: sources.map((source) => source.section),
+      stateDir: config.stateDir,
     },
     "device.starting",
   );
@@ -239,6 +274,7 @@ export async function startDevice(
       return connection.state;
     },
     events,
+    ...(led && { led }),
     stop() {
       stopping ??= shutDown();
       return stopping;
@@ -283,4 +319,13 @@ async function needsProvisioning(
 ): Promise<boolean> {
   if (config.provisioning === undefined) return false;
   return (await credentials.state()) !== "provisioned";
+}
+
+/**
+ * Epoch seconds when the certificate in `file` expires. Read synchronously (a small file) so
+ * the reading taken right after a connect already reports it.
+ */
+function certificateNotAfterOf(file: string): number {
+  const certificate = new X509Certificate(readFileSync(file));
+  return Math.floor(Date.parse(certificate.validTo) / 1000);
 }

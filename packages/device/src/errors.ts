@@ -55,6 +55,16 @@ export class InvalidStateTransitionError extends DeviceError {
   }
 }
 
+/** The offline buffer's database cannot be created or opened (permissions, disk, corruption). */
+export class OfflineBufferError extends DeviceError {
+  readonly file: string;
+  constructor(message: string, fields: { file: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OfflineBufferError";
+    this.file = fields.file;
+  }
+}
+
 /** A publish was attempted while no MQTT connection is up. */
 export class NotConnectedError extends DeviceError {
   readonly topic: string;

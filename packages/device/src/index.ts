@@ -14,4 +14,14 @@ export type {
   ProvisioningResult,
 } from "./provisioning/provision-by-claim.ts";
 export type { ProvisioningState } from "./provisioning/provisioning-state.ts";
+export type { BufferStats } from "./telemetry/offline-buffer.ts";
+export { createLedSource, type LedSource } from "./telemetry/sources/led.ts";
+export { createSystemSource, type SystemSourceOptions } from "./telemetry/sources/system.ts";
+export type * from "./telemetry/sources/telemetry-source.ts";
+export { createVehicleSource, type VehicleSourceOptions } from "./telemetry/sources/vehicle.ts";
+export {
+  createVehicleSimulator,
+  type VehicleSimulator,
+} from "./telemetry/sources/vehicle-simulator.ts";
+export { buildTelemetryMessage } from "./telemetry/telemetry-message.ts";
 export { CLIENT_VERSION } from "./version.ts";

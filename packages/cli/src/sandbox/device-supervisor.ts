@@ -63,7 +63,8 @@ export class DeviceSupervisor extends EventEmitter<{
     const [executable, ...args] = this.options.command;
     if (!executable) throw new Error("device command is empty");
     const child = spawn(executable, [...args, "--config", entry.device.configPath], {
-      stdio: ["ignore", "pipe", "pipe"],
+      // The IPC channel lets the device notice if this process dies without stopping it.
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     entry.child = child;
     child.stdout?.pipe(entry.log, { end: false });

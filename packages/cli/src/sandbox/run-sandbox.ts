@@ -147,6 +147,8 @@ function deviceConfig(
       retry: { initialDelayMs: 1_000, maxDelayMs: 15_000 },
     },
     heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
+    // A board's health, its LED app's state and the vehicle simulator, each seeded by serial.
+    telemetry: { sources: { system: {}, led: {}, vehicle: {} } },
   };
 }
 

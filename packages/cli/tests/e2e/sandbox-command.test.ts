@@ -187,6 +187,27 @@ describe("fleet sandbox", () => {
     expect(await exitOf(child)).toBe(0);
   }, 90_000);
 
+  it("leaves no device process behind when the sandbox itself is killed", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
+    const child = startSandbox(stateDir, "2");
+    children.push(child);
+    await allConnected(stateDir, 2);
+    const devicePids = async () => {
+      try {
+        return (await run("pgrep", ["-f", join(stateDir, "devices")])).stdout.trim().split("\n");
+      } catch {
+        return []; // pgrep exits 1 when nothing matches
+      }
+    };
+    expect(await devicePids()).toHaveLength(2);
+    child.kill("SIGKILL");
+    await waitFor(
+      "device processes to exit",
+      async () => ((await devicePids()).length === 0 ? true : undefined),
+      15_000,
+    );
+  }, 60_000);
+
   it("refuses to start a second sandbox on a state dir that is in use", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
     const first = startSandbox(stateDir, "0");

@@ -39,6 +39,11 @@ export const HeartbeatSectionSchema = z.strictObject({
   reconnects: count,
   /** Offline buffer status; absent from clients that have no buffer. */
   buffer: BufferStatusSchema.optional(),
+  /**
+   * Expiry (epoch seconds) of the certificate the device is connected with, so dashboards can
+   * show certificate expiry per device; absent before the device has a certificate of its own.
+   */
+  certificateNotAfter: z.int().positive().optional(),
 });
 export type HeartbeatSection = z.infer<typeof HeartbeatSectionSchema>;
 

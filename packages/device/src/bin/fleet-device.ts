@@ -43,19 +43,22 @@ try {
   device.events.on("failed", () => device.stop().finally(() => process.exit(EXIT_FAILURE)));
 
   let stopping = false;
-  const shutDown = (signal: NodeJS.Signals) => {
+  const shutDown = (reason: string) => {
     if (stopping) return;
     stopping = true;
     device.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`fleet-device: stop after ${signal} failed: ${String(error)}\n`);
+        process.stderr.write(`fleet-device: stop after ${reason} failed: ${String(error)}\n`);
         process.exit(1);
       },
     );
   };
   process.on("SIGINT", shutDown);
   process.on("SIGTERM", shutDown);
+  // Started by a supervisor with an IPC channel (the sandbox's simulated devices): when the
+  // supervisor dies, even by SIGKILL, the channel closes and the device stops too.
+  if (process.connected) process.once("disconnect", () => shutDown("supervisor exit"));
 } catch (error) {
   if (!(error instanceof DeviceError)) throw error;
   process.stderr.write(`fleet-device: ${error.message}\n`);

@@ -1,8 +1,9 @@
+import { X509Certificate } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TelemetrySchema, telemetryTopic } from "@fleet/core/contracts";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Telemetry, TelemetrySchema, telemetryTopic } from "@fleet/core/contracts";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type DeviceProcess, spawnDevice } from "../support/device-process.ts";
 import { nextEvent } from "../support/next-event.ts";
 import { startTestBroker, type TestBroker } from "../support/test-broker.ts";
@@ -19,6 +20,9 @@ describe("fleet-device process", () => {
   beforeAll(async () => {
     pki = await createTestPki(THING);
   });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fleet-device-it-"));
+  });
 
   afterEach(async () => {
     for (const device of devices.splice(0)) device.child.kill("SIGKILL");
@@ -27,21 +31,22 @@ describe("fleet-device process", () => {
   });
 
   /** Writes the PEM files and a config naming them by relative path, as `fleet sandbox` does. */
-  async function writeConfig(port: number): Promise<string> {
-    dir = await mkdtemp(join(tmpdir(), "fleet-device-it-"));
-    await writeFile(join(dir, "ca.pem"), pki.caPem);
-    await writeFile(join(dir, "cert.pem"), pki.device.certPem);
-    await writeFile(join(dir, "key.pem"), pki.device.keyPem, { mode: 0o600 });
-    const file = join(dir, "device.json");
+  async function writeConfig(port: number, extra: Record<string, unknown> = {}): Promise<string> {
+    const base = dir;
+    await writeFile(join(base, "ca.pem"), pki.caPem);
+    await writeFile(join(base, "cert.pem"), pki.device.certPem);
+    await writeFile(join(base, "key.pem"), pki.device.keyPem, { mode: 0o600 });
+    const file = join(base, "device.json");
     const config = {
       serial: THING,
       endpoint: { host: "127.0.0.1", port },
       tls: { caFile: "ca.pem", certFile: "cert.pem", keyFile: "key.pem" },
       heartbeatIntervalSeconds: 0.2,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200, stableAfterMs: 1_000 },
+      ...extra,
     };
     await writeFile(file, JSON.stringify(config, null, 2));
-    await chmod(dir, 0o700);
+    await chmod(base, 0o700);
     return file;
   }
 
@@ -69,6 +74,9 @@ describe("fleet-device process", () => {
     expect(published.clientId).toBe(THING);
     const message = TelemetrySchema.parse(JSON.parse(published.payload));
     expect(message.heartbeat?.reconnects).toBe(0);
+    // The heartbeat reports the expiry of the certificate it connected with.
+    const notAfter = new X509Certificate(pki.device.certPem).validTo;
+    expect(message.heartbeat?.certificateNotAfter).toBe(Math.floor(Date.parse(notAfter) / 1000));
 
     // The broker goes away and comes back on the same port.
     await first.close();
@@ -76,10 +84,11 @@ describe("fleet-device process", () => {
     await proc.waitForLog("connection.backoff");
     const second = await broker({ port: first.port });
     const reconnected = nextEvent(second.events, "client");
+    // Readings taken during the outage replay first; then comes the one taken on reconnect.
     const afterReconnect = nextEvent(
       second.events,
       "publish",
-      (p) => p.topic === telemetryTopic(THING),
+      (p) => p.topic === telemetryTopic(THING) && p.payload.includes('"reconnects":1'),
     );
     expect(await reconnected).toBe(THING);
     const resumed = TelemetrySchema.parse(JSON.parse((await afterReconnect).payload));
@@ -115,7 +124,6 @@ describe("fleet-device process", () => {
   });
 
   it("exits 2 with a one-line reason when the config is invalid", async () => {
-    dir = await mkdtemp(join(tmpdir(), "fleet-device-it-"));
     const file = join(dir, "device.json");
     await writeFile(file, JSON.stringify({ serial: THING, endpoint: { host: "127.0.0.1" } }));
     const proc = device(["--config", file]);
@@ -133,5 +141,80 @@ describe("fleet-device process", () => {
     expect(proc.stderr()).toMatch(
       /^fleet-device: cannot read tls\.keyFile .*key\.pem: ENOENT.*\n$/,
     );
+  });
+
+  /** Every telemetry message the broker receives from the device, parsed. */
+  function collectTelemetry(target: TestBroker, into: Telemetry[]) {
+    target.events.on("publish", (p) => {
+      if (p.topic === telemetryTopic(THING))
+        into.push(TelemetrySchema.parse(JSON.parse(p.payload)));
+    });
+  }
+  const until = (condition: () => boolean) =>
+    vi.waitFor(() => expect(condition()).toBe(true), { timeout: 15_000, interval: 20 });
+
+  it("sends the system, LED and vehicle sections with the heartbeat", async () => {
+    const running = await broker();
+    const config = await writeConfig(running.port, {
+      telemetry: { sources: { system: {}, led: { blinking: true, blinkHz: 2 }, vehicle: {} } },
+    });
+    const received: Telemetry[] = [];
+    collectTelemetry(running, received);
+    device(["--config", config]);
+    await until(() => received.length >= 2);
+    const [message] = received;
+    expect(message?.heartbeat?.buffer).toEqual({ queued: 0, droppedMessages: 0 });
+    expect(message?.system?.memory.totalBytes).toBeGreaterThan(0);
+    expect(message?.led).toEqual({ on: true, blinking: true, blinkHz: 2 });
+    expect(message?.vehicle?.battery.soc).toBeGreaterThan(0);
+  });
+
+  it("replays the readings taken while the broker was down, in order, with no seq lost", async () => {
+    const first = await broker();
+    const config = await writeConfig(first.port);
+    const received: Telemetry[] = [];
+    collectTelemetry(first, received);
+    const proc = device(["--config", config, "--log-level", "debug"]);
+    await until(() => received.length >= 2);
+
+    await first.close();
+    brokers.splice(brokers.indexOf(first), 1);
+    const lostAt = proc.logs().length;
+    await until(
+      () =>
+        proc
+          .logs()
+          .slice(lostAt)
+          .filter((line) => line.msg === "telemetry.buffered").length >= 5,
+    );
+    const second = await broker({ port: first.port });
+    collectTelemetry(second, received);
+    const replaying = await proc.waitForLog("telemetry.replaying");
+    expect(replaying.queued).toBeGreaterThanOrEqual(5);
+    await until(() => received.some((m) => m.heartbeat?.reconnects === 1));
+
+    const seqs = received.map((m) => m.seq);
+    // QoS 1 is at least once: a message whose PUBACK was lost with the broker may come twice.
+    const distinct = [...new Set(seqs)];
+    expect(distinct).toEqual(distinct.map((_, i) => i));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it("continues the seq after a restart", async () => {
+    const running = await broker();
+    const config = await writeConfig(running.port);
+    const received: Telemetry[] = [];
+    collectTelemetry(running, received);
+    const firstRun = device(["--config", config]);
+    await until(() => received.length >= 3);
+    firstRun.child.kill("SIGTERM");
+    expect(await firstRun.exited).toEqual({ code: 0, signal: null });
+    const lastBeforeRestart = Math.max(...received.map((m) => m.seq));
+
+    const count = received.length;
+    device(["--config", config]);
+    await until(() => received.length > count);
+    expect(received[count]?.seq).toBe(lastBeforeRestart + 1);
+    expect(received[count]?.heartbeat?.uptimeSeconds).toBe(0);
   });
 });

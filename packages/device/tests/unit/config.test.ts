@@ -57,6 +57,44 @@ describe("loadDeviceConfig", () => {
     expect((await loadDeviceConfig(file)).thingName).toBe("press-line-4");
   });
 
+  it("keeps a config from before telemetry sources valid: heartbeat only, state beside the key", async () => {
+    await write({ ...VALID, heartbeatIntervalSeconds: 5 });
+    const config = await loadDeviceConfig(file);
+    expect(config.stateDir).toBe("/etc/fleet");
+    expect(config.telemetry).toEqual({
+      intervalSeconds: 5,
+      buffer: { maxMessages: 10_000 },
+      sources: {},
+    });
+  });
+
+  it("fills the defaults of each configured telemetry source", async () => {
+    await write({
+      ...VALID,
+      stateDir: "state",
+      telemetry: { intervalSeconds: 1, sources: { system: {}, led: {}, vehicle: { seed: 7 } } },
+    });
+    const config = await loadDeviceConfig(file);
+    expect(config.stateDir).toBe(join(dir, "state"));
+    expect(config.telemetry).toEqual({
+      intervalSeconds: 1,
+      buffer: { maxMessages: 10_000 },
+      sources: {
+        system: {},
+        led: { on: true, blinking: false, blinkHz: 1 },
+        vehicle: { seed: 7 },
+      },
+    });
+  });
+
+  it("refuses an unknown telemetry source and an empty buffer", async () => {
+    await write({ ...VALID, telemetry: { buffer: { maxMessages: 0 }, sources: { gps: {} } } });
+    expect((await loadError()).issues.map((issue) => issue.path)).toEqual([
+      "telemetry.buffer.maxMessages",
+      "telemetry.sources",
+    ]);
+  });
+
   it("names the file when it cannot be read", async () => {
     const error = await loadError();
     expect(error.message).toContain(file);

@@ -139,10 +139,15 @@ export async function startKinesisPoller(options: KinesisPollerOptions): Promise
   return {
     async drain(timeoutMs = 10_000) {
       draining = true;
-      const timeout = sleep(timeoutMs).then(() => {
-        logger.warn({ timeoutMs }, "telemetry stream not drained in time");
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn({ timeoutMs }, "telemetry stream not drained in time");
+          resolve();
+        }, timeoutMs);
       });
-      await Promise.race([Promise.all(readers), timeout]);
+      // The timer must not outlive a drain that finished: it would hold the process open.
+      await Promise.race([Promise.all(readers), timeout]).finally(() => clearTimeout(timer));
       stopped = true;
       await Promise.all(readers);
     },

@@ -1,0 +1,138 @@
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { OfflineBufferError } from "../errors.ts";
+
+/** One message waiting to be sent: `id` orders the buffer, `payload` is the JSON sent. */
+export interface BufferedMessage {
+  id: number;
+  seq: number;
+  payload: string;
+}
+
+export interface BufferStats {
+  /** Messages on disk waiting for their PUBACK. */
+  queued: number;
+  /** Oldest messages dropped because the buffer was full, since the file was created. */
+  droppedMessages: number;
+}
+
+export interface Appended {
+  seq: number;
+  /** Oldest messages this append pushed out of a full buffer (0 almost always). */
+  dropped: number;
+}
+
+/**
+ * The device's telemetry outbox on disk: every message goes in before it is sent and leaves
+ * only once the broker acknowledged it (PUBACK), so a message survives a lost connection, a
+ * crash or a power cut. It also owns the message `seq`, incremented in the same transaction as
+ * the append, so the counter never repeats across restarts and every gap the backend sees is
+ * a message dropped here (counted in `droppedMessages`) or lost after the broker took it.
+ *
+ * node:sqlite (SQLite built into Node >= 22.13): no native module to build for armv7.
+ * Synchronous API on purpose: a few small statements per interval, and a transaction that
+ * cannot interleave with another append.
+ */
+export interface OfflineBuffer {
+  /**
+   * Assigns the next seq, stores `compose(seq, status)` (status as before this append) and
+   * drops the oldest past `maxMessages`. A `compose` that throws leaves nothing changed.
+   */
+  append(compose: (seq: number, status: BufferStats) => string): Appended;
+  /** The oldest `limit` messages, oldest first. */
+  peek(limit: number): BufferedMessage[];
+  /** Forgets an acknowledged message; a message already dropped is ignored. */
+  remove(id: number): void;
+  stats(): BufferStats;
+  close(): void;
+}
+
+export interface OfflineBufferOptions {
+  /** Directory (created 0700) holding `telemetry.db` (0600). */
+  stateDir: string;
+  maxMessages: number;
+}
+
+export const OFFLINE_BUFFER_FILE = "telemetry.db";
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT OR IGNORE INTO counters (name, value) VALUES ('nextSeq', 0), ('dropped', 0);
+`;
+
+export function openOfflineBuffer(options: OfflineBufferOptions): OfflineBuffer {
+  const file = join(options.stateDir, OFFLINE_BUFFER_FILE);
+  let db: DatabaseSync;
+  try {
+    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    // mkdir leaves an existing directory's mode alone.
+    chmodSync(options.stateDir, 0o700);
+    // Created 0600 before SQLite opens it; SQLite gives its journal files the same mode.
+    closeSync(openSync(file, "a", 0o600));
+    chmodSync(file, 0o600);
+    db = new DatabaseSync(file);
+    // FULL: a committed seq must survive a power cut, or the next boot would reuse it.
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    db.exec(SCHEMA);
+  } catch (cause) {
+    throw new OfflineBufferError(
+      `cannot open the offline buffer ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { file },
+      { cause },
+    );
+  }
+
+  const counter = db.prepare("SELECT value FROM counters WHERE name = ?");
+  const setCounter = db.prepare("UPDATE counters SET value = ? WHERE name = ?");
+  const insert = db.prepare("INSERT INTO outbox (seq, payload) VALUES (?, ?)");
+  const queued = db.prepare("SELECT count(*) AS n FROM outbox");
+  const dropOldest = db.prepare(
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)",
+  );
+  const oldest = db.prepare("SELECT id, seq, payload FROM outbox ORDER BY id LIMIT ?");
+  const deleteId = db.prepare("DELETE FROM outbox WHERE id = ?");
+  const read = (name: string) => Number((counter.get(name) as { value: number }).value);
+  const count = () => Number((queued.get() as { n: number }).n);
+
+  return {
+    append(compose) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const seq = read("nextSeq");
+        const status = { queued: count(), droppedMessages: read("dropped") };
+        insert.run(seq, compose(seq, status));
+        setCounter.run(seq + 1, "nextSeq");
+        const excess = count() - options.maxMessages;
+        const dropped = excess > 0 ? Number(dropOldest.run(excess).changes) : 0;
+        if (dropped > 0) setCounter.run(read("dropped") + dropped, "dropped");
+        db.exec("COMMIT");
+        return { seq, dropped };
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    },
+    peek(limit) {
+      return oldest.all(limit).map((row) => ({
+        id: Number(row.id),
+        seq: Number(row.seq),
+        payload: String(row.payload),
+      }));
+    },
+    remove(id) {
+      deleteId.run(id);
+    },
+    stats() {
+      return { queued: count(), droppedMessages: read("dropped") };
+    },
+    close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}

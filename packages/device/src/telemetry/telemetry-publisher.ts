@@ -1,0 +1,218 @@
+import {
+  type Telemetry,
+  TelemetrySchema,
+  type TelemetrySections,
+  telemetryTopic,
+} from "@fleet/core/contracts";
+import type { Logger } from "pino";
+import type { Clock, TimerHandle, Timers } from "../clock.ts";
+import type { DeviceConnection } from "../connection/device-connection.ts";
+import { heartbeatSection } from "./heartbeat.ts";
+import type { OfflineBuffer } from "./offline-buffer.ts";
+import type { AnyTelemetrySource } from "./sources/telemetry-source.ts";
+import { buildTelemetryMessage } from "./telemetry-message.ts";
+
+export interface TelemetryPublisherOptions {
+  thingName: string;
+  intervalMs: number;
+  connection: Pick<DeviceConnection, "state" | "events" | "reconnects" | "publish">;
+  buffer: OfflineBuffer;
+  sources: readonly AnyTelemetrySource[];
+  clock: Clock;
+  timers: Timers;
+  startedAt: number;
+  clientVersion: string;
+  logger: Logger;
+  /**
+   * QoS 1 messages sent before waiting for their PUBACKs while the buffer drains. Default 10:
+   * a backlog replays in a few round trips without nearing AWS IoT Core's limit of 100
+   * publishes per second per connection.
+   */
+  maxInFlight?: number;
+  /** Called after the broker acknowledged a message (replayed ones included). */
+  onPublished?: (message: Telemetry) => void;
+  /** Expiry (epoch seconds) of the certificate in use, reported in the heartbeat. */
+  certificateNotAfter?: () => number | undefined;
+}
+
+export const TELEMETRY_PUBLISHER_DEFAULTS = { maxInFlight: 10 } as const;
+
+export interface TelemetryPublisher {
+  /** Sends the buffer now if connected (the publisher also does on each connect and append). */
+  drain(): Promise<void>;
+  /**
+   * Stops taking readings at once; resolves when the reading and publishes under way have
+   * settled (publishes settle when the connection closes), after which the buffer may close.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every `intervalMs`, connected or not, and right after each connect:
+ * 1. Read every source (a failing or invalid source is logged and left out of that message).
+ * 2. Append heartbeat + sections to the offline buffer, which assigns the seq and drops the
+ *    oldest message when full (logged with the count; the heartbeat reports the total).
+ * 3. While connected, send the buffer oldest first at QoS 1 and delete each message only on
+ *    its PUBACK; a failed publish stops the drain until the next connect or reading.
+ */
+export function startTelemetry(options: TelemetryPublisherOptions): TelemetryPublisher {
+  const { connection, buffer, timers, logger } = options;
+  const maxInFlight = options.maxInFlight ?? TELEMETRY_PUBLISHER_DEFAULTS.maxInFlight;
+  const topic = telemetryTopic(options.thingName);
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+  let reading: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
+
+  const schedule = () => {
+    timer = timers.setTimeout(() => {
+      schedule();
+      take();
+    }, options.intervalMs);
+  };
+  const cancel = () => {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  const take = () => {
+    if (reading) {
+      logger.warn("telemetry.readingSkipped");
+      return;
+    }
+    reading = read()
+      .then(() => drain())
+      .finally(() => {
+        reading = undefined;
+      });
+  };
+
+  const read = async () => {
+    const now = options.clock.now();
+    const sections = await readSources(options.sources, now, logger);
+    if (stopped) return;
+    try {
+      const { seq, dropped } = buffer.append((seq, status) => {
+        const heartbeat = heartbeatSection({
+          now,
+          startedAt: options.startedAt,
+          clientVersion: options.clientVersion,
+          reconnects: connection.reconnects,
+          buffer: status,
+          certificateNotAfter: options.certificateNotAfter?.(),
+        });
+        return JSON.stringify(
+          buildTelemetryMessage({ seq, now, sections: { heartbeat, ...sections } }),
+        );
+      });
+      logger.debug({ seq }, "telemetry.buffered");
+      if (dropped > 0) {
+        const { droppedMessages } = buffer.stats();
+        logger.warn({ dropped, droppedMessages }, "telemetry.dropped");
+      }
+    } catch (error) {
+      logger.error({ reason: errorText(error) }, "telemetry.bufferFailed");
+    }
+  };
+
+  // A request during a drain makes it look at the buffer once more, so an append racing with
+  // the end of a drain is never left behind.
+  let drainRequested = false;
+  const drain = (): Promise<void> => {
+    drainRequested = true;
+    draining ??= (async () => {
+      try {
+        while (drainRequested) {
+          drainRequested = false;
+          await sendBuffered();
+        }
+      } finally {
+        draining = undefined;
+      }
+    })();
+    return draining;
+  };
+
+  const sendBuffered = async () => {
+    while (!stopped && connection.state === "connected") {
+      const batch = buffer.peek(maxInFlight);
+      if (batch.length === 0) return;
+      const results = await Promise.allSettled(
+        batch.map(async (message) => {
+          await connection.publish(topic, message.payload, 1);
+          // A late PUBACK after stop() is not recorded: the message is sent again next time.
+          if (stopped) return;
+          buffer.remove(message.id);
+          logger.debug({ seq: message.seq }, "telemetry.published");
+          options.onPublished?.(JSON.parse(message.payload) as Telemetry);
+        }),
+      );
+      const failed = results.findIndex((result) => result.status === "rejected");
+      if (failed >= 0) {
+        const reason = (results[failed] as PromiseRejectedResult).reason;
+        logger.warn(
+          { seq: batch[failed]?.seq, reason: errorText(reason) },
+          "telemetry.publishFailed",
+        );
+        return;
+      }
+    }
+  };
+
+  // Each connect restarts the interval with a fresh reading, as a liveness signal.
+  const onState = ({ state }: { state: string }) => {
+    if (state !== "connected" || stopped) return;
+    cancel();
+    const { queued } = buffer.stats();
+    if (queued > 0) logger.info({ queued }, "telemetry.replaying");
+    schedule();
+    void drain();
+    take();
+  };
+
+  connection.events.on("state", onState);
+  schedule();
+  return {
+    drain,
+    async stop() {
+      stopped = true;
+      connection.events.off("state", onState);
+      cancel();
+      await Promise.allSettled([reading, draining]);
+    },
+  };
+}
+
+/** Each source's section, or nothing for a source that failed or broke the contract. */
+async function readSources(
+  sources: readonly AnyTelemetrySource[],
+  now: number,
+  logger: Logger,
+): Promise<TelemetrySections> {
+  const results = await Promise.allSettled(sources.map((source) => source.read(now)));
+  const sections: Record<string, unknown> = {};
+  sources.forEach((source, i) => {
+    const result = results[i];
+    if (result?.status === "rejected") {
+      logger.warn(
+        { section: source.section, reason: errorText(result.reason) },
+        "telemetry.sourceFailed",
+      );
+      return;
+    }
+    const parsed = TelemetrySchema.shape[source.section].safeParse(result?.value);
+    if (!parsed.success) {
+      logger.error(
+        { section: source.section, reason: parsed.error.message },
+        "telemetry.sourceInvalid",
+      );
+      return;
+    }
+    sections[source.section] = parsed.data;
+  });
+  return sections as TelemetrySections;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
