@@ -137,6 +137,8 @@ async function measureEndToEnd() {
   const stateDir = await mkdtemp(join(tmpdir(), "fleet-bench-telemetry-"));
   const sandbox = await startSandbox({ stateDir });
   const clients: MqttClient[] = [];
+  const intervals: NodeJS.Timeout[] = [];
+  let timers: NodeJS.Timeout[] = [];
   try {
     const broker = { host: sandbox.mqtt.host, port: sandbox.mqtt.port, ca: sandbox.caCertPem };
     const consumer = await connectClient(
@@ -171,7 +173,7 @@ async function measureEndToEnd() {
     const tracked = devices.slice(0, TRACKED_DEVICES);
     const lastSeq = new Map(tracked.map((d) => [d.thing, -1]));
     const started = performance.now();
-    const timers = devices.map((device, index) =>
+    timers = devices.map((device, index) =>
       setTimeout(
         () => {
           let seq = 0;
@@ -185,8 +187,7 @@ async function measureEndToEnd() {
             seq += 1;
           };
           publish();
-          const interval = setInterval(publish, 1000);
-          setTimeout(() => clearInterval(interval), E2E_SECONDS * 1000);
+          intervals.push(setInterval(publish, 1000));
         },
         (index * 1000) / DEVICES,
       ),
@@ -212,9 +213,9 @@ async function measureEndToEnd() {
       if (tracked.every((d) => (lastSeq.get(d.thing) ?? -1) >= E2E_SECONDS - 1)) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    for (const timer of timers) clearTimeout(timer);
     return { queryable, brokerLatency, published: published.size };
   } finally {
+    for (const timer of [...timers, ...intervals]) clearTimeout(timer);
     await Promise.all(clients.map((c) => c.endAsync(true)));
     await sandbox.close();
     await rm(stateDir, { recursive: true, force: true });
