@@ -7,6 +7,7 @@ import {
   createListFleetDevices,
   createReconcileAllowList,
   type DeadLetter,
+  type DeadLetterListOptions,
   type ReconcileSummary,
   type TelemetryQuery,
   type TelemetrySample,
@@ -18,7 +19,6 @@ import {
   provisioningTemplateBody,
 } from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
-import type { DeadLetterListOptions } from "./adapters/duckdb-dead-letter-sink.ts";
 import { FileDeviceLedger } from "./adapters/file-device-ledger.ts";
 import { LocalAllowListStore } from "./adapters/local-allow-list-store.ts";
 import { LocalCaRevoker } from "./adapters/local-ca-revoker.ts";

@@ -1,9 +1,10 @@
-import type { TelemetrySample } from "@fleet/core";
+import type { DeadLetter, TelemetrySample } from "@fleet/core";
 import { SerialSchema, thingNameFromSerial } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
 import { parseSince } from "../since-option.ts";
+import { deadLetterReaderFor } from "../targets/dead-letter-reader-for.ts";
 import { telemetryReaderFor } from "../targets/telemetry-reader-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
@@ -33,10 +34,7 @@ export function registerTelemetryCommand(program: Command): void {
         `--device ${options.device}: not a device serial (${serial.error.issues[0]?.message})`,
       );
     }
-    const limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-      throw new UsageError(`--limit ${options.limit}: expected a whole number from 1 to 100000`);
-    }
+    const limit = parseLimit(options.limit);
     const reader = await telemetryReaderFor(resolveTarget(options));
     const samples = await reader.query({
       thing: thingNameFromSerial(serial.data),
@@ -46,6 +44,41 @@ export function registerTelemetryCommand(program: Command): void {
     });
     printRows(samples, SAMPLE_COLUMNS, { json: options.json });
   });
+
+  withTargetOptions(
+    telemetry
+      .command("dead-letters")
+      .description(
+        "messages the ingest set aside, with why (newest first; a stage's queue is only peeked at)",
+      )
+      .option("--since <when>", "how far back: 30s, 15m, 2h, 7d or an ISO 8601 time", "1d")
+      .option("--limit <n>", "most letters to print", "100")
+      .option("--json", "print a JSON array of dead letters", false),
+  ).action(async (options: TargetOptions & { since: string; limit: string; json: boolean }) => {
+    const limit = parseLimit(options.limit);
+    const reader = await deadLetterReaderFor(resolveTarget(options));
+    const letters = await reader.list({ since: parseSince(options.since), limit });
+    printRows(letters, DEAD_LETTER_COLUMNS, { json: options.json });
+  });
+}
+
+function parseLimit(value: string): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+    throw new UsageError(`--limit ${value}: expected a whole number from 1 to 100000`);
+  }
+  return limit;
+}
+
+const DEAD_LETTER_COLUMNS = [
+  { header: "at", value: (l: DeadLetter) => l.at },
+  { header: "thing", value: (l: DeadLetter) => l.thing ?? "-" },
+  { header: "reason", value: (l: DeadLetter) => l.reason },
+  { header: "payload", value: (l: DeadLetter) => truncate(l.payload, 60) },
+];
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 const SAMPLE_COLUMNS = [

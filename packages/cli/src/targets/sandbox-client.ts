@@ -1,4 +1,7 @@
 import type {
+  DeadLetter,
+  DeadLetterListOptions,
+  DeadLetterReader,
   FleetInventory,
   ReconcileSummary,
   TelemetryQuery,
@@ -11,7 +14,7 @@ import { z } from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
 
 /** Talks to a running sandbox through the loopback API announced in `<stateDir>/sandbox.json`. */
-export class SandboxClient implements FleetInventory, TelemetryReader {
+export class SandboxClient implements FleetInventory, TelemetryReader, DeadLetterReader {
   readonly apiUrl: string;
 
   private constructor(apiUrl: string) {
@@ -41,6 +44,13 @@ export class SandboxClient implements FleetInventory, TelemetryReader {
     if (query.limit) params.set("limit", String(query.limit));
     const samples = await this.request("GET", `/v1/telemetry?${params}`, z.array(SampleSchema));
     return samples.map((s) => ({ ...s, time: new Date(s.time) }));
+  }
+
+  async list(options: DeadLetterListOptions = {}): Promise<DeadLetter[]> {
+    const params = new URLSearchParams();
+    if (options.since) params.set("since", options.since.toISOString());
+    if (options.limit) params.set("limit", String(options.limit));
+    return this.request("GET", `/v1/dead-letters?${params}`, z.array(DeadLetterSchema));
   }
 
   async readAllowList(): Promise<{ version: string; serials: ReadonlySet<string> } | null> {
@@ -105,4 +115,14 @@ const SampleSchema = z.object({
   seq: z.number(),
   measure: z.string(),
   value: z.union([z.number(), z.string(), z.boolean()]),
+});
+
+const DeadLetterSchema = z.object({
+  reason: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+  thing: z.string().nullable(),
+  receivedAt: z.string().nullable(),
+  payload: z.string(),
+  source: z.object({ partitionKey: z.string(), sequenceNumber: z.string() }),
+  at: z.string(),
 });

@@ -112,6 +112,33 @@ describe("fleet sandbox", () => {
     );
     expect(allowList).toMatchObject({ count: 3, serials: ["sim-0001", "sim-0002", "sim-0003"] });
 
+    // Each device streams its board health and the simulated vehicle; the sandbox ingests it.
+    const samples = await waitFor(
+      "sim-0001's vehicle telemetry",
+      async () => {
+        const rows = JSON.parse(
+          await fleet(
+            "telemetry",
+            "query",
+            "--device",
+            "sim-0001",
+            "--since",
+            "5m",
+            "--json",
+            "--state-dir",
+            stateDir,
+          ),
+        ) as { measure: string; thing: string }[];
+        return rows.some((r) => r.measure === "vehicle.battery.soc") ? rows : undefined;
+      },
+      30_000,
+    );
+    expect(samples.every((r) => r.thing === "sim-0001")).toBe(true);
+    expect(samples.map((r) => r.measure)).toContain("system.load1");
+    expect(
+      JSON.parse(await fleet("telemetry", "dead-letters", "--json", "--state-dir", stateDir)),
+    ).toEqual([]);
+
     first.kill("SIGINT");
     expect(await exitOf(first)).toBe(0);
     expect(existsSync(join(stateDir, "sandbox.json"))).toBe(false);

@@ -23,3 +23,15 @@ export interface DeadLetter {
 export interface DeadLetterSink {
   put(letters: readonly DeadLetter[]): Promise<void>;
 }
+
+export interface DeadLetterListOptions {
+  /** Only letters set aside at or after this time. Default: all. */
+  since?: Date;
+  /** Most letters returned, newest first. Default 100. */
+  limit?: number;
+}
+
+/** Reads dead letters back for operators (`fleet telemetry dead-letters`), without consuming them. */
+export interface DeadLetterReader {
+  list(options?: DeadLetterListOptions): Promise<DeadLetter[]>;
+}

@@ -1,18 +1,16 @@
 import { type DuckDBAppender, DuckDBTimestampValue } from "@duckdb/node-api";
-import type { DeadLetter, DeadLetterSink } from "@fleet/core";
+import type {
+  DeadLetter,
+  DeadLetterListOptions,
+  DeadLetterReader,
+  DeadLetterSink,
+} from "@fleet/core";
 import type { TelemetryDatabase } from "./telemetry-database.ts";
-
-export interface DeadLetterListOptions {
-  /** Only letters set aside at or after this time. Default: all. */
-  since?: Date;
-  /** Most letters returned, newest first. Default 100. */
-  limit?: number;
-}
 
 const DEFAULT_LIMIT = 100;
 
 /** The sandbox's dead-letter destination (an SQS queue on a stage): the `dead_letters` table. */
-export class DuckDbDeadLetterSink implements DeadLetterSink {
+export class DuckDbDeadLetterSink implements DeadLetterSink, DeadLetterReader {
   readonly #database: TelemetryDatabase;
 
   constructor(options: { database: TelemetryDatabase }) {

@@ -1,4 +1,4 @@
-export { type DeadLetterListOptions, DuckDbDeadLetterSink } from "./duckdb-dead-letter-sink.ts";
+export { DuckDbDeadLetterSink } from "./duckdb-dead-letter-sink.ts";
 export { DuckDbTelemetryReader } from "./duckdb-telemetry-reader.ts";
 export { DuckDbTelemetryStore } from "./duckdb-telemetry-store.ts";
 export { FileDeviceLedger } from "./file-device-ledger.ts";

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   createIngestTelemetry,
   type DeadLetter,
+  type DeadLetterListOptions,
   ingestRecordsFromKinesis,
   kinesisBatchResponse,
   type TelemetryQuery,
@@ -9,10 +10,7 @@ import {
 } from "@fleet/core";
 import { TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
 import type { Logger } from "pino";
-import {
-  type DeadLetterListOptions,
-  DuckDbDeadLetterSink,
-} from "../adapters/duckdb-dead-letter-sink.ts";
+import { DuckDbDeadLetterSink } from "../adapters/duckdb-dead-letter-sink.ts";
 import { DuckDbTelemetryReader } from "../adapters/duckdb-telemetry-reader.ts";
 import { DuckDbTelemetryStore } from "../adapters/duckdb-telemetry-store.ts";
 import { openTelemetryDatabase } from "../adapters/telemetry-database.ts";

@@ -9,6 +9,7 @@ export * from "./iot-client.ts";
 export * from "./iot-device-registry.ts";
 export * from "./iot-fleet-inventory.ts";
 export * from "./s3-allow-list-store.ts";
+export * from "./sqs-dead-letter-reader.ts";
 export * from "./sqs-dead-letter-sink.ts";
 export * from "./timestream-telemetry-reader.ts";
 export * from "./timestream-telemetry-store.ts";
