@@ -8,7 +8,7 @@ import type {
   TelemetryReader,
   TelemetrySample,
 } from "@fleet/core";
-import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
+import { DeadLetterSchema, type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { z } from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
@@ -115,14 +115,4 @@ const SampleSchema = z.object({
   seq: z.number(),
   measure: z.string(),
   value: z.union([z.number(), z.string(), z.boolean()]),
-});
-
-const DeadLetterSchema = z.object({
-  reason: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })),
-  thing: z.string().nullable(),
-  receivedAt: z.string().nullable(),
-  payload: z.string(),
-  source: z.object({ partitionKey: z.string(), sequenceNumber: z.string() }),
-  at: z.string(),
 });

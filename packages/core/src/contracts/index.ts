@@ -1,4 +1,5 @@
 export * from "./commands.ts";
+export * from "./dead-letter.ts";
 export * from "./device-view.ts";
 export * from "./fleet-provisioning.ts";
 export * from "./identity.ts";

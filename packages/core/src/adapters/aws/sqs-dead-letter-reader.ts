@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import { DeadLetterSchema } from "../../contracts/dead-letter.ts";
 import type {
   DeadLetter,
   DeadLetterListOptions,
@@ -13,16 +13,6 @@ export interface SqsDeadLetterReaderOptions {
   /** ReceiveMessage calls at most, so a large queue is sampled rather than read forever. Default 20. */
   maxReceives?: number;
 }
-
-const DeadLetterMessageSchema = z.object({
-  reason: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })),
-  thing: z.string().nullable(),
-  receivedAt: z.string().nullable(),
-  payload: z.string(),
-  source: z.object({ partitionKey: z.string(), sequenceNumber: z.string() }),
-  at: z.string(),
-});
 
 /**
  * Peeks at the stage's dead-letter queue without consuming it: every ReceiveMessage uses a
@@ -59,7 +49,7 @@ export class SqsDeadLetterReader implements DeadLetterReader {
       let fresh = 0;
       for (const message of messages) {
         if (message.MessageId === undefined || letters.has(message.MessageId)) continue;
-        const parsed = DeadLetterMessageSchema.safeParse(jsonOrNull(message.Body));
+        const parsed = DeadLetterSchema.safeParse(jsonOrNull(message.Body));
         if (!parsed.success) continue; // not a dead letter of ours: leave it alone
         letters.set(message.MessageId, parsed.data);
         fresh += 1;
