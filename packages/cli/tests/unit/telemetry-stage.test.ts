@@ -1,0 +1,99 @@
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/main.ts";
+
+describe("fleet telemetry query --stage", () => {
+  const ssm = mockClient(SSMClient);
+  const timestream = mockClient(TimestreamQueryClient);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+
+  beforeEach(() => {
+    ssm.reset();
+    timestream.reset();
+    stdout.length = 0;
+    stderr.length = 0;
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+    vi.stubEnv("AWS_REGION", "eu-west-1");
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it("reads the store the stage publishes in SSM and prints the device's samples", async () => {
+    ssm.on(GetParameterCommand, { Name: "/fleet/dev/telemetry-store" }).resolves({
+      Parameter: {
+        Value: JSON.stringify({ kind: "timestream", database: "fleet-dev", table: "telemetry" }),
+      },
+    });
+    timestream.on(QueryCommand).resolves({
+      ColumnInfo: [
+        { Name: "thing", Type: { ScalarType: "VARCHAR" } },
+        { Name: "measure_name", Type: { ScalarType: "VARCHAR" } },
+        { Name: "time", Type: { ScalarType: "TIMESTAMP" } },
+        { Name: "seq", Type: { ScalarType: "BIGINT" } },
+        { Name: "battery.soc", Type: { ScalarType: "DOUBLE" } },
+      ],
+      Rows: [
+        {
+          Data: [
+            { ScalarValue: "rpi-1" },
+            { ScalarValue: "vehicle" },
+            { ScalarValue: "2026-11-21 10:15:30.123000000" },
+            { ScalarValue: "42" },
+            { ScalarValue: "81.5" },
+          ],
+        },
+      ],
+    });
+
+    const code = await main([
+      "telemetry",
+      "query",
+      "--device",
+      "rpi-1",
+      "--since",
+      "2026-11-21T10:00:00Z",
+      "--measure",
+      "vehicle.battery.soc",
+      "--stage",
+      "dev",
+      "--json",
+    ]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.join(""))).toEqual([
+      {
+        thing: "rpi-1",
+        time: "2026-11-21T10:15:30.123Z",
+        seq: 42,
+        measure: "vehicle.battery.soc",
+        value: 81.5,
+      },
+    ]);
+    const sql = timestream.commandCalls(QueryCommand)[0]?.args[0].input.QueryString ?? "";
+    expect(sql).toContain(`FROM "fleet-dev"."telemetry"`);
+    expect(sql).toContain(`"thing" = 'rpi-1'`);
+    expect(sql).toContain("measure_name = 'vehicle'");
+  });
+
+  it("says how to deploy when the stage publishes no telemetry store", async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error("nope"), { name: "ParameterNotFound" }));
+    expect(await main(["telemetry", "query", "--device", "rpi-1", "--stage", "dev"])).toBe(1);
+    expect(stderr.join("")).toMatch(/publishes no telemetry store .*sst deploy --stage dev/);
+  });
+
+  it("refuses a device that is not a serial before calling AWS", async () => {
+    expect(await main(["telemetry", "query", "--device", "bad serial", "--stage", "dev"])).toBe(2);
+    expect(ssm.calls()).toHaveLength(0);
+  });
+});
