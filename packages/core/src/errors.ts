@@ -184,3 +184,59 @@ export class DeadLetterDeliveryError extends FleetError {
     this.failures = options.failures;
   }
 }
+
+/** A thing already has a rotation in progress: never two rotations per device. */
+export class RotationAlreadyActiveError extends FleetError {
+  readonly thingName: string;
+
+  constructor(message: string, options: { thingName: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "RotationAlreadyActiveError";
+    this.thingName = options.thingName;
+  }
+}
+
+/** A rotation update lost its compare-and-set: the record is unknown or at another step. */
+export class RotationStepConflictError extends FleetError {
+  readonly rotationId: string;
+  readonly expectedStep: string;
+
+  constructor(
+    message: string,
+    options: { rotationId: string; expectedStep: string; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "RotationStepConflictError";
+    this.rotationId = options.rotationId;
+    this.expectedStep = options.expectedStep;
+  }
+}
+
+/**
+ * The CA did not issue a certificate: `invalid-csr` when it refused the request itself
+ * (malformed CSR, unsupported key: the device is at fault), `timed-out` when it did not sign in
+ * time, `failed` for any other failure (the backend is at fault).
+ */
+export class CertificateIssueError extends FleetError {
+  readonly reason: "invalid-csr" | "timed-out" | "failed";
+
+  constructor(
+    message: string,
+    options: { reason: "invalid-csr" | "timed-out" | "failed"; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "CertificateIssueError";
+    this.reason = options.reason;
+  }
+}
+
+/** A rotation was asked for a thing that has no ACTIVE certificate (unknown or disabled). */
+export class NoActiveCertificateError extends FleetError {
+  readonly thingName: string;
+
+  constructor(message: string, options: { thingName: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "NoActiveCertificateError";
+    this.thingName = options.thingName;
+  }
+}

@@ -1,3 +1,5 @@
+import type { JobExecutionState, JobsErrorCode } from "@fleet/core/contracts";
+
 /** Base of every error the sandbox raises; subclasses carry structured fields for mapping. */
 export class SandboxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -6,7 +8,13 @@ export class SandboxError extends Error {
   }
 }
 
-export type RegistryResourceType = "thing" | "certificate" | "policy" | "thing-group";
+export type RegistryResourceType =
+  | "thing"
+  | "certificate"
+  | "policy"
+  | "thing-group"
+  | "job"
+  | "job-execution";
 
 /** A thing, certificate or policy that the registry does not hold (AWS ResourceNotFoundException). */
 export class ResourceNotFoundError extends SandboxError {
@@ -147,5 +155,25 @@ export class ProvisioningTemplateError extends SandboxError {
     super(`provisioning template resource ${resource}: ${message}`, options);
     this.name = "ProvisioningTemplateError";
     this.resource = resource;
+  }
+}
+
+/**
+ * A Jobs device API request refused with one of the AWS error codes (`/rejected` payload).
+ * `executionState` is the current state, sent with InvalidStateTransition and VersionMismatch.
+ */
+export class JobsRequestRejectedError extends SandboxError {
+  readonly code: JobsErrorCode;
+  readonly executionState: JobExecutionState | undefined;
+  constructor(
+    code: JobsErrorCode,
+    message: string,
+    executionState?: JobExecutionState,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "JobsRequestRejectedError";
+    this.code = code;
+    this.executionState = executionState;
   }
 }

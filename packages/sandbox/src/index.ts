@@ -41,6 +41,15 @@ export {
   SANDBOX_SCOPE,
 } from "./iot-core/sandbox-scope.ts";
 export type { Session, Sessions } from "./iot-core/sessions.ts";
+export {
+  type CreateJobInput,
+  type JobExecutionRecord,
+  type JobRecord,
+  JobStore,
+  type JobStoreOptions,
+  type PendingChange,
+} from "./jobs/job-store.ts";
+export { JobsMqttApi, type JobsMqttApiOptions, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
 export { certificateIdOf } from "./local-ca/certificate-id.ts";
 export type {
   CertificateKeySource,

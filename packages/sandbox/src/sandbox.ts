@@ -33,6 +33,8 @@ import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
 import { IotRegistry } from "./iot-core/registry.ts";
 import { SANDBOX_RESOURCE_NAMES, SANDBOX_SCOPE } from "./iot-core/sandbox-scope.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
+import { JobStore } from "./jobs/job-store.ts";
+import { JobsMqttApi, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
 import { type LocalCa, openLocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
 import { ensurePrivateDir } from "./state/private-files.ts";
@@ -65,6 +67,8 @@ export interface Sandbox {
   readonly sessions: Sessions;
   /** Refusals, denials, connects and disconnects (see `SandboxEvent`). */
   readonly events: SandboxEvents;
+  /** IoT Jobs (`<stateDir>/jobs.json`); devices reach them over the Jobs MQTT API. */
+  readonly jobs: JobStore;
   /** The claim certificate and key devices provision with (`<stateDir>/claim/`), and the template. */
   readonly claim: ClaimCredentials;
   /** The current allow-list as the pre-provisioning hook sees it (always the latest upload). */
@@ -106,7 +110,7 @@ export interface Sandbox {
  *     the pre-provisioning hook, reconcile and the device listing.
  *  3. The telemetry path: DuckDB store, kinesalite stream, ingest poller (see
  *     `startTelemetryPipeline`).
- *  4. The broker, with the fleet provisioning API and the telemetry rule; then a reconcile,
+ *  4. The broker, with the fleet provisioning and Jobs APIs and the telemetry rule; then a reconcile,
  *     which finishes one a previous run left half-way.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -171,6 +175,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     preProvisioningHook: decideProvisioning,
     logger,
   });
+  const jobs = await JobStore.open(stateDir, {
+    thingExists: (thingName) => registry.findThing(thingName) !== undefined,
+  });
   const telemetry = await startTelemetryPipeline({ stateDir, logger });
   const broker = await startMqttBroker({
     registry,
@@ -180,12 +187,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: mqttPort,
     logger,
     events,
-    services: [provisioning],
+    services: [provisioning, new JobsMqttApi({ store: jobs, logger })],
     rules: [telemetry.rule],
     isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
   }).catch(async (error: unknown) => {
     await telemetry.close();
     throw error;
+  });
+  jobs.onChange((change) => {
+    for (const { topic, payload } of jobsNotifications(change, jobs, new Date())) {
+      broker.publish(topic, payload);
+    }
   });
   const summary = await reconcile();
   logger.info(
@@ -205,6 +217,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     caCertPem: ca.certificatePem,
     registry,
     ca,
+    jobs,
     sessions: broker.sessions,
     events,
     claim,
@@ -231,7 +244,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         await broker.close();
         await telemetry.close();
         await reconciling;
-        await Promise.all([registry.flush(), ledger.flush()]);
+        await Promise.all([registry.flush(), ledger.flush(), jobs.flush()]);
         logger.info("sandbox stopped");
       })();
       return closed;

@@ -1,3 +1,4 @@
+export * from "./audit.ts";
 export * from "./commands.ts";
 export * from "./dead-letter.ts";
 export * from "./device-view.ts";
@@ -8,6 +9,7 @@ export * from "./jobs-api.ts";
 export * from "./parse-message.ts";
 export * from "./presence.ts";
 export * from "./provisioning-template.ts";
+export * from "./rotation.ts";
 export * from "./stage-resources.ts";
 export * from "./telemetry.ts";
 export * from "./telemetry-rule.ts";

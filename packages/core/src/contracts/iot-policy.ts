@@ -85,19 +85,29 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
           topic(`cmd/${thing}/*/accepted`),
           topic(`cmd/${thing}/*/rejected`),
           topic(`$aws/things/${thing}/jobs/*`),
+          topic(`rot/${thing}/csr`),
+          topic(`rot/${thing}/commit`),
         ],
       },
       {
         Sid: "SubscribeOwnTopics",
         Effect: "Allow",
         Action: "iot:Subscribe",
-        Resource: [filter(`cmd/${thing}/*`), filter(`$aws/things/${thing}/jobs/*`)],
+        Resource: [
+          filter(`cmd/${thing}/*`),
+          filter(`$aws/things/${thing}/jobs/*`),
+          filter(`rot/${thing}/*`),
+        ],
       },
       {
         Sid: "ReceiveOwnTopics",
         Effect: "Allow",
         Action: "iot:Receive",
-        Resource: [topic(`cmd/${thing}/*`), topic(`$aws/things/${thing}/jobs/*`)],
+        Resource: [
+          topic(`cmd/${thing}/*`),
+          topic(`$aws/things/${thing}/jobs/*`),
+          topic(`rot/${thing}/*`),
+        ],
       },
     ],
   };

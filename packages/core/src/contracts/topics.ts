@@ -67,3 +67,24 @@ export function presenceTopic(eventType: PresenceEventType, clientId: string): s
   return `$aws/events/presence/${eventType}/${clientId}`;
 }
 export const PRESENCE_TOPIC_FILTER = "$aws/events/presence/+/+";
+
+/**
+ * Certificate rotation requests from a device to the backend (`rot/{thing}/csr`,
+ * `rot/{thing}/commit`) and the backend's replies on `.../accepted` or `.../rejected`.
+ */
+export function rotationTopics(thingName: string) {
+  const csr = `rot/${thingName}/csr`;
+  const commit = `rot/${thingName}/commit`;
+  return {
+    csr,
+    csrAccepted: `${csr}/accepted`,
+    csrRejected: `${csr}/rejected`,
+    commit,
+    commitAccepted: `${commit}/accepted`,
+    commitRejected: `${commit}/rejected`,
+  } as const;
+}
+
+/** Filters of the two rotation request rules; `topic(2)` is the thing name. */
+export const ROTATION_CSR_TOPIC_FILTER = "rot/+/csr";
+export const ROTATION_COMMIT_TOPIC_FILTER = "rot/+/commit";

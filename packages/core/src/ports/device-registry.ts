@@ -35,4 +35,23 @@ export interface DeviceRegistry {
   detachThingPrincipal(thingName: string, certificateId: string): Promise<void>;
   deleteCertificate(certificateId: string): Promise<void>;
   deleteThing(thingName: string): Promise<void>;
+
+  // Certificate rotation and audits.
+
+  /**
+   * Registers a certificate issued by the stage's CA as ACTIVE, without registering the CA
+   * (AWS RegisterCertificateWithoutCA). Registering the same certificate twice returns its id.
+   */
+  registerCertificate(certificatePem: string): Promise<{ certificateId: string }>;
+  /** Attaches the stage's device policy (the one every provisioned certificate carries). */
+  attachPolicy(certificateId: string): Promise<void>;
+  /** Attaches the certificate to the thing (attaching an attached one succeeds). */
+  attachThingPrincipal(thingName: string, certificateId: string): Promise<void>;
+  /**
+   * The id of the ACTIVE certificate the thing connects with; null when it has none. When
+   * several are ACTIVE (mid-rotation) the oldest registered one, the one not being rotated in.
+   */
+  activeCertificateId(thingName: string): Promise<string | null>;
+  /** The thing the certificate is attached to; null when it is attached to none. */
+  thingOfCertificate(certificateId: string): Promise<string | null>;
 }

@@ -1,5 +1,10 @@
+export * from "./commit-rotation.ts";
 export * from "./decide-provisioning.ts";
 export * from "./ingest-telemetry.ts";
 export * from "./list-fleet-devices.ts";
 export type { UseCaseLogger } from "./logger.ts";
 export * from "./reconcile-allow-list.ts";
+export * from "./rotate-expiring-certificates.ts";
+export * from "./sign-rotation-csr.ts";
+export * from "./start-rotation.ts";
+export * from "./sweep-rotations.ts";

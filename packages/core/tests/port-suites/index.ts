@@ -3,4 +3,5 @@ export * from "./allow-list-store.ts";
 export * from "./certificate-revoker.ts";
 export * from "./device-ledger.ts";
 export * from "./device-registry.ts";
+export * from "./rotation-store.ts";
 export * from "./telemetry-store.ts";

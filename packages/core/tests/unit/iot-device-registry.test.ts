@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
   CertificateStateException,
   DeleteCertificateCommand,
   DeleteConflictException,
@@ -9,8 +12,10 @@ import {
   DetachThingPrincipalCommand,
   IoTClient,
   ListAttachedPoliciesCommand,
+  ListPrincipalThingsCommand,
   ListThingPrincipalsCommand,
   ListThingsInThingGroupCommand,
+  RegisterCertificateWithoutCACommand,
   ResourceNotFoundException,
   UnauthorizedException,
   UpdateCertificateCommand,
@@ -18,7 +23,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createIotClient, IotDeviceRegistry } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
+import { AwsAccessDeniedError, FleetError } from "../../src/errors.ts";
 import type { RegisteredDevice } from "../../src/ports/index.ts";
 import { describeDeviceRegistry } from "../port-suites/index.ts";
 import { InMemoryIot } from "./fakes/in-memory-iot.ts";
@@ -383,6 +388,124 @@ describe("IotDeviceRegistry", () => {
         operation: "DeleteThing",
       });
     });
+  });
+});
+
+describe("IotDeviceRegistry rotation methods", () => {
+  const POLICY = "fleet-dev-device";
+  const NEW_PEM = readFileSync(
+    new URL("../fixtures/aws/pca/device-1.pem", import.meta.url),
+    "utf8",
+  );
+  let aws: InMemoryIot;
+  let registry: IotDeviceRegistry;
+  beforeEach(() => {
+    mock.reset();
+    aws = new InMemoryIot(GROUP);
+    aws.policies.add(POLICY);
+    aws.install(mock);
+    registry = new IotDeviceRegistry({ iot, thingGroupName: GROUP, devicePolicyName: POLICY });
+  });
+
+  it("registers a certificate from the stage's CA as ACTIVE, without registering the CA", async () => {
+    const { certificateId } = await registry.registerCertificate(NEW_PEM);
+
+    expect(inputs(RegisterCertificateWithoutCACommand)).toEqual([
+      { certificatePem: NEW_PEM, status: "ACTIVE" },
+    ]);
+    expect(aws.certificateState(certificateId)).toEqual({
+      status: "ACTIVE",
+      policies: [],
+      things: [],
+    });
+  });
+
+  it("answers the existing id when the certificate is registered a second time", async () => {
+    const first = await registry.registerCertificate(NEW_PEM);
+
+    expect(await registry.registerCertificate(NEW_PEM)).toEqual(first);
+    expect(aws.certificates.size).toBe(1);
+  });
+
+  it("attaches the stage's device policy and the thing by certificate ARN", async () => {
+    aws.seed({ thingName: "rpi-0001", serial: "rpi-0001" });
+    const { certificateId } = await registry.registerCertificate(NEW_PEM);
+    const arn = aws.certificates.get(certificateId)?.arn;
+
+    await registry.attachPolicy(certificateId);
+    await registry.attachThingPrincipal("rpi-0001", certificateId);
+
+    expect(inputs(AttachPolicyCommand)).toEqual([{ policyName: POLICY, target: arn }]);
+    expect(inputs(AttachThingPrincipalCommand)).toEqual([
+      { thingName: "rpi-0001", principal: arn },
+    ]);
+    expect(aws.certificateState(certificateId)).toMatchObject({
+      policies: [POLICY],
+      things: ["rpi-0001"],
+    });
+  });
+
+  it("says how to fix it when asked to attach the policy without a device policy name", async () => {
+    const [device] = aws.seed({ thingName: "rpi-0001", serial: "rpi-0001", certificates: [{}] });
+    const withoutPolicy = new IotDeviceRegistry({ iot, thingGroupName: GROUP });
+
+    await expect(
+      withoutPolicy.attachPolicy(device?.certificates[0]?.certificateId ?? ""),
+    ).rejects.toThrow(/construct it with devicePolicyName/);
+    expect(inputs(AttachPolicyCommand)).toEqual([]);
+  });
+
+  it("refuses to attach a certificate AWS IoT does not hold", async () => {
+    aws.seed({ thingName: "rpi-0001", serial: "rpi-0001" });
+
+    const error = await registry
+      .attachThingPrincipal("rpi-0001", "f".repeat(64))
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(FleetError);
+    expect((error as Error).message).toBe(
+      `certificate ${"f".repeat(64)} does not exist in AWS IoT`,
+    );
+  });
+
+  it("takes the oldest ACTIVE certificate as the one the thing connects with", async () => {
+    const [device] = aws.seed({
+      thingName: "rpi-0001",
+      serial: "rpi-0001",
+      certificates: [{ status: "REVOKED" }, { status: "ACTIVE" }, { status: "INACTIVE" }],
+    });
+    const current = device?.certificates[1]?.certificateId;
+    const { certificateId: rotatedIn } = await registry.registerCertificate(NEW_PEM);
+    await registry.attachThingPrincipal("rpi-0001", rotatedIn);
+
+    expect(await registry.activeCertificateId("rpi-0001")).toBe(current);
+  });
+
+  it("answers no active certificate for a thing without one, or without the thing", async () => {
+    aws.seed({ thingName: "rpi-0001", serial: "rpi-0001", certificates: [{ status: "REVOKED" }] });
+
+    expect(await registry.activeCertificateId("rpi-0001")).toBeNull();
+    expect(await registry.activeCertificateId("ghost-0000")).toBeNull();
+  });
+
+  it("finds the thing a certificate is attached to", async () => {
+    const [, device] = aws.seed(
+      { thingName: "rpi-0001", serial: "rpi-0001", certificates: [{}] },
+      { thingName: "rpi-0002", serial: "rpi-0002", certificates: [{}] },
+    );
+    const certificateId = device?.certificates[0]?.certificateId ?? "";
+
+    expect(await registry.thingOfCertificate(certificateId)).toBe("rpi-0002");
+    expect(inputs(ListPrincipalThingsCommand)).toEqual([
+      { principal: aws.certificates.get(certificateId)?.arn, maxResults: 1 },
+    ]);
+  });
+
+  it("answers no thing for a detached or unknown certificate", async () => {
+    const { certificateId } = await registry.registerCertificate(NEW_PEM);
+
+    expect(await registry.thingOfCertificate(certificateId)).toBeNull();
+    expect(await registry.thingOfCertificate("f".repeat(64))).toBeNull();
   });
 });
 

@@ -58,6 +58,24 @@ describe("devicePolicyDocument", () => {
     ]);
   });
 
+  it("lets a device send its own rotation requests and read only its own rotation replies", () => {
+    expect(resourcesOf(document, "iot:Publish")).toEqual(
+      expect.arrayContaining([
+        `${arnPrefix}topic/rot/${THING_NAME_VARIABLE}/csr`,
+        `${arnPrefix}topic/rot/${THING_NAME_VARIABLE}/commit`,
+      ]),
+    );
+    expect(resourcesOf(document, "iot:Publish")).not.toContain(
+      `${arnPrefix}topic/rot/${THING_NAME_VARIABLE}/*`,
+    );
+    expect(resourcesOf(document, "iot:Subscribe")).toContain(
+      `${arnPrefix}topicfilter/rot/${THING_NAME_VARIABLE}/*`,
+    );
+    expect(resourcesOf(document, "iot:Receive")).toContain(
+      `${arnPrefix}topic/rot/${THING_NAME_VARIABLE}/*`,
+    );
+  });
+
   it("grants no action or resource wildcard", () => {
     for (const statement of document.Statement) {
       expect([statement.Action].flat()).not.toContain("iot:*");

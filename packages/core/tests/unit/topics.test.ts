@@ -7,12 +7,28 @@ import {
   jobsTopics,
   PRESENCE_TOPIC_FILTER,
   presenceTopic,
+  ROTATION_COMMIT_TOPIC_FILTER,
+  ROTATION_CSR_TOPIC_FILTER,
   registerThingTopics,
+  rotationTopics,
   TELEMETRY_TOPIC_FILTER,
   telemetryTopic,
 } from "../../src/contracts/topics.ts";
 
 describe("topic builders", () => {
+  it("puts rotation requests under rot/{thing}/ and replies on /accepted or /rejected", () => {
+    expect(rotationTopics("device-0001")).toEqual({
+      csr: "rot/device-0001/csr",
+      csrAccepted: "rot/device-0001/csr/accepted",
+      csrRejected: "rot/device-0001/csr/rejected",
+      commit: "rot/device-0001/commit",
+      commitAccepted: "rot/device-0001/commit/accepted",
+      commitRejected: "rot/device-0001/commit/rejected",
+    });
+    expect(ROTATION_CSR_TOPIC_FILTER).toBe("rot/+/csr");
+    expect(ROTATION_COMMIT_TOPIC_FILTER).toBe("rot/+/commit");
+  });
+
   it("puts telemetry under dt/{thing}/telemetry, which the rule filter matches", () => {
     expect(telemetryTopic("rpi-0001")).toBe("dt/rpi-0001/telemetry");
     expect(TELEMETRY_TOPIC_FILTER.replace("+", "rpi-0001")).toBe(telemetryTopic("rpi-0001"));

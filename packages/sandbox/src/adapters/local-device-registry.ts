@@ -1,7 +1,8 @@
 import type { DeviceRegistry, RegisteredCertificate, RegisteredDevice } from "@fleet/core";
 import { SERIAL_ATTRIBUTE } from "@fleet/core/contracts";
-import { ResourceNotFoundError } from "../errors.ts";
+import { ResourceAlreadyExistsError, ResourceNotFoundError } from "../errors.ts";
 import type { IotRegistry } from "../iot-core/registry.ts";
+import { DEVICE_POLICY_NAME } from "../iot-core/sandbox-scope.ts";
 
 /**
  * The `DeviceRegistry` port over the sandbox's IoT registry, limited to the things of one thing
@@ -11,10 +12,17 @@ import type { IotRegistry } from "../iot-core/registry.ts";
 export class LocalDeviceRegistry implements DeviceRegistry {
   readonly #registry: IotRegistry;
   readonly #thingGroupName: string;
+  readonly #devicePolicyName: string;
 
-  constructor(registry: IotRegistry, thingGroupName: string) {
+  /** `devicePolicyName`: the policy `attachPolicy` attaches; the sandbox's device policy by default. */
+  constructor(
+    registry: IotRegistry,
+    thingGroupName: string,
+    options: { devicePolicyName?: string } = {},
+  ) {
     this.#registry = registry;
     this.#thingGroupName = thingGroupName;
+    this.#devicePolicyName = options.devicePolicyName ?? DEVICE_POLICY_NAME;
   }
 
   async *listDevices(): AsyncIterable<RegisteredDevice> {
@@ -69,6 +77,42 @@ export class LocalDeviceRegistry implements DeviceRegistry {
 
   async deleteThing(thingName: string): Promise<void> {
     await this.#registry.deleteThing(thingName);
+  }
+
+  async registerCertificate(certificatePem: string): Promise<{ certificateId: string }> {
+    try {
+      const record = await this.#registry.registerCertificate({ certificatePem, status: "ACTIVE" });
+      return { certificateId: record.certificateId };
+    } catch (error) {
+      // A retried registration returns the id the first one made (AWS names it in the error too).
+      if (error instanceof ResourceAlreadyExistsError) return { certificateId: error.resourceId };
+      throw error;
+    }
+  }
+
+  async attachPolicy(certificateId: string): Promise<void> {
+    await this.#registry.attachPolicy(this.#devicePolicyName, certificateId);
+  }
+
+  async attachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
+    await this.#registry.attachThingPrincipal(thingName, certificateId);
+  }
+
+  async activeCertificateId(thingName: string): Promise<string | null> {
+    if (this.#registry.findThing(thingName) === undefined) return null;
+    const active = this.#registry
+      .listThingPrincipals(thingName)
+      .flatMap((certificateId) => {
+        const certificate = this.#registry.findCertificate(certificateId);
+        return certificate?.status === "ACTIVE" ? [certificate] : [];
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return active[0]?.certificateId ?? null;
+  }
+
+  async thingOfCertificate(certificateId: string): Promise<string | null> {
+    if (this.#registry.findCertificate(certificateId) === undefined) return null;
+    return this.#registry.listPrincipalThings(certificateId)[0] ?? null;
   }
 }
 

@@ -13,6 +13,12 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AllowListUploadResult } from "../allow-list-upload.ts";
 import {
+  InvalidRequestError,
+  ResourceAlreadyExistsError,
+  ResourceNotFoundError,
+} from "../errors.ts";
+import type { CreateJobInput, JobStore } from "../jobs/job-store.ts";
+import {
   parseDeadLetterQuery,
   parseTelemetryQuery,
   QueryParameterError,
@@ -40,6 +46,7 @@ export interface SandboxApiBackend {
   ): Promise<AllowListUploadResult>;
   queryTelemetry?(query: TelemetryQuery): Promise<TelemetrySample[]>;
   listDeadLetters?(options: { since?: Date; limit?: number }): Promise<DeadLetter[]>;
+  jobs?: Pick<JobStore, "createJob" | "listJobs" | "describeJob" | "listJobExecutions">;
 }
 
 export interface SandboxApi {
@@ -56,6 +63,9 @@ export interface SandboxApi {
  * - `GET /v1/telemetry?device=X&since=15m|ISO[&until=ISO][&measure=M][&limit=N]`: samples,
  *   newest first (`time` ISO 8601); 400 naming the bad parameter.
  * - `GET /v1/dead-letters[?since=15m|ISO][&limit=N]`: dead letters, newest first.
+ * - `POST /v1/jobs` `{ jobId, document, targets }`: 201 with the job; 400 naming the bad field,
+ *   404 for an unknown target thing, 409 for a job id in use.
+ * - `GET /v1/jobs`: every job; `GET /v1/jobs/:jobId`: `{ job, executions }`.
  */
 export function createSandboxApp(backend: SandboxApiBackend): Hono {
   const app = new Hono();
@@ -107,13 +117,48 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
     return c.json(await backend.listDeadLetters(parseDeadLetterQuery(c.req.query(), new Date())));
   });
 
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) =>
-    error instanceof QueryParameterError
-      ? c.json({ error: error.message, parameter: error.parameter }, 400)
-      : c.json({ error: error.message }, 500),
+  app.post("/v1/jobs", async (c) => {
+    if (backend.jobs === undefined) return noJobs(c);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: "the body is not JSON" }, 400);
+    }
+    // createJob validates its input field by field.
+    return c.json(await backend.jobs.createJob(body as CreateJobInput), 201);
+  });
+
+  app.get("/v1/jobs", (c) =>
+    backend.jobs === undefined ? noJobs(c) : c.json(backend.jobs.listJobs()),
   );
+
+  app.get("/v1/jobs/:jobId", (c) => {
+    if (backend.jobs === undefined) return noJobs(c);
+    const jobId = c.req.param("jobId");
+    return c.json({
+      job: backend.jobs.describeJob(jobId),
+      executions: backend.jobs.listJobExecutions(jobId),
+    });
+  });
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof QueryParameterError) {
+      return c.json({ error: error.message, parameter: error.parameter }, 400);
+    }
+    if (error instanceof InvalidRequestError) {
+      return c.json({ error: error.message, field: error.field }, 400);
+    }
+    if (error instanceof ResourceNotFoundError) return c.json({ error: error.message }, 404);
+    if (error instanceof ResourceAlreadyExistsError) return c.json({ error: error.message }, 409);
+    return c.json({ error: error.message }, 500);
+  });
   return app;
+}
+
+function noJobs(c: { json(body: unknown, status: 404): Response }): Response {
+  return c.json({ error: "this API serves no jobs" }, 404);
 }
 
 function noAllowList(c: { json(body: unknown, status: 404): Response }): Response {

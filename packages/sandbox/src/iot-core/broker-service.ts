@@ -4,6 +4,8 @@ export interface ServiceRequest {
   payload: Buffer;
   clientId: string;
   certificateId: string;
+  /** The thing the connection acts as (client id = thing name attached to the certificate). */
+  thingName: string | undefined;
 }
 
 /** A reply for the requesting client only (AWS reserved-topic replies such as `/accepted`). */
@@ -13,8 +15,8 @@ export interface ServiceReply {
 }
 
 /**
- * An AWS IoT Core service reached over MQTT reserved topics (the fleet provisioning API; later
- * the Jobs API). The broker hands it every PUBLISH on a topic it `handles`, once the sender's
+ * An AWS IoT Core service reached over MQTT reserved topics (the fleet provisioning API, the Jobs
+ * API). The broker hands it every PUBLISH on a topic it `handles`, once the sender's
  * policy has allowed the publish, and delivers the reply to the sender alone, subject to the
  * sender's subscription and iot:Receive policy, as AWS IoT does.
  */

@@ -45,6 +45,11 @@ export interface MqttBroker {
   readonly host: string;
   readonly port: number;
   readonly sessions: Sessions;
+  /**
+   * Publishes as AWS IoT itself (Jobs notifications): every subscriber whose iot:Receive policy
+   * allows the topic gets it.
+   */
+  publish(topic: string, payload: unknown): void;
   /** Disconnects every client and resolves once every socket is closed. */
   close(): Promise<void>;
 }
@@ -330,6 +335,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         payload,
         clientId: connection.clientId,
         certificateId: connection.certificateId,
+        thingName: connection.thingName,
       })
       .then(
         (reply) => {
@@ -481,6 +487,20 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     host: options.host,
     port,
     sessions,
+    publish(topic, payload) {
+      if (closing) return;
+      const packet: PublishPacket = {
+        cmd: "publish",
+        topic,
+        payload: Buffer.from(JSON.stringify(payload)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      };
+      broker.publish(packet, (error) => {
+        if (error) logger.warn({ topic, err: error }, "service message not published");
+      });
+    },
     close() {
       closed ??= (async () => {
         closing = true;

@@ -1,5 +1,8 @@
+import { createHash, X509Certificate } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
   type CertificateDescription,
   type CertificateStatus,
   DeleteCertificateCommand,
@@ -10,17 +13,20 @@ import {
   DetachThingPrincipalCommand,
   type IoTClient,
   ListAttachedPoliciesCommand,
+  ListPrincipalThingsCommand,
   ListThingsInThingGroupCommand,
+  RegisterCertificateWithoutCACommand,
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import pLimit, { type LimitFunction } from "p-limit";
 import { SERIAL_ATTRIBUTE } from "../../contracts/stage-resources.ts";
+import { FleetError } from "../../errors.ts";
 import type {
   DeviceRegistry,
   RegisteredCertificate,
   RegisteredDevice,
 } from "../../ports/device-registry.ts";
-import { errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
+import { callAws, errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
 import { nextTokenPages } from "./next-token-pages.ts";
 import { listThingCertificates } from "./thing-certificates.ts";
 
@@ -29,6 +35,11 @@ export interface IotDeviceRegistryOptions {
   iot: IoTClient;
   /** The stage's thing group: `stageResourceNames(stage).thingGroupName`. */
   thingGroupName: string;
+  /**
+   * The stage's device policy (`stageResourceNames(stage).devicePolicyName`), which
+   * `attachPolicy` attaches. Needed only by rotation; other callers may leave it out.
+   */
+  devicePolicyName?: string;
   /** IoT requests in flight at once while describing things and certificates. Default 8. */
   concurrency?: number;
   /**
@@ -54,6 +65,7 @@ const PAGE_SIZE = 250;
 export class IotDeviceRegistry implements DeviceRegistry {
   readonly #iot: IoTClient;
   readonly #thingGroupName: string;
+  readonly #devicePolicyName: string | undefined;
   readonly #limit: LimitFunction;
   readonly #detachRetries: number;
   readonly #detachDelayMs: number;
@@ -61,12 +73,13 @@ export class IotDeviceRegistry implements DeviceRegistry {
   readonly #arns = new Map<string, string>();
 
   constructor(options: IotDeviceRegistryOptions) {
-    const { iot, thingGroupName, concurrency, detachRetries, detachDelayMs } = {
+    const { iot, thingGroupName, devicePolicyName, concurrency, detachRetries, detachDelayMs } = {
       ...DEFAULTS,
       ...options,
     };
     this.#iot = iot;
     this.#thingGroupName = thingGroupName;
+    this.#devicePolicyName = devicePolicyName;
     this.#limit = pLimit(concurrency);
     this.#detachRetries = detachRetries;
     this.#detachDelayMs = detachDelayMs;
@@ -181,6 +194,73 @@ export class IotDeviceRegistry implements DeviceRegistry {
     );
   }
 
+  /**
+   * RegisterCertificateWithoutCA, ACTIVE. AWS refuses a certificate it already holds with
+   * ResourceAlreadyExistsException naming its id; that id is the answer then.
+   */
+  async registerCertificate(certificatePem: string): Promise<{ certificateId: string }> {
+    try {
+      const reply = await this.#iot.send(
+        new RegisterCertificateWithoutCACommand({ certificatePem, status: "ACTIVE" }),
+      );
+      const certificateId = reply.certificateId ?? iotCertificateId(certificatePem);
+      if (reply.certificateArn !== undefined) this.#arns.set(certificateId, reply.certificateArn);
+      return { certificateId };
+    } catch (error) {
+      if (errorName(error) !== "ResourceAlreadyExistsException") {
+        throw mapAwsError(IOT_SERVICE, "RegisterCertificateWithoutCA", error);
+      }
+      const { resourceId } = error as { resourceId?: string };
+      return { certificateId: resourceId ?? iotCertificateId(certificatePem) };
+    }
+  }
+
+  /** Attaching a policy that is already attached succeeds (AWS answers success). */
+  async attachPolicy(certificateId: string): Promise<void> {
+    const policyName = this.#devicePolicyName;
+    if (policyName === undefined) {
+      throw new FleetError(
+        "IotDeviceRegistry cannot attach the device policy: construct it with devicePolicyName (stageResourceNames(stage).devicePolicyName)",
+      );
+    }
+    const target = await this.#existingCertificateArn(certificateId);
+    await callAws(IOT_SERVICE, "AttachPolicy", () =>
+      this.#iot.send(new AttachPolicyCommand({ policyName, target })),
+    );
+  }
+
+  async attachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
+    const principal = await this.#existingCertificateArn(certificateId);
+    await callAws(IOT_SERVICE, "AttachThingPrincipal", () =>
+      this.#iot.send(new AttachThingPrincipalCommand({ thingName, principal })),
+    );
+  }
+
+  /** Among the thing's ACTIVE certificates, the one AWS IoT registered first. */
+  async activeCertificateId(thingName: string): Promise<string | null> {
+    const ids = await this.#certificateIds(thingName);
+    const described = await Promise.all(
+      ids.map((id) => this.#limit(() => this.#describeCertificate(id))),
+    );
+    const active = described.flatMap((c) =>
+      c?.status === "ACTIVE" && c.certificateId !== undefined
+        ? [{ certificateId: c.certificateId, createdAt: c.creationDate?.getTime() ?? 0 }]
+        : [],
+    );
+    active.sort((a, b) => a.createdAt - b.createdAt);
+    return active[0]?.certificateId ?? null;
+  }
+
+  /** ListPrincipalThings; a certificate on several things (never done here) answers the first. */
+  async thingOfCertificate(certificateId: string): Promise<string | null> {
+    const principal = await this.#certificateArn(certificateId);
+    if (principal === undefined) return null;
+    const reply = await tolerateNotFound("ListPrincipalThings", () =>
+      this.#iot.send(new ListPrincipalThingsCommand({ principal, maxResults: 1 })),
+    );
+    return reply?.things?.[0] ?? null;
+  }
+
   /** Ids of the certificates attached to the thing; none when the thing does not exist. */
   async #certificateIds(thingName: string): Promise<string[]> {
     const certificates = (await listThingCertificates(this.#iot, thingName)) ?? [];
@@ -209,6 +289,15 @@ export class IotDeviceRegistry implements DeviceRegistry {
     return description;
   }
 
+  /** For attachments, which need the certificate to exist. */
+  async #existingCertificateArn(certificateId: string): Promise<string> {
+    const arn = await this.#certificateArn(certificateId);
+    if (arn === undefined) {
+      throw new FleetError(`certificate ${certificateId} does not exist in AWS IoT`);
+    }
+    return arn;
+  }
+
   /** undefined when the certificate does not exist. */
   async #certificateArn(certificateId: string): Promise<string | undefined> {
     return (
@@ -216,6 +305,11 @@ export class IotDeviceRegistry implements DeviceRegistry {
       (await this.#describeCertificate(certificateId))?.certificateArn
     );
   }
+}
+
+/** AWS IoT names a certificate by the SHA-256 of its DER encoding, in lowercase hex. */
+function iotCertificateId(certificatePem: string): string {
+  return createHash("sha256").update(new X509Certificate(certificatePem).raw).digest("hex");
 }
 
 /** The call's result, or undefined when what it names does not exist (any more). */

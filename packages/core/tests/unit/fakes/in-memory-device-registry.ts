@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type {
   DeviceRegistry,
   RegisteredCertificate,
@@ -28,6 +29,8 @@ export class InMemoryDeviceRegistry implements DeviceRegistry {
   readonly faults = new Faults();
   /** `operation argument` of each call, in order. */
   readonly calls: string[] = [];
+  /** The policy `attachPolicy` attaches. */
+  readonly devicePolicyName = "fleet-test-device";
   readonly #things = new Map<string, { serial: string; inFleetGroup: boolean }>();
   readonly #certificates = new Map<string, CertificateRecord>();
   #nextId = 1;
@@ -119,10 +122,60 @@ export class InMemoryDeviceRegistry implements DeviceRegistry {
     this.#things.delete(thingName);
   }
 
+  async registerCertificate(certificatePem: string): Promise<{ certificateId: string }> {
+    this.#enter("registerCertificate");
+    const certificateId = createHash("sha256").update(certificatePem).digest("hex");
+    if (!this.#certificates.has(certificateId)) {
+      this.#certificates.set(certificateId, {
+        status: "ACTIVE",
+        certificatePem,
+        policies: new Set(),
+        things: new Set(),
+      });
+    }
+    return { certificateId };
+  }
+
+  async attachPolicy(certificateId: string): Promise<void> {
+    this.#enter("attachPolicy", certificateId);
+    this.#existing(certificateId).policies.add(this.devicePolicyName);
+  }
+
+  async attachThingPrincipal(thingName: string, certificateId: string): Promise<void> {
+    this.#enter("attachThingPrincipal", certificateId);
+    if (!this.#things.has(thingName)) throw notFound(`thing ${thingName}`);
+    this.#existing(certificateId).things.add(thingName);
+  }
+
+  async activeCertificateId(thingName: string): Promise<string | null> {
+    this.#enter("activeCertificateId", thingName);
+    // Map order is registration order: the first ACTIVE one is the oldest.
+    for (const [certificateId, record] of this.#certificates) {
+      if (record.status === "ACTIVE" && record.things.has(thingName)) return certificateId;
+    }
+    return null;
+  }
+
+  async thingOfCertificate(certificateId: string): Promise<string | null> {
+    this.#enter("thingOfCertificate", certificateId);
+    const [thingName] = this.#certificates.get(certificateId)?.things ?? [];
+    return thingName ?? null;
+  }
+
+  #existing(certificateId: string): CertificateRecord {
+    const record = this.#certificates.get(certificateId);
+    if (record === undefined) throw notFound(`certificate ${certificateId}`);
+    return record;
+  }
+
   #enter(operation: string, argument?: string): void {
     this.calls.push(argument === undefined ? operation : `${operation} ${argument}`);
     this.faults.check(operation, argument);
   }
+}
+
+function notFound(what: string): Error {
+  return Object.assign(new Error(`${what} does not exist`), { name: "ResourceNotFoundException" });
 }
 
 /** The fake as a port-suite subject. */

@@ -1,5 +1,7 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
   CertificateStateException,
   type CertificateStatus,
   DeleteCertificateCommand,
@@ -12,8 +14,11 @@ import {
   InvalidRequestException,
   type IoTClient,
   ListAttachedPoliciesCommand,
+  ListPrincipalThingsCommand,
   ListThingPrincipalsCommand,
   ListThingsInThingGroupCommand,
+  RegisterCertificateWithoutCACommand,
+  ResourceAlreadyExistsException,
   ResourceNotFoundException,
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
@@ -36,6 +41,7 @@ interface Certificate {
   status: CertificateStatus;
   pem: string;
   policies: Set<string>;
+  creationDate: Date;
 }
 
 const ACCOUNT_ARN = "arn:aws:iot:eu-west-1:123456789012";
@@ -66,6 +72,10 @@ export class InMemoryIot {
   readonly groups = new Set<string>();
   /** Small, so every listing in the tests spans several pages. */
   readonly pageSize = 2;
+  /** Policies AttachPolicy accepts (AWS refuses a policy that does not exist). */
+  readonly policies = new Set<string>();
+  /** Registration times grow by a second per certificate, in creation order. */
+  #clock = Date.UTC(2030, 0, 1);
 
   readonly thingGroupName: string;
 
@@ -91,6 +101,7 @@ export class InMemoryIot {
           status: seed.status ?? "ACTIVE",
           pem: certificatePem,
           policies: new Set(seed.policies ?? []),
+          creationDate: this.#tick(),
         });
         thing.principals.add(arn);
         return { certificateId, certificatePem };
@@ -135,8 +146,49 @@ export class InMemoryIot {
           certificateArn: certificate.arn,
           status: certificate.status,
           certificatePem: certificate.pem,
+          creationDate: certificate.creationDate,
         },
       };
+    });
+    mock.on(RegisterCertificateWithoutCACommand).callsFake(async (input) => {
+      const pem = input.certificatePem ?? "";
+      const certificateId = createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
+      const arn = `${ACCOUNT_ARN}:cert/${certificateId}`;
+      if (this.certificates.has(certificateId)) {
+        throw new ResourceAlreadyExistsException({
+          message: "The certificate is already provisioned or registered",
+          $metadata: {},
+          resourceId: certificateId,
+          resourceArn: arn,
+        });
+      }
+      this.certificates.set(certificateId, {
+        arn,
+        status: input.status ?? "INACTIVE",
+        pem,
+        policies: new Set(),
+        creationDate: this.#tick(),
+      });
+      return { certificateId, certificateArn: arn };
+    });
+    mock.on(AttachPolicyCommand).callsFake(async (input) => {
+      if (!this.policies.has(input.policyName ?? "")) throw notFound(`policy ${input.policyName}`);
+      this.#certificateByArn(input.target).policies.add(input.policyName ?? "");
+      return {};
+    });
+    mock.on(AttachThingPrincipalCommand).callsFake(async (input) => {
+      const thing = this.#thing(input.thingName);
+      this.#certificateByArn(input.principal);
+      thing.principals.add(input.principal ?? "");
+      return {};
+    });
+    mock.on(ListPrincipalThingsCommand).callsFake(async (input) => {
+      this.#certificateByArn(input.principal);
+      const names = [...this.things.entries()]
+        .filter(([, thing]) => thing.principals.has(input.principal ?? ""))
+        .map(([name]) => name);
+      const { items, token } = page(names, input.nextToken, input.maxResults ?? this.pageSize);
+      return { things: items, nextToken: token };
     });
     mock.on(UpdateCertificateCommand).callsFake(async (input) => {
       const certificate = this.#certificate(input.certificateId);
@@ -192,6 +244,11 @@ export class InMemoryIot {
       this.things.delete(input.thingName);
       return {};
     });
+  }
+
+  #tick(): Date {
+    this.#clock += 1_000;
+    return new Date(this.#clock);
   }
 
   #thing(name: string | undefined): Thing {

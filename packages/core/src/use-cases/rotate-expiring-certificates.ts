@@ -1,0 +1,184 @@
+import pLimit from "p-limit";
+import {
+  AUDIT_CHECK_COMPLIANT,
+  AUDIT_CHECK_NON_COMPLIANT,
+  AUDIT_TASK_COMPLETED,
+  type AuditNotification,
+  expiringCertificateCheck,
+} from "../contracts/audit.ts";
+import type { AuditFindings } from "../ports/audit-findings.ts";
+import type { DeviceRegistry } from "../ports/device-registry.ts";
+import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
+
+/** Starts a thing's rotation, or returns the one already under way (`created` false). */
+export type StartRotationForThing = (
+  thingName: string,
+) => Promise<{ rotationId: string; created: boolean }>;
+
+export interface RotateExpiringCertificatesDeps {
+  findings: AuditFindings;
+  registry: Pick<DeviceRegistry, "thingOfCertificate" | "activeCertificateId">;
+  startRotation: StartRotationForThing;
+  logger?: UseCaseLogger;
+  /** Certificates looked up, and rotations started, at the same time. Default 8. */
+  concurrency?: number;
+}
+
+/**
+ * `rotating`: the check's findings were acted on; the others did nothing: `task-not-completed`
+ * (the audit FAILED or was CANCELED), `check-not-run` (the audit did not include the check or
+ * the check did not finish), `compliant` (no certificate is close to expiry).
+ */
+export type RotateExpiringStatus =
+  | "rotating"
+  | "task-not-completed"
+  | "check-not-run"
+  | "compliant";
+
+export interface ExpiringRotation {
+  thingName: string;
+  /** The flagged certificate: the one the thing connects with. */
+  certificateId: string;
+  rotationId: string;
+}
+
+export interface SkippedCertificate {
+  certificateId: string;
+  /** `no-thing`: attached to no thing; `not-in-use`: not the ACTIVE certificate its thing uses. */
+  reason: "no-thing" | "not-in-use";
+  thingName: string | null;
+}
+
+export interface RotateExpiringFailure {
+  certificateId: string;
+  /** null when the failure came before the thing was known. */
+  thingName: string | null;
+  step: "find-thing" | "start-rotation";
+  reason: string;
+}
+
+export interface RotateExpiringSummary {
+  taskId: string;
+  status: RotateExpiringStatus;
+  /** Distinct certificates the check flagged. */
+  flagged: number;
+  started: ExpiringRotation[];
+  /** Things already rotating: the running rotation is left to finish. */
+  alreadyActive: ExpiringRotation[];
+  skipped: SkippedCertificate[];
+  failures: RotateExpiringFailure[];
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * Turns a Device Defender audit into certificate rotations: one per device whose certificate
+ * is close to expiry. Safe to run again for the same notification (SNS delivers at least
+ * once): a device already rotating keeps its rotation.
+ * 1. Act only on an audit that COMPLETED and whose expiring-certificate check ran to its end
+ *    and found certificates.
+ * 2. Read every page of the check's findings (a failure here throws: nothing started yet).
+ * 3. For each distinct certificate, with bounded concurrency: find its thing and skip it when
+ *    it has none, or when it is not the ACTIVE certificate the thing connects with.
+ * 4. Start one rotation per thing; a thing already rotating counts as `alreadyActive`. A
+ *    device's failure is recorded and the others go on.
+ * 5. Return the summary.
+ */
+export function createRotateExpiringCertificates(
+  deps: RotateExpiringCertificatesDeps,
+): (notification: AuditNotification) => Promise<RotateExpiringSummary> {
+  const logger = deps.logger ?? silentLogger;
+  const limit = pLimit(deps.concurrency ?? DEFAULT_CONCURRENCY);
+
+  return async (notification) => {
+    const { taskId } = notification;
+    const summary: RotateExpiringSummary = {
+      taskId,
+      status: "rotating",
+      flagged: 0,
+      started: [],
+      alreadyActive: [],
+      skipped: [],
+      failures: [],
+    };
+    const status = eligibility(notification);
+    if (status !== "rotating") {
+      logger.info({ taskId, status }, "audit not acted on");
+      return { ...summary, status };
+    }
+
+    const certificateIds = new Set<string>();
+    for await (const { certificateId } of deps.findings.expiringCertificates(taskId)) {
+      certificateIds.add(certificateId);
+    }
+    summary.flagged = certificateIds.size;
+
+    // Only the certificate a thing connects with is rotated, so each thing appears once.
+    const certificateOfThing = new Map<string, string>();
+    await Promise.all(
+      [...certificateIds].map((certificateId) =>
+        limit(async () => {
+          let thingName: string | null = null;
+          try {
+            thingName = await deps.registry.thingOfCertificate(certificateId);
+            if (thingName === null) {
+              summary.skipped.push({ certificateId, reason: "no-thing", thingName });
+              return;
+            }
+            if ((await deps.registry.activeCertificateId(thingName)) !== certificateId) {
+              summary.skipped.push({ certificateId, reason: "not-in-use", thingName });
+              return;
+            }
+            certificateOfThing.set(thingName, certificateId);
+          } catch (error) {
+            const reason = describeError(error);
+            summary.failures.push({
+              certificateId,
+              thingName,
+              step: "find-thing",
+              reason,
+            });
+            logger.error(
+              { taskId, certificateId, thingName, reason },
+              "could not find the certificate's thing",
+            );
+          }
+        }),
+      ),
+    );
+
+    await Promise.all(
+      [...certificateOfThing].map(([thingName, certificateId]) =>
+        limit(async () => {
+          try {
+            const { rotationId, created } = await deps.startRotation(thingName);
+            const rotation = { thingName, certificateId, rotationId };
+            (created ? summary.started : summary.alreadyActive).push(rotation);
+            logger.info(
+              { taskId, thingName, certificateId, rotationId, created },
+              created ? "rotation started" : "rotation already under way",
+            );
+          } catch (error) {
+            const reason = describeError(error);
+            summary.failures.push({ certificateId, thingName, step: "start-rotation", reason });
+            logger.error(
+              { taskId, thingName, certificateId, reason },
+              "could not start the rotation",
+            );
+          }
+        }),
+      ),
+    );
+    return summary;
+  };
+}
+
+/** Whether the notification calls for reading the check's findings, or why not. */
+function eligibility(notification: AuditNotification): RotateExpiringStatus {
+  if (notification.taskStatus !== AUDIT_TASK_COMPLETED) return "task-not-completed";
+  const check = expiringCertificateCheck(notification);
+  if (check === undefined) return "check-not-run";
+  if (check.checkRunStatus === AUDIT_CHECK_COMPLIANT) return "compliant";
+  if (check.checkRunStatus !== AUDIT_CHECK_NON_COMPLIANT) return "check-not-run";
+  return check.nonCompliantResourcesCount === 0 ? "compliant" : "rotating";
+}

@@ -1,0 +1,277 @@
+import {
+  DescribeJobExecutionRequestSchema,
+  GetPendingJobExecutionsRequestSchema,
+  type JobExecution,
+  type JobExecutionSummary,
+  type JobsErrorResponse,
+  StartNextPendingJobExecutionRequestSchema,
+  UpdateJobExecutionRequestSchema,
+} from "@fleet/core/contracts";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { JobsRequestRejectedError } from "../errors.ts";
+import type { BrokerService, ServiceReply, ServiceRequest } from "../iot-core/broker-service.ts";
+import { executionState, isTerminal } from "./job-execution-state-machine.ts";
+import type { JobExecutionRecord } from "./job-state.ts";
+import { epochSeconds, type JobStore, type PendingChange } from "./job-store.ts";
+
+export interface JobsMqttApiOptions {
+  store: JobStore;
+  logger: Logger;
+  /** Default `() => new Date()`. */
+  clock?: () => Date;
+}
+
+const JOBS_TOPIC = /^\$aws\/things\/([^/]+)\/jobs\/(.+)$/;
+/** Topics AWS IoT publishes in the jobs namespace; a device publishing there is not a request. */
+const SERVICE_TOPIC = /(?:^notify|^notify-next|\/accepted|\/rejected)$/;
+/** "Up to 15" executions in a ListNotification (developer guide, "Jobs notifications"). */
+const NOTIFY_LIST_MAX = 15;
+
+type Operation =
+  | { kind: "get-pending" }
+  | { kind: "start-next" }
+  | { kind: "describe"; jobId: string }
+  | { kind: "update"; jobId: string };
+
+/**
+ * The AWS IoT Jobs device MQTT API (developer guide, "Jobs device MQTT API operations") on
+ * `$aws/things/{thing}/jobs/...`: get, start-next, {jobId}/get ({jobId} may be `$next`) and
+ * {jobId}/update, answered on `/accepted` or `/rejected` with the request's clientToken. The
+ * thing is the connection's (the certificate's attached thing that the client id names); a
+ * request on another thing's topics is refused, whatever the policy allowed.
+ */
+export class JobsMqttApi implements BrokerService {
+  readonly #options: JobsMqttApiOptions;
+  readonly #clock: () => Date;
+
+  constructor(options: JobsMqttApiOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  handles(topic: string): boolean {
+    const suffix = JOBS_TOPIC.exec(topic)?.[2];
+    return suffix !== undefined && !SERVICE_TOPIC.test(suffix);
+  }
+
+  async handle(request: ServiceRequest): Promise<ServiceReply | undefined> {
+    const [, thingName = "", suffix = ""] = JOBS_TOPIC.exec(request.topic) ?? [];
+    let clientToken: string | undefined;
+    try {
+      const json = parseJson(request.payload);
+      clientToken = tokenOf(json);
+      if (request.thingName !== thingName) {
+        throw new JobsRequestRejectedError(
+          "InvalidRequest",
+          `This connection acts as ${request.thingName === undefined ? "no thing" : `thing ${request.thingName}`}, not ${thingName}.`,
+        );
+      }
+      const payload = await this.#answer(thingName, operationOf(suffix), json);
+      return { topic: `${request.topic}/accepted`, payload: { ...payload, ...token(clientToken) } };
+    } catch (error) {
+      const rejection = asRejection(error);
+      const level = rejection.code === "InternalError" ? "error" : "info";
+      this.#options.logger[level](
+        { clientId: request.clientId, topic: request.topic, code: rejection.code, err: error },
+        "jobs request rejected",
+      );
+      const payload: JobsErrorResponse = {
+        code: rejection.code,
+        message: rejection.message,
+        ...token(clientToken),
+        timestamp: epochSeconds(this.#clock()),
+        ...(rejection.executionState === undefined
+          ? {}
+          : { executionState: rejection.executionState }),
+      };
+      return { topic: `${request.topic}/rejected`, payload };
+    }
+  }
+
+  async #answer(thingName: string, operation: Operation, json: unknown): Promise<object> {
+    const { store } = this.#options;
+    const timestamp = epochSeconds(this.#clock());
+    switch (operation.kind) {
+      case "get-pending": {
+        validate(GetPendingJobExecutionsRequestSchema, json);
+        const pending = store.pendingExecutions(thingName);
+        return {
+          inProgressJobs: pending.filter((e) => e.status === "IN_PROGRESS").map(summaryOf),
+          queuedJobs: pending.filter((e) => e.status === "QUEUED").map(summaryOf),
+          timestamp,
+        };
+      }
+      case "start-next": {
+        const { statusDetails } = validate(StartNextPendingJobExecutionRequestSchema, json);
+        const started = await store.startNextPendingExecution(thingName, statusDetails);
+        return { ...(started === undefined ? {} : { execution: this.#view(started) }), timestamp };
+      }
+      case "describe": {
+        const { executionNumber, includeJobDocument = true } = validate(
+          DescribeJobExecutionRequestSchema,
+          json,
+        );
+        const execution =
+          operation.jobId === "$next"
+            ? store.pendingExecutions(thingName)[0]
+            : store.findJobExecution(operation.jobId, thingName);
+        if (operation.jobId === "$next" && execution === undefined) return { timestamp };
+        if (
+          execution === undefined ||
+          (executionNumber !== undefined && executionNumber !== execution.executionNumber)
+        ) {
+          throw new JobsRequestRejectedError(
+            "ResourceNotFound",
+            `Job execution ${operation.jobId} not found for thing ${thingName}.`,
+          );
+        }
+        if (isTerminal(execution.status)) {
+          throw new JobsRequestRejectedError(
+            "TerminalStateReached",
+            `Job execution ${execution.jobId} is in terminal state ${execution.status}.`,
+          );
+        }
+        return { execution: this.#view(execution, includeJobDocument), timestamp };
+      }
+      case "update": {
+        const request = validate(UpdateJobExecutionRequestSchema, json);
+        const updated = await store.updateJobExecution(thingName, operation.jobId, request);
+        return {
+          ...(request.includeJobExecutionState === true
+            ? { executionState: executionState(updated) }
+            : {}),
+          ...(request.includeJobDocument === true
+            ? { jobDocument: store.describeJob(updated.jobId).document }
+            : {}),
+          timestamp,
+        };
+      }
+    }
+  }
+
+  /** The JobExecution data type, with the job document unless asked not to. */
+  #view(execution: JobExecutionRecord, includeJobDocument = true): JobExecution {
+    return executionView(execution, this.#options.store, includeJobDocument);
+  }
+}
+
+/**
+ * What AWS publishes after a thing's pending list changed: `notify` when an execution joined
+ * or left the list or changed status, `notify-next` when the execution `$next` names changed
+ * (not when only its details did), without `execution` once nothing is pending.
+ */
+export function jobsNotifications(
+  change: PendingChange,
+  store: JobStore,
+  now: Date,
+): { topic: string; payload: unknown }[] {
+  const base = `$aws/things/${change.thingName}/jobs`;
+  const timestamp = epochSeconds(now);
+  const messages: { topic: string; payload: unknown }[] = [];
+  const statuses = (list: JobExecutionRecord[]) =>
+    list.map((e) => `${e.jobId}:${e.status}`).join(",");
+  if (statuses(change.before) !== statuses(change.after)) {
+    const listed = change.after.slice(0, NOTIFY_LIST_MAX);
+    const inProgress = listed.filter((e) => e.status === "IN_PROGRESS").map(summaryOf);
+    const queued = listed.filter((e) => e.status === "QUEUED").map(summaryOf);
+    messages.push({
+      topic: `${base}/notify`,
+      payload: {
+        jobs: {
+          ...(inProgress.length === 0 ? {} : { IN_PROGRESS: inProgress }),
+          ...(queued.length === 0 ? {} : { QUEUED: queued }),
+        },
+        timestamp,
+      },
+    });
+  }
+  const next = change.after[0];
+  if (change.before[0]?.jobId !== next?.jobId) {
+    messages.push({
+      topic: `${base}/notify-next`,
+      payload: {
+        ...(next === undefined ? {} : { execution: executionView(next, store, true) }),
+        timestamp,
+      },
+    });
+  }
+  return messages;
+}
+
+function executionView(
+  execution: JobExecutionRecord,
+  store: JobStore,
+  includeJobDocument: boolean,
+): JobExecution {
+  return {
+    ...execution,
+    ...(includeJobDocument ? { jobDocument: store.describeJob(execution.jobId).document } : {}),
+  };
+}
+
+function summaryOf(execution: JobExecutionRecord): JobExecutionSummary {
+  const { jobId, queuedAt, startedAt, lastUpdatedAt, versionNumber, executionNumber } = execution;
+  return {
+    jobId,
+    queuedAt,
+    ...(startedAt === undefined ? {} : { startedAt }),
+    lastUpdatedAt,
+    versionNumber,
+    executionNumber,
+  };
+}
+
+function operationOf(suffix: string): Operation {
+  if (suffix === "get") return { kind: "get-pending" };
+  if (suffix === "start-next") return { kind: "start-next" };
+  const [jobId = "", action, ...rest] = suffix.split("/");
+  if (rest.length === 0 && action === "get") return { kind: "describe", jobId };
+  if (rest.length === 0 && action === "update" && jobId !== "$next") {
+    return { kind: "update", jobId };
+  }
+  throw new JobsRequestRejectedError("InvalidTopic", `jobs/${suffix} is not a Jobs API operation.`);
+}
+
+function parseJson(payload: Buffer): unknown {
+  // AWS accepts an empty payload where every field is optional.
+  if (payload.length === 0) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString("utf8"));
+  } catch {
+    throw new JobsRequestRejectedError("InvalidJson", "The payload is not valid UTF-8 JSON.");
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new JobsRequestRejectedError("InvalidJson", "The payload is not a JSON object.");
+  }
+  return json;
+}
+
+function tokenOf(json: unknown): string | undefined {
+  const clientToken = (json as { clientToken?: unknown }).clientToken;
+  return typeof clientToken === "string" ? clientToken : undefined;
+}
+
+function token(clientToken: string | undefined): { clientToken?: string } {
+  return clientToken === undefined ? {} : { clientToken };
+}
+
+/** Invalid fields are InvalidRequest; the message names each offending field or key. */
+function validate<T>(schema: z.ZodType<T>, json: unknown): T {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const message = parsed.error.issues
+      .map((issue) =>
+        issue.code === "custom" ? issue.message : `${issue.path.join(".")}: ${issue.message}`,
+      )
+      .join("; ");
+    throw new JobsRequestRejectedError("InvalidRequest", message);
+  }
+  return parsed.data;
+}
+
+function asRejection(error: unknown): JobsRequestRejectedError {
+  if (error instanceof JobsRequestRejectedError) return error;
+  return new JobsRequestRejectedError("InternalError", "Internal error.");
+}

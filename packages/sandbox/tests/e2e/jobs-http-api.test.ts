@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { startTestSandbox } from "./sandbox-fixture.ts";
+
+describe("the sandbox HTTP API's job routes", () => {
+  let env: Awaited<ReturnType<typeof startTestSandbox>>;
+  let api: SandboxApi;
+  const create = (body: unknown) =>
+    fetch(`${api.url}/v1/jobs`, { method: "POST", body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    env = await startTestSandbox("jobs-http");
+    api = await startSandboxApi(env.sandbox);
+  });
+  afterAll(async () => {
+    await api.close();
+    await env.stop();
+  });
+
+  it("creates a job and serves it with one queued execution per target", async () => {
+    const { device } = await env.enroll("SN-HTTP-JOB-1");
+    const created = await create({
+      jobId: "http-job",
+      document: { operation: "reboot" },
+      targets: [device.thingName],
+    });
+    expect(created.status).toBe(201);
+    const shown = (await (await fetch(`${api.url}/v1/jobs/http-job`)).json()) as {
+      job: { status: string };
+      executions: { thingName: string; status: string }[];
+    };
+    expect(shown.job.status).toBe("IN_PROGRESS");
+    expect(shown.executions).toMatchObject([{ thingName: device.thingName, status: "QUEUED" }]);
+    expect(
+      (await create({ jobId: "http-job", document: {}, targets: [device.thingName] })).status,
+    ).toBe(409);
+  });
+
+  it("answers 400 naming a bad job id, 404 for an unknown target or job", async () => {
+    const bad = await create({ jobId: "no spaces", document: {}, targets: ["SN-X"] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: "jobId" });
+    expect((await create({ jobId: "orphan", document: {}, targets: ["SN-NONE"] })).status).toBe(
+      404,
+    );
+    expect((await fetch(`${api.url}/v1/jobs/missing`)).status).toBe(404);
+  });
+});
