@@ -19,6 +19,10 @@
  * stacks/telemetry-config.ts (`FLEET_TELEMETRY_STORE`, default `influxdb`, which needs the
  * `FLEET_INFLUXDB_*` endpoint settings).
  *
+ * Device certificates: the private CA, its mode and validity and the rotation threshold are
+ * environment variables too, described in stacks/certificates-config.ts (`FLEET_CA_ARN`,
+ * `FLEET_CA_MODE`, `FLEET_CERT_VALIDITY_DAYS`, `FLEET_ROTATION_THRESHOLD_DAYS`).
+ *
  * Removal: prod retains stateful resources on removal and is protected from `sst remove`;
  * every other stage is disposable and removes everything.
  */
@@ -45,6 +49,8 @@ export default $config({
     };
   },
   async run() {
+    const { certificates } = await import("./stacks/certificates.ts");
+    const { certificatesConfigFromEnv } = await import("./stacks/certificates-config.ts");
     const { deviceIdentity } = await import("./stacks/device-identity.ts");
     const { devicePresence } = await import("./stacks/device-presence.ts");
     const { provisioning } = await import("./stacks/provisioning.ts");
@@ -60,6 +66,12 @@ export default $config({
     });
     const telemetryConfig = telemetryConfigFromEnv();
     const deviceTelemetry = telemetry({ config: telemetryConfig });
+    const deviceCertificates = certificates({
+      config: certificatesConfigFromEnv(),
+      thingGroup: identity.thingGroup,
+      devicePolicy: identity.devicePolicy,
+      dataEndpoint: identity.dataEndpoint,
+    });
 
     return {
       iotDataEndpoint: identity.dataEndpoint,
@@ -75,6 +87,9 @@ export default $config({
       telemetryDeadLetterQueueUrl: deviceTelemetry.deadLetterQueue.url,
       telemetryIngestFailureQueueUrl: deviceTelemetry.ingestFailureQueue.url,
       telemetryStoreParameter: deviceTelemetry.storeParameter.name,
+      certificateAuthorityArn: deviceCertificates.certificateAuthorityArn,
+      rotationTableName: deviceCertificates.rotations.name,
+      auditTopicArn: deviceCertificates.auditTopic.arn,
     };
   },
 });

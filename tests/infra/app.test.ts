@@ -56,7 +56,7 @@ describe("sst.config.ts", () => {
   });
 
   it(
-    "outputs the stage's IoT endpoint, device, provisioning and telemetry resource names",
+    "outputs the stage's IoT endpoint, device, provisioning, telemetry and certificate resource names",
     async () => {
       vi.stubEnv("FLEET_TELEMETRY_STORE", "timestream");
       const app = await runApp({ stage: "prod" });
@@ -76,6 +76,9 @@ describe("sst.config.ts", () => {
         telemetryDeadLetterQueueUrl: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/fleet-prod-telemetry-dead-letters`,
         telemetryIngestFailureQueueUrl: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/fleet-prod-telemetry-ingest-failures`,
         telemetryStoreParameter: "/fleet/prod/telemetry-store",
+        certificateAuthorityArn: `arn:aws:acm-pca:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:certificate-authority/DeviceCa`,
+        rotationTableName: "fleet-prod-rotations",
+        auditTopicArn: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:fleet-prod-audit-notifications`,
         _protect: true,
       });
     },

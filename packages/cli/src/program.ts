@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAllowListCommand } from "./commands/allowlist.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
+import { registerRotationCommand } from "./commands/rotation.ts";
 import { registerSandboxCommand } from "./commands/sandbox.ts";
 import { registerTelemetryCommand } from "./commands/telemetry.ts";
 
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
   registerDevicesCommand(program);
   registerAllowListCommand(program);
   registerTelemetryCommand(program);
+  registerRotationCommand(program);
   return program;
 }

@@ -15,6 +15,7 @@ import { openMqttSession } from "./connection/mqtt-session.ts";
 import type { OpenSession } from "./connection/session.ts";
 import { readTlsMaterial } from "./connection/tls-material.ts";
 import { detectSerial } from "./identity/detect-serial.ts";
+import { createJobsAgent } from "./jobs/jobs-agent.ts";
 import { createDeviceLogger } from "./logger.ts";
 import { type CredentialStore, createCredentialStore } from "./provisioning/credential-store.ts";
 import {
@@ -24,6 +25,12 @@ import {
   type ProvisioningResult,
 } from "./provisioning/provision-by-claim.ts";
 import type { ProvisioningState } from "./provisioning/provisioning-state.ts";
+import {
+  createCertificateRotator,
+  ROTATE_CERTIFICATE_OPERATION,
+  recoverRotation,
+} from "./rotation/certificate-rotator.ts";
+import { rotationFiles } from "./rotation/rotation-files.ts";
 import { openOfflineBuffer } from "./telemetry/offline-buffer.ts";
 import { createSources } from "./telemetry/sources/create-sources.ts";
 import type { LedSource } from "./telemetry/sources/led.ts";
@@ -89,12 +96,15 @@ export interface DeviceOptions {
   serialRoot?: string;
   /** Filesystem root the system telemetry source reads /proc and /sys under. Default `/`. */
   systemRoot?: string;
+  /** Longest wait for a reply from AWS IoT Jobs or the rotation backend. Default 30000. */
+  replyTimeoutMs?: number;
 }
 
 export const DEVICE_DEFAULTS = {
   keepaliveSeconds: 30,
   connectTimeoutMs: 30_000,
   stopTimeoutMs: 5_000,
+  replyTimeoutMs: 30_000,
 } as const;
 
 export interface Device {
@@ -119,7 +129,9 @@ export interface Device {
  *    broker keeps refusing as not authorized counts as revoked: it is moved to
  *    `revoked/<timestamp>/` and the device provisions again (see `reprovisionAfterRefusals`).
  * 3. Keep the connection up with jittered backoff.
- * 4. Take a telemetry reading (heartbeat + configured sources) every interval, connected or
+ * 4. Run AWS IoT jobs one at a time; `rotate-certificate` rotates the certificate and key
+ *    (see `createCertificateRotator`), resuming after a restart.
+ * 5. Take a telemetry reading (heartbeat + configured sources) every interval, connected or
  *    not, into the on-disk offline buffer; send the buffer in order while connected.
  *
  * Rejects with a `DeviceError` when the device cannot start at all (no serial, unreadable
@@ -147,17 +159,20 @@ export async function startDevice(
     closeTimeoutMs: options.stopTimeoutMs ?? DEVICE_DEFAULTS.stopTimeoutMs,
   };
 
+  // First, so a promotion cut short by a restart is finished before credentials are judged.
+  const rotation = rotationFiles(config.tls, config.stateDir);
+  const firstFiles = await recoverRotation(rotation, logger);
   const credentials = createCredentialStore(config.tls);
   let provisioner: Provisioner | undefined;
   if (await needsProvisioning(config, credentials)) {
     provisioner = await prepareProvisioner();
   } else {
     // Fail fast on unreadable TLS files; later attempts re-read them (certificate rotation).
-    await readTlsMaterial(config.tls);
+    await readTlsMaterial({ ...config.tls, ...firstFiles });
   }
 
   const connection = createDeviceConnection({
-    target: { ...session, clientId: thingName, tls: config.tls },
+    target: { ...session, clientId: thingName, tls: { ...config.tls, ...firstFiles } },
     reconnect: config.reconnect,
     openSession,
     logger,
@@ -170,16 +185,38 @@ export async function startDevice(
   connection.events.on("state", (change) => events.emit("state", change));
   // The certificate may change (provisioning, re-provisioning): read it at each connect.
   let certificateNotAfter: number | undefined;
-  connection.events.on("connected", (info) => {
+  const readCertificateNotAfter = () => {
     try {
-      certificateNotAfter = certificateNotAfterOf(config.tls.certFile);
+      certificateNotAfter = certificateNotAfterOf(connection.credentials.certFile);
     } catch (error) {
       certificateNotAfter = undefined;
       logger.warn({ reason: String(error) }, "certificate.unreadable");
     }
+  };
+  // Known before the first connect too, so that readings taken meanwhile report it.
+  if (provisioner === undefined) readCertificateNotAfter();
+  connection.events.on("connected", (info) => {
+    readCertificateNotAfter();
     events.emit("connected", info);
   });
   connection.events.on("disconnected", (end) => events.emit("disconnected", end));
+  const replyTimeoutMs = options.replyTimeoutMs ?? DEVICE_DEFAULTS.replyTimeoutMs;
+  const rotator = createCertificateRotator({
+    thingName,
+    files: rotation,
+    connection,
+    replyTimeoutMs,
+    timers,
+    logger,
+  });
+  const jobs = createJobsAgent({
+    thingName,
+    connection,
+    handlers: { [ROTATE_CERTIFICATE_OPERATION]: rotator.handle },
+    replyTimeoutMs,
+    timers,
+    logger,
+  });
   const buffer = openOfflineBuffer({
     stateDir: config.stateDir,
     maxMessages: config.telemetry.buffer.maxMessages,
@@ -213,6 +250,8 @@ export async function startDevice(
   };
   let stopping: Promise<void> | undefined;
   const shutDown = async () => {
+    jobs.stop();
+    rotator.stop();
     await provisioner?.stop();
     const telemetrySettled = telemetry.stop();
     await connection.stop();

@@ -150,3 +150,50 @@ export class ProvisioningTimeoutError extends ProvisioningError {
     this.timeoutMs = fields.timeoutMs;
   }
 }
+
+/** No `/accepted` or `/rejected` reply arrived in time for a request on the thing's connection. */
+export class ReplyTimeoutError extends DeviceError {
+  readonly topic: string;
+  readonly timeoutMs: number;
+  constructor(fields: { topic: string; timeoutMs: number }) {
+    super(`no reply to ${fields.topic} within ${fields.timeoutMs} ms`);
+    this.name = "ReplyTimeoutError";
+    this.topic = fields.topic;
+    this.timeoutMs = fields.timeoutMs;
+  }
+}
+
+/** AWS IoT Jobs refused an UpdateJobExecution (e.g. the job was canceled meanwhile). */
+export class JobUpdateRejectedError extends DeviceError {
+  readonly jobId: string;
+  readonly code: string;
+  constructor(fields: { jobId: string; code: string; message: string }) {
+    super(`update of job ${fields.jobId} rejected: ${fields.code}: ${fields.message}`);
+    this.name = "JobUpdateRejectedError";
+    this.jobId = fields.jobId;
+    this.code = fields.code;
+  }
+}
+
+/** Steps of the device's side of certificate rotation, in order. */
+export type RotationStep = "key" | "csr" | "verify" | "switch" | "commit" | "promote";
+
+/**
+ * A rotation failed at `step`; `errorCode` is reported in the job's FAILED statusDetails (the
+ * backend's rejection code, or the device's own: `Timeout`, `CertificateMismatch`,
+ * `NewCertificateRefused`, `DeviceError`).
+ */
+export class RotationError extends DeviceError {
+  readonly step: RotationStep;
+  readonly errorCode: string;
+  constructor(
+    message: string,
+    fields: { step: RotationStep; errorCode: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RotationError";
+    this.step = fields.step;
+    this.errorCode = fields.errorCode;
+  }
+}

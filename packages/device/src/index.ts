@@ -2,18 +2,25 @@
 export type { Clock, TimerHandle, Timers } from "./clock.ts";
 export * from "./config.ts";
 export type { ConnectionState } from "./connection/connection-state.ts";
-export type { ConnectionEvents } from "./connection/device-connection.ts";
+export type {
+  ConnectionEvents,
+  SwitchOutcome,
+  TlsFiles,
+} from "./connection/device-connection.ts";
 export { openMqttSession } from "./connection/mqtt-session.ts";
 export type * from "./connection/session.ts";
 export * from "./device.ts";
 export * from "./errors.ts";
 export * from "./identity/detect-serial.ts";
+export type * from "./jobs/job-handler.ts";
 export type { CredentialsState } from "./provisioning/credential-store.ts";
 export type {
   ProvisioningFailure,
   ProvisioningResult,
 } from "./provisioning/provision-by-claim.ts";
 export type { ProvisioningState } from "./provisioning/provisioning-state.ts";
+export { ROTATE_CERTIFICATE_OPERATION } from "./rotation/certificate-rotator.ts";
+export type { RotationProgress } from "./rotation/rotation-progress.ts";
 export type { BufferStats } from "./telemetry/offline-buffer.ts";
 export { createLedSource, type LedSource } from "./telemetry/sources/led.ts";
 export { createSystemSource, type SystemSourceOptions } from "./telemetry/sources/system.ts";

@@ -35,6 +35,7 @@ export {
   type ThingGroupRecord,
   type ThingRecord,
 } from "./iot-core/registry.ts";
+export { RotationRequests, type RotationRequestsOptions } from "./iot-core/rotation-requests.ts";
 export {
   DEVICE_POLICY_NAME,
   SANDBOX_RESOURCE_NAMES,

@@ -3,12 +3,17 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import {
   AllowListCache,
+  createCommitRotation,
   createDecideProvisioning,
   createListFleetDevices,
   createReconcileAllowList,
+  createSignRotationCsr,
+  createStartRotation,
+  createSweepRotations,
   type DeadLetter,
   type DeadLetterListOptions,
   type ReconcileSummary,
+  type RotationRecord,
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
@@ -21,22 +26,29 @@ import {
 import { type Logger, pino } from "pino";
 import { FileDeviceLedger } from "./adapters/file-device-ledger.ts";
 import { LocalAllowListStore } from "./adapters/local-allow-list-store.ts";
+import { LocalCaIssuer } from "./adapters/local-ca-issuer.ts";
 import { LocalCaRevoker } from "./adapters/local-ca-revoker.ts";
 import { LocalDeviceRegistry } from "./adapters/local-device-registry.ts";
+import { LocalJobStarter } from "./adapters/local-job-starter.ts";
+import { LocalRotationStore } from "./adapters/local-rotation-store.ts";
 import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload.ts";
 import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
 import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./enroll-device.ts";
+import { ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
 import { ensurePolicy } from "./iot-core/ensure-policy.ts";
 import { FleetProvisioning } from "./iot-core/fleet-provisioning.ts";
 import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
 import { IotRegistry } from "./iot-core/registry.ts";
+import { RotationRequests } from "./iot-core/rotation-requests.ts";
 import { SANDBOX_RESOURCE_NAMES, SANDBOX_SCOPE } from "./iot-core/sandbox-scope.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
 import { JobStore } from "./jobs/job-store.ts";
 import { JobsMqttApi, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
 import { type LocalCa, openLocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
+import { startPeriodicTask } from "./rotation/periodic-task.ts";
+import { createStartExpiringRotations } from "./rotation/start-expiring-rotations.ts";
 import { ensurePrivateDir } from "./state/private-files.ts";
 import { startTelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
 
@@ -49,9 +61,33 @@ export interface SandboxOptions {
   mqttPort?: number;
   /** Default: a silent logger. */
   logger?: Logger;
+  /**
+   * Lifetime of device certificates, from fleet provisioning and from rotation. Default 365
+   * days, never past the CA's own expiry.
+   */
+  certificateValidityMs?: number;
+  /** The audit rotates devices whose certificate expires within this. Default 30 days. */
+  rotationThresholdMs?: number;
+  /**
+   * How often the audit (expiring certificates → rotations) and the rotation sweeper run; both
+   * also run once at start. Default 24 hours.
+   */
+  auditIntervalMs?: number;
+  /** How long a device has to commit a rotation before the sweeper abandons it. Default 5 min. */
+  rotationTimeoutMs?: number;
+  /** The clock rotations (deadlines, the audit) go by. Default `() => new Date()`; for tests. */
+  clock?: () => Date;
 }
 
-const DEFAULTS = { host: "127.0.0.1", mqttPort: 0 } as const;
+const DAY_MS = 24 * 3600 * 1000;
+const DEFAULTS = {
+  host: "127.0.0.1",
+  mqttPort: 0,
+  certificateValidityMs: 365 * DAY_MS,
+  rotationThresholdMs: 30 * DAY_MS,
+  auditIntervalMs: DAY_MS,
+  rotationTimeoutMs: 5 * 60 * 1000,
+} as const;
 
 /** Lifetime of the broker's TLS server certificate, issued afresh at each start. */
 const SERVER_CERTIFICATE_VALIDITY_MS = 365 * 24 * 3600 * 1000;
@@ -96,6 +132,16 @@ export interface Sandbox {
   /** Telemetry the ingest or the rule set aside, newest first, with the reasons. */
   listDeadLetters(options?: DeadLetterListOptions): Promise<DeadLetter[]>;
   /**
+   * Starts a certificate rotation of the device (its job is queued at once); returns the
+   * device's active rotation when it has one. Unknown thing → `ResourceNotFoundError`; no
+   * ACTIVE certificate → core's `NoActiveCertificateError`.
+   */
+  startRotation(thingName: string): Promise<RotationRecord>;
+  /** Rotates every device whose certificate in use expires within `withinMs` (the audit). */
+  startExpiringRotations(withinMs: number): Promise<RotationRecord[]>;
+  /** Every rotation (`<stateDir>/rotations.json`), newest first. */
+  listRotations(): Promise<RotationRecord[]>;
+  /**
    * Disconnects every client, stops the broker, drains the telemetry stream into the store and
    * resolves once state is on disk.
    */
@@ -114,9 +160,20 @@ export interface Sandbox {
  *     which finishes one a previous run left half-way.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
-  const { stateDir, host, mqttPort, logger } = {
+  const {
+    stateDir,
+    host,
+    mqttPort,
+    logger,
+    certificateValidityMs,
+    rotationThresholdMs,
+    auditIntervalMs,
+    rotationTimeoutMs,
+    clock,
+  } = {
     ...DEFAULTS,
     logger: pino({ level: "silent" }),
+    clock: () => new Date(),
     ...definedOnly(options),
   };
   const names = SANDBOX_RESOURCE_NAMES;
@@ -144,10 +201,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // No TTL: an upload takes effect for the next device at once (a version check is one small read).
   const allowList = new AllowListCache({ store, ttlMs: 0 });
   const decideProvisioning = createDecideProvisioning({ allowList, ledger, logger });
+  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
+  const revoker = new LocalCaRevoker(ca);
   const reconcileOnce = createReconcileAllowList({
     allowList: store,
-    registry: new LocalDeviceRegistry(registry, names.thingGroupName),
-    revoker: new LocalCaRevoker(ca),
+    registry: deviceRegistry,
+    revoker,
     ledger,
     logger,
   });
@@ -173,11 +232,37 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     templateName: names.provisioningTemplateName,
     templateBody: provisioningTemplateBody(names),
     preProvisioningHook: decideProvisioning,
+    certificateValidityMs,
     logger,
   });
   const jobs = await JobStore.open(stateDir, {
     thingExists: (thingName) => registry.findThing(thingName) !== undefined,
   });
+  const rotations = new LocalRotationStore(join(stateDir, "rotations.json"));
+  const now = () => clock().getTime();
+  const jobStarter = new LocalJobStarter(jobs, { now });
+  const rotationDeps = { rotations, registry: deviceRegistry, revoker, clock, logger };
+  const startRotation = createStartRotation({
+    ...rotationDeps,
+    jobs: jobStarter,
+    deadlineMs: rotationTimeoutMs,
+  });
+  const rotationRequests = new RotationRequests({
+    signCsr: createSignRotationCsr({
+      ...rotationDeps,
+      issuer: new LocalCaIssuer(ca, { now }),
+      validityMs: certificateValidityMs,
+    }),
+    commit: createCommitRotation(rotationDeps),
+  });
+  const startExpiringRotations = createStartExpiringRotations({
+    thingNames: () => registry.listThings().map((thing) => thing.thingName),
+    registry: deviceRegistry,
+    startRotation,
+    clock,
+    logger,
+  });
+  const sweepRotations = createSweepRotations({ ...rotationDeps, jobs: jobStarter });
   const telemetry = await startTelemetryPipeline({ stateDir, logger });
   const broker = await startMqttBroker({
     registry,
@@ -187,7 +272,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: mqttPort,
     logger,
     events,
-    services: [provisioning, new JobsMqttApi({ store: jobs, logger })],
+    services: [provisioning, new JobsMqttApi({ store: jobs, logger }), rotationRequests],
     rules: [telemetry.rule],
     isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
   }).catch(async (error: unknown) => {
@@ -204,6 +289,27 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     { status: summary.status, removed: summary.removed.length, failures: summary.failures.length },
     "start-up reconcile done",
   );
+
+  const audit = startPeriodicTask(
+    "rotation audit and sweep",
+    auditIntervalMs,
+    async () => {
+      const sweep = await sweepRotations();
+      const started = await startExpiringRotations(rotationThresholdMs);
+      if (sweep.timedOut.length + sweep.failures.length + started.length > 0) {
+        logger.info(
+          {
+            timedOut: sweep.timedOut.length,
+            sweepFailures: sweep.failures.length,
+            rotating: started.length,
+          },
+          "rotation audit done",
+        );
+      }
+    },
+    logger,
+  );
+  await audit.runNow();
 
   const listDevices = createListFleetDevices({
     inventory: new LocalFleetInventory({ registry, sessions: broker.sessions }),
@@ -239,12 +345,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     telemetryStream: telemetry.stream,
     queryTelemetry: (query) => telemetry.queryTelemetry(query),
     listDeadLetters: (listOptions) => telemetry.listDeadLetters(listOptions),
+    startRotation(thingName) {
+      if (registry.findThing(thingName) === undefined) {
+        return Promise.reject(new ResourceNotFoundError("thing", thingName));
+      }
+      return startRotation(thingName);
+    },
+    startExpiringRotations,
+    listRotations: () => rotations.list(),
     close() {
       closed ??= (async () => {
+        await audit.stop();
         await broker.close();
         await telemetry.close();
         await reconciling;
-        await Promise.all([registry.flush(), ledger.flush(), jobs.flush()]);
+        await Promise.all([registry.flush(), ledger.flush(), jobs.flush(), rotations.flush()]);
         logger.info("sandbox stopped");
       })();
       return closed;

@@ -22,6 +22,7 @@
 export { type IamStatement, permissionStatements, trustStatements } from "./iam.ts";
 export {
   MOCK_ACCOUNT_ID,
+  MOCK_CA,
   MOCK_CERTIFICATE,
   MOCK_IOT_DATA_ENDPOINT,
   MOCK_PARTITION,

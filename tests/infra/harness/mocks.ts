@@ -47,6 +47,14 @@ const ARN_FORMATS: Record<string, (name: string) => string> = {
     `arn:${MOCK_PARTITION}:kinesis:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:stream/${name}`,
   "aws:sqs/queue:Queue": (name) =>
     `arn:${MOCK_PARTITION}:sqs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${name}`,
+  "aws:acmpca/certificateAuthority:CertificateAuthority": (name) =>
+    `arn:${MOCK_PARTITION}:acm-pca:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:certificate-authority/${name}`,
+  "aws:acmpca/certificate:Certificate": (name) =>
+    `arn:${MOCK_PARTITION}:acm-pca:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:certificate-authority/ca/certificate/${name}`,
+  "aws:cloudwatch/eventRule:EventRule": (name) =>
+    `arn:${MOCK_PARTITION}:events:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:rule/${name}`,
+  "aws:sns/topic:Topic": (name) =>
+    `arn:${MOCK_PARTITION}:sns:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${name}`,
   "aws:ssm/parameter:Parameter": (name) =>
     `arn:${MOCK_PARTITION}:ssm:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:parameter${name}`,
   "aws:timestreamwrite/database:Database": (name) =>
@@ -63,11 +71,25 @@ export const MOCK_CERTIFICATE = {
   publicKey: "-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----\n",
 };
 
+/** What ACM Private CA returns for a CA's CSR and its certificate (placeholders, not real PEM). */
+export const MOCK_CA = {
+  certificateSigningRequest:
+    "-----BEGIN CERTIFICATE REQUEST-----\nMOCK\n-----END CERTIFICATE REQUEST-----\n",
+  certificate: "-----BEGIN CERTIFICATE-----\nMOCKCA\n-----END CERTIFICATE-----\n",
+};
+
 /** Outputs the provider computes beyond `name` and `arn`, per resource type. */
 const COMPUTED_STATE: Record<string, (name: string) => Record<string, unknown>> = {
   // S3 reports the bucket's name as `bucket` (SST reads it from there).
   "aws:s3/bucket:Bucket": (name) => ({ bucket: name }),
   "aws:iot/certificate:Certificate": () => MOCK_CERTIFICATE,
+  "aws:acmpca/certificateAuthority:CertificateAuthority": () => ({
+    certificateSigningRequest: MOCK_CA.certificateSigningRequest,
+  }),
+  "aws:acmpca/certificate:Certificate": () => ({
+    certificate: MOCK_CA.certificate,
+    certificateChain: "",
+  }),
   "aws:sqs/queue:Queue": (name) => ({
     url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`,
   }),
@@ -170,6 +192,15 @@ const DATA_SOURCES: Record<string, (inputs: any) => Record<string, unknown>> = {
       endpointAddress: MOCK_IOT_DATA_ENDPOINT,
     };
   },
+  // An existing CA named by FLEET_CA_ARN.
+  "aws:acmpca/getCertificateAuthority:getCertificateAuthority": (inputs) => ({
+    id: inputs.arn,
+    arn: inputs.arn,
+    certificate: MOCK_CA.certificate,
+    status: "ACTIVE",
+    type: "ROOT",
+    usageMode: "GENERAL_PURPOSE",
+  }),
   "aws:iam/getPolicyDocument:getPolicyDocument": (inputs) => {
     // Like the provider, the result echoes the inputs (SST reads `statements` back).
     const json = renderPolicyDocument(inputs.statements);

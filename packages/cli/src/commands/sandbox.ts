@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { readAllowListFile } from "../allow-list-file.ts";
+import { parseDurationOption } from "../duration-option.ts";
 import { UsageError } from "../errors.ts";
 import { runSandbox } from "../sandbox/run-sandbox.ts";
 import { parseDevicesOption } from "../sandbox/simulated-serials.ts";
+import { stopSignal } from "../stop-signal.ts";
 import { DEFAULT_STATE_DIR } from "./target-options.ts";
 
 interface SandboxCommandOptions {
@@ -12,6 +14,9 @@ interface SandboxCommandOptions {
   mqttPort: string;
   host: string;
   allow?: string;
+  certValidity?: string;
+  rotationThreshold?: string;
+  auditInterval?: string;
 }
 
 export function registerSandboxCommand(program: Command): void {
@@ -36,6 +41,18 @@ export function registerSandboxCommand(program: Command): void {
       "interface to listen on (the API is unauthenticated: keep loopback)",
       "127.0.0.1",
     )
+    .option(
+      "--cert-validity <duration>",
+      "lifetime of the device certificates the sandbox issues (default 365d)",
+    )
+    .option(
+      "--rotation-threshold <duration>",
+      "the audit rotates certificates expiring within this (default 30d)",
+    )
+    .option(
+      "--audit-interval <duration>",
+      "how often the audit and the rotation sweeper run (default 24h)",
+    )
     .action(async (options: SandboxCommandOptions) => {
       const serials = parseDevicesOption(options.devices);
       const mqttPort = Number(options.mqttPort);
@@ -51,19 +68,14 @@ export function registerSandboxCommand(program: Command): void {
         serials,
         host: options.host,
         mqttPort,
+        certificateValidityMs: optionalDuration("--cert-validity", options.certValidity),
+        rotationThresholdMs: optionalDuration("--rotation-threshold", options.rotationThreshold),
+        auditIntervalMs: optionalDuration("--audit-interval", options.auditInterval),
         untilStopped: stopSignal(),
       });
     });
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM; a second Ctrl-C exits at once. */
-function stopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.once("SIGINT", () => process.exit(130));
-      resolveSignal(signal);
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-  });
+function optionalDuration(flag: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : parseDurationOption(flag, value);
 }

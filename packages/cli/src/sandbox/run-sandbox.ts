@@ -30,6 +30,10 @@ export interface RunSandboxOptions {
    * sandbox that has no list yet gets the simulated serials; a resumed one keeps its list.
    */
   allowList?: Uint8Array;
+  /** Certificate rotation settings, passed to the sandbox (its defaults when left out). */
+  certificateValidityMs?: number;
+  rotationThresholdMs?: number;
+  auditIntervalMs?: number;
   /** Resolves when the sandbox should stop (Ctrl-C). */
   untilStopped: Promise<unknown>;
 }
@@ -63,6 +67,9 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
       host: settings.host,
       mqttPort: settings.mqttPort,
       logger,
+      certificateValidityMs: settings.certificateValidityMs,
+      rotationThresholdMs: settings.rotationThresholdMs,
+      auditIntervalMs: settings.auditIntervalMs,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {

@@ -4,6 +4,7 @@ import type {
   DeadLetterReader,
   FleetInventory,
   ReconcileSummary,
+  RotationRecord,
   TelemetryQuery,
   TelemetryReader,
   TelemetrySample,
@@ -12,9 +13,12 @@ import { DeadLetterSchema, type DeviceView, DeviceViewSchema } from "@fleet/core
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { z } from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
+import type { RotationRequest, RotationService, RotationStartResult } from "./rotation-service.ts";
 
 /** Talks to a running sandbox through the loopback API announced in `<stateDir>/sandbox.json`. */
-export class SandboxClient implements FleetInventory, TelemetryReader, DeadLetterReader {
+export class SandboxClient
+  implements FleetInventory, TelemetryReader, DeadLetterReader, RotationService
+{
   readonly apiUrl: string;
 
   private constructor(apiUrl: string) {
@@ -69,15 +73,35 @@ export class SandboxClient implements FleetInventory, TelemetryReader, DeadLette
     return { version: reply.version, reconcile: reply.reconcile as unknown as ReconcileSummary };
   }
 
+  async listRotations(): Promise<RotationRecord[]> {
+    return this.request("GET", "/v1/rotations", z.array(RotationRecordSchema));
+  }
+
+  /** The sandbox starts them with its own deadline; a device it cannot rotate fails the call. */
+  async startRotations(request: RotationRequest): Promise<RotationStartResult> {
+    const body = new TextEncoder().encode(JSON.stringify(request));
+    const started = await this.request(
+      "POST",
+      "/v1/rotations",
+      z.array(RotationRecordSchema),
+      body,
+    );
+    return { started, failures: [] };
+  }
+
   private async request<T>(
-    method: "GET" | "PUT",
+    method: "GET" | "PUT" | "POST",
     path: string,
     schema: z.ZodType<T>,
     body?: Uint8Array,
   ): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.apiUrl), { method, body });
+      response = await fetch(new URL(path, this.apiUrl), {
+        method,
+        body,
+        headers: method === "POST" ? { "content-type": "application/json" } : undefined,
+      });
     } catch (error) {
       throw new SandboxUnavailableError(`sandbox API at ${this.apiUrl} is not reachable`, {
         cause: error,
@@ -115,4 +139,19 @@ const SampleSchema = z.object({
   seq: z.number(),
   measure: z.string(),
   value: z.union([z.number(), z.string(), z.boolean()]),
+});
+
+// The API sends the sandbox store's records as they are (RotationRecord, ISO 8601 dates).
+const RotationRecordSchema = z.object({
+  rotationId: z.string(),
+  thingName: z.string(),
+  serial: z.string().optional(),
+  oldCertificateId: z.string(),
+  newCertificateId: z.string().nullable(),
+  jobId: z.string().nullable(),
+  step: z.enum(["requested", "issued", "committed", "timed-out", "failed"]),
+  reason: z.string().nullable(),
+  startedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  deadline: z.iso.datetime(),
 });

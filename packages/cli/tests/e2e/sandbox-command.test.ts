@@ -235,6 +235,37 @@ describe("fleet sandbox", () => {
     );
   }, 60_000);
 
+  it("fleet rotation start moves a device to a new certificate and status shows it committed", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
+    const child = startSandbox(stateDir, "1", ["--cert-validity", "10m"]);
+    children.push(child);
+    const [before] = await allConnected(stateDir, 1);
+    expect(Date.parse(before?.notAfter ?? "") - Date.now()).toBeLessThanOrEqual(10 * 60_000);
+
+    const [started] = JSON.parse(
+      await fleet("rotation", "start", "--device", "sim-0001", "--json", "--state-dir", stateDir),
+    ) as { rotationId: string; oldCertificateId: string }[];
+    expect(started?.oldCertificateId).toBe(before?.certificateId);
+
+    const committed = await waitFor(
+      "the rotation committed",
+      async () => {
+        const rotations = JSON.parse(
+          await fleet("rotation", "status", "--json", "--state-dir", stateDir),
+        ) as { rotationId: string; step: string; newCertificateId: string | null }[];
+        const rotation = rotations.find((r) => r.rotationId === started?.rotationId);
+        return rotation?.step === "committed" ? rotation : undefined;
+      },
+      30_000,
+    );
+    const [after] = await allConnected(stateDir, 1);
+    expect(after?.certificateId).toBe(committed.newCertificateId);
+    expect(after?.certificateId).not.toBe(before?.certificateId);
+
+    child.kill("SIGINT");
+    expect(await exitOf(child)).toBe(0);
+  }, 90_000);
+
   it("refuses to start a second sandbox on a state dir that is in use", async () => {
     const stateDir = await mkdtemp(join(tmpdir(), "fleet-sandbox-"));
     const first = startSandbox(stateDir, "0");

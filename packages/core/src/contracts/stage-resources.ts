@@ -41,6 +41,8 @@ export interface StageResourceNames {
   timestreamDatabaseName: string;
   /** SQS queue of telemetry dead letters. */
   telemetryDeadLetterQueueName: string;
+  /** DynamoDB table of certificate rotations (one active rotation per thing). */
+  rotationTableName: string;
 }
 
 /** Object key of the allow-list in the stage's allow-list bucket (text/CSV or JSON). */
@@ -73,6 +75,7 @@ export function stageResourceNames(stage: string): StageResourceNames {
     telemetryStoreParameter: `/${FLEET_APP_NAME}/${stage}/telemetry-store`,
     timestreamDatabaseName: `${prefix}`,
     telemetryDeadLetterQueueName: `${prefix}-telemetry-dead-letters`,
+    rotationTableName: `${prefix}-rotations`,
   };
 }
 

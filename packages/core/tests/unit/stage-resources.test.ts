@@ -22,6 +22,7 @@ describe("stage resource names", () => {
       telemetryStoreParameter: "/fleet/prod/telemetry-store",
       timestreamDatabaseName: "fleet-prod",
       telemetryDeadLetterQueueName: "fleet-prod-telemetry-dead-letters",
+      rotationTableName: "fleet-prod-rotations",
     });
     expect(stageResourceNames("pr-42").thingGroupName).toBe("fleet-pr-42-devices");
   });

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import { CredentialsError } from "../errors.ts";
+import { writePrivateFile } from "../private-file.ts";
 import { certificateMatchesKey } from "./key-material.ts";
 
 /**
@@ -49,13 +49,6 @@ export function createCredentialStore(files: CredentialFiles): CredentialStore {
       );
     }
   };
-  const writePrivate = async (file: string, data: string) => {
-    const dir = dirname(file);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // mkdir leaves an existing directory's mode alone.
-    await chmod(dir, 0o700);
-    await writeFileAtomic(file, data, { mode: 0o600 });
-  };
 
   return {
     async state() {
@@ -73,7 +66,7 @@ export function createCredentialStore(files: CredentialFiles): CredentialStore {
     },
     readKey,
     async writeKey(privateKeyPem) {
-      await writePrivate(files.keyFile, privateKeyPem);
+      await writePrivateFile(files.keyFile, privateKeyPem);
     },
     async writeCertificate(certificatePem) {
       if (!certificateMatchesKey(certificatePem, await readKey())) {
@@ -82,7 +75,7 @@ export function createCredentialStore(files: CredentialFiles): CredentialStore {
           { file: files.certFile },
         );
       }
-      await writePrivate(files.certFile, certificatePem);
+      await writePrivateFile(files.certFile, certificatePem);
     },
     async moveToRevoked(at) {
       const revokedDir = join(dirname(files.certFile), "revoked");

@@ -266,4 +266,64 @@ describe("connection state machine", () => {
     expect(() => assertTransition("backoff", "connected")).toThrow(InvalidStateTransitionError);
     expect(() => assertTransition("connected", "backoff")).not.toThrow();
   });
+
+  describe("switching credentials", () => {
+    const NEXT = { certFile: "/cert.next.pem", keyFile: "/key.next.pem" };
+
+    it("reconnects at once with the new files and reports the broker accepted them", async () => {
+      const { sessions, connection, states } = setUp();
+      connection.start();
+      await flushPromises();
+      sessions.latest().accept();
+
+      const switched = connection.switchCredentials(NEXT);
+      await flushPromises();
+      expect(sessions.sessions[0]?.closed).toBe(true);
+      expect(sessions.latest().target.tls).toEqual({ caFile: "/ca.pem", ...NEXT });
+      sessions.latest().accept();
+      expect(await switched).toEqual({ accepted: true });
+      expect(connection.credentials).toEqual(NEXT);
+      expect(states).toEqual(["connecting", "connected", "backoff", "connecting", "connected"]);
+    });
+
+    it("reports a refused certificate and keeps retrying with the files it was given", async () => {
+      const { sessions, connection, time } = setUp();
+      const refusals: string[] = [];
+      connection.events.on("certificateRefused", (end) => refusals.push(end.files.certFile));
+      connection.start();
+      await flushPromises();
+      sessions.latest().accept();
+
+      const switched = connection.switchCredentials(NEXT);
+      await flushPromises();
+      sessions.latest().end(NOT_AUTHORIZED);
+      expect(await switched).toEqual({ accepted: false, end: NOT_AUTHORIZED });
+      expect(refusals).toEqual([NEXT.certFile]);
+      await time.advance(8_000);
+      expect(sessions.latest().target.tls.certFile).toBe(NEXT.certFile);
+    });
+
+    it("delivers messages of the current connection only", async () => {
+      const { sessions, connection } = setUp();
+      const topics: string[] = [];
+      connection.events.on("message", ({ topic }) => topics.push(topic));
+      connection.start();
+      await flushPromises();
+      const first = sessions.latest();
+      first.accept();
+      await connection.subscribe(["a/b"]);
+      expect(first.subscribed).toEqual(["a/b"]);
+      first.deliver("a/b", "one");
+
+      void connection.switchCredentials(NEXT);
+      await flushPromises();
+      first.deliver("a/b", "stale");
+      expect(topics).toEqual(["a/b"]);
+    });
+
+    it("refuses to subscribe while not connected", async () => {
+      const { connection } = setUp();
+      await expect(connection.subscribe(["a/b"])).rejects.toThrow(NotConnectedError);
+    });
+  });
 });

@@ -4,13 +4,16 @@ import {
   AllowListTooLargeError,
   type DeadLetter,
   InvalidAllowListError,
+  NoActiveCertificateError,
+  type RotationRecord,
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
-import type { DeviceView } from "@fleet/core/contracts";
+import { type DeviceView, ThingNameSchema } from "@fleet/core/contracts";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
 import type { AllowListUploadResult } from "../allow-list-upload.ts";
 import {
   InvalidRequestError,
@@ -47,7 +50,15 @@ export interface SandboxApiBackend {
   queryTelemetry?(query: TelemetryQuery): Promise<TelemetrySample[]>;
   listDeadLetters?(options: { since?: Date; limit?: number }): Promise<DeadLetter[]>;
   jobs?: Pick<JobStore, "createJob" | "listJobs" | "describeJob" | "listJobExecutions">;
+  listRotations?(): Promise<RotationRecord[]>;
+  startRotation?(thingName: string): Promise<RotationRecord>;
+  startExpiringRotations?(withinMs: number): Promise<RotationRecord[]>;
 }
+
+const StartRotationsBodySchema = z.union([
+  z.strictObject({ device: ThingNameSchema }),
+  z.strictObject({ expiringWithinMs: z.number().int().nonnegative() }),
+]);
 
 export interface SandboxApi {
   url: string;
@@ -66,6 +77,10 @@ export interface SandboxApi {
  * - `POST /v1/jobs` `{ jobId, document, targets }`: 201 with the job; 400 naming the bad field,
  *   404 for an unknown target thing, 409 for a job id in use.
  * - `GET /v1/jobs`: every job; `GET /v1/jobs/:jobId`: `{ job, executions }`.
+ * - `GET /v1/rotations`: every rotation record, newest first (dates ISO 8601).
+ * - `POST /v1/rotations` `{ device }` or `{ expiringWithinMs }`: starts rotations (a device
+ *   already rotating keeps its rotation) and answers their records as an array; 400 for another
+ *   body, 404 for an unknown device, 409 for a device without an ACTIVE certificate.
  */
 export function createSandboxApp(backend: SandboxApiBackend): Hono {
   const app = new Hono();
@@ -142,6 +157,39 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
     });
   });
 
+  app.get("/v1/rotations", async (c) =>
+    backend.listRotations === undefined ? noRotations(c) : c.json(await backend.listRotations()),
+  );
+
+  app.post("/v1/rotations", async (c) => {
+    const { startRotation, startExpiringRotations } = backend;
+    if (startRotation === undefined || startExpiringRotations === undefined) {
+      return noRotations(c);
+    }
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: "the body is not JSON" }, 400);
+    }
+    const parsed = StartRotationsBodySchema.safeParse(body);
+    if (!parsed.success) {
+      return c.json(
+        {
+          error:
+            "the body must be { device: <thing name> } or { expiringWithinMs: <non-negative integer> }",
+        },
+        400,
+      );
+    }
+    const request = parsed.data;
+    return c.json(
+      "device" in request
+        ? [await startRotation(request.device)]
+        : await startExpiringRotations(request.expiringWithinMs),
+    );
+  });
+
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     if (error instanceof QueryParameterError) {
@@ -152,6 +200,7 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
     }
     if (error instanceof ResourceNotFoundError) return c.json({ error: error.message }, 404);
     if (error instanceof ResourceAlreadyExistsError) return c.json({ error: error.message }, 409);
+    if (error instanceof NoActiveCertificateError) return c.json({ error: error.message }, 409);
     return c.json({ error: error.message }, 500);
   });
   return app;
@@ -159,6 +208,10 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
 
 function noJobs(c: { json(body: unknown, status: 404): Response }): Response {
   return c.json({ error: "this API serves no jobs" }, 404);
+}
+
+function noRotations(c: { json(body: unknown, status: 404): Response }): Response {
+  return c.json({ error: "this API serves no rotations" }, 404);
 }
 
 function noAllowList(c: { json(body: unknown, status: 404): Response }): Response {

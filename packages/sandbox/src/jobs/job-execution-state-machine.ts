@@ -109,3 +109,30 @@ export function updateExecution(
     lastUpdatedAt: now,
   };
 }
+
+/**
+ * CancelJobExecution: a QUEUED execution, or an IN_PROGRESS one with `force`, moves to
+ * CANCELED (one version up); anything else is InvalidStateTransition, as AWS refuses it.
+ */
+export function cancelExecution(
+  execution: JobExecutionRecord,
+  options: { force: boolean; statusDetails?: StatusDetails | undefined },
+  now: number,
+): JobExecutionRecord {
+  const cancellable =
+    execution.status === "QUEUED" || (execution.status === "IN_PROGRESS" && options.force);
+  if (!cancellable) {
+    throw new JobsRequestRejectedError(
+      "InvalidStateTransition",
+      `Job execution ${execution.jobId} is ${execution.status}; it cannot be canceled${execution.status === "IN_PROGRESS" ? " without force" : ""}.`,
+      executionState(execution),
+    );
+  }
+  return {
+    ...execution,
+    status: "CANCELED",
+    ...(options.statusDetails === undefined ? {} : { statusDetails: options.statusDetails }),
+    versionNumber: execution.versionNumber + 1,
+    lastUpdatedAt: now,
+  };
+}

@@ -16,6 +16,7 @@ import {
 import { type CoalescingWriter, createCoalescingWriter } from "../state/coalescing-writer.ts";
 import { readOptionalFile } from "../state/private-files.ts";
 import {
+  cancelExecution,
   comparePending,
   isPending,
   isTerminal,
@@ -210,6 +211,29 @@ export class JobStore {
     const updated = updateExecution(execution, request, epochSeconds(this.#clock()));
     await this.#save(updated, before);
     return updated;
+  }
+
+  /**
+   * CancelJobExecution: QUEUED, or IN_PROGRESS with `force` (the device learns it when its next
+   * update is refused). Refusals are `JobsRequestRejectedError`s (ResourceNotFound,
+   * InvalidStateTransition).
+   */
+  async cancelJobExecution(
+    jobId: string,
+    thingName: string,
+    options: { force: boolean; statusDetails?: StatusDetails },
+  ): Promise<JobExecutionRecord> {
+    const execution = this.findJobExecution(jobId, thingName);
+    if (execution === undefined) {
+      throw new JobsRequestRejectedError(
+        "ResourceNotFound",
+        `Job execution ${jobId} not found for thing ${thingName}.`,
+      );
+    }
+    const before = this.pendingExecutions(thingName);
+    const canceled = cancelExecution(execution, options, epochSeconds(this.#clock()));
+    await this.#save(canceled, before);
+    return canceled;
   }
 
   /** Called after each change to a thing's pending executions; returns an unsubscribe. */

@@ -1,4 +1,3 @@
-import type { webcrypto } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   createCertificateFromCsrTopics,
@@ -8,6 +7,7 @@ import {
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { x509 } from "../../src/local-ca/x509.ts";
+import { deviceKeyAndCsr } from "../device-key-and-csr.ts";
 import {
   type ClientCredentials,
   nextMessage,
@@ -16,23 +16,6 @@ import {
 } from "./sandbox-fixture.ts";
 
 const csrTopics = createCertificateFromCsrTopics();
-const P256 = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
-
-/** A device key and a CSR with subject CN=`commonName`, as the device client makes them. */
-async function deviceKeyAndCsr(commonName: string): Promise<{ csrPem: string; keyPem: string }> {
-  const keys = (await crypto.subtle.generateKey(P256, true, [
-    "sign",
-    "verify",
-  ])) as webcrypto.CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${commonName}`,
-    keys,
-    signingAlgorithm: P256,
-  });
-  const pkcs8 = Buffer.from(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
-  return { csrPem: csr.toString("pem"), keyPem };
-}
 
 describe("fleet provisioning MQTT API", () => {
   let env: Awaited<ReturnType<typeof startTestSandbox>>;

@@ -8,6 +8,7 @@ import {
   SANDBOX_SCOPE,
   type Sandbox,
   type SandboxEventMap,
+  type SandboxOptions,
   startSandbox,
 } from "../../src/index.ts";
 import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";
@@ -157,9 +158,12 @@ export function recordMessages(client: MqttClient): { topic: string; payload: st
   return received;
 }
 
-export async function startTestSandbox(name: string) {
+export async function startTestSandbox(
+  name: string,
+  options: Omit<SandboxOptions, "stateDir"> = {},
+) {
   const dir = await tempDir(name);
-  const sandbox = await startSandbox({ stateDir: join(dir.path, "state") });
+  const sandbox = await startSandbox({ ...options, stateDir: join(dir.path, "state") });
   const clients: MqttClient[] = [];
   return {
     sandbox,

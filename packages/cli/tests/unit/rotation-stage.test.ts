@@ -1,0 +1,133 @@
+import {
+  CreateJobCommand,
+  DescribeCertificateCommand,
+  DescribeThingCommand,
+  IoTClient,
+  ListThingPrincipalsCommand,
+} from "@aws-sdk/client-iot";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/main.ts";
+
+const THING = "10000000a1b2c3d4";
+const CERT = "e".repeat(64);
+const THING_ARN = `arn:aws:iot:eu-west-1:123456789012:thing/${THING}`;
+
+describe("fleet rotation --stage", () => {
+  const iot = mockClient(IoTClient);
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  /** The table as the store writes it, keyed by pk. */
+  const items = new Map<string, Record<string, unknown>>();
+
+  beforeEach(() => {
+    iot.reset();
+    dynamo.reset();
+    items.clear();
+    stdout.length = 0;
+    stderr.length = 0;
+    iot.on(ListThingPrincipalsCommand, { thingName: THING }).resolves({
+      principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${CERT}`],
+    });
+    iot.on(DescribeCertificateCommand, { certificateId: CERT }).resolves({
+      certificateDescription: {
+        certificateId: CERT,
+        status: "ACTIVE",
+        creationDate: new Date("2026-01-01T00:00:00Z"),
+      },
+    });
+    iot.on(DescribeThingCommand, { thingName: THING }).resolves({ thingArn: THING_ARN });
+    iot.on(CreateJobCommand).callsFake(async (input: { jobId: string }) => ({
+      jobId: input.jobId,
+    }));
+    dynamo.on(GetCommand).callsFake(async (input: { Key: { pk: string } }) => ({
+      Item: items.get(input.Key.pk),
+    }));
+    dynamo.on(TransactWriteCommand).callsFake(async (input) => {
+      for (const item of input.TransactItems ?? []) {
+        if (item.Put) items.set(item.Put.Item.pk, item.Put.Item);
+      }
+      return {};
+    });
+    dynamo.on(PutCommand).callsFake(async (input) => {
+      items.set(input.Item.pk, input.Item);
+      return {};
+    });
+    dynamo.on(ScanCommand).callsFake(async () => ({
+      Items: [...items.values()].filter((i) => String(i.pk).startsWith("rotation#")),
+    }));
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+    vi.stubEnv("AWS_REGION", "eu-west-1");
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it("start --device records the rotation in the stage's table and sends the device a rotation job", async () => {
+    const code = await main([
+      "rotation",
+      "start",
+      "--stage",
+      "dev",
+      "--device",
+      THING,
+      "--deadline",
+      "15m",
+      "--json",
+    ]);
+    expect(stderr.join("")).toBe("");
+    expect(code).toBe(0);
+    const [record] = JSON.parse(stdout.join("")) as Record<string, string>[];
+    expect(record).toMatchObject({ thingName: THING, oldCertificateId: CERT, step: "requested" });
+    expect(Date.parse(record?.deadline ?? "") - Date.parse(record?.startedAt ?? "")).toBe(
+      15 * 60_000,
+    );
+    const [job] = iot.commandCalls(CreateJobCommand);
+    expect(job?.args[0].input).toMatchObject({ targets: [THING_ARN], targetSelection: "SNAPSHOT" });
+    expect(JSON.parse(job?.args[0].input.document ?? "")).toEqual({
+      operation: "rotate-certificate",
+      rotationId: record?.rotationId,
+    });
+    expect(record?.jobId).toBe(job?.args[0].input.jobId);
+    const writes = dynamo.commandCalls(TransactWriteCommand);
+    expect(writes[0]?.args[0].input.TransactItems?.[0]?.Put?.TableName).toBe("fleet-dev-rotations");
+  });
+
+  it("a second start for the same device shows the rotation already in progress", async () => {
+    await main(["rotation", "start", "--stage", "dev", "--device", THING, "--json"]);
+    const [first] = JSON.parse(stdout.join("")) as { rotationId: string }[];
+    stdout.length = 0;
+    expect(await main(["rotation", "start", "--stage", "dev", "--device", THING, "--json"])).toBe(
+      0,
+    );
+    const [second] = JSON.parse(stdout.join("")) as { rotationId: string }[];
+    expect(second?.rotationId).toBe(first?.rotationId);
+    expect(iot.commandCalls(CreateJobCommand)).toHaveLength(1);
+  });
+
+  it("status lists the stage's rotations", async () => {
+    await main(["rotation", "start", "--stage", "dev", "--device", THING]);
+    stdout.length = 0;
+    expect(await main(["rotation", "status", "--stage", "dev"])).toBe(0);
+    const table = stdout.join("");
+    expect(table).toMatch(/device.*rotation id.*step.*old cert.*new cert/);
+    expect(table).toContain(THING);
+    expect(table).toContain(CERT.slice(0, 12));
+    expect(dynamo.commandCalls(ScanCommand)[0]?.args[0].input.TableName).toBe(
+      "fleet-dev-rotations",
+    );
+  });
+});

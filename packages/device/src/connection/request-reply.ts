@@ -1,0 +1,60 @@
+import type { Timers } from "../clock.ts";
+import { ReplyTimeoutError } from "../errors.ts";
+import type { DeviceConnection } from "./device-connection.ts";
+
+/** A request topic with its `/accepted` and `/rejected` reply topics. */
+export interface ReplyTopics {
+  request: string;
+  accepted: string;
+  rejected: string;
+}
+
+export interface Reply {
+  outcome: "accepted" | "rejected";
+  payload: Buffer;
+}
+
+/**
+ * Publishes one request on the thing's connection and waits for its reply. The reply topics
+ * are subscribed first on every call: with a clean session a reconnect (a credential switch
+ * too) drops them, and AWS IoT keeps no reply for a client that was not subscribed. `matches`
+ * tells this request's reply from a stale one on the same topic.
+ *
+ * @throws ReplyTimeoutError when no matching reply arrives within `timeoutMs`;
+ *   NotConnectedError when the connection is down.
+ */
+export async function requestReply(options: {
+  connection: DeviceConnection;
+  topics: ReplyTopics;
+  payload: unknown;
+  timeoutMs: number;
+  timers: Timers;
+  matches?: (payload: Buffer) => boolean;
+}): Promise<Reply> {
+  const { connection, topics, timers } = options;
+  await connection.subscribe([topics.accepted, topics.rejected]);
+  let onMessage: ((message: { topic: string; payload: Buffer }) => void) | undefined;
+  let timer: unknown;
+  const reply = new Promise<Reply>((resolve, reject) => {
+    onMessage = ({ topic, payload }) => {
+      const outcome =
+        topic === topics.accepted ? "accepted" : topic === topics.rejected ? "rejected" : null;
+      if (outcome === null || (options.matches && !options.matches(payload))) return;
+      resolve({ outcome, payload });
+    };
+    connection.events.on("message", onMessage);
+    timer = timers.setTimeout(
+      () => reject(new ReplyTimeoutError({ topic: topics.request, timeoutMs: options.timeoutMs })),
+      options.timeoutMs,
+    );
+  });
+  // Settled in `finally`; a timeout while the publish is pending must not go unhandled.
+  reply.catch(() => {});
+  try {
+    await connection.publish(topics.request, JSON.stringify(options.payload), 1);
+    return await reply;
+  } finally {
+    timers.clearTimeout(timer);
+    if (onMessage) connection.events.off("message", onMessage);
+  }
+}

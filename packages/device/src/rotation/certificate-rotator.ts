@@ -1,0 +1,342 @@
+import { createHash, X509Certificate } from "node:crypto";
+import { readFile, rename, rm, stat } from "node:fs/promises";
+import {
+  parseMessage,
+  RotateCertificateJobDocumentSchema,
+  RotationCsrAcceptedSchema,
+  RotationRejectedSchema,
+  rotationTopics,
+  type StatusDetails,
+} from "@fleet/core/contracts";
+import type { Logger } from "pino";
+import type { Timers } from "../clock.ts";
+import type { DeviceConnection, TlsFiles } from "../connection/device-connection.ts";
+import { requestReply } from "../connection/request-reply.ts";
+import { DeviceError, ReplyTimeoutError, RotationError, type RotationStep } from "../errors.ts";
+import type { JobContext, JobHandler, JobOutcome } from "../jobs/job-handler.ts";
+import { writePrivateFile } from "../private-file.ts";
+import {
+  certificateMatchesKey,
+  createCsrPem,
+  generateDeviceKeyPem,
+} from "../provisioning/key-material.ts";
+import type { RotationFiles } from "./rotation-files.ts";
+import {
+  type RotationProgress,
+  readRotationProgress,
+  writeRotationProgress,
+} from "./rotation-progress.ts";
+
+/** The job document operation this rotator handles. */
+export const ROTATE_CERTIFICATE_OPERATION = "rotate-certificate";
+
+export interface CertificateRotatorOptions {
+  thingName: string;
+  files: RotationFiles;
+  connection: DeviceConnection;
+  /** Longest wait for the backend's reply to the CSR and to the commit. */
+  replyTimeoutMs: number;
+  timers: Timers;
+  logger: Logger;
+}
+
+export interface CertificateRotator {
+  /** The `rotate-certificate` job handler. */
+  readonly handle: JobHandler;
+  /** Stops watching the connection for a refused new certificate. */
+  stop(): void;
+}
+
+/**
+ * Call before the device looks at its credentials or connects. Finishes a promotion a
+ * restart interrupted (the old certificate is revoked then) and returns the files the first
+ * connect uses: the new pair when it was issued but not committed, else the device's own.
+ * Whenever the new pair is refused, the rotator falls back to the old one and records the
+ * rotation as failed (`NewCertificateRefused`); its job then reports FAILED.
+ */
+export async function recoverRotation(files: RotationFiles, logger: Logger): Promise<TlsFiles> {
+  const progress = await readRotationProgress(files.stateFile);
+  if (progress?.step === "committed") {
+    await promoteNextPair(files);
+    await writeRotationProgress(files.stateFile, { ...progress, step: "done" });
+    logger.info({ rotationId: progress.rotationId }, "rotation.promote");
+  }
+  if (progress?.step === "certificate") {
+    logger.info({ rotationId: progress.rotationId }, "rotation.resume");
+    return files.next;
+  }
+  return files.current;
+}
+
+/**
+ * Renames the new pair over the device's own, which becomes `*.prev.pem`. Each rename is
+ * skipped once done, so a promotion cut short by a crash can run again.
+ */
+async function promoteNextPair(files: RotationFiles): Promise<void> {
+  const pairs = [
+    [files.current.certFile, files.next.certFile, files.prev.certFile],
+    [files.current.keyFile, files.next.keyFile, files.prev.keyFile],
+  ] as const;
+  for (const [current, next, prev] of pairs) {
+    if (!(await exists(next))) continue;
+    if (await exists(current)) await rename(current, prev);
+    await rename(next, current);
+  }
+}
+
+/**
+ * The device's side of certificate rotation, run by the jobs agent for a `rotate-certificate`
+ * job. Steps, each persisted in `rotation.json` so a restart resumes where it was:
+ * 1. key: a new P-256 key in `key.next.pem` (0600).
+ * 2. csr: CSR with CN = thing, published on `rot/{thing}/csr` over the OLD certificate.
+ * 3. verify: the issued certificate must match the new key; written to `cert.next.pem`.
+ * 4. switch: reconnect with the new pair (the old pair stays on disk).
+ * 5. commit: `rot/{thing}/commit` over the NEW connection; the backend revokes the old one.
+ * 6. promote: new pair renamed over the device's own, old pair kept as `*.prev.pem`.
+ * The pair the connection uses is never deleted; any failure before the commit returns to
+ * the old pair.
+ */
+export function createCertificateRotator(options: CertificateRotatorOptions): CertificateRotator {
+  const { thingName, files, connection, timers, logger } = options;
+  const topics = rotationTopics(thingName);
+
+  const save = (progress: RotationProgress) => writeRotationProgress(files.stateFile, progress);
+
+  const requestCertificate = async (rotationId: string): Promise<string> => {
+    const keyPem = await readFile(files.next.keyFile, "utf8");
+    const csrPem = await createCsrPem(thingName, keyPem);
+    const reply = await requestReply({
+      connection,
+      topics: { request: topics.csr, accepted: topics.csrAccepted, rejected: topics.csrRejected },
+      payload: { rotationId, certificateSigningRequest: csrPem },
+      timeoutMs: options.replyTimeoutMs,
+      timers,
+      matches: (payload) => rotationIdOf(payload) === rotationId,
+    }).catch(failOnTimeout("csr"));
+    if (reply.outcome === "rejected") {
+      const rejected = parseMessage(RotationRejectedSchema, reply.payload, topics.csrRejected);
+      throw new RotationError(rejected.errorMessage, {
+        step: "csr",
+        errorCode: rejected.errorCode,
+      });
+    }
+    const { certificatePem } = parseMessage(
+      RotationCsrAcceptedSchema,
+      reply.payload,
+      topics.csrAccepted,
+    );
+    if (!certificateMatchesKey(certificatePem, keyPem)) {
+      throw new RotationError("the issued certificate does not match the new key", {
+        step: "verify",
+        errorCode: "CertificateMismatch",
+      });
+    }
+    await writePrivateFile(files.next.certFile, certificatePem);
+    return certificateIdOf(certificatePem);
+  };
+
+  const switchToNext = async () => {
+    if (sameFiles(connection.credentials, files.next) && connection.state === "connected") return;
+    switchingToNext = true;
+    const outcome = await connection.switchCredentials(files.next).finally(() => {
+      switchingToNext = false;
+    });
+    if (!outcome.accepted) {
+      // Back on the old pair before the job reports FAILED over it.
+      await connection.switchCredentials(files.current);
+      throw new RotationError(`the new certificate was refused: ${outcome.end.reason}`, {
+        step: "switch",
+        errorCode: "NewCertificateRefused",
+      });
+    }
+  };
+
+  /**
+   * The new pair is refused (the backend gave up the rotation and deleted the certificate,
+   * or it never became valid): go back to the old pair, which stays ACTIVE until a commit,
+   * and record the rotation as failed so its job reports FAILED.
+   */
+  let switchingToNext = false;
+  const onCertificateRefused = (refusal: { files: TlsFiles; reason: string }) => {
+    // During `switchToNext` the refusal is its outcome, handled there.
+    if (switchingToNext || !sameFiles(refusal.files, files.next)) return;
+    logger.warn({ reason: refusal.reason }, "rotation.new-certificate-refused");
+    const fallBack = async () => {
+      const progress = await readRotationProgress(files.stateFile);
+      // Once committed the old certificate is revoked: the new one is the only way back in.
+      if (progress?.step === "committed" || progress?.step === "done") return;
+      if (progress?.step === "certificate") {
+        await save({ ...progress, step: "failed", errorCode: "NewCertificateRefused" });
+      }
+      await connection.switchCredentials(files.current);
+    };
+    fallBack().catch((error: unknown) =>
+      logger.error({ reason: String(error) }, "rotation.fall-back-failed"),
+    );
+  };
+  connection.events.on("certificateRefused", onCertificateRefused);
+
+  const commit = async (rotationId: string) => {
+    const reply = await requestReply({
+      connection,
+      topics: {
+        request: topics.commit,
+        accepted: topics.commitAccepted,
+        rejected: topics.commitRejected,
+      },
+      payload: { rotationId },
+      timeoutMs: options.replyTimeoutMs,
+      timers,
+      matches: (payload) => rotationIdOf(payload) === rotationId,
+    });
+    if (reply.outcome === "accepted") return;
+    const rejected = parseMessage(RotationRejectedSchema, reply.payload, topics.commitRejected);
+    // A commit replayed after a crash: the backend already revoked the old certificate.
+    if (rejected.errorCode === "AlreadyCommitted") return;
+    // The backend may have revoked the old certificate before failing: stay on the new one
+    // and leave the job IN_PROGRESS, so the commit is sent again after the next connect.
+    if (rejected.errorCode === "InternalError") {
+      throw new DeviceError(`commit of rotation ${rotationId} failed: ${rejected.errorMessage}`);
+    }
+    // Not committed: the old certificate is still ACTIVE, so go back to it.
+    await connection.switchCredentials(files.current);
+    throw new RotationError(rejected.errorMessage, {
+      step: "commit",
+      errorCode: rejected.errorCode,
+    });
+  };
+
+  const details = (progress: RotationProgress, step: RotationStep): StatusDetails => ({
+    rotationId: progress.rotationId,
+    step,
+    ...(progress.newCertificateId && { newCertificateId: progress.newCertificateId }),
+  });
+
+  /** Runs the steps from where `progress` stands; returns the final progress. */
+  const advance = async (progress: RotationProgress, context: JobContext) => {
+    let current = progress;
+    const reach = async (next: RotationProgress, step: RotationStep) => {
+      await save(next);
+      current = next;
+      logger.info({ rotationId: next.rotationId, step }, `rotation.${step}`);
+      await context.progress(details(next, step));
+    };
+    if (current.step === "key") {
+      const newCertificateId = await requestCertificate(current.rotationId);
+      await reach({ ...current, step: "certificate", newCertificateId }, "verify");
+    }
+    if (current.step === "certificate") {
+      await switchToNext();
+      await context.progress(details(current, "switch"));
+      await commit(current.rotationId);
+      await save({ ...current, step: "committed" });
+      current = { ...current, step: "committed" };
+      logger.info({ rotationId: current.rotationId }, "rotation.commit");
+    }
+    if (current.step === "committed") {
+      await promoteNextPair(files);
+      // Same content as the connection's next files, under the device's own names.
+      connection.setCredentials(files.current);
+      current = { ...current, step: "done" };
+      await save(current);
+      logger.info({ rotationId: current.rotationId }, "rotation.promote");
+    }
+    return current;
+  };
+
+  const begin = async (rotationId: string, jobId: string) => {
+    // The new pair of an abandoned rotation is replaced; leave it first if it is in use.
+    if (sameFiles(connection.credentials, files.next)) {
+      const outcome = await connection.switchCredentials(files.current);
+      if (!outcome.accepted) {
+        throw new RotationError(`the old certificate was refused: ${outcome.end.reason}`, {
+          step: "key",
+          errorCode: "OldCertificateRefused",
+        });
+      }
+    }
+    await rm(files.next.certFile, { force: true });
+    await writePrivateFile(files.next.keyFile, await generateDeviceKeyPem());
+    await save({ rotationId, jobId, step: "key" });
+    logger.info({ rotationId, step: "key" }, "rotation.key");
+  };
+
+  const handle: JobHandler = async (context): Promise<JobOutcome> => {
+    const { jobId } = context.execution;
+    const document = RotateCertificateJobDocumentSchema.safeParse(context.execution.jobDocument);
+    if (!document.success) {
+      return { status: "FAILED", statusDetails: { errorCode: "InvalidJobDocument" } };
+    }
+    const { rotationId } = document.data;
+    const stored = await readRotationProgress(files.stateFile);
+    let progress: RotationProgress =
+      stored?.rotationId === rotationId ? stored : { rotationId, jobId, step: "key" };
+    try {
+      if (stored?.rotationId !== rotationId) await begin(rotationId, jobId);
+      if (progress.step === "key") await context.progress(details(progress, "key"));
+      progress = await advance(progress, context);
+    } catch (error) {
+      if (!(error instanceof RotationError)) throw error;
+      logger.warn(
+        { rotationId, step: error.step, errorCode: error.errorCode, reason: error.message },
+        "rotation.failed",
+      );
+      progress = { ...progress, step: "failed", errorCode: error.errorCode };
+      await save(progress);
+      return {
+        status: "FAILED",
+        statusDetails: { rotationId, step: error.step, errorCode: error.errorCode },
+      };
+    }
+    if (progress.step === "failed") {
+      return {
+        status: "FAILED",
+        statusDetails: { rotationId, errorCode: progress.errorCode ?? "DeviceError" },
+      };
+    }
+    return { status: "SUCCEEDED", statusDetails: details(progress, "promote") };
+  };
+
+  return {
+    handle,
+    stop() {
+      connection.events.off("certificateRefused", onCertificateRefused);
+    },
+  };
+}
+
+function failOnTimeout(step: RotationStep) {
+  return (error: unknown): never => {
+    if (error instanceof ReplyTimeoutError) {
+      throw new RotationError(error.message, { step, errorCode: "Timeout" }, { cause: error });
+    }
+    throw error;
+  };
+}
+
+/** AWS IoT's certificate id: the SHA-256 of the certificate's DER, in hex. */
+export function certificateIdOf(certificatePem: string): string {
+  return createHash("sha256").update(new X509Certificate(certificatePem).raw).digest("hex");
+}
+
+function rotationIdOf(payload: Buffer): unknown {
+  try {
+    return (JSON.parse(payload.toString("utf8")) as { rotationId?: unknown }).rotationId;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFiles(a: TlsFiles, b: TlsFiles): boolean {
+  return a.certFile === b.certFile && a.keyFile === b.keyFile;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}

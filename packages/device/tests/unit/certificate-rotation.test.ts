@@ -1,0 +1,363 @@
+import { X509Certificate } from "node:crypto";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createDeviceConnection } from "../../src/connection/device-connection.ts";
+import { createJobsAgent } from "../../src/jobs/jobs-agent.ts";
+import { x509 } from "../../src/provisioning/x509.ts";
+import {
+  certificateIdOf,
+  createCertificateRotator,
+  ROTATE_CERTIFICATE_OPERATION,
+  recoverRotation,
+} from "../../src/rotation/certificate-rotator.ts";
+import { type RotationFiles, rotationFiles } from "../../src/rotation/rotation-files.ts";
+import { readRotationProgress } from "../../src/rotation/rotation-progress.ts";
+import { createCaptureLogger } from "../support/capture-logger.ts";
+import { createFakeRotationCloud, ROTATION_ID } from "../support/fake-rotation-cloud.ts";
+import { createFakeSessions } from "../support/fake-sessions.ts";
+import { createFakeTime, flushPromises } from "../support/fake-time.ts";
+import { createTestPki, type TestPki } from "../support/test-pki.ts";
+
+const THING = "sim-0001";
+const NOT_AUTHORIZED = { reason: "Not authorized", returnCode: 5, certificateRejected: true };
+
+type Cloud = ReturnType<typeof createFakeRotationCloud>;
+
+describe("certificate rotation on the device", () => {
+  let pki: TestPki;
+  let dir: string;
+  const running: { stop(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    pki = await createTestPki(THING);
+  });
+  afterEach(async () => {
+    for (const device of running.splice(0)) await device.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function provisionedDir(): Promise<RotationFiles> {
+    dir = await mkdtemp(join(tmpdir(), "fleet-rotation-"));
+    await writeFile(join(dir, "ca.pem"), pki.caPem);
+    await writeFile(join(dir, "cert.pem"), pki.device.certPem);
+    await writeFile(join(dir, "key.pem"), pki.device.keyPem, { mode: 0o600 });
+    return files();
+  }
+  const files = () =>
+    rotationFiles(
+      { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") },
+      join(dir, "state"),
+    );
+
+  /** One run of the device's jobs agent and rotator, as after a (re)start. */
+  async function boot(cloud: Cloud, options: { refuse?: (certFile: string) => boolean } = {}) {
+    const { logger, lines } = createCaptureLogger();
+    const rotation = files();
+    const first = await recoverRotation(rotation, logger);
+    const time = createFakeTime();
+    const sessions = createFakeSessions({
+      onOpen: (session) =>
+        options.refuse?.(session.target.tls.certFile)
+          ? session.end(NOT_AUTHORIZED)
+          : session.accept(),
+      onPublish: cloud.onPublish,
+    });
+    const connection = createDeviceConnection({
+      target: {
+        clientId: THING,
+        host: "127.0.0.1",
+        port: 8883,
+        tls: { caFile: join(dir, "ca.pem"), ...first },
+        keepaliveSeconds: 30,
+        connectTimeoutMs: 30_000,
+        closeTimeoutMs: 5_000,
+      },
+      reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
+      openSession: sessions.open,
+      logger,
+      clock: time.clock,
+      timers: time.timers,
+      random: () => 0.5,
+    });
+    const rotator = createCertificateRotator({
+      thingName: THING,
+      files: rotation,
+      connection,
+      replyTimeoutMs: 10_000,
+      timers: time.timers,
+      logger,
+    });
+    const agent = createJobsAgent({
+      thingName: THING,
+      connection,
+      handlers: { [ROTATE_CERTIFICATE_OPERATION]: rotator.handle },
+      replyTimeoutMs: 10_000,
+      timers: time.timers,
+      logger,
+    });
+    const device = {
+      sessions,
+      connection,
+      lines,
+      time,
+      async stop() {
+        agent.stop();
+        rotator.stop();
+        await connection.stop();
+      },
+    };
+    running.push(device);
+    connection.start();
+    return device;
+  }
+
+  const certificateSerial = async (file: string) =>
+    new X509Certificate(await readFile(file)).serialNumber;
+  const waitForStatus = (cloud: Cloud, status: string) =>
+    vi.waitFor(() => expect(cloud.status()).toBe(status), { timeout: 5_000 });
+
+  it("sends the CSR over the old certificate, commits over the new one, then promotes the new pair", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    const device = await boot(cloud);
+    await waitForStatus(cloud, "SUCCEEDED");
+
+    expect(cloud.requests.csrs.map((csr) => csr.certFile)).toEqual([rotation.current.certFile]);
+    expect(cloud.requests.commits).toEqual([
+      { certFile: rotation.next.certFile, rotationId: ROTATION_ID },
+    ]);
+    const newCertificate = await readFile(rotation.current.certFile, "utf8");
+    expect(newCertificate).not.toBe(pki.device.certPem);
+    expect(new X509Certificate(newCertificate).subject).toBe(`CN=${THING}`);
+    // The old pair is kept beside it; the next files are gone.
+    expect(await readFile(rotation.prev.certFile, "utf8")).toBe(pki.device.certPem);
+    expect(await readFile(rotation.prev.keyFile, "utf8")).toBe(pki.device.keyPem);
+    await expect(stat(rotation.next.certFile)).rejects.toThrow(/ENOENT/);
+    expect((await stat(rotation.current.keyFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(rotation.stateFile)).mode & 0o777).toBe(0o600);
+    // The connection keeps using the device's own (now new) files.
+    expect(device.connection.credentials).toEqual(rotation.current);
+    expect(device.connection.state).toBe("connected");
+
+    expect(cloud.updates.map((update) => [update.status, update.statusDetails.step])).toEqual([
+      ["IN_PROGRESS", "key"],
+      ["IN_PROGRESS", "verify"],
+      ["IN_PROGRESS", "switch"],
+      ["SUCCEEDED", "promote"],
+    ]);
+    expect(cloud.updates.at(-1)?.statusDetails).toEqual({
+      rotationId: ROTATION_ID,
+      step: "promote",
+      newCertificateId: certificateIdOf(newCertificate),
+    });
+    expect(JSON.stringify(device.lines())).not.toContain("PRIVATE KEY");
+  });
+
+  it("reports FAILED with the backend's code when the CSR is rejected, and keeps the old certificate", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    cloud.answers.csr.push({ reject: "SubjectMismatch" });
+    const device = await boot(cloud);
+    await waitForStatus(cloud, "FAILED");
+
+    expect(cloud.updates.at(-1)?.statusDetails).toEqual({
+      rotationId: ROTATION_ID,
+      step: "csr",
+      errorCode: "SubjectMismatch",
+    });
+    expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
+    expect(device.connection.credentials).toEqual(rotation.current);
+    expect(cloud.requests.commits).toEqual([]);
+  });
+
+  it("refuses a certificate that does not match the new key", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    cloud.answers.csr.push({ certificatePem: pki.claim.certPem });
+    await boot(cloud);
+    await waitForStatus(cloud, "FAILED");
+
+    expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
+      step: "verify",
+      errorCode: "CertificateMismatch",
+    });
+    await expect(stat(rotation.next.certFile)).rejects.toThrow(/ENOENT/);
+    expect(cloud.requests.commits).toEqual([]);
+  });
+
+  it("falls back to the old certificate when the new one is refused at connect", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    const device = await boot(cloud, { refuse: (file) => file === rotation.next.certFile });
+    await waitForStatus(cloud, "FAILED");
+
+    expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
+      step: "switch",
+      errorCode: "NewCertificateRefused",
+    });
+    expect(device.connection.credentials).toEqual(rotation.current);
+    expect(device.connection.state).toBe("connected");
+    expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
+    expect(cloud.requests.commits).toEqual([]);
+  });
+
+  it("goes back to the old certificate when the commit is rejected", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    cloud.answers.commit.push({ reject: "RotationExpired" });
+    const device = await boot(cloud);
+    await waitForStatus(cloud, "FAILED");
+
+    expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
+      step: "commit",
+      errorCode: "RotationExpired",
+    });
+    await vi.waitFor(() => expect(device.connection.state).toBe("connected"));
+    expect(device.connection.credentials).toEqual(rotation.current);
+    expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
+  });
+
+  it("treats a commit the backend already recorded as done", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    cloud.answers.commit.push({ reject: "AlreadyCommitted" });
+    await boot(cloud);
+    await waitForStatus(cloud, "SUCCEEDED");
+    expect(await readFile(rotation.prev.certFile, "utf8")).toBe(pki.device.certPem);
+  });
+
+  it("stays on the new certificate and commits again when the backend failed internally", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    cloud.answers.commit.push({ reject: "InternalError" });
+    const device = await boot(cloud);
+    await vi.waitFor(() => expect(cloud.requests.commits).toHaveLength(1));
+    await flushPromises();
+    expect(cloud.status()).toBe("IN_PROGRESS");
+    expect(device.connection.credentials).toEqual(rotation.next);
+
+    // The next connect (here: a lost connection) starts the job again.
+    device.sessions.latest().end({ reason: "keepalive timeout" });
+    await device.time.advance(1_000);
+    await waitForStatus(cloud, "SUCCEEDED");
+    expect(cloud.requests.commits.map((commit) => commit.certFile)).toEqual([
+      rotation.next.certFile,
+      rotation.next.certFile,
+    ]);
+  });
+
+  it("rejects a job whose rotate-certificate document is malformed", async () => {
+    await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    cloud.setJobDocument({ operation: "rotate-certificate", rotationId: "not-a-uuid" });
+    await boot(cloud);
+    await waitForStatus(cloud, "FAILED");
+    expect(cloud.updates.at(-1)?.statusDetails).toEqual({ errorCode: "InvalidJobDocument" });
+  });
+
+  describe("after a restart", () => {
+    it("resumes after the key step with the same new key", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.csr.push("silent");
+      const crashed = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(1));
+      expect((await readRotationProgress(rotation.stateFile))?.step).toBe("key");
+      await crashed.stop();
+
+      await boot(cloud);
+      await waitForStatus(cloud, "SUCCEEDED");
+      const [first, second] = cloud.requests.csrs;
+      expect(publicKeyOf(second?.csrPem)).toBe(publicKeyOf(first?.csrPem));
+      expect(await readFile(rotation.prev.certFile, "utf8")).toBe(pki.device.certPem);
+    });
+
+    it("connects with the issued certificate and commits when it stopped before the commit", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.commit.push("silent");
+      const crashed = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.commits).toHaveLength(1));
+      expect((await readRotationProgress(rotation.stateFile))?.step).toBe("certificate");
+      await crashed.stop();
+
+      const device = await boot(cloud);
+      expect(device.sessions.sessions[0]?.target.tls.certFile).toBe(rotation.next.certFile);
+      await waitForStatus(cloud, "SUCCEEDED");
+      expect(cloud.requests.commits.map((commit) => commit.certFile)).toEqual([
+        rotation.next.certFile,
+        rotation.next.certFile,
+      ]);
+      expect(cloud.requests.csrs).toHaveLength(1);
+    });
+
+    it("falls back to the old pair and reports FAILED when the issued certificate is refused", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.commit.push("silent");
+      const crashed = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.commits).toHaveLength(1));
+      await crashed.stop();
+
+      // Meanwhile the backend's sweeper deleted the new certificate.
+      const device = await boot(cloud, { refuse: (file) => file === rotation.next.certFile });
+      await waitForStatus(cloud, "FAILED");
+      expect(cloud.updates.at(-1)?.statusDetails).toEqual({
+        rotationId: ROTATION_ID,
+        errorCode: "NewCertificateRefused",
+      });
+      expect(device.connection.credentials).toEqual(rotation.current);
+      expect(device.connection.state).toBe("connected");
+      expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
+    });
+
+    it("promotes the new pair before connecting when the commit was accepted", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.commit.push("silent");
+      const crashed = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.commits).toHaveLength(1));
+      await crashed.stop();
+      const issuedSerial = await certificateSerial(rotation.next.certFile);
+      // The commit was accepted and recorded; the process died before renaming anything.
+      const progress = await readRotationProgress(rotation.stateFile);
+      await writeFile(rotation.stateFile, JSON.stringify({ ...progress, step: "committed" }));
+
+      const device = await boot(cloud, { refuse: (file) => file !== rotation.current.certFile });
+      await waitForStatus(cloud, "SUCCEEDED");
+      expect(await certificateSerial(device.sessions.sessions[0]?.target.tls.certFile ?? "")).toBe(
+        issuedSerial,
+      );
+      expect(await readFile(rotation.prev.certFile, "utf8")).toBe(pki.device.certPem);
+      expect(cloud.requests.commits).toHaveLength(1);
+    });
+
+    it("finishes a promotion cut short between the certificate and the key", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.commit.push("silent");
+      const crashed = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.commits).toHaveLength(1));
+      await crashed.stop();
+      const newKey = await readFile(rotation.next.keyFile, "utf8");
+      const progress = await readRotationProgress(rotation.stateFile);
+      await writeFile(rotation.stateFile, JSON.stringify({ ...progress, step: "committed" }));
+      // Only the certificate was moved when the power went.
+      await rename(rotation.current.certFile, rotation.prev.certFile);
+      await rename(rotation.next.certFile, rotation.current.certFile);
+
+      await boot(cloud);
+      await waitForStatus(cloud, "SUCCEEDED");
+      expect(await readFile(rotation.current.keyFile, "utf8")).toBe(newKey);
+      expect(await readFile(rotation.prev.keyFile, "utf8")).toBe(pki.device.keyPem);
+      expect(await readFile(rotation.prev.certFile, "utf8")).toBe(pki.device.certPem);
+    });
+  });
+});
+
+function publicKeyOf(csrPem: string | undefined): string {
+  const csr = new x509.Pkcs10CertificateRequest(csrPem ?? "");
+  return Buffer.from(csr.publicKey.rawData).toString("hex");
+}

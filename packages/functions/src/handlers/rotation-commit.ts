@@ -1,0 +1,88 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
+import { createCommitRotation } from "@fleet/core";
+import {
+  AcmPcaCertificateRevoker,
+  createAcmPcaClient,
+  createDynamoDbClient,
+  createIotClient,
+  DynamoDbRotationStore,
+  IotDeviceRegistry,
+} from "@fleet/core/adapters/aws";
+import { ROTATION_COMMIT_TOPIC_FILTER } from "@fleet/core/contracts";
+import middy from "@middy/core";
+import { z } from "zod";
+import { readEnv } from "../env.ts";
+import { requireParsed } from "../parsed-event.ts";
+import {
+  createIotDataClient,
+  publishReply,
+  type RotationRuleEvent,
+  RotationRuleEventSchema,
+  rotationRequest,
+} from "../rotation-request.ts";
+import { useCaseLogger } from "../use-case-logger.ts";
+
+/**
+ * Trigger: the IoT topic rule on `rot/+/commit` (stacks/certificates.ts). Commits the rotation
+ * when the device proves it connects with its new certificate, retiring the old one
+ * (createCommitRotation), and publishes the answer on `rot/{thing}/commit/accepted` or
+ * `/rejected`.
+ */
+
+const env = readEnv(
+  z.object({
+    POWERTOOLS_SERVICE_NAME: z.string().min(1),
+    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+    ROTATION_TABLE: z.string().min(1),
+    THING_GROUP_NAME: z.string().min(1),
+    CA_ARN: z.string().min(1),
+    CA_CERTIFICATE_PEM: z.string().includes("BEGIN CERTIFICATE"),
+    IOT_DATA_ENDPOINT: z.string().min(1),
+  }),
+);
+
+const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
+const metrics = new Metrics({
+  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+  serviceName: env.POWERTOOLS_SERVICE_NAME,
+});
+const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
+
+const commitRotation = createCommitRotation({
+  rotations: new DynamoDbRotationStore({
+    dynamo: createDynamoDbClient(),
+    tableName: env.ROTATION_TABLE,
+  }),
+  registry: new IotDeviceRegistry({ iot: createIotClient(), thingGroupName: env.THING_GROUP_NAME }),
+  revoker: new AcmPcaCertificateRevoker({
+    pca: createAcmPcaClient(),
+    certificateAuthorityArn: env.CA_ARN,
+    caCertificatePem: env.CA_CERTIFICATE_PEM,
+  }),
+  clock: () => new Date(),
+  logger: useCaseLogger(logger),
+});
+
+export const handler = middy<ParsedResult<unknown, RotationRuleEvent>>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(parser({ schema: RotationRuleEventSchema, safeParse: true }))
+  .handler(async (result): Promise<void> => {
+    const request = rotationRequest(requireParsed(result, ROTATION_COMMIT_TOPIC_FILTER));
+    const reply = await commitRotation(request);
+    await publishReply(iotData, reply);
+    const keys = { thingName: request.thing, rotationId: reply.payload.rotationId };
+    if (reply.outcome === "accepted") {
+      metrics.addMetric("RotationCommitted", MetricUnit.Count, 1);
+      logger.info("rotation committed", keys);
+      return;
+    }
+    metrics.addDimension("errorCode", reply.payload.errorCode);
+    metrics.addMetric("RotationCommitRejected", MetricUnit.Count, 1);
+    logger.warn("rotation commit rejected", { ...keys, ...reply.payload });
+  });

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RegisteredCertificate, RotationRecord } from "@fleet/core";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rotationRecord } from "../../../core/tests/port-suites/index.ts";
+import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";
+import { type LocalCa, openLocalCa } from "../../src/local-ca/local-ca.ts";
+import { createStartExpiringRotations } from "../../src/rotation/start-expiring-rotations.ts";
+
+const DAY_MS = 86_400_000;
+
+describe("the sandbox's expiring-certificate audit", () => {
+  let dir: string;
+  let ca: LocalCa;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fleet-sandbox-audit-"));
+    ca = await openLocalCa(join(dir, "ca"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  async function certificate(
+    certificateId: string,
+    validityMs: number,
+    status: RegisteredCertificate["status"] = "ACTIVE",
+  ): Promise<RegisteredCertificate> {
+    const { publicKeyPem } = await generateP256KeyPair();
+    const { certificatePem } = await ca.issueCertificate(
+      { publicKey: publicKeyPem },
+      { commonName: certificateId, validity: { durationMs: validityMs } },
+    );
+    return { certificateId, status, certificatePem };
+  }
+
+  /** Things with their certificates; the first ACTIVE one is the one in use. */
+  function audit(things: Record<string, RegisteredCertificate[]>) {
+    const started: string[] = [];
+    const startExpiringRotations = createStartExpiringRotations({
+      thingNames: () => Object.keys(things),
+      registry: {
+        listCertificates: async (thingName) => things[thingName] ?? [],
+        activeCertificateId: async (thingName) =>
+          things[thingName]?.find((each) => each.status === "ACTIVE")?.certificateId ?? null,
+      },
+      async startRotation(thingName): Promise<RotationRecord> {
+        if (thingName === "broken") throw new Error("job not created");
+        started.push(thingName);
+        return rotationRecord({ thingName });
+      },
+      clock: () => new Date(),
+      logger: pino({ level: "silent" }),
+    });
+    return { started, startExpiringRotations };
+  }
+
+  it("rotates only the devices whose certificate in use expires within the threshold", async () => {
+    const { started, startExpiringRotations } = audit({
+      expiring: [await certificate("expiring", 2 * DAY_MS)],
+      fresh: [await certificate("fresh", 300 * DAY_MS)],
+      // The expiring certificate is revoked already: the one in use is fresh.
+      "fresh-in-use": [
+        await certificate("old", DAY_MS, "REVOKED"),
+        await certificate("new", 300 * DAY_MS),
+      ],
+      "no-certificate": [],
+    });
+    const rotations = await startExpiringRotations(30 * DAY_MS);
+    expect(started).toEqual(["expiring"]);
+    expect(rotations.map((rotation) => rotation.thingName)).toEqual(["expiring"]);
+  });
+
+  it("goes on with the other devices when one cannot be rotated", async () => {
+    const { started, startExpiringRotations } = audit({
+      broken: [await certificate("broken", DAY_MS)],
+      expiring: [await certificate("expiring", DAY_MS)],
+    });
+    expect((await startExpiringRotations(30 * DAY_MS)).map((r) => r.thingName)).toEqual([
+      "expiring",
+    ]);
+    expect(started).toEqual(["expiring"]);
+  });
+});

@@ -1,0 +1,485 @@
+import {
+  EXPIRING_CERTIFICATE_CHECK,
+  ROTATION_COMMIT_TOPIC_FILTER,
+  ROTATION_CSR_TOPIC_FILTER,
+  stageResourceNames,
+} from "@fleet/core/contracts";
+import type { CertificatesConfig } from "./certificates-config.ts";
+import { iotRuleRole } from "./iot-rule-role.ts";
+import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
+
+export interface CertificatesArgs {
+  config: CertificatesConfig;
+  /** The stage's thing group (stacks/device-identity.ts). */
+  thingGroup: aws.iot.ThingGroup;
+  /** The device policy (stacks/device-identity.ts) attached to every new certificate. */
+  devicePolicy: aws.iot.Policy;
+  /** The IoT data endpoint, where the functions publish their replies to devices. */
+  dataEndpoint: $util.Input<string>;
+}
+
+export interface Certificates {
+  /** ARN of the CA issuing device certificates (created here or given by FLEET_CA_ARN). */
+  certificateAuthorityArn: $util.Output<string>;
+  /** The created CA; undefined when an existing one is used. */
+  certificateAuthority: aws.acmpca.CertificateAuthority | undefined;
+  rotations: aws.dynamodb.Table;
+  auditTopic: aws.sns.Topic;
+  auditConfiguration: aws.cloudcontrol.Resource;
+  scheduledAudit: aws.cloudcontrol.Resource;
+  jobTemplate: aws.cloudcontrol.Resource;
+  csrRule: aws.iot.TopicRule;
+  commitRule: aws.iot.TopicRule;
+  sweeperSchedule: aws.cloudwatch.EventRule;
+  auditNotification: LambdaFunction;
+  rotationCsr: LambdaFunction;
+  rotationCommit: LambdaFunction;
+  rotationSweeper: LambdaFunction;
+}
+
+const CA_KEY_ALGORITHM = "EC_prime256v1";
+const CA_SIGNING_ALGORITHM = "SHA256WITHECDSA";
+const CA_VALIDITY_YEARS = "10";
+/**
+ * Minutes a device has, from the start of its rotation, to commit; also the job execution's
+ * in-progress timeout. Long enough for a device that reconnects with backoff after an outage.
+ */
+const ROTATION_DEADLINE_MINUTES = 60;
+const SWEEP_SCHEDULE = "rate(5 minutes)";
+/** Issuance (IssueCertificate, then polled for up to 20 s) plus the IoT registration calls. */
+const CSR_TIMEOUT = "60 seconds";
+/** Paging a fleet's findings and starting its rotations against the IoT rate limits. */
+const AUDIT_TIMEOUT = "15 minutes";
+const SWEEP_TIMEOUT = "5 minutes";
+/** Rotation jobs start at most this many executions a minute (well under IoT's limits). */
+const JOB_ROLLOUT_PER_MINUTE = 100;
+
+/**
+ * Device certificates: the private CA, the Device Defender audit that finds certificates
+ * close to expiry, and the rotation backend (protocol in packages/core/src/use-cases).
+ *
+ * Registration: issued certificates are registered in AWS IoT WITHOUT registering the CA
+ * (RegisterCertificateWithoutCA). Registering the CA would take, in every account and region,
+ * a verification certificate signed by the CA over AWS IoT's registration code (or the
+ * multi-account SNI_ONLY mode); without it the same CA serves every stage's account as it is,
+ * existing CAs included. AWS IoT then authenticates each certificate by its
+ * own registration, which the rotation does anyway.
+ *
+ * Certificates from fleet provisioning are signed by AWS IoT and expire far in the future; the
+ * audit finds them only after their first rotation (`fleet rotation start`), from which on the
+ * CA controls validity.
+ */
+export function certificates(args: CertificatesArgs): Certificates {
+  const { config } = args;
+  const partition = aws.getPartitionOutput().partition;
+  const region = aws.getRegionOutput().region;
+  const accountId = aws.getCallerIdentityOutput().accountId;
+  const names = stageResourceNames($app.stage);
+  const prefix = `${$app.name}-${$app.stage}`;
+  const ruleName = (suffix: string) => `${prefix}-${suffix}`.replace(/[^a-zA-Z0-9_]/g, "_");
+  const iotArn = (resource: string) =>
+    $interpolate`arn:${partition}:iot:${region}:${accountId}:${resource}`;
+  const namespace = `${$app.name}/${$app.stage}`;
+
+  const { certificateAuthority, certificateAuthorityArn, caCertificatePem } = privateCa(
+    config,
+    prefix,
+    partition,
+  );
+  // Device certificates authenticate TLS clients only.
+  const certificateTemplateArn = $interpolate`arn:${partition}:acm-pca:::template/EndEntityClientAuthCertificate/V1`;
+
+  const rotations = new aws.dynamodb.Table("Rotations", {
+    name: names.rotationTableName,
+    billingMode: "PAY_PER_REQUEST",
+    hashKey: "pk",
+    attributes: [{ name: "pk", type: "S" }],
+  });
+
+  // What every function needs to read the rotation table and the things' certificates, and
+  // to retire a certificate (old on commit, new on timeout or a lost race).
+  const readCertificates: sst.aws.FunctionPermissionArgs[] = [
+    { actions: ["iot:ListThingPrincipals"], resources: [iotArn("thing/*")] },
+    { actions: ["iot:DescribeCertificate"], resources: [iotArn("cert/*")] },
+  ];
+  const retireCertificates: sst.aws.FunctionPermissionArgs[] = [
+    {
+      actions: [
+        "iot:UpdateCertificate",
+        "iot:ListAttachedPolicies",
+        "iot:DetachPolicy",
+        "iot:DeleteCertificate",
+      ],
+      resources: [iotArn("cert/*")],
+    },
+    { actions: ["iot:DetachThingPrincipal"], resources: [iotArn("thing/*")] },
+    { actions: ["acm-pca:RevokeCertificate"], resources: [certificateAuthorityArn] },
+  ];
+  const caEnvironment = {
+    CA_ARN: certificateAuthorityArn,
+    CA_CERTIFICATE_PEM: caCertificatePem,
+  };
+  const registryEnvironment = {
+    ROTATION_TABLE: rotations.name,
+    THING_GROUP_NAME: args.thingGroup.name,
+  };
+  const replyTopics = (request: "csr" | "commit") => [
+    iotArn(`topic/rot/*/${request}/accepted`),
+    iotArn(`topic/rot/*/${request}/rejected`),
+  ];
+
+  // 1. Audit: Device Defender flags certificates close to expiry, daily.
+  const auditTopic = new aws.sns.Topic("AuditNotifications", {
+    name: `${prefix}-audit-notifications`,
+  });
+  const auditRole = iotServiceRole("DeviceDefenderAudit", accountId);
+  const auditRolePolicy = new aws.iam.RolePolicyAttachment("DeviceDefenderAuditPolicy", {
+    role: auditRole.name,
+    policyArn: $interpolate`arn:${partition}:iam::aws:policy/service-role/AWSIoTDeviceDefenderAudit`,
+  });
+  const auditNotifyRole = iotServiceRole("AuditNotify", accountId);
+  const auditNotifyPolicy = new aws.iam.RolePolicy("AuditNotifyPolicy", {
+    role: auditNotifyRole.name,
+    policy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["sns:Publish"], Resource: [auditTopic.arn] }],
+    }),
+  });
+
+  // pulumi-aws 7.20 has no resource for the audit configuration, scheduled audits or job
+  // templates: they are created through the Cloud Control API from their CloudFormation types.
+  // The audit configuration is one per account (each stage has its own account).
+  const auditConfiguration = new aws.cloudcontrol.Resource(
+    "AuditConfiguration",
+    {
+      typeName: "AWS::IoT::AccountAuditConfiguration",
+      desiredState: $jsonStringify({
+        AccountId: accountId,
+        RoleArn: auditRole.arn,
+        AuditNotificationTargetConfigurations: {
+          Sns: { TargetArn: auditTopic.arn, RoleArn: auditNotifyRole.arn, Enabled: true },
+        },
+        AuditCheckConfigurations: {
+          DeviceCertificateExpiringCheck: {
+            Enabled: true,
+            Configuration: {
+              CertExpirationThresholdInDays: String(config.rotationThresholdDays),
+            },
+          },
+        },
+      }),
+    },
+    { dependsOn: [auditRolePolicy, auditNotifyPolicy] },
+  );
+  const scheduledAudit = new aws.cloudcontrol.Resource(
+    "ScheduledAudit",
+    {
+      typeName: "AWS::IoT::ScheduledAudit",
+      desiredState: JSON.stringify({
+        ScheduledAuditName: `${prefix}-expiring-certificates`,
+        Frequency: "DAILY",
+        TargetCheckNames: [EXPIRING_CERTIFICATE_CHECK],
+      }),
+    },
+    { dependsOn: [auditConfiguration] },
+  );
+
+  const auditNotification = lambdaFunction("AuditNotification", {
+    handler: "audit-notification",
+    timeout: AUDIT_TIMEOUT,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "audit-notification",
+      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      ...registryEnvironment,
+      ROTATION_DEADLINE_MINUTES: String(ROTATION_DEADLINE_MINUTES),
+    },
+    permissions: [
+      // Neither action supports resource-level permissions (IAM service authorization reference).
+      { actions: ["iot:ListAuditFindings", "iot:ListPrincipalThings"], resources: ["*"] },
+      ...readCertificates,
+      { actions: ["iot:DescribeThing"], resources: [iotArn("thing/*")] },
+      { actions: ["iot:CreateJob"], resources: [iotArn("job/*"), iotArn("thing/*")] },
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        resources: [rotations.arn],
+      },
+    ],
+  });
+  const auditInvoke = new aws.lambda.Permission("AuditNotificationInvoke", {
+    action: "lambda:InvokeFunction",
+    function: auditNotification.fn.name,
+    principal: "sns.amazonaws.com",
+    sourceArn: auditTopic.arn,
+  });
+  new aws.sns.TopicSubscription(
+    "AuditNotificationSubscription",
+    { topic: auditTopic.arn, protocol: "lambda", endpoint: auditNotification.fn.arn },
+    { dependsOn: [auditInvoke] },
+  );
+
+  // 2. Rotation jobs: their settings, and job-execution events for operators to follow.
+  const jobTemplate = new aws.cloudcontrol.Resource("RotationJobTemplate", {
+    typeName: "AWS::IoT::JobTemplate",
+    desiredState: JSON.stringify({
+      JobTemplateId: `${prefix}-rotate-certificate`,
+      Description: `Certificate rotation of ${$app.name} (${$app.stage}) devices`,
+      // Each rotation's job names its own rotation id in its document.
+      Document: JSON.stringify({ operation: "rotate-certificate" }),
+      TimeoutConfig: { InProgressTimeoutInMinutes: ROTATION_DEADLINE_MINUTES },
+      JobExecutionsRolloutConfig: { MaximumPerMinute: JOB_ROLLOUT_PER_MINUTE },
+    }),
+  });
+  // Account-wide, like the audit configuration: publishes `$aws/events/jobExecution/...`.
+  new aws.iot.EventConfigurations("JobExecutionEvents", {
+    eventConfigurations: { JOB_EXECUTION: true },
+  });
+
+  // 3. The device's requests: one topic rule each, feeding its function.
+  const rotationCsr = lambdaFunction("RotationCsr", {
+    handler: "rotation-csr",
+    timeout: CSR_TIMEOUT,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "rotation-csr",
+      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      ...registryEnvironment,
+      ...caEnvironment,
+      DEVICE_POLICY_NAME: args.devicePolicy.name,
+      CERT_TEMPLATE_ARN: certificateTemplateArn,
+      CERT_VALIDITY_DAYS: String(config.validityDays),
+      IOT_DATA_ENDPOINT: args.dataEndpoint,
+    },
+    permissions: [
+      ...readCertificates,
+      // Neither action supports resource-level permissions.
+      { actions: ["iot:RegisterCertificateWithoutCA"], resources: ["*"] },
+      { actions: ["iot:AttachPolicy"], resources: [iotArn("cert/*")] },
+      { actions: ["iot:AttachThingPrincipal"], resources: [iotArn("thing/*")] },
+      ...retireCertificates,
+      {
+        actions: ["acm-pca:IssueCertificate"],
+        resources: [certificateAuthorityArn],
+        // Only client-authentication end-entity certificates: never a CA certificate.
+        conditions: [
+          {
+            test: "StringEquals",
+            variable: "acm-pca:TemplateArn",
+            values: [certificateTemplateArn],
+          },
+        ],
+      },
+      { actions: ["acm-pca:GetCertificate"], resources: [certificateAuthorityArn] },
+      { actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [rotations.arn] },
+      { actions: ["iot:Publish"], resources: replyTopics("csr") },
+    ],
+  });
+  const rotationCommit = lambdaFunction("RotationCommit", {
+    handler: "rotation-commit",
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "rotation-commit",
+      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      ...registryEnvironment,
+      ...caEnvironment,
+      IOT_DATA_ENDPOINT: args.dataEndpoint,
+    },
+    timeout: CSR_TIMEOUT,
+    permissions: [
+      ...readCertificates,
+      ...retireCertificates,
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        resources: [rotations.arn],
+      },
+      { actions: ["iot:Publish"], resources: replyTopics("commit") },
+    ],
+  });
+  const csrRule = rotationRule("RotationCsr", {
+    ruleName: ruleName("rotation_csr"),
+    topicFilter: ROTATION_CSR_TOPIC_FILTER,
+    fn: rotationCsr.fn,
+    partition,
+    region,
+    accountId,
+  });
+  const commitRule = rotationRule("RotationCommit", {
+    ruleName: ruleName("rotation_commit"),
+    topicFilter: ROTATION_COMMIT_TOPIC_FILTER,
+    fn: rotationCommit.fn,
+    partition,
+    region,
+    accountId,
+  });
+
+  // 4. The sweeper: rotations past their deadline are ended and their new certificate removed.
+  const rotationSweeper = lambdaFunction("RotationSweeper", {
+    handler: "rotation-sweeper",
+    timeout: SWEEP_TIMEOUT,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "rotation-sweeper",
+      POWERTOOLS_METRICS_NAMESPACE: namespace,
+      ...registryEnvironment,
+      ...caEnvironment,
+    },
+    permissions: [
+      ...readCertificates,
+      ...retireCertificates,
+      { actions: ["iot:CancelJobExecution"], resources: [iotArn("job/*"), iotArn("thing/*")] },
+      {
+        actions: ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        resources: [rotations.arn],
+      },
+    ],
+  });
+  const sweeperSchedule = new aws.cloudwatch.EventRule("RotationSweeperSchedule", {
+    name: `${prefix}-rotation-sweeper`,
+    description: "Ends certificate rotations past their deadline",
+    scheduleExpression: SWEEP_SCHEDULE,
+  });
+  const sweeperInvoke = new aws.lambda.Permission("RotationSweeperInvoke", {
+    action: "lambda:InvokeFunction",
+    function: rotationSweeper.fn.name,
+    principal: "events.amazonaws.com",
+    sourceArn: sweeperSchedule.arn,
+  });
+  new aws.cloudwatch.EventTarget(
+    "RotationSweeperTarget",
+    { rule: sweeperSchedule.name, arn: rotationSweeper.fn.arn },
+    { dependsOn: [sweeperInvoke] },
+  );
+
+  return {
+    certificateAuthorityArn,
+    certificateAuthority,
+    rotations,
+    auditTopic,
+    auditConfiguration,
+    scheduledAudit,
+    jobTemplate,
+    csrRule,
+    commitRule,
+    sweeperSchedule,
+    auditNotification,
+    rotationCsr,
+    rotationCommit,
+    rotationSweeper,
+  };
+}
+
+/**
+ * The CA issuing device certificates: the one FLEET_CA_ARN names, or a root CA created here
+ * (EC P-256, its self-signed certificate issued and installed, so it is ACTIVE).
+ *
+ * No CRL is configured: AWS IoT does not read CRLs, it refuses a certificate by its REVOKED
+ * status in the registry, which the rotation sets; RevokeCertificate still records the
+ * revocation at the CA for its audit reports.
+ */
+function privateCa(
+  config: CertificatesConfig,
+  prefix: string,
+  partition: $util.Output<string>,
+): {
+  certificateAuthority: aws.acmpca.CertificateAuthority | undefined;
+  certificateAuthorityArn: $util.Output<string>;
+  caCertificatePem: $util.Output<string>;
+} {
+  if (config.existingCaArn !== undefined) {
+    const existing = aws.acmpca.getCertificateAuthorityOutput({ arn: config.existingCaArn });
+    return {
+      certificateAuthority: undefined,
+      certificateAuthorityArn: $output(config.existingCaArn),
+      caCertificatePem: existing.certificate,
+    };
+  }
+  const certificateAuthority = new aws.acmpca.CertificateAuthority("DeviceCa", {
+    type: "ROOT",
+    usageMode: config.caMode === "short-lived" ? "SHORT_LIVED_CERTIFICATE" : "GENERAL_PURPOSE",
+    certificateAuthorityConfiguration: {
+      keyAlgorithm: CA_KEY_ALGORITHM,
+      signingAlgorithm: CA_SIGNING_ALGORITHM,
+      subject: { commonName: `${prefix} devices`, organization: $app.name },
+    },
+    // The shortest wait AWS allows before a deleted CA is gone (its certificates stop
+    // verifying), for disposable stages; prod retains the CA on removal anyway.
+    permanentDeletionTimeInDays: 7,
+  });
+  const caCertificate = new aws.acmpca.Certificate("DeviceCaCertificate", {
+    certificateAuthorityArn: certificateAuthority.arn,
+    certificateSigningRequest: certificateAuthority.certificateSigningRequest,
+    signingAlgorithm: CA_SIGNING_ALGORITHM,
+    templateArn: $interpolate`arn:${partition}:acm-pca:::template/RootCACertificate/V1`,
+    validity: { type: "YEARS", value: CA_VALIDITY_YEARS },
+  });
+  new aws.acmpca.CertificateAuthorityCertificate("DeviceCaInstall", {
+    certificateAuthorityArn: certificateAuthority.arn,
+    certificate: caCertificate.certificate,
+    certificateChain: caCertificate.certificateChain,
+  });
+  return {
+    certificateAuthority,
+    certificateAuthorityArn: certificateAuthority.arn,
+    caCertificatePem: caCertificate.certificate,
+  };
+}
+
+/** A role AWS IoT assumes for this account only (audits and their notifications). */
+function iotServiceRole(name: string, accountId: $util.Output<string>): aws.iam.Role {
+  return new aws.iam.Role(`${name}Role`, {
+    assumeRolePolicy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "iot.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+      ],
+    }),
+  });
+}
+
+interface RotationRuleArgs {
+  ruleName: string;
+  topicFilter: string;
+  fn: sst.aws.Function;
+  partition: $util.Output<string>;
+  region: $util.Output<string>;
+  accountId: $util.Output<string>;
+}
+
+/**
+ * A rotation request rule: the payload plus who sent it, from the broker (the thing named by
+ * the topic, the certificate the message came over), never from the payload. Requests the rule
+ * fails to deliver go to a log group.
+ */
+function rotationRule(name: string, args: RotationRuleArgs): aws.iot.TopicRule {
+  const ruleArn = $interpolate`arn:${args.partition}:iot:${args.region}:${args.accountId}:rule/${args.ruleName}`;
+  const errorLogGroup = new aws.cloudwatch.LogGroup(`${name}RuleErrorLogGroup`, {
+    name: `/aws/iot/rules/${args.ruleName}/errors`,
+    retentionInDays: 30,
+  });
+  const errorRole = iotRuleRole(`${name}RuleError`, {
+    ruleArn,
+    accountId: args.accountId,
+    actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+    resources: [$interpolate`${errorLogGroup.arn}:*`],
+  });
+  const rule = new aws.iot.TopicRule(`${name}Rule`, {
+    name: args.ruleName,
+    description: `Certificate rotation requests on ${args.topicFilter}`,
+    enabled: true,
+    sql: `SELECT *, topic(2) AS thing, principal() AS principal FROM '${args.topicFilter}'`,
+    sqlVersion: "2016-03-23",
+    lambdas: [{ functionArn: args.fn.arn }],
+    errorAction: {
+      cloudwatchLogs: { logGroupName: errorLogGroup.name, roleArn: errorRole.arn },
+    },
+  });
+  new aws.lambda.Permission(`${name}RuleInvoke`, {
+    action: "lambda:InvokeFunction",
+    function: args.fn.name,
+    principal: "iot.amazonaws.com",
+    sourceArn: rule.arn,
+    sourceAccount: args.accountId,
+  });
+  return rule;
+}
