@@ -34,7 +34,7 @@ import { LocalRotationStore } from "./adapters/local-rotation-store.ts";
 import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload.ts";
 import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
 import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./enroll-device.ts";
-import { ResourceNotFoundError } from "./errors.ts";
+import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
 import { ensurePolicy } from "./iot-core/ensure-policy.ts";
 import { FleetProvisioning } from "./iot-core/fleet-provisioning.ts";
@@ -176,6 +176,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clock: () => new Date(),
     ...definedOnly(options),
   };
+  if (rotationThresholdMs >= certificateValidityMs) {
+    // Every new certificate would already be due: devices would rotate without end.
+    throw new InvalidRequestError(
+      "rotationThresholdMs",
+      `the rotation threshold (${rotationThresholdMs / 1000} s) must be shorter than the certificate validity (${certificateValidityMs / 1000} s)`,
+    );
+  }
   const names = SANDBOX_RESOURCE_NAMES;
   await ensurePrivateDir(stateDir);
   const ca = await openLocalCa(join(stateDir, "ca"));

@@ -1,0 +1,171 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import mqtt from "mqtt";
+import { afterEach, describe, expect, it } from "vitest";
+
+const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
+const run = promisify(execFile);
+
+async function fleetJson<T>(...args: string[]): Promise<T> {
+  const { stdout } = await run(process.execPath, [FLEET_BIN, ...args, "--json"]);
+  return JSON.parse(stdout) as T;
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+}
+
+interface Rotation {
+  thingName: string;
+  step: string;
+  oldCertificateId: string;
+  newCertificateId: string | null;
+}
+interface Device {
+  serial: string;
+  connected: boolean;
+  certificateId: string | null;
+}
+interface Sample {
+  seq: number;
+  measure: string;
+}
+
+describe("automatic certificate rotation in the sandbox", () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children) child.kill("SIGKILL");
+  });
+
+  it("rotates a certificate nearing expiry without a telemetry gap, and the old certificate no longer connects", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "fleet-rotation-"));
+    // Certificates live 60 s and are due 45 s before expiry: the auditor (every 2 s) starts a
+    // rotation about 15 s after each certificate is issued.
+    const sandbox = spawn(
+      process.execPath,
+      [
+        FLEET_BIN,
+        "sandbox",
+        "--devices",
+        "1",
+        "--state-dir",
+        stateDir,
+        "--mqtt-port",
+        "0",
+        "--cert-validity",
+        "60s",
+        "--rotation-threshold",
+        "45s",
+        "--audit-interval",
+        "2s",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(sandbox);
+    const target = ["--state-dir", stateDir];
+
+    const first = await waitFor(
+      "sim-0001 connected",
+      async () => {
+        const [device] = await fleetJson<Device[]>("devices", ...target);
+        return device?.connected ? device : undefined;
+      },
+      30_000,
+    );
+    const deviceDir = join(stateDir, "devices", "sim-0001");
+    const oldCertificate = await readFile(join(deviceDir, "cert.pem"), "utf8");
+    const oldKey = await readFile(join(deviceDir, "key.pem"), "utf8");
+
+    const rotation = await waitFor(
+      "the first rotation to commit",
+      async () => {
+        const rotations = await fleetJson<Rotation[]>("rotation", "status", ...target);
+        return rotations.find(
+          (r) => r.oldCertificateId === first.certificateId && r.step === "committed",
+        );
+      },
+      60_000,
+    );
+    const after = await waitFor(
+      "sim-0001 connected with the new certificate",
+      async () => {
+        const [device] = await fleetJson<Device[]>("devices", ...target);
+        return device?.connected && device.certificateId === rotation.newCertificateId
+          ? device
+          : undefined;
+      },
+      20_000,
+    );
+    expect(after.certificateId).not.toBe(first.certificateId);
+
+    // No gap in telemetry: every seq from the first to the last is stored.
+    await new Promise((resolve) => setTimeout(resolve, 6_000)); // one more reading after the switch
+    const samples = await fleetJson<Sample[]>(
+      "telemetry",
+      "query",
+      "--device",
+      "sim-0001",
+      "--since",
+      "10m",
+      "--measure",
+      "heartbeat.uptimeSeconds",
+      "--limit",
+      "10000",
+      ...target,
+    );
+    const seqs = [...new Set(samples.map((s) => s.seq))].sort((a, b) => a - b);
+    expect(seqs.length).toBeGreaterThan(3);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i));
+
+    // The old certificate is refused.
+    const info = JSON.parse(await readFile(join(stateDir, "sandbox.json"), "utf8")) as {
+      mqtt: { host: string; port: number };
+    };
+    const ca = await readFile(join(stateDir, "claim", "ca.pem"));
+    const refused = await new Promise<string>((resolve) => {
+      const client = mqtt.connect({
+        protocol: "mqtts",
+        host: info.mqtt.host,
+        port: info.mqtt.port,
+        protocolVersion: 4,
+        clientId: "sim-0001-probe",
+        key: oldKey,
+        cert: oldCertificate,
+        ca,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+      });
+      client.once("connect", () => {
+        client.end(true);
+        resolve("connected");
+      });
+      client.once("error", (error) => {
+        client.end(true);
+        resolve(error.message);
+      });
+      client.once("close", () => resolve("closed"));
+    });
+    expect(refused).not.toBe("connected");
+
+    sandbox.kill("SIGINT");
+  }, 150_000);
+});
