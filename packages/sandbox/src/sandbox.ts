@@ -66,7 +66,10 @@ export interface SandboxOptions {
    * days, never past the CA's own expiry.
    */
   certificateValidityMs?: number;
-  /** The audit rotates devices whose certificate expires within this. Default 30 days. */
+  /**
+   * The audit rotates devices whose certificate expires within this. Default 30 days, or half
+   * the certificate validity when that is shorter (so `certificateValidityMs` alone is enough).
+   */
   rotationThresholdMs?: number;
   /**
    * How often the audit (expiring certificates → rotations) and the rotation sweeper run; both
@@ -84,10 +87,11 @@ const DEFAULTS = {
   host: "127.0.0.1",
   mqttPort: 0,
   certificateValidityMs: 365 * DAY_MS,
-  rotationThresholdMs: 30 * DAY_MS,
   auditIntervalMs: DAY_MS,
   rotationTimeoutMs: 5 * 60 * 1000,
 } as const;
+
+const DEFAULT_ROTATION_THRESHOLD_MS = 30 * DAY_MS;
 
 /** Lifetime of the broker's TLS server certificate, issued afresh at each start. */
 const SERVER_CERTIFICATE_VALIDITY_MS = 365 * 24 * 3600 * 1000;
@@ -166,7 +170,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     mqttPort,
     logger,
     certificateValidityMs,
-    rotationThresholdMs,
+    rotationThresholdMs: givenThresholdMs,
     auditIntervalMs,
     rotationTimeoutMs,
     clock,
@@ -176,6 +180,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clock: () => new Date(),
     ...definedOnly(options),
   };
+  const rotationThresholdMs =
+    givenThresholdMs ?? Math.min(DEFAULT_ROTATION_THRESHOLD_MS, certificateValidityMs / 2);
   if (rotationThresholdMs >= certificateValidityMs) {
     // Every new certificate would already be due: devices would rotate without end.
     throw new InvalidRequestError(
