@@ -1,3 +1,5 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { IoTDataPlaneClient, PublishCommand } from "@aws-sdk/client-iot-data-plane";
 import type { RotationReply, RotationRequest } from "@fleet/core";
 import { z } from "zod";
@@ -37,4 +39,33 @@ export async function publishReply(
       payload: new TextEncoder().encode(JSON.stringify(reply.payload)),
     }),
   );
+}
+
+/** How one rotation request kind shows up in metrics and logs. */
+export interface RotationReplyNames {
+  /** Metric counted and message logged when the use case accepted the request. */
+  accepted: { metric: string; message: string };
+  rejected: { metric: string; message: string };
+}
+
+/**
+ * Answers the device (the reply goes to its `/accepted` or `/rejected` topic) and records the
+ * outcome: a count per outcome, rejections by `errorCode`.
+ */
+export async function answerRotationRequest(
+  deps: { iotData: IoTDataPlaneClient; metrics: Metrics; logger: Logger },
+  request: RotationRequest,
+  reply: RotationReply<{ rotationId: string }>,
+  names: RotationReplyNames,
+): Promise<void> {
+  await publishReply(deps.iotData, reply);
+  const keys = { thingName: request.thing, rotationId: reply.payload.rotationId };
+  if (reply.outcome === "accepted") {
+    deps.metrics.addMetric(names.accepted.metric, MetricUnit.Count, 1);
+    deps.logger.info(names.accepted.message, keys);
+    return;
+  }
+  deps.metrics.addDimension("errorCode", reply.payload.errorCode);
+  deps.metrics.addMetric(names.rejected.metric, MetricUnit.Count, 1);
+  deps.logger.warn(names.rejected.message, { ...keys, ...reply.payload });
 }

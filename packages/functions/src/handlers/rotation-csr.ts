@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
@@ -20,8 +20,8 @@ import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import {
+  answerRotationRequest,
   createIotDataClient,
-  publishReply,
   type RotationRuleEvent,
   RotationRuleEventSchema,
   rotationRequest,
@@ -91,14 +91,8 @@ export const handler = middy<ParsedResult<unknown, RotationRuleEvent>>()
   .handler(async (result): Promise<void> => {
     const request = rotationRequest(requireParsed(result, ROTATION_CSR_TOPIC_FILTER));
     const reply = await signRotationCsr(request);
-    await publishReply(iotData, reply);
-    const keys = { thingName: request.thing, rotationId: reply.payload.rotationId };
-    if (reply.outcome === "accepted") {
-      metrics.addMetric("RotationCertificateIssued", MetricUnit.Count, 1);
-      logger.info("rotation CSR accepted", keys);
-      return;
-    }
-    metrics.addDimension("errorCode", reply.payload.errorCode);
-    metrics.addMetric("RotationCsrRejected", MetricUnit.Count, 1);
-    logger.warn("rotation CSR rejected", { ...keys, ...reply.payload });
+    await answerRotationRequest({ iotData, metrics, logger }, request, reply, {
+      accepted: { metric: "RotationCertificateIssued", message: "rotation CSR accepted" },
+      rejected: { metric: "RotationCsrRejected", message: "rotation CSR rejected" },
+    });
   });
