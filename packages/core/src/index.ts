@@ -5,6 +5,7 @@ export * from "./allow-list/index.ts";
 export * from "./domain/derive-device-view.ts";
 export * from "./errors.ts";
 export * from "./ports/index.ts";
+export * from "./rate-limit/index.ts";
 export type * from "./rotation/rotation-reply.ts";
 export * from "./telemetry/index.ts";
 export * from "./use-cases/index.ts";

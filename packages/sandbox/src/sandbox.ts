@@ -3,17 +3,21 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import {
   AllowListCache,
+  CallRateMeter,
   createCommitRotation,
+  createControlPlaneLimiter,
   createDecideProvisioning,
   createListFleetDevices,
   createReconcileAllowList,
   createSignRotationCsr,
   createStartRotation,
   createSweepRotations,
+  DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND,
   type DeadLetter,
   type DeadLetterListOptions,
   type ReconcileSummary,
   type RotationRecord,
+  rateLimited,
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
@@ -80,6 +84,12 @@ export interface SandboxOptions {
   rotationTimeoutMs?: number;
   /** The clock rotations (deadlines, the audit) go by. Default `() => new Date()`; for tests. */
   clock?: () => Date;
+  /**
+   * Most registry, job, CA issue and revoke calls the rotation backend (start, CSR, commit,
+   * sweeper, audit) starts within any second, as a stage must stay under AWS IoT's control-plane
+   * throttling. Default 10; a whole number, at least 1.
+   */
+  controlPlaneCallsPerSecond?: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -89,6 +99,7 @@ const DEFAULTS = {
   certificateValidityMs: 365 * DAY_MS,
   auditIntervalMs: DAY_MS,
   rotationTimeoutMs: 5 * 60 * 1000,
+  controlPlaneCallsPerSecond: DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND,
 } as const;
 
 const DEFAULT_ROTATION_THRESHOLD_MS = 30 * DAY_MS;
@@ -146,6 +157,11 @@ export interface Sandbox {
   /** Every rotation (`<stateDir>/rotations.json`), newest first. */
   listRotations(): Promise<RotationRecord[]>;
   /**
+   * The rotation backend's control-plane calls so far: how many, and the most that started
+   * within any one second (never above `controlPlaneCallsPerSecond`).
+   */
+  readonly controlPlaneCalls: { readonly total: number; readonly peakPerSecond: number };
+  /**
    * Disconnects every client, stops the broker, drains the telemetry stream into the store and
    * resolves once state is on disk.
    */
@@ -174,6 +190,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     auditIntervalMs,
     rotationTimeoutMs,
     clock,
+    controlPlaneCallsPerSecond,
   } = {
     ...DEFAULTS,
     logger: pino({ level: "silent" }),
@@ -189,6 +206,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       `the rotation threshold (${rotationThresholdMs / 1000} s) must be shorter than the certificate validity (${certificateValidityMs / 1000} s)`,
     );
   }
+  const controlPlaneMeter = new CallRateMeter();
+  const controlPlane = createControlPlaneLimiter({
+    callsPerSecond: controlPlaneCallsPerSecond,
+    meter: controlPlaneMeter,
+  });
   const names = SANDBOX_RESOURCE_NAMES;
   await ensurePrivateDir(stateDir);
   const ca = await openLocalCa(join(stateDir, "ca"));
@@ -253,8 +275,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   const rotations = new LocalRotationStore(join(stateDir, "rotations.json"));
   const now = () => clock().getTime();
-  const jobStarter = new LocalJobStarter(jobs, { now });
-  const rotationDeps = { rotations, registry: deviceRegistry, revoker, clock, logger };
+  // The rotation backend's ports, throttled as a stage's must be (reconcile keeps its own pace).
+  const jobStarter = rateLimited(new LocalJobStarter(jobs, { now }), controlPlane);
+  const rotationRegistry = rateLimited(deviceRegistry, controlPlane);
+  const rotationDeps = {
+    rotations,
+    registry: rotationRegistry,
+    revoker: rateLimited(revoker, controlPlane),
+    clock,
+    logger,
+  };
   const startRotation = createStartRotation({
     ...rotationDeps,
     jobs: jobStarter,
@@ -263,14 +293,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const rotationRequests = new RotationRequests({
     signCsr: createSignRotationCsr({
       ...rotationDeps,
-      issuer: new LocalCaIssuer(ca, { now }),
+      issuer: rateLimited(new LocalCaIssuer(ca, { now }), controlPlane),
       validityMs: certificateValidityMs,
     }),
     commit: createCommitRotation(rotationDeps),
   });
   const startExpiringRotations = createStartExpiringRotations({
     thingNames: () => registry.listThings().map((thing) => thing.thingName),
-    registry: deviceRegistry,
+    registry: rotationRegistry,
     startRotation,
     clock,
     logger,
@@ -366,6 +396,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
     startExpiringRotations,
     listRotations: () => rotations.list(),
+    get controlPlaneCalls() {
+      return controlPlaneMeter.snapshot();
+    },
     close() {
       closed ??= (async () => {
         await audit.stop();

@@ -1,0 +1,2 @@
+export * from "./call-rate-meter.ts";
+export * from "./control-plane-limiter.ts";
