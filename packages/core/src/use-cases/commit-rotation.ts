@@ -7,6 +7,7 @@ import type { RotationStore } from "../ports/rotation-store.ts";
 import { retireCertificate } from "../rotation/retire-certificate.ts";
 import {
   claimedRotationId,
+  openRotationRequest,
   type RotationCommitReply,
   type RotationRequest,
   rejected,
@@ -43,34 +44,15 @@ export function createCommitRotation(deps: CommitRotationDeps) {
   async function commit(request: RotationRequest): Promise<RotationCommitReply> {
     const topics = rotationTopics(request.thing);
     const topic = topics.commitRejected;
-    const parsed = RotationCommitRequestSchema.safeParse(request.payload);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (issue) => `${issue.path.join(".")}: ${issue.message}`,
-      );
-      return rejected(
-        topic,
-        claimedRotationId(request.payload),
-        "InvalidRequest",
-        issues.join("; "),
-      );
-    }
-    const { rotationId } = parsed.data;
-    const record = await rotations.get(rotationId);
-    if (record === null || record.thingName !== request.thing) {
-      return rejected(
-        topic,
-        rotationId,
-        "UnknownRotation",
-        `no rotation ${rotationId} for ${request.thing}`,
-      );
-    }
-    if (record.step === "committed") {
-      return rejected(topic, rotationId, "AlreadyCommitted", "the rotation is already committed");
-    }
-    if (record.step === "timed-out" || record.step === "failed") {
-      return rejected(topic, rotationId, "RotationExpired", `the rotation ended: ${record.step}`);
-    }
+    const opened = await openRotationRequest(
+      rotations,
+      request,
+      RotationCommitRequestSchema,
+      topic,
+    );
+    if ("rejection" in opened) return opened.rejection;
+    const { payload, record } = opened;
+    const { rotationId } = payload;
     if (record.newCertificateId === null || request.principal !== record.newCertificateId) {
       return rejected(
         topic,

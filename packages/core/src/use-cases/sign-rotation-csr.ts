@@ -9,6 +9,7 @@ import { checkRotationCsr } from "../rotation/check-rotation-csr.ts";
 import { retireCertificate } from "../rotation/retire-certificate.ts";
 import {
   claimedRotationId,
+  openRotationRequest,
   type RotationCsrReply,
   type RotationRequest,
   rejected,
@@ -60,34 +61,10 @@ export function createSignRotationCsr(deps: SignRotationCsrDeps) {
 
   async function sign(request: RotationRequest): Promise<RotationCsrReply> {
     const topic = rotationTopics(request.thing).csrRejected;
-    const parsed = RotationCsrRequestSchema.safeParse(request.payload);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (issue) => `${issue.path.join(".")}: ${issue.message}`,
-      );
-      return rejected(
-        topic,
-        claimedRotationId(request.payload),
-        "InvalidRequest",
-        issues.join("; "),
-      );
-    }
-    const { rotationId, certificateSigningRequest } = parsed.data;
-    const record = await rotations.get(rotationId);
-    if (record === null || record.thingName !== request.thing) {
-      return rejected(
-        topic,
-        rotationId,
-        "UnknownRotation",
-        `no rotation ${rotationId} for ${request.thing}`,
-      );
-    }
-    if (record.step === "committed") {
-      return rejected(topic, rotationId, "AlreadyCommitted", "the rotation is already committed");
-    }
-    if (record.step === "timed-out" || record.step === "failed") {
-      return rejected(topic, rotationId, "RotationExpired", `the rotation ended: ${record.step}`);
-    }
+    const opened = await openRotationRequest(rotations, request, RotationCsrRequestSchema, topic);
+    if ("rejection" in opened) return opened.rejection;
+    const { payload, record } = opened;
+    const { rotationId, certificateSigningRequest } = payload;
     if (request.principal !== record.oldCertificateId) {
       return rejected(
         topic,
