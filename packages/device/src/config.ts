@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { SerialSchema, ThingNameSchema, thingNameFromSerial } from "@fleet/core/contracts";
 import { z } from "zod";
+import { errorText } from "./error-text.ts";
 import { type ConfigIssue, DeviceConfigError } from "./errors.ts";
 
 const PortSchema = z.int().min(1).max(65_535);
@@ -228,9 +229,8 @@ export async function loadDeviceConfig(path: string): Promise<DeviceConfig> {
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new DeviceConfigError(
-      `cannot read device config ${file}: ${reason}`,
+      `cannot read device config ${file}: ${errorText(cause)}`,
       { file },
       { cause },
     );
@@ -239,8 +239,11 @@ export async function loadDeviceConfig(path: string): Promise<DeviceConfig> {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new DeviceConfigError(`${file} is not valid JSON: ${reason}`, { file }, { cause });
+    throw new DeviceConfigError(
+      `${file} is not valid JSON: ${errorText(cause)}`,
+      { file },
+      { cause },
+    );
   }
   return resolveFilePaths(parseDeviceConfig(json, file), dirname(file));
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle, Timers } from "../clock.ts";
+import { errorText } from "../error-text.ts";
 import { NotConnectedError } from "../errors.ts";
 import { createBackoff } from "./backoff.ts";
 import { assertTransition, type ConnectionState } from "./connection-state.ts";
@@ -167,7 +168,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       },
       (error: unknown) => {
         if (!current()) return;
-        ended({ reason: error instanceof Error ? error.message : String(error) });
+        ended({ reason: errorText(error) });
       },
     );
   };

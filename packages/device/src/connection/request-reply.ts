@@ -58,3 +58,12 @@ export async function requestReply(options: {
     if (onMessage) connection.events.off("message", onMessage);
   }
 }
+
+/** A top-level field of a JSON reply (for `matches`); undefined when the payload is not JSON. */
+export function replyField(payload: Buffer, name: string): unknown {
+  try {
+    return (JSON.parse(payload.toString("utf8")) as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}

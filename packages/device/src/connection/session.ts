@@ -20,10 +20,10 @@ export interface SessionTarget {
   closeTimeoutMs: number;
 }
 
-/** Why a session ended; reported once per session. */
 /** MQTT 3.1.1 CONNACK return code 5: not authorized. */
 export const CONNACK_NOT_AUTHORIZED = 5;
 
+/** Why a session ended; reported once per session. */
 export interface SessionEnd {
   reason: string;
   /** CONNACK return code when the broker refused the connection (5 = not authorized). */

@@ -11,7 +11,8 @@ import {
 import type { Logger } from "pino";
 import type { Timers } from "../clock.ts";
 import type { DeviceConnection } from "../connection/device-connection.ts";
-import { requestReply } from "../connection/request-reply.ts";
+import { replyField, requestReply } from "../connection/request-reply.ts";
+import { errorText } from "../error-text.ts";
 import { JobUpdateRejectedError } from "../errors.ts";
 import type { JobHandler } from "./job-handler.ts";
 
@@ -68,7 +69,7 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
       payload: { status, statusDetails, clientToken },
       timeoutMs: options.replyTimeoutMs,
       timers,
-      matches: (payload) => clientTokenOf(payload) === clientToken,
+      matches: (payload) => replyField(payload, "clientToken") === clientToken,
     });
     if (reply.outcome === "rejected") {
       const error = parseMessage(
@@ -159,16 +160,4 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
       connection.events.off("connected", onConnected);
     },
   };
-}
-
-function clientTokenOf(payload: Buffer): unknown {
-  try {
-    return (JSON.parse(payload.toString("utf8")) as { clientToken?: unknown }).clientToken;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

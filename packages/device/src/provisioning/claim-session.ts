@@ -5,20 +5,15 @@ import {
 } from "@fleet/core/contracts";
 import type { z } from "zod";
 import type { TimerHandle, Timers } from "../clock.ts";
+import type { ReplyTopics } from "../connection/request-reply.ts";
 import type { MqttSession, OpenSession, SessionTarget } from "../connection/session.ts";
+import { errorText } from "../error-text.ts";
 import {
   ProvisioningError,
   ProvisioningRejectedError,
   type ProvisioningStep,
   ProvisioningTimeoutError,
 } from "../errors.ts";
-
-/** A request topic with its `/accepted` and `/rejected` reply topics. */
-export interface RequestTopics {
-  request: string;
-  accepted: string;
-  rejected: string;
-}
 
 export interface ClaimSession {
   /** Connected and subscribed to every reply topic; rejects with a `connect` ProvisioningError. */
@@ -31,7 +26,7 @@ export interface ClaimSession {
    */
   request<S extends z.ZodType>(
     step: ProvisioningStep,
-    topics: RequestTopics,
+    topics: ReplyTopics,
     payload: unknown,
     schema: S,
   ): Promise<z.output<S>>;
@@ -41,7 +36,7 @@ export interface ClaimSession {
 
 interface Waiter {
   step: ProvisioningStep;
-  topics: RequestTopics;
+  topics: ReplyTopics;
   onAccepted(payload: Buffer): void;
   onRejected(payload: Buffer): void;
   fail(error: ProvisioningError): void;
@@ -173,8 +168,4 @@ function rejection(step: ProvisioningStep, topic: string, body: Buffer): Provisi
     return new ProvisioningError(`${step} rejected: ${errorText(cause)}`, { step }, { cause });
   }
   return new ProvisioningRejectedError({ step, ...response });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

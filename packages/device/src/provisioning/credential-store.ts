@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { errorText } from "../error-text.ts";
 import { CredentialsError } from "../errors.ts";
 import { writePrivateFile } from "../private-file.ts";
 import { certificateMatchesKey } from "./key-material.ts";
@@ -120,8 +121,4 @@ async function exists(file: string): Promise<boolean> {
       { cause: error },
     );
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

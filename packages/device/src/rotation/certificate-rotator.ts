@@ -11,7 +11,7 @@ import {
 import type { Logger } from "pino";
 import type { Timers } from "../clock.ts";
 import type { DeviceConnection, TlsFiles } from "../connection/device-connection.ts";
-import { requestReply } from "../connection/request-reply.ts";
+import { replyField, requestReply } from "../connection/request-reply.ts";
 import { DeviceError, ReplyTimeoutError, RotationError, type RotationStep } from "../errors.ts";
 import type { JobContext, JobHandler, JobOutcome } from "../jobs/job-handler.ts";
 import { writePrivateFile } from "../private-file.ts";
@@ -111,7 +111,7 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
       payload: { rotationId, certificateSigningRequest: csrPem },
       timeoutMs: options.replyTimeoutMs,
       timers,
-      matches: (payload) => rotationIdOf(payload) === rotationId,
+      matches: (payload) => replyField(payload, "rotationId") === rotationId,
     }).catch(failOnTimeout("csr"));
     if (reply.outcome === "rejected") {
       const rejected = parseMessage(RotationRejectedSchema, reply.payload, topics.csrRejected);
@@ -187,7 +187,7 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
       payload: { rotationId },
       timeoutMs: options.replyTimeoutMs,
       timers,
-      matches: (payload) => rotationIdOf(payload) === rotationId,
+      matches: (payload) => replyField(payload, "rotationId") === rotationId,
     });
     if (reply.outcome === "accepted") return;
     const rejected = parseMessage(RotationRejectedSchema, reply.payload, topics.commitRejected);
@@ -317,14 +317,6 @@ function failOnTimeout(step: RotationStep) {
 /** AWS IoT's certificate id: the SHA-256 of the certificate's DER, in hex. */
 export function certificateIdOf(certificatePem: string): string {
   return createHash("sha256").update(new X509Certificate(certificatePem).raw).digest("hex");
-}
-
-function rotationIdOf(payload: Buffer): unknown {
-  try {
-    return (JSON.parse(payload.toString("utf8")) as { rotationId?: unknown }).rotationId;
-  } catch {
-    return undefined;
-  }
 }
 
 function sameFiles(a: TlsFiles, b: TlsFiles): boolean {

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { errorText } from "../error-text.ts";
 import { OfflineBufferError } from "../errors.ts";
 
 /** One message waiting to be sent: `id` orders the buffer, `payload` is the JSON sent. */
@@ -82,7 +83,7 @@ export function openOfflineBuffer(options: OfflineBufferOptions): OfflineBuffer 
     db.exec(SCHEMA);
   } catch (cause) {
     throw new OfflineBufferError(
-      `cannot open the offline buffer ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `cannot open the offline buffer ${file}: ${errorText(cause)}`,
       { file },
       { cause },
     );

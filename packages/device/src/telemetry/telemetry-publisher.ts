@@ -7,6 +7,7 @@ import {
 import type { Logger } from "pino";
 import type { Clock, TimerHandle, Timers } from "../clock.ts";
 import type { DeviceConnection } from "../connection/device-connection.ts";
+import { errorText } from "../error-text.ts";
 import { heartbeatSection } from "./heartbeat.ts";
 import type { OfflineBuffer } from "./offline-buffer.ts";
 import type { AnyTelemetrySource } from "./sources/telemetry-source.ts";
@@ -211,8 +212,4 @@ async function readSources(
     sections[source.section] = parsed.data;
   });
   return sections as TelemetrySections;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
