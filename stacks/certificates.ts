@@ -5,7 +5,8 @@ import {
   stageResourceNames,
 } from "@fleet/core/contracts";
 import type { CertificatesConfig } from "./certificates-config.ts";
-import { iotRuleRole } from "./iot-rule-role.ts";
+import { iotServiceRole } from "./iot-rule-role.ts";
+import { lambdaTopicRule } from "./iot-topic-rule.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 
 export interface CertificatesArgs {
@@ -296,16 +297,14 @@ export function certificates(args: CertificatesArgs): Certificates {
     ruleName: ruleName("rotation_csr"),
     topicFilter: ROTATION_CSR_TOPIC_FILTER,
     fn: rotationCsr.fn,
-    partition,
-    region,
+    ruleArn: iotArn(`rule/${ruleName("rotation_csr")}`),
     accountId,
   });
   const commitRule = rotationRule("RotationCommit", {
     ruleName: ruleName("rotation_commit"),
     topicFilter: ROTATION_COMMIT_TOPIC_FILTER,
     fn: rotationCommit.fn,
-    partition,
-    region,
+    ruleArn: iotArn(`rule/${ruleName("rotation_commit")}`),
     accountId,
   });
 
@@ -420,30 +419,12 @@ function privateCa(
   };
 }
 
-/** A role AWS IoT assumes for this account only (audits and their notifications). */
-function iotServiceRole(name: string, accountId: $util.Output<string>): aws.iam.Role {
-  return new aws.iam.Role(`${name}Role`, {
-    assumeRolePolicy: $jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "iot.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
-      ],
-    }),
-  });
-}
-
 interface RotationRuleArgs {
   ruleName: string;
+  ruleArn: $util.Input<string>;
+  accountId: $util.Output<string>;
   topicFilter: string;
   fn: sst.aws.Function;
-  partition: $util.Output<string>;
-  region: $util.Output<string>;
-  accountId: $util.Output<string>;
 }
 
 /**
@@ -452,34 +433,12 @@ interface RotationRuleArgs {
  * fails to deliver go to a log group.
  */
 function rotationRule(name: string, args: RotationRuleArgs): aws.iot.TopicRule {
-  const ruleArn = $interpolate`arn:${args.partition}:iot:${args.region}:${args.accountId}:rule/${args.ruleName}`;
-  const errorLogGroup = new aws.cloudwatch.LogGroup(`${name}RuleErrorLogGroup`, {
-    name: `/aws/iot/rules/${args.ruleName}/errors`,
-    retentionInDays: 30,
-  });
-  const errorRole = iotRuleRole(`${name}RuleError`, {
-    ruleArn,
+  return lambdaTopicRule(`${name}Rule`, {
+    ruleName: args.ruleName,
+    ruleArn: args.ruleArn,
     accountId: args.accountId,
-    actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-    resources: [$interpolate`${errorLogGroup.arn}:*`],
-  });
-  const rule = new aws.iot.TopicRule(`${name}Rule`, {
-    name: args.ruleName,
     description: `Certificate rotation requests on ${args.topicFilter}`,
-    enabled: true,
     sql: `SELECT *, topic(2) AS thing, principal() AS principal FROM '${args.topicFilter}'`,
-    sqlVersion: "2016-03-23",
-    lambdas: [{ functionArn: args.fn.arn }],
-    errorAction: {
-      cloudwatchLogs: { logGroupName: errorLogGroup.name, roleArn: errorRole.arn },
-    },
-  });
-  new aws.lambda.Permission(`${name}RuleInvoke`, {
-    action: "lambda:InvokeFunction",
-    function: args.fn.name,
-    principal: "iot.amazonaws.com",
-    sourceArn: rule.arn,
-    sourceAccount: args.accountId,
-  });
-  return rule;
+    fn: args.fn,
+  }).rule;
 }

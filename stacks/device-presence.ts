@@ -1,5 +1,5 @@
 import { PRESENCE_TOPIC_FILTER } from "@fleet/core/contracts";
-import { iotRuleRole } from "./iot-rule-role.ts";
+import { lambdaTopicRule } from "./iot-topic-rule.ts";
 import { lambdaFunction } from "./lambda-function.ts";
 
 export interface DevicePresence {
@@ -30,38 +30,14 @@ export function devicePresence(): DevicePresence {
     },
   });
 
-  const errorLogGroup = new aws.cloudwatch.LogGroup("PresenceRuleErrorLogGroup", {
-    name: `/aws/iot/rules/${ruleName}/errors`,
-    retentionInDays: 30,
-  });
-
-  // The actions AWS lists for the IoT CloudWatch Logs rule action, on this log group only.
-  const errorRole = iotRuleRole("PresenceRuleError", {
+  const { rule, errorLogGroup } = lambdaTopicRule("PresenceRule", {
+    ruleName,
     ruleArn,
     accountId,
-    actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-    resources: [$interpolate`${errorLogGroup.arn}:*`],
-  });
-
-  const rule = new aws.iot.TopicRule("PresenceRule", {
-    name: ruleName,
     description: "AWS IoT lifecycle (connect/disconnect) events to the presence function",
-    enabled: true,
     // Single quotes delimit the topic filter in IoT SQL; `$aws/...` needs no escaping inside.
     sql: `SELECT * FROM '${PRESENCE_TOPIC_FILTER}'`,
-    sqlVersion: "2016-03-23",
-    lambdas: [{ functionArn: handler.arn }],
-    errorAction: {
-      cloudwatchLogs: { logGroupName: errorLogGroup.name, roleArn: errorRole.arn },
-    },
-  });
-
-  new aws.lambda.Permission("PresenceRuleInvoke", {
-    action: "lambda:InvokeFunction",
-    function: handler.name,
-    principal: "iot.amazonaws.com",
-    sourceArn: rule.arn,
-    sourceAccount: accountId,
+    fn: handler,
   });
 
   return { rule, handler, errorLogGroup };

@@ -37,3 +37,23 @@ export function iotRuleRole(name: string, args: IotRuleRoleArgs): aws.iam.Role {
   });
   return role;
 }
+
+/**
+ * A role AWS IoT assumes for this account only, for a service rather than one rule (audits,
+ * their notifications, fleet provisioning).
+ */
+export function iotServiceRole(name: string, accountId: $util.Input<string>): aws.iam.Role {
+  return new aws.iam.Role(`${name}Role`, {
+    assumeRolePolicy: $jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "iot.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+      ],
+    }),
+  });
+}

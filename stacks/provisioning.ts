@@ -5,6 +5,7 @@ import {
   provisioningTemplateBody,
   stageResourceNames,
 } from "@fleet/core/contracts";
+import { iotServiceRole } from "./iot-rule-role.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 
 export interface ProvisioningArgs {
@@ -212,19 +213,7 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
 
   // The role AWS IoT assumes to create the thing, activate the certificate and attach the
   // policy while running the template (the AWS managed policy made for it).
-  const provisioningRole = new aws.iam.Role("ProvisioningRole", {
-    assumeRolePolicy: $jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "iot.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
-      ],
-    }),
-  });
+  const provisioningRole = iotServiceRole("Provisioning", accountId);
   const provisioningRolePolicy = new aws.iam.RolePolicyAttachment("ProvisioningRolePolicy", {
     role: provisioningRole.name,
     policyArn: $interpolate`arn:${partition}:iam::aws:policy/service-role/AWSIoTThingsRegistration`,

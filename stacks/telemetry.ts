@@ -7,6 +7,7 @@ import {
   TIMESTREAM_TABLE_NAME,
 } from "@fleet/core/contracts";
 import { iotRuleRole } from "./iot-rule-role.ts";
+import { iotRuleErrorLog } from "./iot-topic-rule.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 import type { TelemetryConfig } from "./telemetry-config.ts";
 
@@ -108,10 +109,6 @@ export function telemetry(args: TelemetryArgs): Telemetry {
   );
 
   const ruleArn = $interpolate`arn:${partition}:iot:${region}:${accountId}:rule/${names.telemetryRuleName}`;
-  const ruleErrorLogGroup = new aws.cloudwatch.LogGroup("TelemetryRuleErrorLogGroup", {
-    name: `/aws/iot/rules/${names.telemetryRuleName}/errors`,
-    retentionInDays: 30,
-  });
   const streamRole = iotRuleRole("TelemetryRuleStream", {
     ruleArn,
     accountId,
@@ -119,12 +116,10 @@ export function telemetry(args: TelemetryArgs): Telemetry {
     actions: ["kinesis:PutRecord"],
     resources: [stream.arn],
   });
-  const errorRole = iotRuleRole("TelemetryRuleError", {
+  const { logGroup: ruleErrorLogGroup, errorAction } = iotRuleErrorLog("TelemetryRule", {
+    ruleName: names.telemetryRuleName,
     ruleArn,
     accountId,
-    // The actions AWS lists for the IoT CloudWatch Logs rule action.
-    actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-    resources: [$interpolate`${ruleErrorLogGroup.arn}:*`],
   });
 
   const rule = new aws.iot.TopicRule("TelemetryRule", {
@@ -141,9 +136,7 @@ export function telemetry(args: TelemetryArgs): Telemetry {
         roleArn: streamRole.arn,
       },
     ],
-    errorAction: {
-      cloudwatchLogs: { logGroupName: ruleErrorLogGroup.name, roleArn: errorRole.arn },
-    },
+    errorAction,
   });
 
   const store = telemetryStore(config, names.timestreamDatabaseName);

@@ -1,6 +1,5 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import { SnsSchema } from "@aws-lambda-powertools/parser/schemas";
@@ -24,6 +23,7 @@ import middy from "@middy/core";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -37,20 +37,14 @@ const MINUTE_MS = 60_000;
 const WHERE = "Device Defender audit notification";
 
 const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+  PowertoolsEnvSchema.extend({
     ROTATION_TABLE: z.string().min(1),
     THING_GROUP_NAME: z.string().min(1),
     ROTATION_DEADLINE_MINUTES: z.coerce.number().int().positive(),
   }),
 );
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 const iot = createIotClient();
 const registry = new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME });
 const rotations = new DynamoDbRotationStore({

@@ -1,6 +1,5 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
@@ -20,6 +19,7 @@ import middy from "@middy/core";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -30,19 +30,13 @@ import { useCaseLogger } from "../use-case-logger.ts";
  */
 
 const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+  PowertoolsEnvSchema.extend({
     ALLOW_LIST_BUCKET: z.string().min(1),
     DEVICE_LEDGER_TABLE: z.string().min(1),
   }),
 );
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 
 // Module scope: a warm function keeps the parsed list and re-reads it only when it changed.
 const allowList = new AllowListCache({

@@ -1,6 +1,5 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
@@ -11,9 +10,9 @@ import {
   PresenceEventSchema,
 } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 
 /**
  * Trigger: the IoT topic rule on `$aws/events/presence/+/+` (stacks/device-presence.ts), one
@@ -21,18 +20,9 @@ import { requireParsed } from "../parsed-event.ts";
  * with a `disconnectReason` dimension) as CloudWatch metrics, written as EMF log lines.
  */
 
-const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
-  }),
-);
+const env = readEnv(PowertoolsEnvSchema);
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 
 export const handler = middy<ParsedResult<unknown, PresenceEvent>>()
   .use(injectLambdaContext(logger))

@@ -1,6 +1,5 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import { S3Schema } from "@aws-lambda-powertools/parser/schemas";
@@ -19,6 +18,7 @@ import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { ReconcileIncompleteError } from "../errors.ts";
 import { requireParsed } from "../parsed-event.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -32,20 +32,14 @@ import { useCaseLogger } from "../use-case-logger.ts";
  */
 
 const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+  PowertoolsEnvSchema.extend({
     ALLOW_LIST_BUCKET: z.string().min(1),
     THING_GROUP_NAME: z.string().min(1),
     DEVICE_LEDGER_TABLE: z.string().min(1),
   }),
 );
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 
 const reconcile = createReconcileAllowList({
   allowList: new S3AllowListStore({ s3: new S3Client({}), bucket: env.ALLOW_LIST_BUCKET }),

@@ -1,23 +1,16 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
 import { createCommitRotation } from "@fleet/core";
-import {
-  AcmPcaCertificateRevoker,
-  createAcmPcaClient,
-  createDynamoDbClient,
-  createIotClient,
-  DynamoDbRotationStore,
-  IotDeviceRegistry,
-} from "@fleet/core/adapters/aws";
+import { createIotClient, IotDeviceRegistry } from "@fleet/core/adapters/aws";
 import { ROTATION_COMMIT_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
+import { powertools } from "../powertools.ts";
+import { RotationEnvSchema, rotationBackend } from "../rotation-backend.ts";
 import {
   answerRotationRequest,
   createIotDataClient,
@@ -34,36 +27,14 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * `/rejected`.
  */
 
-const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
-    ROTATION_TABLE: z.string().min(1),
-    THING_GROUP_NAME: z.string().min(1),
-    CA_ARN: z.string().min(1),
-    CA_CERTIFICATE_PEM: z.string().includes("BEGIN CERTIFICATE"),
-    IOT_DATA_ENDPOINT: z.string().min(1),
-  }),
-);
+const env = readEnv(RotationEnvSchema.extend({ IOT_DATA_ENDPOINT: z.string().min(1) }));
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
 
 const commitRotation = createCommitRotation({
-  rotations: new DynamoDbRotationStore({
-    dynamo: createDynamoDbClient(),
-    tableName: env.ROTATION_TABLE,
-  }),
+  ...rotationBackend(env),
   registry: new IotDeviceRegistry({ iot: createIotClient(), thingGroupName: env.THING_GROUP_NAME }),
-  revoker: new AcmPcaCertificateRevoker({
-    pca: createAcmPcaClient(),
-    certificateAuthorityArn: env.CA_ARN,
-    caCertificatePem: env.CA_CERTIFICATE_PEM,
-  }),
   clock: () => new Date(),
   logger: useCaseLogger(logger),
 });

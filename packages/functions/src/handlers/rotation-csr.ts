@@ -1,17 +1,12 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
 import { createSignRotationCsr } from "@fleet/core";
 import {
   AcmPcaCertificateIssuer,
-  AcmPcaCertificateRevoker,
   createAcmPcaClient,
-  createDynamoDbClient,
   createIotClient,
-  DynamoDbRotationStore,
   IotDeviceRegistry,
 } from "@fleet/core/adapters/aws";
 import { ROTATION_CSR_TOPIC_FILTER } from "@fleet/core/contracts";
@@ -19,6 +14,8 @@ import middy from "@middy/core";
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
+import { powertools } from "../powertools.ts";
+import { RotationEnvSchema, rotationBackend } from "../rotation-backend.ts";
 import {
   answerRotationRequest,
   createIotDataClient,
@@ -37,33 +34,20 @@ import { useCaseLogger } from "../use-case-logger.ts";
 const DAY_MS = 86_400_000;
 
 const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
-    ROTATION_TABLE: z.string().min(1),
-    THING_GROUP_NAME: z.string().min(1),
+  RotationEnvSchema.extend({
     DEVICE_POLICY_NAME: z.string().min(1),
-    CA_ARN: z.string().min(1),
-    CA_CERTIFICATE_PEM: z.string().includes("BEGIN CERTIFICATE"),
     CERT_TEMPLATE_ARN: z.string().min(1),
     CERT_VALIDITY_DAYS: z.coerce.number().int().positive(),
     IOT_DATA_ENDPOINT: z.string().min(1),
   }),
 );
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 const pca = createAcmPcaClient();
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
 
 const signRotationCsr = createSignRotationCsr({
-  rotations: new DynamoDbRotationStore({
-    dynamo: createDynamoDbClient(),
-    tableName: env.ROTATION_TABLE,
-  }),
+  ...rotationBackend(env, pca),
   registry: new IotDeviceRegistry({
     iot: createIotClient(),
     thingGroupName: env.THING_GROUP_NAME,
@@ -73,11 +57,6 @@ const signRotationCsr = createSignRotationCsr({
     pca,
     certificateAuthorityArn: env.CA_ARN,
     templateArn: env.CERT_TEMPLATE_ARN,
-  }),
-  revoker: new AcmPcaCertificateRevoker({
-    pca,
-    certificateAuthorityArn: env.CA_ARN,
-    caCertificatePem: env.CA_CERTIFICATE_PEM,
   }),
   validityMs: env.CERT_VALIDITY_DAYS * DAY_MS,
   clock: () => new Date(),

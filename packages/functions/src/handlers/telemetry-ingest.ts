@@ -1,6 +1,5 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -22,6 +21,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import { z } from "zod";
 import { readEnv } from "../env.ts";
 import { FunctionError } from "../errors.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -38,19 +38,13 @@ import { useCaseLogger } from "../use-case-logger.ts";
  */
 
 const env = readEnv(
-  z.object({
-    POWERTOOLS_SERVICE_NAME: z.string().min(1),
-    POWERTOOLS_METRICS_NAMESPACE: z.string().min(1),
+  PowertoolsEnvSchema.extend({
     DEAD_LETTER_QUEUE_URL: z.url(),
     TELEMETRY_STORE: z.enum(["timestream", "influxdb"]),
   }),
 );
 
-const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
-const metrics = new Metrics({
-  namespace: env.POWERTOOLS_METRICS_NAMESPACE,
-  serviceName: env.POWERTOOLS_SERVICE_NAME,
-});
+const { logger, metrics } = powertools(env);
 
 function timestreamStore(): TelemetryStore {
   const { TIMESTREAM_DATABASE, TIMESTREAM_TABLE } = readEnv(
