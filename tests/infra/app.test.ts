@@ -4,11 +4,10 @@ import {
   MOCK_ACCOUNT_ID,
   MOCK_IOT_DATA_ENDPOINT,
   MOCK_REGION,
+  PLATFORM_BUILD_TIMEOUT_MS,
   runApp,
   stopStackHarness,
 } from "./harness/index.ts";
-
-const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
 
 describe("sst.config.ts", () => {
   afterEach(() => {

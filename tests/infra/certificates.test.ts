@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificatesConfigFromEnv } from "../../stacks/certificates-config.ts";
 import {
   type IamStatement,
+  LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
   MOCK_CA,
   MOCK_REGION,
+  PLATFORM_BUILD_TIMEOUT_MS,
   permissionStatements,
   type RegisteredResource,
   runStack,
@@ -14,8 +16,6 @@ import {
   trustStatements,
 } from "./harness/index.ts";
 
-const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
-const FUNCTION = "aws:lambda/function:Function";
 const ROLE = "aws:iam/role:Role";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const CLOUD_CONTROL = "aws:cloudcontrol/resource:Resource";
@@ -63,10 +63,8 @@ describe("certificates stack", () => {
   const environmentOf = (functionName: string): Record<string, string> =>
     Object.fromEntries(
       Object.entries(
-        stack.one(FUNCTION, `${functionName}Function`).inputs.environment.variables as Record<
-          string,
-          string
-        >,
+        stack.one(LAMBDA_FUNCTION, `${functionName}Function`).inputs.environment
+          .variables as Record<string, string>,
       ).filter(([key]) => !key.startsWith("SST_")),
     );
 
@@ -176,7 +174,7 @@ describe("certificates stack", () => {
     });
 
     it("feeds audit notifications to the audit-notification function, invocable by that topic only", () => {
-      const fn = stack.one(FUNCTION, "AuditNotificationFunction");
+      const fn = stack.one(LAMBDA_FUNCTION, "AuditNotificationFunction");
       const topicArn = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:fleet-dev-audit-notifications`;
       expect(stack.one("aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({
         topic: topicArn,
@@ -323,7 +321,7 @@ describe("certificates stack with an existing CA", () => {
 });
 
 function environmentOfFn(stack: StackRun<void>, name: string): Record<string, string> {
-  return stack.one(FUNCTION, name).inputs.environment.variables;
+  return stack.one(LAMBDA_FUNCTION, name).inputs.environment.variables;
 }
 
 describe("certificates configuration", () => {

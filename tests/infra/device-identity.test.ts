@@ -10,12 +10,11 @@ import {
   MOCK_IOT_DATA_ENDPOINT,
   MOCK_PARTITION,
   MOCK_REGION,
+  PLATFORM_BUILD_TIMEOUT_MS,
   runStack,
   type StackRun,
   stopStackHarness,
 } from "./harness/index.ts";
-
-const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
 
 async function deployDeviceIdentity() {
   const { deviceIdentity } = await import("../../stacks/device-identity.ts");

@@ -1,8 +1,10 @@
 import { PRESENCE_TOPIC_FILTER } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
   MOCK_REGION,
+  PLATFORM_BUILD_TIMEOUT_MS,
   permissionStatements,
   type RegisteredResource,
   runStack,
@@ -11,8 +13,6 @@ import {
   trustStatements,
 } from "./harness/index.ts";
 
-const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
-const FUNCTION = "aws:lambda/function:Function";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const ROLE = "aws:iam/role:Role";
 
@@ -35,7 +35,7 @@ describe("device presence stack", () => {
       { stage: "dev" },
     );
     rule = stack.one("aws:iot/topicRule:TopicRule");
-    fn = stack.one(FUNCTION);
+    fn = stack.one(LAMBDA_FUNCTION);
     ruleArn = `arn:aws:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:rule/${rule.inputs.name}`;
     fnArn = arnOf(
       fn,

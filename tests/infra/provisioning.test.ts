@@ -8,11 +8,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type IamStatement,
+  LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
   MOCK_CERTIFICATE,
   MOCK_IOT_DATA_ENDPOINT,
   MOCK_PARTITION,
   MOCK_REGION,
+  PLATFORM_BUILD_TIMEOUT_MS,
   permissionStatements,
   type RegisteredResource,
   runStack,
@@ -21,8 +23,6 @@ import {
   trustStatements,
 } from "./harness/index.ts";
 
-const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
-const FUNCTION = "aws:lambda/function:Function";
 const PERMISSION = "aws:lambda/permission:Permission";
 const ROLE = "aws:iam/role:Role";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -73,8 +73,8 @@ describe("provisioning stack", () => {
     bucketArn = `arn:aws:s3:::${bucketName}`;
     allowListArn = `${bucketArn}/${ALLOW_LIST_OBJECT_KEY}`;
     tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:table/${names.deviceLedgerTableName}`;
-    reconcileFn = stack.one(FUNCTION, "ReconcileAllowListFunction");
-    hookFn = stack.one(FUNCTION, "PreProvisioningHookFunction");
+    reconcileFn = stack.one(LAMBDA_FUNCTION, "ReconcileAllowListFunction");
+    hookFn = stack.one(LAMBDA_FUNCTION, "PreProvisioningHookFunction");
   }, PLATFORM_BUILD_TIMEOUT_MS);
   afterAll(stopStackHarness);
 

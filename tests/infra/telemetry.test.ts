@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TelemetryConfig } from "../../stacks/telemetry-config.ts";
 import {
   type IamStatement,
+  LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
   MOCK_REGION,
+  PLATFORM_BUILD_TIMEOUT_MS,
   permissionStatements,
   type RegisteredResource,
   runStack,
@@ -18,8 +20,6 @@ import {
   trustStatements,
 } from "./harness/index.ts";
 
-const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
-const FUNCTION = "aws:lambda/function:Function";
 const ROLE = "aws:iam/role:Role";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const QUEUE = "aws:sqs/queue:Queue";
@@ -98,7 +98,7 @@ describe("telemetry stack", () => {
     beforeAll(async () => {
       stack = await deployTelemetry(INFLUXDB);
       rule = stack.one("aws:iot/topicRule:TopicRule");
-      fn = stack.one(FUNCTION, "TelemetryIngestFunction");
+      fn = stack.one(LAMBDA_FUNCTION, "TelemetryIngestFunction");
     }, PLATFORM_BUILD_TIMEOUT_MS);
 
     it("selects every device's telemetry topic with core's SQL, adding thing and receive time", () => {
@@ -330,7 +330,7 @@ describe("telemetry stack", () => {
     });
 
     it("points the function at the table, and only the table", () => {
-      const fn = stack.one(FUNCTION, "TelemetryIngestFunction");
+      const fn = stack.one(LAMBDA_FUNCTION, "TelemetryIngestFunction");
 
       expect(ownEnvironment(fn)).toEqual({
         POWERTOOLS_SERVICE_NAME: "telemetry-ingest",

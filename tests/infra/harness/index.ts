@@ -9,7 +9,7 @@
  *     const { devicePresence } = await import("../../stacks/device-presence.ts");
  *     devicePresence();
  *   }, { stage: "dev" });
- * }, 300_000); // the first run in a fresh clone builds .sst/platform
+ * }, PLATFORM_BUILD_TIMEOUT_MS);
  * afterAll(stopStackHarness);
  *
  * it("...", () => {
@@ -21,6 +21,7 @@
  */
 export { type IamStatement, permissionStatements, trustStatements } from "./iam.ts";
 export {
+  LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
   MOCK_CA,
   MOCK_CERTIFICATE,
@@ -29,7 +30,12 @@ export {
   MOCK_REGION,
   type RegisteredResource,
 } from "./mocks.ts";
-export { ensurePlatform, PLATFORM_DIR, REPO_ROOT } from "./platform.ts";
+export {
+  ensurePlatform,
+  PLATFORM_BUILD_TIMEOUT_MS,
+  PLATFORM_DIR,
+  REPO_ROOT,
+} from "./platform.ts";
 export type { BuildRequest } from "./rpc-stub.ts";
 export {
   loadAppConfig,

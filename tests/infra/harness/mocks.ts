@@ -7,6 +7,8 @@
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_REGION = "eu-west-1";
 export const MOCK_PARTITION = "aws";
+/** The Pulumi type of a Lambda function (SST registers one per `sst.aws.Function`). */
+export const LAMBDA_FUNCTION = "aws:lambda/function:Function";
 export const MOCK_IOT_DATA_ENDPOINT = `a1b2c3d4e5f6g7-ats.iot.${MOCK_REGION}.amazonaws.com`;
 
 /** One resource the program registered, with its inputs as the provider would receive them. */

@@ -13,6 +13,8 @@ import { promisify } from "node:util";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const PLATFORM_DIR = join(REPO_ROOT, ".sst", "platform");
+/** A `beforeAll` timeout for a stack run: the first run in a fresh clone builds `.sst/platform`. */
+export const PLATFORM_BUILD_TIMEOUT_MS = 300_000;
 
 const READY_MARKER = join(PLATFORM_DIR, ".fleet-ready");
 const LOCK_DIR = join(REPO_ROOT, ".sst", ".platform-install.lock");

@@ -1,37 +1,13 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-
-const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
-const run = promisify(execFile);
+import { fleet, startSandbox, waitFor } from "../support/fleet-process.ts";
 
 async function fleetJson<T>(...args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [FLEET_BIN, ...args, "--json"]);
-  return JSON.parse(stdout) as T;
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: lastError });
+  return JSON.parse(await fleet(...args, "--json")) as T;
 }
 
 interface Rotation {
@@ -60,26 +36,14 @@ describe("automatic certificate rotation in the sandbox", () => {
     const stateDir = await mkdtemp(join(tmpdir(), "fleet-rotation-"));
     // Certificates live 60 s and are due 45 s before expiry: the auditor (every 2 s) starts a
     // rotation about 15 s after each certificate is issued.
-    const sandbox = spawn(
-      process.execPath,
-      [
-        FLEET_BIN,
-        "sandbox",
-        "--devices",
-        "1",
-        "--state-dir",
-        stateDir,
-        "--mqtt-port",
-        "0",
-        "--cert-validity",
-        "60s",
-        "--rotation-threshold",
-        "45s",
-        "--audit-interval",
-        "2s",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const sandbox = startSandbox(stateDir, "1", [
+      "--cert-validity",
+      "60s",
+      "--rotation-threshold",
+      "45s",
+      "--audit-interval",
+      "2s",
+    ]);
     children.push(sandbox);
     const target = ["--state-dir", stateDir];
 

@@ -1,64 +1,17 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-
-const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
-const run = promisify(execFile);
-
-/** Runs `fleet ...` as an operator would, in its own process. */
-async function fleet(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [FLEET_BIN, ...args]);
-  return stdout;
-}
+import { fleet, run, startSandbox, waitFor } from "../support/fleet-process.ts";
 
 async function listDevices(stateDir: string): Promise<DeviceView[]> {
   return z
     .array(DeviceViewSchema)
     .parse(JSON.parse(await fleet("devices", "--json", "--state-dir", stateDir)));
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: lastError });
-}
-
-function startSandbox(stateDir: string, devices: string, extra: string[] = []): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      FLEET_BIN,
-      "sandbox",
-      "--devices",
-      devices,
-      "--state-dir",
-      stateDir,
-      "--mqtt-port",
-      "0",
-      ...extra,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {

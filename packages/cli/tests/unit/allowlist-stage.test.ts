@@ -10,27 +10,20 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
+import { captureCliOutput } from "../support/cli-output.ts";
 
 const BUCKET = "fleet-dev-allowlist-abc123";
 
 describe("fleet allowlist --stage", () => {
   const ssm = mockClient(SSMClient);
   const s3 = mockClient(S3Client);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+  const { stdout, stderr } = captureCliOutput({ awsEnv: true });
 
   beforeEach(() => {
     ssm.reset();
     s3.reset();
-    stdout.length = 0;
-    stderr.length = 0;
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
-    vi.stubEnv("AWS_REGION", "eu-west-1");
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: BUCKET } });
     s3.on(GetObjectCommand).callsFake(async () => ({
       VersionId: "v1",
@@ -40,11 +33,6 @@ describe("fleet allowlist --stage", () => {
       ]) as unknown as GetObjectCommandOutput["Body"],
     }));
     s3.on(PutObjectCommand).resolves({ VersionId: "v2" });
-  });
-
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
   });
 
   async function listFile(text: string): Promise<string> {

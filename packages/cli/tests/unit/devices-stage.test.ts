@@ -10,8 +10,9 @@ import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sd
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
+import { captureCliOutput } from "../support/cli-output.ts";
 
 const CERT = "e".repeat(64);
 
@@ -20,8 +21,7 @@ describe("fleet devices --stage", () => {
   const ssm = mockClient(SSMClient);
   const s3 = mockClient(S3Client);
   const dynamo = mockClient(DynamoDBDocumentClient);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+  const { stdout, stderr } = captureCliOutput({ awsEnv: true });
 
   beforeEach(() => {
     iot.reset();
@@ -52,13 +52,6 @@ describe("fleet devices --stage", () => {
         },
       ],
     });
-    stdout.length = 0;
-    stderr.length = 0;
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
-    vi.stubEnv("AWS_REGION", "eu-west-1");
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
     iot.on(GetIndexingConfigurationCommand).resolves({
       thingIndexingConfiguration: {
         thingIndexingMode: "REGISTRY",
@@ -88,11 +81,6 @@ describe("fleet devices --stage", () => {
         },
       },
     });
-  });
-
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
   });
 
   it("merges the stage's things, pending allow-listed serials and refusals into one JSON list", async () => {

@@ -4,8 +4,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RotationRecord } from "@fleet/core";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
+import { captureCliOutput } from "../support/cli-output.ts";
 
 const ROTATION: RotationRecord = {
   rotationId: "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
@@ -25,13 +26,10 @@ describe("fleet rotation against a sandbox", () => {
   let server: Server;
   let stateDir: string;
   const requests: { method: string; url: string; body: string }[] = [];
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+  const { stdout, stderr } = captureCliOutput();
 
   beforeEach(async () => {
     requests.length = 0;
-    stdout.length = 0;
-    stderr.length = 0;
     server = createServer((req, res) => {
       let body = "";
       req.on("data", (chunk) => {
@@ -61,12 +59,9 @@ describe("fleet rotation against a sandbox", () => {
         startedAt: new Date().toISOString(),
       }),
     );
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
   });
 
   afterEach(async () => {
-    vi.restoreAllMocks();
     await new Promise((resolve) => server.close(resolve));
   });
 

@@ -13,8 +13,9 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
+import { captureCliOutput } from "../support/cli-output.ts";
 
 const THING = "10000000a1b2c3d4";
 const CERT = "e".repeat(64);
@@ -23,8 +24,7 @@ const THING_ARN = `arn:aws:iot:eu-west-1:123456789012:thing/${THING}`;
 describe("fleet rotation --stage", () => {
   const iot = mockClient(IoTClient);
   const dynamo = mockClient(DynamoDBDocumentClient);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+  const { stdout, stderr } = captureCliOutput({ awsEnv: true });
   /** The table as the store writes it, keyed by pk. */
   const items = new Map<string, Record<string, unknown>>();
 
@@ -32,8 +32,6 @@ describe("fleet rotation --stage", () => {
     iot.reset();
     dynamo.reset();
     items.clear();
-    stdout.length = 0;
-    stderr.length = 0;
     iot.on(ListThingPrincipalsCommand, { thingName: THING }).resolves({
       principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${CERT}`],
     });
@@ -64,16 +62,6 @@ describe("fleet rotation --stage", () => {
     dynamo.on(ScanCommand).callsFake(async () => ({
       Items: [...items.values()].filter((i) => String(i.pk).startsWith("rotation#")),
     }));
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
-    vi.stubEnv("AWS_REGION", "eu-west-1");
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
-  });
-
-  afterEach(() => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
   });
 
   it("start --device records the rotation in the stage's table and sends the device a rotation job", async () => {

@@ -1,30 +1,18 @@
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { QueryCommand, TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
+import { captureCliOutput } from "../support/cli-output.ts";
 
 describe("fleet telemetry query --stage", () => {
   const ssm = mockClient(SSMClient);
   const timestream = mockClient(TimestreamQueryClient);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
+  const { stdout, stderr } = captureCliOutput({ awsEnv: true });
 
   beforeEach(() => {
     ssm.reset();
     timestream.reset();
-    stdout.length = 0;
-    stderr.length = 0;
-    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
-    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
-    vi.stubEnv("AWS_REGION", "eu-west-1");
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => stdout.push(String(chunk)) > 0);
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
-  });
-
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
   });
 
   it("reads the store the stage publishes in SSM and prints the device's samples", async () => {
