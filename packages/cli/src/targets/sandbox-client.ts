@@ -9,7 +9,12 @@ import type {
   TelemetryReader,
   TelemetrySample,
 } from "@fleet/core";
-import { DeadLetterSchema, type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
+import {
+  DeadLetterSchema,
+  type DeviceView,
+  DeviceViewSchema,
+  RotationRecordSchema,
+} from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { z } from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
@@ -142,16 +147,3 @@ const SampleSchema = z.object({
 });
 
 // The API sends the sandbox store's records as they are (RotationRecord, ISO 8601 dates).
-const RotationRecordSchema = z.object({
-  rotationId: z.string(),
-  thingName: z.string(),
-  serial: z.string().optional(),
-  oldCertificateId: z.string(),
-  newCertificateId: z.string().nullable(),
-  jobId: z.string().nullable(),
-  step: z.enum(["requested", "issued", "committed", "timed-out", "failed"]),
-  reason: z.string().nullable(),
-  startedAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  deadline: z.iso.datetime(),
-});

@@ -69,3 +69,21 @@ export const RotationRejectedSchema = z.strictObject({
   errorMessage: z.string(),
 });
 export type RotationRejected = z.infer<typeof RotationRejectedSchema>;
+
+/**
+ * A rotation record as stores and APIs carry it (DynamoDB items, the sandbox API): the shape of
+ * the `RotationRecord` port type, for readers that must check what they are given.
+ */
+export const RotationRecordSchema = z.object({
+  rotationId: z.string(),
+  thingName: z.string(),
+  serial: z.string().optional(),
+  oldCertificateId: z.string(),
+  newCertificateId: z.string().nullable(),
+  jobId: z.string().nullable(),
+  step: z.enum(["requested", "issued", "committed", "timed-out", "failed"]),
+  reason: z.string().nullable(),
+  startedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  deadline: z.iso.datetime(),
+});

@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { RotationRecordSchema } from "../../contracts/rotation.ts";
 import {
   type ContractIssue,
   ContractViolationError,
@@ -42,19 +43,6 @@ const lockKey = (thingName: string) => ({ pk: `active#${thingName}` });
 const isActive = (step: RotationStep) => ACTIVE_ROTATION_STEPS.includes(step);
 
 // Items are read back from a table anyone with access can write to: checked, not trusted.
-const RotationItemSchema = z.object({
-  rotationId: z.string(),
-  thingName: z.string(),
-  serial: z.string().optional(),
-  oldCertificateId: z.string(),
-  newCertificateId: z.string().nullable(),
-  jobId: z.string().nullable(),
-  step: z.enum(["requested", "issued", "committed", "timed-out", "failed"]),
-  reason: z.string().nullable(),
-  startedAt: z.string(),
-  updatedAt: z.string(),
-  deadline: z.string(),
-});
 const LockItemSchema = z.object({ rotationId: z.string() });
 
 /**
@@ -212,7 +200,7 @@ export class DynamoDbRotationStore implements RotationStore {
   }
 
   #record(item: Record<string, unknown>): RotationRecord {
-    const { serial, ...rest } = this.#parse(RotationItemSchema, item);
+    const { serial, ...rest } = this.#parse(RotationRecordSchema, item);
     return serial === undefined ? rest : { ...rest, serial };
   }
 
