@@ -37,6 +37,7 @@ import { LocalJobStarter } from "./adapters/local-job-starter.ts";
 import { LocalRotationStore } from "./adapters/local-rotation-store.ts";
 import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload.ts";
 import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
+import { definedOnly } from "./defined-only.ts";
 import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./enroll-device.ts";
 import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
@@ -424,9 +425,4 @@ function serverNames(host: string): { dnsNames: string[]; ipAddresses: string[] 
     dnsNames.push(host);
   }
   return { dnsNames, ipAddresses };
-}
-
-/** Drops keys set to undefined so they do not override defaults when merged. */
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

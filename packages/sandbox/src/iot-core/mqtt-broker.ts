@@ -50,7 +50,10 @@ export interface MqttBroker {
    * allows the topic gets it.
    */
   publish(topic: string, payload: unknown): void;
-  /** Disconnects every client and resolves once every socket is closed. */
+  /**
+   * Disconnects every client and resolves once every socket is closed and every service
+   * request under way (provisioning, jobs, rotation) has finished its state changes.
+   */
   close(): Promise<void>;
 }
 
@@ -108,6 +111,8 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   const sessions = new SessionTable<Connection>();
   const versionNumbers = new Map<string, number>();
   let closing = false;
+  /** Service requests still being handled: `close` waits for their state changes. */
+  const servicesUnderWay = new Set<Promise<void>>();
 
   const emit = (event: SandboxEvent) => emitSandboxEvent(events, event);
 
@@ -329,7 +334,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     }
     const service = services.find((candidate) => candidate.handles(packet.topic));
     if (service === undefined) return;
-    service
+    const handled = service
       .handle({
         topic: packet.topic,
         payload,
@@ -347,6 +352,8 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
             "service failed",
           ),
       );
+    servicesUnderWay.add(handled);
+    void handled.finally(() => servicesUnderWay.delete(handled));
   });
 
   /** Delivers a service reply to one client, as AWS IoT does (see the notes above). */
@@ -510,6 +517,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         // Connections still in the TLS handshake are not aedes clients yet.
         for (const socket of sockets) socket.destroy();
         await serverClosed;
+        await Promise.all(servicesUnderWay);
       })();
       return closed;
     },

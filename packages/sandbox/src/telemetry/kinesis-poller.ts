@@ -12,6 +12,7 @@ import type {
   KinesisStreamRecord,
 } from "aws-lambda";
 import type { Logger } from "pino";
+import { definedOnly } from "../defined-only.ts";
 
 export interface KinesisPollerOptions {
   client: KinesisClient;
@@ -177,8 +178,4 @@ function lambdaRecord(
     awsRegion: source.region,
     eventSourceARN: source.streamArn,
   };
-}
-
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
