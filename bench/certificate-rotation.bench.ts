@@ -85,8 +85,6 @@ try {
   await sandbox.close();
   await rm(stateDir, { recursive: true, force: true });
 }
-// After close a TCP server handle is still open (not yet traced): exit rather than hang.
-process.exit();
 
 /** An enrolled device running the real client: jobs agent and rotator, heartbeat only. */
 async function startBenchDevice(serial: string): Promise<Device> {

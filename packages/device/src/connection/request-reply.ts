@@ -1,5 +1,6 @@
 import type { Timers } from "../clock.ts";
-import { ReplyTimeoutError } from "../errors.ts";
+import { NotConnectedError, ReplyTimeoutError } from "../errors.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import type { DeviceConnection } from "./device-connection.ts";
 
 /** A request topic with its `/accepted` and `/rejected` reply topics. */
@@ -21,7 +22,7 @@ export interface Reply {
  * tells this request's reply from a stale one on the same topic.
  *
  * @throws ReplyTimeoutError when no matching reply arrives within `timeoutMs`;
- *   NotConnectedError when the connection is down.
+ *   NotConnectedError when the connection is down or stops before the reply.
  */
 export async function requestReply(options: {
   connection: DeviceConnection;
@@ -34,6 +35,7 @@ export async function requestReply(options: {
   const { connection, topics, timers } = options;
   await connection.subscribe([topics.accepted, topics.rejected]);
   let onMessage: ((message: { topic: string; payload: Buffer }) => void) | undefined;
+  let onState: ((change: { state: ConnectionState }) => void) | undefined;
   let timer: unknown;
   const reply = new Promise<Reply>((resolve, reject) => {
     onMessage = ({ topic, payload }) => {
@@ -43,6 +45,13 @@ export async function requestReply(options: {
       resolve({ outcome, payload });
     };
     connection.events.on("message", onMessage);
+    // A stopping connection never delivers the reply: give up now, not when the timer fires.
+    onState = ({ state }) => {
+      if (state === "stopping" || state === "stopped") {
+        reject(new NotConnectedError({ topic: topics.request }));
+      }
+    };
+    connection.events.on("state", onState);
     timer = timers.setTimeout(
       () => reject(new ReplyTimeoutError({ topic: topics.request, timeoutMs: options.timeoutMs })),
       options.timeoutMs,
@@ -56,6 +65,7 @@ export async function requestReply(options: {
   } finally {
     timers.clearTimeout(timer);
     if (onMessage) connection.events.off("message", onMessage);
+    if (onState) connection.events.off("state", onState);
   }
 }
 
