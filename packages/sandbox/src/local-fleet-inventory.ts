@@ -24,6 +24,7 @@ export class LocalFleetInventory implements FleetInventory {
           serial: thing.attributes[SERIAL_ATTRIBUTE] ?? thing.thingName,
           thingName: thing.thingName,
           connected: this.#sessions.has(thing.thingName),
+          apps: {},
           certificates: this.#registry.listThingPrincipals(thing.thingName).map((id) => {
             const certificate = this.#registry.describeCertificate(id);
             return {

@@ -11,6 +11,7 @@ const device = (serial: string, overrides: Partial<DeviceView> = {}): DeviceView
   certificateId: `${serial}cert`.padEnd(64, "0"),
   notAfter: "2026-12-01T00:00:00.000Z",
   reason: null,
+  apps: {},
   ...overrides,
 });
 

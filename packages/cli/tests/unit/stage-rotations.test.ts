@@ -19,6 +19,7 @@ const device = (
     certificateId: notAfter ? "c".repeat(64) : null,
     notAfter,
     reason: null,
+    apps: {},
   }) satisfies DeviceView;
 
 function stageRotations(devices: DeviceView[]) {

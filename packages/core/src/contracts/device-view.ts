@@ -18,5 +18,7 @@ export const DeviceViewSchema = z.object({
   notAfter: z.iso.datetime().nullable(),
   /** Why the device is denied or revoked; null otherwise. */
   reason: z.string().nullable(),
+  /** Each installed app's running version, as the device last reported it ({} before). */
+  apps: z.record(z.string(), z.string()),
 });
 export type DeviceView = z.infer<typeof DeviceViewSchema>;

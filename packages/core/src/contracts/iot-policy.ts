@@ -85,6 +85,8 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
           topic(`cmd/${thing}/*/accepted`),
           topic(`cmd/${thing}/*/rejected`),
           topic(`$aws/things/${thing}/jobs/*`),
+          topic(`$aws/things/${thing}/shadow/update`),
+          topic(`$aws/things/${thing}/shadow/get`),
           topic(`rot/${thing}/csr`),
           topic(`rot/${thing}/commit`),
         ],
@@ -96,6 +98,7 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
         Resource: [
           filter(`cmd/${thing}/*`),
           filter(`$aws/things/${thing}/jobs/*`),
+          filter(`$aws/things/${thing}/shadow/*`),
           filter(`rot/${thing}/*`),
         ],
       },
@@ -106,6 +109,7 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
         Resource: [
           topic(`cmd/${thing}/*`),
           topic(`$aws/things/${thing}/jobs/*`),
+          topic(`$aws/things/${thing}/shadow/*`),
           topic(`rot/${thing}/*`),
         ],
       },

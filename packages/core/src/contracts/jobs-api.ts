@@ -73,16 +73,16 @@ const EpochSecondsSchema = z.number().nonnegative();
 const VersionSchema = z.number().int().nonnegative();
 
 /**
- * The job document as the device receives it. Its own schema (steps, handlers) comes later;
- * until then any JSON object.
+ * The job document as the device receives it: any JSON object here, so that a document the
+ * device cannot run still reaches it and is REJECTED with a reason (`checkJobDocument`).
  */
-const JobDocumentSchema = z.record(z.string(), z.unknown());
+const ReceivedJobDocumentSchema = z.record(z.string(), z.unknown());
 
 export const JobExecutionSchema = z.object({
   jobId: JobIdSchema,
   thingName: ThingNameSchema.optional(),
   /** Absent when the request asked for `includeJobDocument: false`. */
-  jobDocument: JobDocumentSchema.optional(),
+  jobDocument: ReceivedJobDocumentSchema.optional(),
   status: JobExecutionStatusSchema,
   statusDetails: StatusDetailsSchema.optional(),
   queuedAt: EpochSecondsSchema,
@@ -193,7 +193,7 @@ export const UpdateJobExecutionAcceptedSchema = z.object({
   /** Present when the request set `includeJobExecutionState`. */
   executionState: JobExecutionStateSchema.optional(),
   /** Present when the request set `includeJobDocument`. */
-  jobDocument: JobDocumentSchema.optional(),
+  jobDocument: ReceivedJobDocumentSchema.optional(),
   timestamp: EpochSecondsSchema,
   clientToken: ClientTokenSchema.optional(),
 });

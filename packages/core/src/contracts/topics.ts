@@ -50,6 +50,21 @@ export function jobsTopics(thingName: string) {
   } as const;
 }
 
+/** AWS IoT Device Shadow MQTT API topics of a thing's classic (unnamed) shadow. */
+export function shadowTopics(thingName: string) {
+  const base = `$aws/things/${thingName}/shadow`;
+  return {
+    update: `${base}/update`,
+    updateAccepted: `${base}/update/accepted`,
+    updateRejected: `${base}/update/rejected`,
+    updateDelta: `${base}/update/delta`,
+    updateDocuments: `${base}/update/documents`,
+    get: `${base}/get`,
+    getAccepted: `${base}/get/accepted`,
+    getRejected: `${base}/get/rejected`,
+  } as const;
+}
+
 /** AWS IoT fleet provisioning MQTT API (JSON payload format). */
 export const CREATE_CERTIFICATE_FROM_CSR_TOPIC = "$aws/certificates/create-from-csr/json";
 export function createCertificateFromCsrTopics() {

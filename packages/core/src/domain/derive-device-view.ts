@@ -14,6 +14,8 @@ export interface DeviceFacts {
   thingName: string;
   connected: boolean;
   certificates: readonly AttachedCertificate[];
+  /** Apps and their running versions, from the device's reported state ({} when none). */
+  apps: Readonly<Record<string, string>>;
 }
 
 /**
@@ -22,7 +24,12 @@ export interface DeviceFacts {
  * newest certificate tells why the device cannot connect.
  */
 export function deriveDeviceView(facts: DeviceFacts): DeviceView {
-  const base = { serial: facts.serial, thingName: facts.thingName, connected: facts.connected };
+  const base = {
+    serial: facts.serial,
+    thingName: facts.thingName,
+    connected: facts.connected,
+    apps: { ...facts.apps },
+  };
   const newestFirst = facts.certificates.toSorted(
     (a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0),
   );

@@ -7,5 +7,6 @@ export type * from "./device-ledger.ts";
 export type * from "./device-registry.ts";
 export type * from "./fleet-inventory.ts";
 export type * from "./job-starter.ts";
+export type * from "./ota.ts";
 export * from "./rotation-store.ts";
 export type * from "./telemetry-store.ts";

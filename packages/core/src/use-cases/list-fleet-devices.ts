@@ -66,5 +66,6 @@ function thingless(serial: string, state: DeviceView["state"], reason: string | 
     certificateId: null,
     notAfter: null,
     reason,
+    apps: {},
   };
 }

@@ -13,6 +13,7 @@ function provisioned(serial: string, connected = true): DeviceView {
     certificateId: "a".repeat(64),
     notAfter: "2026-01-01T00:00:00.000Z",
     reason: null,
+    apps: {},
   };
 }
 
@@ -25,6 +26,7 @@ function thingless(serial: string, state: DeviceView["state"], reason: string | 
     certificateId: null,
     notAfter: null,
     reason,
+    apps: {},
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type ThingDocument,
 } from "@aws-sdk/client-iot";
 import pLimit, { type LimitFunction } from "p-limit";
+import { DeviceReportedStateSchema } from "../../contracts/device-state.ts";
 import type { DeviceView } from "../../contracts/device-view.ts";
 import { SERIAL_ATTRIBUTE } from "../../contracts/stage-resources.ts";
 import { deriveDeviceView } from "../../domain/derive-device-view.ts";
@@ -139,6 +140,7 @@ function deviceView(thing: IndexedThing, certificates: CertificateDescription[])
     serial: thing.attributes?.[SERIAL_ATTRIBUTE] ?? thing.thingName,
     thingName: thing.thingName,
     connected: thing.connectivity?.connected === true,
+    apps: reportedApps(thing.shadow),
     certificates: certificates.flatMap((c) =>
       c.certificateId === undefined
         ? []
@@ -152,6 +154,23 @@ function deviceView(thing: IndexedThing, certificates: CertificateDescription[])
           ],
     ),
   });
+}
+
+/**
+ * The apps a device reported in its classic shadow, which the fleet index returns as a JSON
+ * string (indexing mode REGISTRY_AND_SHADOW). A missing or foreign shadow means no apps known.
+ */
+function reportedApps(shadow: string | undefined): Record<string, string> {
+  if (shadow === undefined) return {};
+  let document: unknown;
+  try {
+    document = JSON.parse(shadow);
+  } catch {
+    return {};
+  }
+  const reported = (document as { reported?: unknown } | null)?.reported;
+  const parsed = DeviceReportedStateSchema.pick({ apps: true }).safeParse(reported);
+  return parsed.success ? parsed.data.apps : {};
 }
 
 async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
