@@ -18,6 +18,10 @@
  *   must exceed the threshold, or every certificate would be rotated at once.
  * - `FLEET_ROTATION_THRESHOLD_DAYS`: the audit flags certificates expiring within this many
  *   days (default 30; Device Defender accepts 30..3652).
+ * - `FLEET_CONTROL_PLANE_CALLS_PER_SECOND`: most AWS IoT and ACM Private CA calls the rotation
+ *   functions start within any second, all together (default 10, at least 4: one per function).
+ *   `controlPlaneShares` splits it between them; each runs one instance at a time (reserved
+ *   concurrency 1), so their sum is the stage's ceiling.
  */
 
 export type CaMode = "general-purpose" | "short-lived";
@@ -28,6 +32,7 @@ export interface CertificatesConfig {
   caMode: CaMode;
   validityDays: number;
   rotationThresholdDays: number;
+  controlPlaneCallsPerSecond: number;
 }
 
 /** ACM Private CA's limit for short-lived-certificate mode. */
@@ -37,7 +42,42 @@ export const CERTIFICATES_CONFIG_DEFAULTS = {
   caMode: "general-purpose",
   generalPurposeValidityDays: 365,
   rotationThresholdDays: 30,
+  controlPlaneCallsPerSecond: 10,
 } as const;
+
+/** The rotation functions that share the control-plane budget. */
+export type ControlPlaneShares = Record<
+  "auditNotification" | "rotationCsr" | "rotationCommit" | "rotationSweeper",
+  number
+>;
+
+/**
+ * Weights by the calls each function makes per rotation: the CSR signs, registers and attaches
+ * (the most), starting a rotation and committing one take a few, the sweeper acts only on
+ * stalled rotations. Starting gets less than signing, so a fleet-wide audit never queues
+ * rotations faster than they can be signed.
+ */
+const SHARE_WEIGHTS: ControlPlaneShares = {
+  auditNotification: 2,
+  rotationCsr: 5,
+  rotationCommit: 2,
+  rotationSweeper: 1,
+};
+
+/**
+ * Splits `total` calls/s (at least one per function) between the rotation functions: one each,
+ * the rest by weight, rounded down so that the sum never exceeds `total`.
+ */
+export function controlPlaneShares(total: number): ControlPlaneShares {
+  const weights = Object.entries(SHARE_WEIGHTS);
+  const weightSum = weights.reduce((sum, [, weight]) => sum + weight, 0);
+  const rest = total - weights.length;
+  const entries = weights.map(([name, weight]) => [
+    name,
+    1 + Math.floor((rest * weight) / weightSum),
+  ]);
+  return Object.fromEntries(entries) as ControlPlaneShares;
+}
 
 export class InvalidCertificatesConfigError extends Error {
   readonly variable: string;
@@ -67,6 +107,9 @@ function integer(env: Env, variable: string, min: number, max: number): number |
 }
 
 export function certificatesConfigFromEnv(env: Env = process.env): CertificatesConfig {
+  const controlPlaneCallsPerSecond =
+    integer(env, "FLEET_CONTROL_PLANE_CALLS_PER_SECOND", 4, 1000) ??
+    CERTIFICATES_CONFIG_DEFAULTS.controlPlaneCallsPerSecond;
   const existingCaArn = env.FLEET_CA_ARN?.trim() || undefined;
   if (existingCaArn !== undefined && !CA_ARN_PATTERN.test(existingCaArn)) {
     throw new InvalidCertificatesConfigError(
@@ -89,7 +132,13 @@ export function certificatesConfigFromEnv(env: Env = process.env): CertificatesC
     const validityDays =
       integer(env, "FLEET_CERT_VALIDITY_DAYS", 1, SHORT_LIVED_MAX_VALIDITY_DAYS) ??
       SHORT_LIVED_MAX_VALIDITY_DAYS;
-    return { existingCaArn, caMode, validityDays, rotationThresholdDays };
+    return {
+      existingCaArn,
+      caMode,
+      validityDays,
+      rotationThresholdDays,
+      controlPlaneCallsPerSecond,
+    };
   }
   const validityDays =
     integer(env, "FLEET_CERT_VALIDITY_DAYS", 1, 3650) ??
@@ -100,5 +149,5 @@ export function certificatesConfigFromEnv(env: Env = process.env): CertificatesC
       `a validity of ${validityDays} days is within the rotation threshold of ${rotationThresholdDays} days: every certificate would be rotated at once (use FLEET_CA_MODE=short-lived for daily rotation)`,
     );
   }
-  return { existingCaArn, caMode, validityDays, rotationThresholdDays };
+  return { existingCaArn, caMode, validityDays, rotationThresholdDays, controlPlaneCallsPerSecond };
 }

@@ -1,10 +1,11 @@
 import {
   EXPIRING_CERTIFICATE_CHECK,
+  ROTATE_CERTIFICATE_JOB_DOCUMENT,
   ROTATION_COMMIT_TOPIC_FILTER,
   ROTATION_CSR_TOPIC_FILTER,
   stageResourceNames,
 } from "@fleet/core/contracts";
-import type { CertificatesConfig } from "./certificates-config.ts";
+import { type CertificatesConfig, controlPlaneShares } from "./certificates-config.ts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
@@ -52,7 +53,10 @@ const CSR_TIMEOUT = "60 seconds";
 /** Paging a fleet's findings and starting its rotations against the IoT rate limits. */
 const AUDIT_TIMEOUT = "15 minutes";
 const SWEEP_TIMEOUT = "5 minutes";
-/** Rotation jobs start at most this many executions a minute (well under IoT's limits). */
+/**
+ * A rotation job has one execution, so this rate matters only for a job an operator creates from
+ * the template for many things; the fleet-wide pace is the control-plane budget's.
+ */
 const JOB_ROLLOUT_PER_MINUTE = 100;
 
 /**
@@ -124,6 +128,16 @@ export function certificates(args: CertificatesArgs): Certificates {
     ROTATION_TABLE: rotations.name,
     THING_GROUP_NAME: args.thingGroup.name,
   };
+  // Every rotation job is created from this template (section 2 below).
+  const rotationJobTemplateArn = iotArn(`jobtemplate/${names.rotationJobTemplateId}`);
+  const rotationJobEnvironment = {
+    ROTATION_JOB_TEMPLATE_ID: names.rotationJobTemplateId,
+    ROTATION_JOB_TEMPLATE_ARN: rotationJobTemplateArn,
+  };
+  // The control-plane budget, split between the four functions; each runs one instance at a
+  // time so that its in-process limiter holds for the function as a whole.
+  const shares = controlPlaneShares(config.controlPlaneCallsPerSecond);
+  const oneInstance = { reserved: 1 };
   const replyTopics = (request: "csr" | "commit") => [
     iotArn(`topic/rot/*/${request}/accepted`),
     iotArn(`topic/rot/*/${request}/rejected`),
@@ -188,10 +202,13 @@ export function certificates(args: CertificatesArgs): Certificates {
   const auditNotification = lambdaFunction("AuditNotification", {
     handler: "audit-notification",
     timeout: AUDIT_TIMEOUT,
+    concurrency: oneInstance,
     environment: {
       POWERTOOLS_SERVICE_NAME: "audit-notification",
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       ...registryEnvironment,
+      ...rotationJobEnvironment,
+      CONTROL_PLANE_CALLS_PER_SECOND: String(shares.auditNotification),
       ROTATION_DEADLINE_MINUTES: String(ROTATION_DEADLINE_MINUTES),
     },
     permissions: [
@@ -199,7 +216,10 @@ export function certificates(args: CertificatesArgs): Certificates {
       { actions: ["iot:ListAuditFindings", "iot:ListPrincipalThings"], resources: ["*"] },
       ...readCertificates,
       { actions: ["iot:DescribeThing"], resources: [iotArn("thing/*")] },
-      { actions: ["iot:CreateJob"], resources: [iotArn("job/*"), iotArn("thing/*")] },
+      {
+        actions: ["iot:CreateJob"],
+        resources: [iotArn("job/*"), iotArn("thing/*"), rotationJobTemplateArn],
+      },
       {
         actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
         resources: [rotations.arn],
@@ -222,10 +242,10 @@ export function certificates(args: CertificatesArgs): Certificates {
   const jobTemplate = new aws.cloudcontrol.Resource("RotationJobTemplate", {
     typeName: "AWS::IoT::JobTemplate",
     desiredState: JSON.stringify({
-      JobTemplateId: `${prefix}-rotate-certificate`,
+      JobTemplateId: names.rotationJobTemplateId,
       Description: `Certificate rotation of ${$app.name} (${$app.stage}) devices`,
-      // Each rotation's job names its own rotation id in its document.
-      Document: JSON.stringify({ operation: "rotate-certificate" }),
+      // The same document for every rotation: each job's id is its rotation's id.
+      Document: JSON.stringify(ROTATE_CERTIFICATE_JOB_DOCUMENT),
       TimeoutConfig: { InProgressTimeoutInMinutes: ROTATION_DEADLINE_MINUTES },
       JobExecutionsRolloutConfig: { MaximumPerMinute: JOB_ROLLOUT_PER_MINUTE },
     }),
@@ -239,11 +259,13 @@ export function certificates(args: CertificatesArgs): Certificates {
   const rotationCsr = lambdaFunction("RotationCsr", {
     handler: "rotation-csr",
     timeout: CSR_TIMEOUT,
+    concurrency: oneInstance,
     environment: {
       POWERTOOLS_SERVICE_NAME: "rotation-csr",
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       ...registryEnvironment,
       ...caEnvironment,
+      CONTROL_PLANE_CALLS_PER_SECOND: String(shares.rotationCsr),
       DEVICE_POLICY_NAME: args.devicePolicy.name,
       CERT_TEMPLATE_ARN: certificateTemplateArn,
       CERT_VALIDITY_DAYS: String(config.validityDays),
@@ -275,11 +297,13 @@ export function certificates(args: CertificatesArgs): Certificates {
   });
   const rotationCommit = lambdaFunction("RotationCommit", {
     handler: "rotation-commit",
+    concurrency: oneInstance,
     environment: {
       POWERTOOLS_SERVICE_NAME: "rotation-commit",
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       ...registryEnvironment,
       ...caEnvironment,
+      CONTROL_PLANE_CALLS_PER_SECOND: String(shares.rotationCommit),
       IOT_DATA_ENDPOINT: args.dataEndpoint,
     },
     timeout: CSR_TIMEOUT,
@@ -312,11 +336,14 @@ export function certificates(args: CertificatesArgs): Certificates {
   const rotationSweeper = lambdaFunction("RotationSweeper", {
     handler: "rotation-sweeper",
     timeout: SWEEP_TIMEOUT,
+    concurrency: oneInstance,
     environment: {
       POWERTOOLS_SERVICE_NAME: "rotation-sweeper",
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       ...registryEnvironment,
       ...caEnvironment,
+      ...rotationJobEnvironment,
+      CONTROL_PLANE_CALLS_PER_SECOND: String(shares.rotationSweeper),
     },
     permissions: [
       ...readCertificates,

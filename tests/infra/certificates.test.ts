@@ -1,6 +1,10 @@
-import { ROTATION_COMMIT_TOPIC_FILTER, ROTATION_CSR_TOPIC_FILTER } from "@fleet/core/contracts";
+import {
+  ROTATE_CERTIFICATE_JOB_DOCUMENT,
+  ROTATION_COMMIT_TOPIC_FILTER,
+  ROTATION_CSR_TOPIC_FILTER,
+} from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { certificatesConfigFromEnv } from "../../stacks/certificates-config.ts";
+import { certificatesConfigFromEnv, controlPlaneShares } from "../../stacks/certificates-config.ts";
 import {
   type IamStatement,
   LAMBDA_FUNCTION,
@@ -261,12 +265,43 @@ describe("certificates stack", () => {
       expect(actionsOf("RotationSweeper")).not.toContain("acm-pca:IssueCertificate");
     });
 
-    it("defines the rotation job template's timeout and rollout rate", () => {
-      expect(desiredState(cloudControl(stack, "AWS::IoT::JobTemplate"))).toMatchObject({
+    it("defines the rotation job template's document, timeout and rollout rate", () => {
+      const template = desiredState(cloudControl(stack, "AWS::IoT::JobTemplate"));
+      expect(template).toMatchObject({
         JobTemplateId: "fleet-dev-rotate-certificate",
         TimeoutConfig: { InProgressTimeoutInMinutes: 60 },
         JobExecutionsRolloutConfig: { MaximumPerMinute: 100 },
       });
+      expect(JSON.parse(template.Document)).toEqual(ROTATE_CERTIFICATE_JOB_DOCUMENT);
+    });
+
+    it("creates rotation jobs from that template only", () => {
+      const templateArn = iotArn("jobtemplate/fleet-dev-rotate-certificate");
+      for (const name of ["AuditNotification", "RotationSweeper"]) {
+        expect(environmentOf(name)).toMatchObject({
+          ROTATION_JOB_TEMPLATE_ID: "fleet-dev-rotate-certificate",
+          ROTATION_JOB_TEMPLATE_ARN: templateArn,
+        });
+      }
+      const createJob = grantsOf("AuditNotification").find((s) =>
+        s.actions.includes("iot:CreateJob"),
+      );
+      expect(createJob?.resources).toEqual([iotArn("job/*"), iotArn("thing/*"), templateArn]);
+    });
+
+    it("runs each rotation function as one instance with its share of 10 control-plane calls/s", () => {
+      const shares = {
+        AuditNotification: "2",
+        RotationCsr: "4",
+        RotationCommit: "2",
+        RotationSweeper: "1",
+      };
+      for (const [name, share] of Object.entries(shares)) {
+        expect(environmentOf(name).CONTROL_PLANE_CALLS_PER_SECOND).toBe(share);
+        expect(
+          stack.one(LAMBDA_FUNCTION, `${name}Function`).inputs.reservedConcurrentExecutions,
+        ).toBe(1);
+      }
     });
 
     it("enables job-execution events", () => {
@@ -331,7 +366,25 @@ describe("certificates configuration", () => {
       caMode: "general-purpose",
       validityDays: 365,
       rotationThresholdDays: 30,
+      controlPlaneCallsPerSecond: 10,
     });
+  });
+
+  it("splits the control-plane budget between the rotation functions, never above it", () => {
+    expect(controlPlaneShares(10)).toEqual({
+      auditNotification: 2,
+      rotationCsr: 4,
+      rotationCommit: 2,
+      rotationSweeper: 1,
+    });
+    for (const total of [4, 5, 7, 10, 33, 1000]) {
+      const shares = Object.values(controlPlaneShares(total));
+      expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+      expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(total);
+    }
+    expect(() => certificatesConfigFromEnv({ FLEET_CONTROL_PLANE_CALLS_PER_SECOND: "3" })).toThrow(
+      /FLEET_CONTROL_PLANE_CALLS_PER_SECOND: expected an integer from 4 to 1000, got "3"/,
+    );
   });
 
   it("limits short-lived mode to 7-day certificates", () => {

@@ -5,10 +5,11 @@ import {
   DynamoDbRotationStore,
 } from "@fleet/core/adapters/aws";
 import { z } from "zod";
+import { ControlPlaneEnvSchema } from "./control-plane.ts";
 import { PowertoolsEnvSchema } from "./powertools.ts";
 
 /** The variables every rotation function (CSR, commit, sweeper) reads; each adds its own. */
-export const RotationEnvSchema = PowertoolsEnvSchema.extend({
+export const RotationEnvSchema = PowertoolsEnvSchema.extend(ControlPlaneEnvSchema.shape).extend({
   ROTATION_TABLE: z.string().min(1),
   THING_GROUP_NAME: z.string().min(1),
   CA_ARN: z.string().min(1),
@@ -16,9 +17,19 @@ export const RotationEnvSchema = PowertoolsEnvSchema.extend({
 });
 export type RotationEnv = z.infer<typeof RotationEnvSchema>;
 
-/** The rotation table and the CA retiring certificates, which every rotation use case takes. */
+/** The variables of the functions that create or cancel rotation jobs. */
+export const RotationJobEnvSchema = z.object({
+  ROTATION_JOB_TEMPLATE_ID: z.string().min(1),
+  ROTATION_JOB_TEMPLATE_ARN: z.string().min(1),
+});
+
+/**
+ * The rotation table and the CA retiring certificates, which every rotation use case takes;
+ * `throttle` paces the revoker's control-plane calls.
+ */
 export function rotationBackend(
   env: RotationEnv,
+  throttle: <T extends object>(port: T) => T,
   pca: ReturnType<typeof createAcmPcaClient> = createAcmPcaClient(),
 ): { rotations: DynamoDbRotationStore; revoker: AcmPcaCertificateRevoker } {
   return {
@@ -26,10 +37,12 @@ export function rotationBackend(
       dynamo: createDynamoDbClient(),
       tableName: env.ROTATION_TABLE,
     }),
-    revoker: new AcmPcaCertificateRevoker({
-      pca,
-      certificateAuthorityArn: env.CA_ARN,
-      caCertificatePem: env.CA_CERTIFICATE_PEM,
-    }),
+    revoker: throttle(
+      new AcmPcaCertificateRevoker({
+        pca,
+        certificateAuthorityArn: env.CA_ARN,
+        caCertificatePem: env.CA_CERTIFICATE_PEM,
+      }),
+    ),
   };
 }

@@ -47,7 +47,7 @@ export async function rotationServiceFor(
         thingGroupName: names.thingGroupName,
         devicePolicyName: names.devicePolicyName,
       }),
-      jobs: new IotJobStarter({ iot }),
+      jobs: new IotJobStarter({ iot, jobTemplateId: names.rotationJobTemplateId }),
       clock: () => new Date(),
       deadlineMs: settings.deadlineMs ?? DEFAULT_STAGE_DEADLINE_MS,
     }),

@@ -7,7 +7,8 @@ import {
 /**
  * Payloads of the product's certificate rotation protocol, over an IoT job and the request
  * topics of `rotationTopics` (`topics.ts`):
- * 1. The job document `rotate-certificate` names the rotation.
+ * 1. A job whose document is `ROTATE_CERTIFICATE_JOB_DOCUMENT` (`job-document.ts`); its job id
+ *    is the rotation id.
  * 2. The device sends a CSR for a new key over its old certificate; the backend answers with the
  *    new certificate or a rejection.
  * 3. The device commits over the new certificate; the backend revokes the old one.
@@ -15,13 +16,6 @@ import {
  */
 
 const RotationIdSchema = z.uuid();
-
-/** Document of the IoT job that asks a device to rotate its certificate. */
-export const RotateCertificateJobDocumentSchema = z.object({
-  operation: z.literal("rotate-certificate"),
-  rotationId: RotationIdSchema,
-});
-export type RotateCertificateJobDocument = z.infer<typeof RotateCertificateJobDocumentSchema>;
 
 /** Published by the device to `rot/{thing}/csr`, over the certificate being replaced. */
 export const RotationCsrRequestSchema = z.object({

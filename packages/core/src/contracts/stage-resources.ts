@@ -43,6 +43,8 @@ export interface StageResourceNames {
   telemetryDeadLetterQueueName: string;
   /** DynamoDB table of certificate rotations (one active rotation per thing). */
   rotationTableName: string;
+  /** The job template every certificate rotation job is created from. */
+  rotationJobTemplateId: string;
 }
 
 /** Object key of the allow-list in the stage's allow-list bucket (text/CSV or JSON). */
@@ -76,6 +78,7 @@ export function stageResourceNames(stage: string): StageResourceNames {
     timestreamDatabaseName: `${prefix}`,
     telemetryDeadLetterQueueName: `${prefix}-telemetry-dead-letters`,
     rotationTableName: `${prefix}-rotations`,
+    rotationJobTemplateId: `${prefix}-rotate-certificate`,
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   CancelJobExecutionCommand,
   CreateJobCommand,
+  DescribeJobTemplateCommand,
   DescribeThingCommand,
   InvalidStateTransitionException,
   IoTClient,
@@ -8,14 +9,15 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { IotJobStarter, rotationJobId } from "../../src/adapters/aws/index.ts";
-import { RotateCertificateJobDocumentSchema } from "../../src/contracts/rotation.ts";
+import { IotJobStarter } from "../../src/adapters/aws/index.ts";
 import { AwsAccessDeniedError } from "../../src/errors.ts";
 
 const iot = new IoTClient({ region: "eu-west-1" });
 const mock = mockClient(iot);
 const ROTATION_ID = "00000000-0000-4000-8000-000000000001";
-const NOW = Date.UTC(2030, 0, 1, 12, 0, 0, 999);
+const OTHER_ROTATION_ID = "00000000-0000-4000-8000-000000000002";
+const TEMPLATE_ID = "fleet-dev-rotate-certificate";
+const TEMPLATE_ARN = `arn:aws:iot:eu-west-1:123456789012:jobtemplate/${TEMPLATE_ID}`;
 const THING_ARN = "arn:aws:iot:eu-west-1:123456789012:thing/rpi-0001";
 
 function inputs<T>(command: new (input: T) => unknown): T[] {
@@ -28,37 +30,68 @@ describe("IotJobStarter", () => {
   beforeEach(() => {
     mock.reset();
     mock.on(DescribeThingCommand).resolves({ thingName: "rpi-0001", thingArn: THING_ARN });
+    mock
+      .on(DescribeJobTemplateCommand)
+      .resolves({ jobTemplateId: TEMPLATE_ID, jobTemplateArn: TEMPLATE_ARN });
     mock.on(CreateJobCommand).resolves({});
     mock.on(CancelJobExecutionCommand).resolves({});
   });
 
-  it("creates a snapshot job for the thing whose document names the rotation", async () => {
-    const jobs = new IotJobStarter({ iot, now: () => NOW });
+  it("creates a snapshot job for the thing from the rotation template, the job id naming the rotation", async () => {
+    const jobs = new IotJobStarter({ iot, jobTemplateId: TEMPLATE_ID });
 
     const { jobId } = await jobs.startRotationJob("rpi-0001", ROTATION_ID);
 
-    expect(jobId).toBe("rotate-rpi-0001-1893499200");
-    const [input] = inputs(CreateJobCommand);
-    expect(input).toEqual({
-      jobId,
-      targets: [THING_ARN],
-      targetSelection: "SNAPSHOT",
-      document: expect.any(String),
-      description: `Certificate rotation ${ROTATION_ID}`,
-      timeoutConfig: { inProgressTimeoutInMinutes: 60 },
+    expect(jobId).toBe(ROTATION_ID);
+    expect(inputs(DescribeJobTemplateCommand)).toEqual([{ jobTemplateId: TEMPLATE_ID }]);
+    expect(inputs(CreateJobCommand)).toEqual([
+      {
+        jobId: ROTATION_ID,
+        jobTemplateArn: TEMPLATE_ARN,
+        targets: [THING_ARN],
+        targetSelection: "SNAPSHOT",
+        description: "Certificate rotation of rpi-0001",
+      },
+    ]);
+  });
+
+  it("looks the template up once for many rotations, and not at all when its ARN is given", async () => {
+    const described = new IotJobStarter({ iot, jobTemplateId: TEMPLATE_ID });
+    await described.startRotationJob("rpi-0001", ROTATION_ID);
+    await described.startRotationJob("rpi-0001", OTHER_ROTATION_ID);
+    expect(inputs(DescribeJobTemplateCommand)).toHaveLength(1);
+
+    mock.resetHistory();
+    const given = new IotJobStarter({
+      iot,
+      jobTemplateId: TEMPLATE_ID,
+      jobTemplateArn: TEMPLATE_ARN,
     });
-    expect(RotateCertificateJobDocumentSchema.parse(JSON.parse(input?.document ?? ""))).toEqual({
-      operation: "rotate-certificate",
-      rotationId: ROTATION_ID,
-    });
+    await given.startRotationJob("rpi-0001", ROTATION_ID);
+    expect(inputs(DescribeJobTemplateCommand)).toEqual([]);
+    expect(inputs(CreateJobCommand)[0]?.jobTemplateArn).toBe(TEMPLATE_ARN);
+  });
+
+  it("asks for the template again after a failed lookup", async () => {
+    mock
+      .on(DescribeJobTemplateCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: "no template", $metadata: {} }))
+      .resolves({ jobTemplateArn: TEMPLATE_ARN });
+    const jobs = new IotJobStarter({ iot, jobTemplateId: TEMPLATE_ID });
+
+    await expect(jobs.startRotationJob("rpi-0001", ROTATION_ID)).rejects.toThrow();
+    await jobs.startRotationJob("rpi-0001", ROTATION_ID);
+
+    expect(inputs(DescribeJobTemplateCommand)).toHaveLength(2);
+    expect(inputs(CreateJobCommand)).toHaveLength(1);
   });
 
   it("targets the ARN it is given without describing the thing", async () => {
     const jobs = new IotJobStarter({
       iot,
-      now: () => NOW,
+      jobTemplateId: TEMPLATE_ID,
+      jobTemplateArn: TEMPLATE_ARN,
       thingArnOf: (thing) => `arn:aws:iot:eu-west-1:123456789012:thing/${thing}`,
-      inProgressTimeoutMinutes: 15,
     });
 
     await jobs.startRotationJob("rpi-0002", ROTATION_ID);
@@ -66,7 +99,6 @@ describe("IotJobStarter", () => {
     expect(inputs(DescribeThingCommand)).toEqual([]);
     expect(inputs(CreateJobCommand)[0]).toMatchObject({
       targets: ["arn:aws:iot:eu-west-1:123456789012:thing/rpi-0002"],
-      timeoutConfig: { inProgressTimeoutInMinutes: 15 },
     });
   });
 
@@ -75,7 +107,7 @@ describe("IotJobStarter", () => {
       .on(CreateJobCommand)
       .rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));
 
-    const error = await new IotJobStarter({ iot })
+    const error = await new IotJobStarter({ iot, jobTemplateId: TEMPLATE_ID })
       .startRotationJob("rpi-0001", ROTATION_ID)
       .catch((e: unknown) => e);
 
@@ -84,7 +116,11 @@ describe("IotJobStarter", () => {
   });
 
   it("force-cancels the thing's execution, with the reason in its status details", async () => {
-    await new IotJobStarter({ iot }).cancelJob("rotate-rpi-0001-1", "rpi-0001", "deadline passed");
+    await new IotJobStarter({ iot, jobTemplateId: TEMPLATE_ID }).cancelJob(
+      "rotate-rpi-0001-1",
+      "rpi-0001",
+      "deadline passed",
+    );
 
     expect(inputs(CancelJobExecutionCommand)).toEqual([
       {
@@ -97,7 +133,7 @@ describe("IotJobStarter", () => {
   });
 
   it("succeeds in cancelling an execution that is gone or already finished", async () => {
-    const jobs = new IotJobStarter({ iot });
+    const jobs = new IotJobStarter({ iot, jobTemplateId: TEMPLATE_ID });
     mock
       .on(CancelJobExecutionCommand)
       .rejectsOnce(new ResourceNotFoundException({ message: "gone", $metadata: {} }))
@@ -107,21 +143,5 @@ describe("IotJobStarter", () => {
     await jobs.cancelJob("rotate-rpi-0001-1", "rpi-0001", "late");
 
     expect(inputs(CancelJobExecutionCommand)).toHaveLength(2);
-  });
-});
-
-describe("rotationJobId", () => {
-  it("keeps a thing name that fits as it is", () => {
-    expect(rotationJobId("rpi-0001", 1_893_499_200)).toBe("rotate-rpi-0001-1893499200");
-  });
-
-  it("fits a long or colon-bearing thing name into a valid job id, distinct per thing", () => {
-    const long = `${"a".repeat(60)}-1`;
-    const other = `${"a".repeat(60)}-2`;
-    const ids = [long, other, "site:rpi-0001"].map((thing) => rotationJobId(thing, 1_893_499_200));
-
-    for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
-    expect(new Set(ids).size).toBe(3);
-    expect(ids[2]).toMatch(/^rotate-site_rpi-0001-[0-9a-f]{8}-1893499200$/);
   });
 });

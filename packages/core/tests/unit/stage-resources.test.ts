@@ -23,6 +23,7 @@ describe("stage resource names", () => {
       timestreamDatabaseName: "fleet-prod",
       telemetryDeadLetterQueueName: "fleet-prod-telemetry-dead-letters",
       rotationTableName: "fleet-prod-rotations",
+      rotationJobTemplateId: "fleet-prod-rotate-certificate",
     });
     expect(stageResourceNames("pr-42").thingGroupName).toBe("fleet-pr-42-devices");
   });

@@ -21,9 +21,11 @@ import {
 import { type AuditNotification, AuditNotificationSchema } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import { z } from "zod";
+import { ControlPlaneEnvSchema, controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
+import { RotationJobEnvSchema } from "../rotation-backend.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -37,16 +39,19 @@ const MINUTE_MS = 60_000;
 const WHERE = "Device Defender audit notification";
 
 const env = readEnv(
-  PowertoolsEnvSchema.extend({
-    ROTATION_TABLE: z.string().min(1),
-    THING_GROUP_NAME: z.string().min(1),
-    ROTATION_DEADLINE_MINUTES: z.coerce.number().int().positive(),
-  }),
+  PowertoolsEnvSchema.extend(ControlPlaneEnvSchema.shape)
+    .extend(RotationJobEnvSchema.shape)
+    .extend({
+      ROTATION_TABLE: z.string().min(1),
+      THING_GROUP_NAME: z.string().min(1),
+      ROTATION_DEADLINE_MINUTES: z.coerce.number().int().positive(),
+    }),
 );
 
 const { logger, metrics } = powertools(env);
+const throttle = controlPlane(env);
 const iot = createIotClient();
-const registry = new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME });
+const registry = throttle(new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME }));
 const rotations = new DynamoDbRotationStore({
   dynamo: createDynamoDbClient(),
   tableName: env.ROTATION_TABLE,
@@ -54,7 +59,13 @@ const rotations = new DynamoDbRotationStore({
 const startRotation = createStartRotation({
   rotations,
   registry,
-  jobs: new IotJobStarter({ iot, inProgressTimeoutMinutes: env.ROTATION_DEADLINE_MINUTES }),
+  jobs: throttle(
+    new IotJobStarter({
+      iot,
+      jobTemplateId: env.ROTATION_JOB_TEMPLATE_ID,
+      jobTemplateArn: env.ROTATION_JOB_TEMPLATE_ARN,
+    }),
+  ),
   clock: () => new Date(),
   deadlineMs: env.ROTATION_DEADLINE_MINUTES * MINUTE_MS,
   logger: useCaseLogger(logger),

@@ -7,6 +7,7 @@ import { createIotClient, IotDeviceRegistry } from "@fleet/core/adapters/aws";
 import { ROTATION_COMMIT_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import { z } from "zod";
+import { controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { powertools } from "../powertools.ts";
@@ -30,11 +31,14 @@ import { useCaseLogger } from "../use-case-logger.ts";
 const env = readEnv(RotationEnvSchema.extend({ IOT_DATA_ENDPOINT: z.string().min(1) }));
 
 const { logger, metrics } = powertools(env);
+const throttle = controlPlane(env);
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
 
 const commitRotation = createCommitRotation({
-  ...rotationBackend(env),
-  registry: new IotDeviceRegistry({ iot: createIotClient(), thingGroupName: env.THING_GROUP_NAME }),
+  ...rotationBackend(env, throttle),
+  registry: throttle(
+    new IotDeviceRegistry({ iot: createIotClient(), thingGroupName: env.THING_GROUP_NAME }),
+  ),
   clock: () => new Date(),
   logger: useCaseLogger(logger),
 });

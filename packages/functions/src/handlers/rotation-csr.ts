@@ -12,6 +12,7 @@ import {
 import { ROTATION_CSR_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import { z } from "zod";
+import { controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { powertools } from "../powertools.ts";
@@ -43,21 +44,26 @@ const env = readEnv(
 );
 
 const { logger, metrics } = powertools(env);
+const throttle = controlPlane(env);
 const pca = createAcmPcaClient();
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
 
 const signRotationCsr = createSignRotationCsr({
-  ...rotationBackend(env, pca),
-  registry: new IotDeviceRegistry({
-    iot: createIotClient(),
-    thingGroupName: env.THING_GROUP_NAME,
-    devicePolicyName: env.DEVICE_POLICY_NAME,
-  }),
-  issuer: new AcmPcaCertificateIssuer({
-    pca,
-    certificateAuthorityArn: env.CA_ARN,
-    templateArn: env.CERT_TEMPLATE_ARN,
-  }),
+  ...rotationBackend(env, throttle, pca),
+  registry: throttle(
+    new IotDeviceRegistry({
+      iot: createIotClient(),
+      thingGroupName: env.THING_GROUP_NAME,
+      devicePolicyName: env.DEVICE_POLICY_NAME,
+    }),
+  ),
+  issuer: throttle(
+    new AcmPcaCertificateIssuer({
+      pca,
+      certificateAuthorityArn: env.CA_ARN,
+      templateArn: env.CERT_TEMPLATE_ARN,
+    }),
+  ),
   validityMs: env.CERT_VALIDITY_DAYS * DAY_MS,
   clock: () => new Date(),
   logger: useCaseLogger(logger),

@@ -4,9 +4,10 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { createSweepRotations, type SweepSummary } from "@fleet/core";
 import { createIotClient, IotDeviceRegistry, IotJobStarter } from "@fleet/core/adapters/aws";
 import middy from "@middy/core";
+import { controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { powertools } from "../powertools.ts";
-import { RotationEnvSchema, rotationBackend } from "../rotation-backend.ts";
+import { RotationEnvSchema, RotationJobEnvSchema, rotationBackend } from "../rotation-backend.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -15,15 +16,22 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * their job execution canceled; the device keeps its old certificate.
  */
 
-const env = readEnv(RotationEnvSchema);
+const env = readEnv(RotationEnvSchema.extend(RotationJobEnvSchema.shape));
 
 const { logger, metrics } = powertools(env);
+const throttle = controlPlane(env);
 const iot = createIotClient();
 
 const sweepRotations = createSweepRotations({
-  ...rotationBackend(env),
-  registry: new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME }),
-  jobs: new IotJobStarter({ iot }),
+  ...rotationBackend(env, throttle),
+  registry: throttle(new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME })),
+  jobs: throttle(
+    new IotJobStarter({
+      iot,
+      jobTemplateId: env.ROTATION_JOB_TEMPLATE_ID,
+      jobTemplateArn: env.ROTATION_JOB_TEMPLATE_ARN,
+    }),
+  ),
   clock: () => new Date(),
   logger: useCaseLogger(logger),
 });

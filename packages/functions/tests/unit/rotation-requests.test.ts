@@ -28,6 +28,12 @@ const COMMON_ENV = {
   POWERTOOLS_METRICS_NAMESPACE: "fleet/test",
   ROTATION_TABLE: "fleet-test-rotations",
   THING_GROUP_NAME: "fleet-test-devices",
+  CONTROL_PLANE_CALLS_PER_SECOND: "5",
+};
+const JOB_ENV = {
+  ROTATION_JOB_TEMPLATE_ID: "fleet-test-rotate-certificate",
+  ROTATION_JOB_TEMPLATE_ARN:
+    "arn:aws:iot:eu-west-1:123456789012:jobtemplate/fleet-test-rotate-certificate",
 };
 const CA_ENV = {
   CA_ARN:
@@ -48,8 +54,8 @@ const ENV = {
     ...CA_ENV,
     IOT_DATA_ENDPOINT: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com",
   },
-  "rotation-sweeper": { ...COMMON_ENV, ...CA_ENV },
-  "audit-notification": { ...COMMON_ENV, ROTATION_DEADLINE_MINUTES: "60" },
+  "rotation-sweeper": { ...COMMON_ENV, ...CA_ENV, ...JOB_ENV },
+  "audit-notification": { ...COMMON_ENV, ...JOB_ENV, ROTATION_DEADLINE_MINUTES: "60" },
 } as const;
 type HandlerName = keyof typeof ENV;
 

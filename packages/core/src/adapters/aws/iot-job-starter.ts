@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import {
   CancelJobExecutionCommand,
   CreateJobCommand,
+  DescribeJobTemplateCommand,
   DescribeThingCommand,
   type IoTClient,
 } from "@aws-sdk/client-iot";
-import type { RotateCertificateJobDocument } from "../../contracts/rotation.ts";
 import { FleetError } from "../../errors.ts";
 import type { JobStarter } from "../../ports/job-starter.ts";
 import { callAws, errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
@@ -14,71 +13,55 @@ export interface IotJobStarterOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
   iot: IoTClient;
   /**
+   * The stage's rotation job template (`stageResourceNames(stage).rotationJobTemplateId`): it
+   * carries the `rotate-certificate` document and the in-progress timeout (stacks/certificates.ts).
+   */
+  jobTemplateId: string;
+  /** Its ARN when known (the Lambdas get it from the stack); otherwise DescribeJobTemplate, once. */
+  jobTemplateArn?: string;
+  /**
    * The thing's ARN, which CreateJob targets. Default: asked of AWS IoT with DescribeThing
    * (one more call per rotation).
    */
   thingArnOf?: (thingName: string) => string;
-  /**
-   * Minutes a device may keep its execution IN_PROGRESS before AWS IoT marks it TIMED_OUT.
-   * Default 60; the rotation's own deadline is what the sweeper acts on.
-   */
-  inProgressTimeoutMinutes?: number;
-  /** Clock for job ids. Default Date.now. */
-  now?: () => number;
 }
-
-const DEFAULTS = { inProgressTimeoutMinutes: 60, now: Date.now } as const;
-
-const JOB_ID_MAX = 64;
-const HASH_CHARS = 8;
 
 /**
- * The job id `rotate-<thing>-<epochSeconds>`. Job ids allow 64 characters of [a-zA-Z0-9_-],
- * thing names 128 of [a-zA-Z0-9:_-]: a thing name that does not fit as it is is shortened,
- * ':' replaced by '_', and a hash of the full name added so distinct things keep distinct ids.
+ * Starts rotation jobs in AWS IoT Jobs: one snapshot job per rotation, targeting one thing,
+ * created from the stage's job template. The job id is the rotation id; the template's document
+ * names no rotation, so one template serves every rotation.
  */
-export function rotationJobId(thingName: string, epochSeconds: number): string {
-  const suffix = `-${epochSeconds}`;
-  const plain = `rotate-${thingName}${suffix}`;
-  if (plain.length <= JOB_ID_MAX && !thingName.includes(":")) return plain;
-  const hash = createHash("sha256").update(thingName).digest("hex").slice(0, HASH_CHARS);
-  const room = JOB_ID_MAX - "rotate-".length - HASH_CHARS - 1 - suffix.length;
-  return `rotate-${thingName.replaceAll(":", "_").slice(0, room)}-${hash}${suffix}`;
-}
-
-/** Starts rotation jobs in AWS IoT Jobs: one snapshot job per rotation, targeting one thing. */
 export class IotJobStarter implements JobStarter {
   readonly #iot: IoTClient;
+  readonly #jobTemplateId: string;
   readonly #thingArnOf: ((thingName: string) => string) | undefined;
-  readonly #inProgressTimeoutMinutes: number;
-  readonly #now: () => number;
+  #jobTemplateArn: Promise<string> | undefined;
 
   constructor(options: IotJobStarterOptions) {
-    const merged = { ...DEFAULTS, ...options };
-    this.#iot = merged.iot;
-    this.#thingArnOf = merged.thingArnOf;
-    this.#inProgressTimeoutMinutes = merged.inProgressTimeoutMinutes;
-    this.#now = merged.now;
+    this.#iot = options.iot;
+    this.#jobTemplateId = options.jobTemplateId;
+    this.#thingArnOf = options.thingArnOf;
+    if (options.jobTemplateArn !== undefined) {
+      this.#jobTemplateArn = Promise.resolve(options.jobTemplateArn);
+    }
   }
 
   async startRotationJob(thingName: string, rotationId: string): Promise<{ jobId: string }> {
-    const jobId = rotationJobId(thingName, Math.floor(this.#now() / 1_000));
-    const document: RotateCertificateJobDocument = { operation: "rotate-certificate", rotationId };
+    const jobTemplateArn = await this.#templateArn();
     const thingArn = await this.#thingArn(thingName);
     await callAws(IOT_SERVICE, "CreateJob", () =>
       this.#iot.send(
         new CreateJobCommand({
-          jobId,
+          jobId: rotationId,
+          jobTemplateArn,
           targets: [thingArn],
           // SNAPSHOT: the job ends with this thing's execution; it never picks up other things.
           targetSelection: "SNAPSHOT",
-          document: JSON.stringify(document),
-          description: `Certificate rotation ${rotationId}`,
-          timeoutConfig: { inProgressTimeoutInMinutes: this.#inProgressTimeoutMinutes },
+          description: `Certificate rotation of ${thingName}`,
         }),
       ),
     );
-    return { jobId };
+    return { jobId: rotationId };
   }
 
   /**
@@ -103,6 +86,25 @@ export class IotJobStarter implements JobStarter {
       }
       throw mapAwsError(IOT_SERVICE, "CancelJobExecution", error);
     }
+  }
+
+  #templateArn(): Promise<string> {
+    this.#jobTemplateArn ??= this.#describeTemplate().catch((error: unknown) => {
+      // A failed lookup is not cached: the next rotation asks again.
+      this.#jobTemplateArn = undefined;
+      throw error;
+    });
+    return this.#jobTemplateArn;
+  }
+
+  async #describeTemplate(): Promise<string> {
+    const template = await callAws(IOT_SERVICE, "DescribeJobTemplate", () =>
+      this.#iot.send(new DescribeJobTemplateCommand({ jobTemplateId: this.#jobTemplateId })),
+    );
+    if (template.jobTemplateArn === undefined) {
+      throw new FleetError(`AWS IoT described job template ${this.#jobTemplateId} without its ARN`);
+    }
+    return template.jobTemplateArn;
   }
 
   async #thingArn(thingName: string): Promise<string> {
