@@ -53,6 +53,7 @@ export default $config({
     const { certificatesConfigFromEnv } = await import("./stacks/certificates-config.ts");
     const { deviceIdentity } = await import("./stacks/device-identity.ts");
     const { devicePresence } = await import("./stacks/device-presence.ts");
+    const { ota } = await import("./stacks/ota.ts");
     const { provisioning } = await import("./stacks/provisioning.ts");
     const { telemetry } = await import("./stacks/telemetry.ts");
     const { telemetryConfigFromEnv } = await import("./stacks/telemetry-config.ts");
@@ -72,6 +73,8 @@ export default $config({
       devicePolicy: identity.devicePolicy,
       dataEndpoint: identity.dataEndpoint,
     });
+    // The fleet a release targets is the provisioning thing group (`thingGroupName`).
+    const updates = ota();
 
     return {
       iotDataEndpoint: identity.dataEndpoint,
@@ -90,6 +93,9 @@ export default $config({
       certificateAuthorityArn: deviceCertificates.certificateAuthorityArn,
       rotationTableName: deviceCertificates.rotations.name,
       auditTopicArn: deviceCertificates.auditTopic.arn,
+      artifactBucket: updates.artifactBucket.name,
+      canaryThingGroupName: updates.canaryThingGroup.name,
+      releaseTableName: updates.releases.name,
     };
   },
 });

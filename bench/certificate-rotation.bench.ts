@@ -51,17 +51,24 @@ try {
 
   const before = sandbox.controlPlaneCalls.total;
   const rotateStart = performance.now();
+  const reportSteps = async () => {
+    progress(
+      `rotations by step: ${JSON.stringify(countSteps(await sandbox.listRotations()))}, calls ${sandbox.controlPlaneCalls.total}`,
+    );
+  };
   // Every certificate expires within a window past its validity: the audit picks every device.
-  const started = await sandbox.startExpiringRotations(400 * 24 * HOUR_MS);
+  // Starting shares the limiter with the signing and commits already under way, so it lasts
+  // most of the run: report progress meanwhile.
+  const starting = sandbox.startExpiringRotations(400 * 24 * HOUR_MS);
+  const reporter = setInterval(() => void reportSteps(), 10_000);
+  const started = await starting.finally(() => clearInterval(reporter));
   console.log(
     `started ${started.length} rotations in ${seconds(performance.now() - rotateStart)} s`,
   );
   const ids = new Set(started.map((rotation) => rotation.rotationId));
   const finished = await waitUntil("every rotation finished", async () => {
     const ours = (await sandbox.listRotations()).filter((r) => ids.has(r.rotationId));
-    progress(
-      `rotations by step: ${JSON.stringify(countSteps(ours))}, calls ${sandbox.controlPlaneCalls.total}`,
-    );
+    await reportSteps();
     return ours.every((r) => r.step !== "requested" && r.step !== "issued") ? ours : undefined;
   });
   const elapsedMs = performance.now() - rotateStart;

@@ -250,10 +250,8 @@ export function certificates(args: CertificatesArgs): Certificates {
       JobExecutionsRolloutConfig: { MaximumPerMinute: JOB_ROLLOUT_PER_MINUTE },
     }),
   });
-  // Account-wide, like the audit configuration: publishes `$aws/events/jobExecution/...`.
-  new aws.iot.EventConfigurations("JobExecutionEvents", {
-    eventConfigurations: { JOB_EXECUTION: true },
-  });
+  // The job-execution events (`$aws/events/jobExecution/...`) are enabled by the account's one
+  // event configuration, in stacks/ota.ts.
 
   // 3. The device's requests: one topic rule each, feeding its function.
   const rotationCsr = lambdaFunction("RotationCsr", {

@@ -35,10 +35,11 @@ export function deviceIdentity(): DeviceIdentity {
   });
 
   // Fleet indexing is one setting per account and region, which is one reason each stage has
-  // its own account. Connectivity status makes `connectivity.connected:true` searchable.
+  // its own account. Connectivity status makes `connectivity.connected:true` searchable; the
+  // classic shadow's reported state gives each device's running apps (`fleet devices`).
   const fleetIndexing = new aws.iot.IndexingConfiguration("FleetIndexing", {
     thingIndexingConfiguration: {
-      thingIndexingMode: "REGISTRY",
+      thingIndexingMode: "REGISTRY_AND_SHADOW",
       thingConnectivityIndexingMode: "STATUS",
     },
   });

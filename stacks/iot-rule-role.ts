@@ -42,8 +42,14 @@ export function iotRuleRole(name: string, args: IotRuleRoleArgs): aws.iam.Role {
  * A role AWS IoT assumes for this account only, for a service rather than one rule (audits,
  * their notifications, fleet provisioning).
  */
-export function iotServiceRole(name: string, accountId: $util.Input<string>): aws.iam.Role {
+export function iotServiceRole(
+  name: string,
+  accountId: $util.Input<string>,
+  /** A fixed role name, for roles found by name (e.g. from `stageResourceNames`). */
+  roleName?: string,
+): aws.iam.Role {
   return new aws.iam.Role(`${name}Role`, {
+    ...(roleName ? { name: roleName } : {}),
     assumeRolePolicy: $jsonStringify({
       Version: "2012-10-17",
       Statement: [

@@ -55,7 +55,7 @@ describe("sst.config.ts", () => {
   });
 
   it(
-    "outputs the stage's IoT endpoint, device, provisioning, telemetry and certificate resource names",
+    "outputs the stage's IoT endpoint, device, provisioning, telemetry, certificate and OTA resource names",
     async () => {
       vi.stubEnv("FLEET_TELEMETRY_STORE", "timestream");
       const app = await runApp({ stage: "prod" });
@@ -78,6 +78,9 @@ describe("sst.config.ts", () => {
         certificateAuthorityArn: `arn:aws:acm-pca:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:certificate-authority/DeviceCa`,
         rotationTableName: "fleet-prod-rotations",
         auditTopicArn: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:fleet-prod-audit-notifications`,
+        artifactBucket: expect.stringMatching(/^fleet-prod-artifactsbucket-[a-z0-9]+$/),
+        canaryThingGroupName: "fleet-prod-canary",
+        releaseTableName: "fleet-prod-releases",
         _protect: true,
       });
     },

@@ -304,10 +304,8 @@ describe("certificates stack", () => {
       }
     });
 
-    it("enables job-execution events", () => {
-      expect(stack.one("aws:iot/eventConfigurations:EventConfigurations").inputs).toEqual({
-        eventConfigurations: { JOB_EXECUTION: true },
-      });
+    it("leaves the account-wide event configuration to the ota stack, which owns the one", () => {
+      expect(stack.ofType("aws:iot/eventConfigurations:EventConfigurations")).toEqual([]);
     });
 
     it("scopes the rotation table grants to the table and '*' to actions without resource types", () => {

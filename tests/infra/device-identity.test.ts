@@ -78,11 +78,11 @@ describe("device identity stack", () => {
     expect(stack.one("aws:iot/thingGroup:ThingGroup").inputs.name).toBe(expected.thingGroupName);
   });
 
-  it("indexes thing connectivity so operators can query connectivity.connected", () => {
+  it("indexes thing connectivity and the classic shadow, for connectivity.connected and apps", () => {
     const indexing = stack.one("aws:iot/indexingConfiguration:IndexingConfiguration");
 
     expect(indexing.inputs.thingIndexingConfiguration).toEqual({
-      thingIndexingMode: "REGISTRY",
+      thingIndexingMode: "REGISTRY_AND_SHADOW",
       thingConnectivityIndexingMode: "STATUS",
     });
   });

@@ -130,6 +130,33 @@ export const TelemetryConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Apps the device client installs (OTA) and runs. */
+export const AppsConfigSchema = z.strictObject({
+  /** Where versioned app installs live. Default `<stateDir>/apps`. */
+  dir: z.string().min(1).optional(),
+  /**
+   * An app without a `health` command is healthy when its process still runs this long after
+   * start. Default: the app artifact contract's 10 s (`DEFAULT_HEALTH_GRACE_MS`).
+   */
+  healthGraceMs: z.int().min(0).max(HOUR_MS).optional(),
+});
+
+/** How the device reboots for an `os-update` or `reboot` job step. */
+export const RebootConfigSchema = z.strictObject({
+  /**
+   * The command (argv) that reboots the board. Default `["systemctl", "reboot"]`. `["exit"]`
+   * (simulated devices) stops the device cleanly and exits the process with code 75, for its
+   * supervisor to start it again.
+   */
+  command: z.array(z.string().min(1)).min(1).default(["systemctl", "reboot"]),
+});
+
+/** The local bus apps talk to the device client on (newline-delimited JSON over a Unix socket). */
+export const LocalBusConfigSchema = z.strictObject({
+  /** Socket path (mode 0600). Default `<stateDir>/bus.sock`. */
+  socketPath: z.string().min(1).optional(),
+});
+
 /**
  * The device client's config file (`fleet-device --config device.json`); `fleet sandbox`
  * writes one per simulated device. Unknown keys are rejected so that a typo is not silently
@@ -169,6 +196,9 @@ export const DeviceConfigSchema = z
     /** Reconnect backoff: exponential with full jitter. Defaults as in `ReconnectSchema`. */
     reconnect: ReconnectSchema.prefault({}),
     telemetry: TelemetryConfigSchema.prefault({}),
+    apps: AppsConfigSchema.prefault({}),
+    reboot: RebootConfigSchema.prefault({}),
+    localBus: LocalBusConfigSchema.prefault({}),
   })
   .superRefine((config, context) => {
     for (const field of ["certFile", "keyFile"] as const) {
@@ -188,9 +218,10 @@ export const DeviceConfigSchema = z
       });
     }
   })
-  .transform(({ credentialsDir, stateDir, telemetry, ...config }) => {
+  .transform(({ credentialsDir, stateDir, telemetry, apps, localBus, ...config }) => {
     // `superRefine` guarantees one of the two; the fallback only satisfies the type.
     const keyFile = config.tls.keyFile ?? join(credentialsDir ?? "", "key.pem");
+    const resolvedStateDir = stateDir ?? dirname(keyFile);
     return {
       ...config,
       tls: {
@@ -198,7 +229,9 @@ export const DeviceConfigSchema = z
         certFile: config.tls.certFile ?? join(credentialsDir ?? "", "cert.pem"),
         keyFile,
       },
-      stateDir: stateDir ?? dirname(keyFile),
+      stateDir: resolvedStateDir,
+      apps: { ...apps, dir: apps.dir ?? join(resolvedStateDir, "apps") },
+      localBus: { socketPath: localBus.socketPath ?? join(resolvedStateDir, "bus.sock") },
       telemetry: {
         ...telemetry,
         intervalSeconds: telemetry.intervalSeconds ?? config.heartbeatIntervalSeconds,
@@ -268,6 +301,8 @@ function resolveFilePaths(config: DeviceConfig, baseDir: string): DeviceConfig {
     ...config,
     tls: { caFile: at(caFile), certFile: at(certFile), keyFile: at(keyFile) },
     stateDir: at(config.stateDir),
+    apps: { ...config.apps, dir: at(config.apps.dir) },
+    localBus: { socketPath: at(config.localBus.socketPath) },
     ...(provisioning && {
       provisioning: {
         ...provisioning,

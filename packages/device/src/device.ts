@@ -3,7 +3,9 @@ import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { claimClientId, type Telemetry, thingNameFromSerial } from "@fleet/core/contracts";
 import type { Logger } from "pino";
+import { createAppManager } from "./apps/index.ts";
 import { type Clock, systemClock, systemTimers, type Timers } from "./clock.ts";
+import { createCommandHandler } from "./commands/command-handler.ts";
 import type { DeviceConfig } from "./config.ts";
 import type { ConnectionState } from "./connection/connection-state.ts";
 import {
@@ -14,8 +16,15 @@ import {
 import { openMqttSession } from "./connection/mqtt-session.ts";
 import type { OpenSession } from "./connection/session.ts";
 import { readTlsMaterial } from "./connection/tls-material.ts";
+import { errorText } from "./error-text.ts";
 import { detectSerial } from "./identity/detect-serial.ts";
 import { createJobsAgent } from "./jobs/jobs-agent.ts";
+import { createReboot, REBOOT_EXIT_CODE } from "./jobs/reboot.ts";
+import { createAppUpdateStep } from "./jobs/steps/app-update-step.ts";
+import { createConfigureStep } from "./jobs/steps/configure-step.ts";
+import { createOsUpdateStep, readOsVersion } from "./jobs/steps/os-update-step.ts";
+import { createRebootStep } from "./jobs/steps/reboot-step.ts";
+import { createLedBridge, startLocalBus } from "./local-bus/index.ts";
 import { createDeviceLogger } from "./logger.ts";
 import { type CredentialStore, createCredentialStore } from "./provisioning/credential-store.ts";
 import {
@@ -25,16 +34,14 @@ import {
   type ProvisioningResult,
 } from "./provisioning/provision-by-claim.ts";
 import type { ProvisioningState } from "./provisioning/provisioning-state.ts";
-import {
-  createCertificateRotator,
-  ROTATE_CERTIFICATE_OPERATION,
-  recoverRotation,
-} from "./rotation/certificate-rotator.ts";
+import { createCertificateRotator, recoverRotation } from "./rotation/certificate-rotator.ts";
 import { rotationFiles } from "./rotation/rotation-files.ts";
+import { openDeviceSettings } from "./settings/device-settings.ts";
+import { createShadowReporter } from "./shadow/shadow-reporter.ts";
 import { openOfflineBuffer } from "./telemetry/offline-buffer.ts";
 import { createSources } from "./telemetry/sources/create-sources.ts";
-import type { LedSource } from "./telemetry/sources/led.ts";
-import { startTelemetry } from "./telemetry/telemetry-publisher.ts";
+import { createLedSource, type LedSource } from "./telemetry/sources/led.ts";
+import { startTelemetry, type TelemetryPublisher } from "./telemetry/telemetry-publisher.ts";
 import { CLIENT_VERSION } from "./version.ts";
 
 export type DeviceEvents = ConnectionEvents & {
@@ -56,6 +63,11 @@ export type DeviceEvents = ConnectionEvents & {
   credentialsRevoked: [revocation: Refusal & { movedTo: string }];
   /** A local fault no retry can fix (e.g. the key cannot be written); the device is stopped. */
   failed: [error: Error];
+  /**
+   * A job step reboots the device with `reboot.command` `["exit"]`: the device stops, then
+   * exits the process with code 75 (`options.exit`).
+   */
+  rebooting: [];
 };
 
 /**
@@ -98,6 +110,11 @@ export interface DeviceOptions {
   systemRoot?: string;
   /** Longest wait for a reply from AWS IoT Jobs or the rotation backend. Default 30000. */
   replyTimeoutMs?: number;
+  /**
+   * Ends the process after a simulated reboot (`reboot.command` `["exit"]`) with code 75.
+   * Default `process.exit`.
+   */
+  exit?: (code: number) => void;
 }
 
 export const DEVICE_DEFAULTS = {
@@ -129,9 +146,12 @@ export interface Device {
  *    broker keeps refusing as not authorized counts as revoked: it is moved to
  *    `revoked/<timestamp>/` and the device provisions again (see `reprovisionAfterRefusals`).
  * 3. Keep the connection up with jittered backoff.
- * 4. Run AWS IoT jobs one at a time; `rotate-certificate` rotates the certificate and key
- *    (see `createCertificateRotator`), resuming after a restart.
- * 5. Take a telemetry reading (heartbeat + configured sources) every interval, connected or
+ * 4. Serve the local bus (`localBus.socketPath`) and start the installed apps; apply the
+ *    persisted settings (`<stateDir>/settings.json`).
+ * 5. Run AWS IoT jobs one at a time, step by step (app-update, os-update, reboot, configure,
+ *    rotate-certificate), resuming after a restart; answer `led` commands; report apps, OS
+ *    version and settings in the classic shadow after each connect and each change.
+ * 6. Take a telemetry reading (heartbeat + configured sources) every interval, connected or
  *    not, into the on-disk offline buffer; send the buffer in order while connected.
  *
  * Rejects with a `DeviceError` when the device cannot start at all (no serial, unreadable
@@ -209,14 +229,6 @@ export async function startDevice(
     timers,
     logger,
   });
-  const jobs = createJobsAgent({
-    thingName,
-    connection,
-    handlers: { [ROTATE_CERTIFICATE_OPERATION]: rotator.handle },
-    replyTimeoutMs,
-    timers,
-    logger,
-  });
   const buffer = openOfflineBuffer({
     stateDir: config.stateDir,
     maxMessages: config.telemetry.buffer.maxMessages,
@@ -226,20 +238,107 @@ export async function startDevice(
     startedAt,
     systemRoot: options.systemRoot,
   });
-  const telemetry = startTelemetry({
-    thingName,
-    intervalMs: config.telemetry.intervalSeconds * 1000,
-    connection,
-    buffer,
-    sources,
-    clock,
-    timers,
-    startedAt,
-    clientVersion: options.clientVersion ?? CLIENT_VERSION,
+  // The LED app reports its state here; without an LED telemetry section it goes nowhere.
+  const ledState = led ?? createLedSource({ on: false, blinking: false, blinkHz: 1 });
+
+  let stopping: Promise<void> | undefined;
+  let telemetry: TelemetryPublisher;
+  let telemetryIntervalMs = config.telemetry.intervalSeconds * 1000;
+  // The publisher's interval is fixed: a new interval means a new publisher on the same buffer.
+  const setTelemetryInterval = async (intervalMs: number) => {
+    if (intervalMs === telemetryIntervalMs || stopping) return;
+    telemetryIntervalMs = intervalMs;
+    await telemetry.stop();
+    if (!stopping) telemetry = startTelemetryPublisher();
+  };
+  const settings = await openDeviceSettings({
+    stateDir: config.stateDir,
+    appliers: {
+      telemetryIntervalMs: setTelemetryInterval,
+      led: (params) => ledBridge.set(params),
+    },
     logger,
-    onPublished: (message) => events.emit("telemetry", message),
-    certificateNotAfter: () => certificateNotAfter,
+    onChange: () => shadow.report(),
   });
+  telemetryIntervalMs = settings.current().telemetryIntervalMs ?? telemetryIntervalMs;
+
+  const bus = await startLocalBus({ socketPath: config.localBus.socketPath, logger }).catch(
+    (error: unknown) => {
+      buffer.close();
+      throw error;
+    },
+  );
+  const ledBridge = createLedBridge({ bus, led: ledState, logger });
+  const apps = createAppManager({
+    appsDir: config.apps.dir,
+    env: { FLEET_BUS_SOCKET: bus.socketPath },
+    ...(config.apps.healthGraceMs !== undefined && { healthGraceMs: config.apps.healthGraceMs }),
+    logger,
+  });
+  const shadow = createShadowReporter({
+    thingName,
+    connection,
+    state: async () => ({
+      apps: apps.installed(),
+      osVersion: await readOsVersion(config.stateDir),
+      settings: settings.current(),
+    }),
+    logger,
+  });
+  apps.on("changed", () => shadow.report());
+  const commands = createCommandHandler({
+    thingName,
+    connection,
+    led: ledBridge,
+    settings,
+    logger,
+  });
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const reboot = createReboot({
+    command: config.reboot.command,
+    exitProcess: () => {
+      events.emit("rebooting");
+      stopping ??= shutDown();
+      stopping.then(() => exit(REBOOT_EXIT_CODE), fail);
+    },
+    logger,
+  });
+  const jobs = createJobsAgent({
+    thingName,
+    connection,
+    handlers: {
+      "app-update": createAppUpdateStep(apps),
+      "os-update": createOsUpdateStep({ stateDir: config.stateDir, reboot }),
+      reboot: createRebootStep(reboot),
+      configure: createConfigureStep(settings),
+      "rotate-certificate": rotator.handle,
+    },
+    stateDir: config.stateDir,
+    replyTimeoutMs,
+    timers,
+    logger,
+  });
+  const startTelemetryPublisher = () =>
+    startTelemetry({
+      thingName,
+      intervalMs: telemetryIntervalMs,
+      connection,
+      buffer,
+      sources,
+      clock,
+      timers,
+      startedAt,
+      clientVersion: options.clientVersion ?? CLIENT_VERSION,
+      logger,
+      onPublished: (message) => events.emit("telemetry", message),
+      certificateNotAfter: () => certificateNotAfter,
+    });
+  telemetry = startTelemetryPublisher();
+  // Apps first, so that the LED app can take the persisted LED settings.
+  apps
+    .startAll()
+    .then(() => settings.applyStored())
+    .catch((error: unknown) => logger.error({ reason: errorText(error) }, "apps.start-failed"));
 
   let phase: DevicePhase = provisioner ? "provisioning" : "running";
   const enter = (to: DevicePhase) => {
@@ -248,14 +347,18 @@ export async function startDevice(
     logger.info({ phase: to, previous }, `device.${to}`);
     events.emit("phase", { phase: to, previous });
   };
-  let stopping: Promise<void> | undefined;
   const shutDown = async () => {
     jobs.stop();
     rotator.stop();
+    commands.stop();
+    shadow.stop();
+    ledBridge.stop();
     await provisioner?.stop();
     const telemetrySettled = telemetry.stop();
     await connection.stop();
     await telemetrySettled;
+    await apps.stopAll();
+    await bus.close();
     buffer.close();
     enter("stopped");
   };

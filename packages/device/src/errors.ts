@@ -197,3 +197,53 @@ export class RotationError extends DeviceError {
     this.errorCode = fields.errorCode;
   }
 }
+
+/** The local bus cannot start: its socket path is taken by something else or cannot be bound. */
+export class LocalBusError extends DeviceError {
+  readonly socketPath: string;
+  constructor(message: string, fields: { socketPath: string }, options?: { cause?: unknown }) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`${message}${reason}`, options);
+    this.name = "LocalBusError";
+    this.socketPath = fields.socketPath;
+  }
+}
+
+/** The LED app did not answer an `led/set` on the local bus (not installed, not running). */
+export class LedAppUnavailableError extends DeviceError {
+  readonly timeoutMs: number;
+  constructor(fields: { timeoutMs: number; stopped?: boolean }) {
+    super(
+      fields.stopped
+        ? "LED bridge stopped before the LED app answered"
+        : `the LED app did not answer within ${fields.timeoutMs} ms (is the led app installed and running?)`,
+    );
+    this.name = "LedAppUnavailableError";
+    this.timeoutMs = fields.timeoutMs;
+  }
+}
+
+/** A device setting could not take effect (e.g. no LED app answered); it stays persisted. */
+export class SettingsError extends DeviceError {
+  /** The setting: `telemetryIntervalMs` or `led`. */
+  readonly setting: string;
+  constructor(message: string, fields: { setting: string }, options?: { cause?: unknown }) {
+    super(`${fields.setting}: ${message}`, options);
+    this.name = "SettingsError";
+    this.setting = fields.setting;
+  }
+}
+
+/** The configured reboot command could not be run or exited non-zero. */
+export class RebootError extends DeviceError {
+  readonly command: readonly string[];
+  constructor(
+    message: string,
+    fields: { command: readonly string[] },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RebootError";
+    this.command = fields.command;
+  }
+}

@@ -12,15 +12,16 @@ export type * from "./connection/session.ts";
 export * from "./device.ts";
 export * from "./errors.ts";
 export * from "./identity/detect-serial.ts";
-export type * from "./jobs/job-handler.ts";
+export { EXIT_REBOOT_COMMAND, REBOOT_EXIT_CODE } from "./jobs/reboot.ts";
+export type * from "./jobs/step-handler.ts";
 export type { CredentialsState } from "./provisioning/credential-store.ts";
 export type {
   ProvisioningFailure,
   ProvisioningResult,
 } from "./provisioning/provision-by-claim.ts";
 export type { ProvisioningState } from "./provisioning/provisioning-state.ts";
-export { ROTATE_CERTIFICATE_OPERATION } from "./rotation/certificate-rotator.ts";
 export type { RotationProgress } from "./rotation/rotation-progress.ts";
+export type { DeviceSettingsStore } from "./settings/device-settings.ts";
 export type { BufferStats } from "./telemetry/offline-buffer.ts";
 export { createLedSource, type LedSource } from "./telemetry/sources/led.ts";
 export { createSystemSource, type SystemSourceOptions } from "./telemetry/sources/system.ts";

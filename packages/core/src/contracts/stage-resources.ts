@@ -45,6 +45,18 @@ export interface StageResourceNames {
   rotationTableName: string;
   /** The job template every certificate rotation job is created from. */
   rotationJobTemplateId: string;
+  /** SSM parameter holding the OTA artifact bucket's name (bucket names are global). */
+  artifactBucketParameter: string;
+  /** Role IoT Jobs assumes to presign artifact URLs (`presignedUrlConfig.roleArn`). */
+  otaPresignRoleName: string;
+  /** Thing group that gets each release first (`fleet ota release --canary`). */
+  canaryThingGroupName: string;
+  /** DynamoDB table of OTA releases (partition key `releaseId`). */
+  releaseTableName: string;
+  /** Job template for app updates: rollout, abort, timeouts and presigning preset. */
+  appUpdateJobTemplateId: string;
+  /** IoT topic rule on Jobs completed/canceled events, feeding release-advance. */
+  releaseAdvanceRuleName: string;
 }
 
 /** Object key of the allow-list in the stage's allow-list bucket (text/CSV or JSON). */
@@ -79,6 +91,12 @@ export function stageResourceNames(stage: string): StageResourceNames {
     telemetryDeadLetterQueueName: `${prefix}-telemetry-dead-letters`,
     rotationTableName: `${prefix}-rotations`,
     rotationJobTemplateId: `${prefix}-rotate-certificate`,
+    artifactBucketParameter: `/${FLEET_APP_NAME}/${stage}/artifact-bucket`,
+    otaPresignRoleName: `${prefix}-ota-presign`,
+    canaryThingGroupName: `${prefix}-canary`,
+    releaseTableName: `${prefix}-releases`,
+    appUpdateJobTemplateId: `${prefix}-app-update`,
+    releaseAdvanceRuleName: `${FLEET_APP_NAME}_${stage.replaceAll("-", "_")}_release_advance`,
   };
 }
 

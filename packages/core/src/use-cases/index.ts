@@ -1,9 +1,12 @@
+export * from "./advance-release.ts";
 export * from "./commit-rotation.ts";
 export * from "./decide-provisioning.ts";
 export * from "./ingest-telemetry.ts";
 export * from "./list-fleet-devices.ts";
 export type { UseCaseLogger } from "./logger.ts";
+export * from "./read-app-artifact.ts";
 export * from "./reconcile-allow-list.ts";
+export * from "./release-app.ts";
 export * from "./rotate-expiring-certificates.ts";
 export * from "./sign-rotation-csr.ts";
 export * from "./start-rotation.ts";

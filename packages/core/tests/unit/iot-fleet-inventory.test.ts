@@ -87,7 +87,7 @@ describe("IotFleetInventory", () => {
       .callsFake((input) => describeFromFixtures(input.certificateId));
   });
 
-  it("lists the stage's devices with their certificate state, sorted by serial", async () => {
+  it("lists the stage's devices with their certificate state and reported apps, sorted by serial", async () => {
     const devices = await inventory.listDevices();
 
     for (const device of devices) expect(DeviceViewSchema.parse(device)).toEqual(device);
@@ -95,6 +95,7 @@ describe("IotFleetInventory", () => {
       {
         serial: "rpi-0001",
         thingName: "rpi-0001",
+        apps: { led: "1.0.0", button: "1.0.0" },
         state: "provisioned",
         connected: true,
         certificateId: ACTIVE_NEW,
@@ -104,6 +105,7 @@ describe("IotFleetInventory", () => {
       {
         serial: "rpi-0002",
         thingName: "rpi-0002",
+        apps: {},
         state: "provisioned",
         connected: false,
         certificateId: INACTIVE,
@@ -113,6 +115,7 @@ describe("IotFleetInventory", () => {
       {
         serial: "rpi-0003",
         thingName: "rpi-0003",
+        apps: {},
         state: "revoked",
         connected: false,
         certificateId: REVOKED_ONLY,
@@ -123,6 +126,7 @@ describe("IotFleetInventory", () => {
         // No `serial` attribute: the thing name is the serial.
         serial: "rpi-0004",
         thingName: "rpi-0004",
+        apps: {},
         state: "pending",
         connected: false,
         certificateId: null,

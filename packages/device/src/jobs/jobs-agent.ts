@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import {
+  checkJobDocument,
   type JobExecution,
   JobExecutionAcceptedSchema,
+  type JobStep,
   JobsErrorResponseSchema,
   jobsTopics,
   NextJobExecutionChangedSchema,
@@ -14,13 +16,24 @@ import type { DeviceConnection } from "../connection/device-connection.ts";
 import { replyField, requestReply } from "../connection/request-reply.ts";
 import { errorText } from "../error-text.ts";
 import { JobUpdateRejectedError } from "../errors.ts";
-import type { JobHandler } from "./job-handler.ts";
+import {
+  type JobProgress,
+  jobProgressFile,
+  readJobProgress,
+  writeJobProgress,
+} from "./job-progress.ts";
+import type { StepHandler, StepHandlers } from "./step-handler.ts";
+
+/** Longest status-details value AWS IoT Jobs accepts. */
+const DETAIL_MAX = 1024;
 
 export interface JobsAgentOptions {
   thingName: string;
   connection: DeviceConnection;
-  /** Handlers by the job document's `operation`; any other document is REJECTED. */
-  handlers: Readonly<Record<string, JobHandler>>;
+  /** Handlers by step operation; a document with a step of any other operation is REJECTED. */
+  handlers: StepHandlers;
+  /** The device's state directory: progress is kept in `<stateDir>/jobs/current.json`. */
+  stateDir: string;
   /** Longest wait for the reply to an UpdateJobExecution. */
   replyTimeoutMs: number;
   timers: Timers;
@@ -34,18 +47,26 @@ export interface JobsAgent {
   stop(): void;
 }
 
+type Terminal = NonNullable<JobProgress["outcome"]>;
+
 /**
- * A minimal AWS IoT Jobs agent over the thing's own connection:
+ * An AWS IoT Jobs agent over the thing's own connection, running the product's versioned job
+ * documents (`checkJobDocument`):
  * 1. After each connect: subscribe to `notify-next` and the `start-next` replies, then
  *    publish `start-next` (an IN_PROGRESS execution left by a restart comes back first).
  * 2. On `notify-next` with an execution, when idle: `start-next` again.
- * 3. One job at a time: the document's `operation` picks the handler; an unknown one is
- *    REJECTED with a reason. The handler's outcome is the execution's last update.
- * 4. Then `start-next` for the next job.
+ * 3. One job at a time: an invalid document, or one with an operation this device has no
+ *    handler for, is REJECTED with `{reason}`.
+ * 4. Steps run in order, each reporting IN_PROGRESS `{step: "i/n", operation, phase, ...}`;
+ *    progress is persisted in `<stateDir>/jobs/current.json` so a restart resumes at the
+ *    step (and phase) it stopped in. The first failure, else the last step's outcome, is
+ *    the terminal update.
+ * 5. Then `start-next` for the next job (not after a step that reboots the device).
  */
 export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
-  const { thingName, connection, logger, timers } = options;
+  const { thingName, connection, logger, timers, handlers } = options;
   const topics = jobsTopics(thingName);
+  const progressFile = jobProgressFile(options.stateDir);
   let running: string | undefined;
   let stopped = false;
 
@@ -81,33 +102,100 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
     }
   };
 
-  const run = async (execution: JobExecution) => {
-    const { jobId } = execution;
-    const operation = execution.jobDocument?.operation;
-    const handler = typeof operation === "string" ? options.handlers[operation] : undefined;
-    const log = logger.child({ jobId });
-    if (handler === undefined) {
-      log.warn({ operation }, "jobs.rejected");
-      await update(jobId, "REJECTED", {
-        reason: "UnsupportedOperation",
-        operation:
-          typeof operation === "string" && operation.length > 0 ? operation.slice(0, 1024) : "none",
-      });
-      return;
+  const savedProgress = async (jobId: string): Promise<JobProgress | undefined> => {
+    try {
+      const saved = await readJobProgress(progressFile);
+      return saved?.jobId === jobId ? saved : undefined;
+    } catch (error) {
+      logger.warn({ jobId, reason: errorText(error) }, "jobs.progress-unreadable");
+      return undefined;
     }
-    log.info({ operation }, "jobs.started");
-    const outcome = await handler({
-      execution,
-      progress: (statusDetails) => update(jobId, "IN_PROGRESS", statusDetails),
+  };
+
+  /** Runs the job; resolves `rebooting` when a step left it IN_PROGRESS for a restart. */
+  const run = async (execution: JobExecution): Promise<"done" | "rebooting"> => {
+    const { jobId } = execution;
+    const log = logger.child({ jobId });
+    const check = checkJobDocument(execution.jobDocument);
+    const steps = check.ok ? check.document.steps : [];
+    const unsupported = steps.findIndex((step) => handlers[step.operation] === undefined);
+    const reason = !check.ok
+      ? check.reason
+      : unsupported >= 0
+        ? `steps[${unsupported}].operation: ${steps[unsupported]?.operation} is not supported by this device`
+        : undefined;
+    if (reason !== undefined) {
+      log.warn({ reason }, "jobs.rejected");
+      await update(jobId, "REJECTED", { reason: reason.slice(0, DETAIL_MAX) });
+      return "done";
+    }
+
+    const saved = await savedProgress(jobId);
+    if (saved?.outcome !== undefined) {
+      // Every step ran before a restart; only the terminal update was missing.
+      await update(jobId, saved.outcome.status, saved.outcome.statusDetails);
+      return "done";
+    }
+    let resumedPhase = saved?.stepState ?? undefined;
+    let terminal: Terminal | undefined;
+    for (let index = saved?.stepIndex ?? 0; index < steps.length; index++) {
+      const step = steps[index] as JobStep;
+      const position = {
+        step: `${index + 1}/${steps.length}`,
+        operation: step.operation,
+      };
+      const handler = handlers[step.operation] as StepHandler;
+      log.info({ ...position, resumedPhase }, "jobs.step");
+      const outcome = await handler({
+        jobId,
+        step,
+        index,
+        count: steps.length,
+        resumedPhase,
+        report: async (phase, detail) => {
+          await writeJobProgress(progressFile, { jobId, stepIndex: index, stepState: phase });
+          await update(jobId, "IN_PROGRESS", { ...detail, ...position, phase });
+        },
+      });
+      resumedPhase = undefined;
+      if (outcome.status === "rebooting") {
+        log.info(position, "jobs.rebooting");
+        return "rebooting";
+      }
+      if (outcome.status === "failed") {
+        log.warn({ ...position, reason: outcome.reason }, "jobs.step-failed");
+        terminal = {
+          status: "FAILED",
+          statusDetails: {
+            ...outcome.details,
+            ...position,
+            reason: outcome.reason.slice(0, DETAIL_MAX),
+          },
+        };
+        break;
+      }
+      terminal = { status: "SUCCEEDED", statusDetails: { ...outcome.details, ...position } };
+      await writeJobProgress(progressFile, { jobId, stepIndex: index + 1, stepState: null });
+    }
+    // The document has at least one step, so a terminal outcome exists.
+    const outcome = terminal as Terminal;
+    await writeJobProgress(progressFile, {
+      jobId,
+      stepIndex: steps.length,
+      stepState: null,
+      outcome,
     });
     await update(jobId, outcome.status, outcome.statusDetails);
-    log.info({ operation, status: outcome.status }, "jobs.finished");
+    log.info({ status: outcome.status }, "jobs.finished");
+    return "done";
   };
 
   const take = (execution: JobExecution) => {
     running = execution.jobId;
     run(execution).then(
-      () => {
+      (result) => {
+        // The device is going down: take no other job meanwhile.
+        if (result === "rebooting") return;
         running = undefined;
         pullLogged();
       },

@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import {
   parseMessage,
-  RotateCertificateJobDocumentSchema,
+  type RotateCertificateStep,
   RotationCsrAcceptedSchema,
   RotationRejectedSchema,
   rotationTopics,
@@ -13,7 +13,7 @@ import type { Timers } from "../clock.ts";
 import type { DeviceConnection, TlsFiles } from "../connection/device-connection.ts";
 import { replyField, requestReply } from "../connection/request-reply.ts";
 import { DeviceError, ReplyTimeoutError, RotationError, type RotationStep } from "../errors.ts";
-import type { JobContext, JobHandler, JobOutcome } from "../jobs/job-handler.ts";
+import type { StepContext, StepHandler, StepOutcome } from "../jobs/step-handler.ts";
 import { writePrivateFile } from "../private-file.ts";
 import {
   certificateMatchesKey,
@@ -27,9 +27,6 @@ import {
   writeRotationProgress,
 } from "./rotation-progress.ts";
 
-/** The job document operation this rotator handles. */
-export const ROTATE_CERTIFICATE_OPERATION = "rotate-certificate";
-
 export interface CertificateRotatorOptions {
   thingName: string;
   files: RotationFiles;
@@ -41,8 +38,8 @@ export interface CertificateRotatorOptions {
 }
 
 export interface CertificateRotator {
-  /** The `rotate-certificate` job handler. */
-  readonly handle: JobHandler;
+  /** The `rotate-certificate` step handler; the job id is the rotation id. */
+  readonly handle: StepHandler<RotateCertificateStep>;
   /** Stops watching the connection for a refused new certificate. */
   stop(): void;
 }
@@ -206,20 +203,21 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
     });
   };
 
-  const details = (progress: RotationProgress, step: RotationStep): StatusDetails => ({
-    rotationId: progress.rotationId,
-    step,
+  const details = (progress: RotationProgress): StatusDetails => ({
     ...(progress.newCertificateId && { newCertificateId: progress.newCertificateId }),
   });
 
   /** Runs the steps from where `progress` stands; returns the final progress. */
-  const advance = async (progress: RotationProgress, context: JobContext) => {
+  const advance = async (
+    progress: RotationProgress,
+    context: StepContext<RotateCertificateStep>,
+  ) => {
     let current = progress;
     const reach = async (next: RotationProgress, step: RotationStep) => {
       await save(next);
       current = next;
       logger.info({ rotationId: next.rotationId, step }, `rotation.${step}`);
-      await context.progress(details(next, step));
+      await context.report(step, details(next));
     };
     if (current.step === "key") {
       const newCertificateId = await requestCertificate(current.rotationId);
@@ -227,7 +225,7 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
     }
     if (current.step === "certificate") {
       await switchToNext();
-      await context.progress(details(current, "switch"));
+      await context.report("switch", details(current));
       await commit(current.rotationId);
       await save({ ...current, step: "committed" });
       current = { ...current, step: "committed" };
@@ -261,19 +259,16 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
     logger.info({ rotationId, step: "key" }, "rotation.key");
   };
 
-  const handle: JobHandler = async (context): Promise<JobOutcome> => {
-    const { jobId } = context.execution;
-    const document = RotateCertificateJobDocumentSchema.safeParse(context.execution.jobDocument);
-    if (!document.success) {
-      return { status: "FAILED", statusDetails: { errorCode: "InvalidJobDocument" } };
-    }
-    const { rotationId } = document.data;
+  const handle: StepHandler<RotateCertificateStep> = async (context): Promise<StepOutcome> => {
+    // The job id names the rotation (the backend creates the job with jobId = rotationId).
+    const { jobId } = context;
+    const rotationId = jobId;
     const stored = await readRotationProgress(files.stateFile);
     let progress: RotationProgress =
       stored?.rotationId === rotationId ? stored : { rotationId, jobId, step: "key" };
     try {
       if (stored?.rotationId !== rotationId) await begin(rotationId, jobId);
-      if (progress.step === "key") await context.progress(details(progress, "key"));
+      if (progress.step === "key") await context.report("key", details(progress));
       progress = await advance(progress, context);
     } catch (error) {
       if (!(error instanceof RotationError)) throw error;
@@ -284,17 +279,20 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
       progress = { ...progress, step: "failed", errorCode: error.errorCode };
       await save(progress);
       return {
-        status: "FAILED",
-        statusDetails: { rotationId, step: error.step, errorCode: error.errorCode },
+        status: "failed",
+        reason: error.message,
+        details: { phase: error.step, errorCode: error.errorCode },
       };
     }
     if (progress.step === "failed") {
+      const errorCode = progress.errorCode ?? "DeviceError";
       return {
-        status: "FAILED",
-        statusDetails: { rotationId, errorCode: progress.errorCode ?? "DeviceError" },
+        status: "failed",
+        reason: `rotation failed: ${errorCode}`,
+        details: { errorCode },
       };
     }
-    return { status: "SUCCEEDED", statusDetails: details(progress, "promote") };
+    return { status: "succeeded", details: { ...details(progress), phase: "promote" } };
   };
 
   return {

@@ -1,9 +1,15 @@
-import { jobsTopics, type RotationErrorCode, rotationTopics } from "@fleet/core/contracts";
+import {
+  jobsTopics,
+  ROTATE_CERTIFICATE_JOB_DOCUMENT,
+  type RotationErrorCode,
+  rotationTopics,
+} from "@fleet/core/contracts";
 import type { FakeSession } from "./fake-sessions.ts";
 import type { TestPki } from "./test-pki.ts";
 
 export const ROTATION_ID = "0b7c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3";
-export const JOB_ID = "rotate-sim-0001-1795000000";
+/** The rotation's job: its id is the rotation id. */
+export const JOB_ID = ROTATION_ID;
 
 /** How the fake backend answers one rotation request. */
 export type RotationAnswer =
@@ -33,10 +39,7 @@ export function createFakeRotationCloud(pki: TestPki, thingName: string) {
     commits: [] as { certFile: string; rotationId: string }[],
   };
   const updates: JobUpdate[] = [];
-  let jobDocument: Record<string, unknown> = {
-    operation: "rotate-certificate",
-    rotationId: ROTATION_ID,
-  };
+  let jobDocument: Record<string, unknown> = { ...ROTATE_CERTIFICATE_JOB_DOCUMENT };
   let status = "QUEUED";
 
   const execution = () => ({

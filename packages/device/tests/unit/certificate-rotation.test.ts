@@ -9,7 +9,6 @@ import { x509 } from "../../src/provisioning/x509.ts";
 import {
   certificateIdOf,
   createCertificateRotator,
-  ROTATE_CERTIFICATE_OPERATION,
   recoverRotation,
 } from "../../src/rotation/certificate-rotator.ts";
 import { type RotationFiles, rotationFiles } from "../../src/rotation/rotation-files.ts";
@@ -92,7 +91,8 @@ describe("certificate rotation on the device", () => {
     const agent = createJobsAgent({
       thingName: THING,
       connection,
-      handlers: { [ROTATE_CERTIFICATE_OPERATION]: rotator.handle },
+      handlers: { "rotate-certificate": rotator.handle },
+      stateDir: join(dir, "state"),
       replyTimeoutMs: 10_000,
       timers: time.timers,
       logger,
@@ -141,15 +141,16 @@ describe("certificate rotation on the device", () => {
     expect(device.connection.credentials).toEqual(rotation.current);
     expect(device.connection.state).toBe("connected");
 
-    expect(cloud.updates.map((update) => [update.status, update.statusDetails.step])).toEqual([
+    expect(cloud.updates.map((update) => [update.status, update.statusDetails.phase])).toEqual([
       ["IN_PROGRESS", "key"],
       ["IN_PROGRESS", "verify"],
       ["IN_PROGRESS", "switch"],
       ["SUCCEEDED", "promote"],
     ]);
     expect(cloud.updates.at(-1)?.statusDetails).toEqual({
-      rotationId: ROTATION_ID,
-      step: "promote",
+      step: "1/1",
+      operation: "rotate-certificate",
+      phase: "promote",
       newCertificateId: certificateIdOf(newCertificate),
     });
     expect(JSON.stringify(device.lines())).not.toContain("PRIVATE KEY");
@@ -163,9 +164,11 @@ describe("certificate rotation on the device", () => {
     await waitForStatus(cloud, "FAILED");
 
     expect(cloud.updates.at(-1)?.statusDetails).toEqual({
-      rotationId: ROTATION_ID,
-      step: "csr",
+      step: "1/1",
+      operation: "rotate-certificate",
+      phase: "csr",
       errorCode: "SubjectMismatch",
+      reason: "refused: SubjectMismatch",
     });
     expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
     expect(device.connection.credentials).toEqual(rotation.current);
@@ -180,7 +183,7 @@ describe("certificate rotation on the device", () => {
     await waitForStatus(cloud, "FAILED");
 
     expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
-      step: "verify",
+      phase: "verify",
       errorCode: "CertificateMismatch",
     });
     await expect(stat(rotation.next.certFile)).rejects.toThrow(/ENOENT/);
@@ -194,7 +197,7 @@ describe("certificate rotation on the device", () => {
     await waitForStatus(cloud, "FAILED");
 
     expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
-      step: "switch",
+      phase: "switch",
       errorCode: "NewCertificateRefused",
     });
     expect(device.connection.credentials).toEqual(rotation.current);
@@ -211,7 +214,7 @@ describe("certificate rotation on the device", () => {
     await waitForStatus(cloud, "FAILED");
 
     expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
-      step: "commit",
+      phase: "commit",
       errorCode: "RotationExpired",
     });
     await vi.waitFor(() => expect(device.connection.state).toBe("connected"));
@@ -248,13 +251,17 @@ describe("certificate rotation on the device", () => {
     ]);
   });
 
-  it("rejects a job whose rotate-certificate document is malformed", async () => {
+  it("rejects a rotation job whose document carries a field it does not know", async () => {
     await provisionedDir();
     const cloud = createFakeRotationCloud(pki, THING);
-    cloud.setJobDocument({ operation: "rotate-certificate", rotationId: "not-a-uuid" });
+    cloud.setJobDocument({
+      version: "1",
+      steps: [{ operation: "rotate-certificate", rotationId: ROTATION_ID }],
+    });
     await boot(cloud);
-    await waitForStatus(cloud, "FAILED");
-    expect(cloud.updates.at(-1)?.statusDetails).toEqual({ errorCode: "InvalidJobDocument" });
+    await waitForStatus(cloud, "REJECTED");
+    expect(cloud.updates.at(-1)?.statusDetails.reason).toMatch(/steps\[0\].*rotationId/);
+    expect(cloud.requests.csrs).toEqual([]);
   });
 
   describe("after a restart", () => {
@@ -304,8 +311,8 @@ describe("certificate rotation on the device", () => {
       // Meanwhile the backend's sweeper deleted the new certificate.
       const device = await boot(cloud, { refuse: (file) => file === rotation.next.certFile });
       await waitForStatus(cloud, "FAILED");
-      expect(cloud.updates.at(-1)?.statusDetails).toEqual({
-        rotationId: ROTATION_ID,
+      expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
+        step: "1/1",
         errorCode: "NewCertificateRefused",
       });
       expect(device.connection.credentials).toEqual(rotation.current);

@@ -29,6 +29,27 @@ describe("loadDeviceConfig", () => {
     return error as DeviceConfigError;
   };
 
+  it("keeps apps and the local bus socket in the state directory and reboots with systemctl by default", async () => {
+    await write({ ...VALID, stateDir: "state" });
+    const config = await loadDeviceConfig(file);
+    expect(config.apps).toEqual({ dir: join(dir, "state/apps") });
+    expect(config.localBus).toEqual({ socketPath: join(dir, "state/bus.sock") });
+    expect(config.reboot).toEqual({ command: ["systemctl", "reboot"] });
+  });
+
+  it("takes an apps directory, health grace, socket path and reboot command of its own", async () => {
+    await write({
+      ...VALID,
+      apps: { dir: "apps", healthGraceMs: 500 },
+      localBus: { socketPath: "/run/fleet/bus.sock" },
+      reboot: { command: ["exit"] },
+    });
+    const config = await loadDeviceConfig(file);
+    expect(config.apps).toEqual({ dir: join(dir, "apps"), healthGraceMs: 500 });
+    expect(config.localBus).toEqual({ socketPath: "/run/fleet/bus.sock" });
+    expect(config.reboot).toEqual({ command: ["exit"] });
+  });
+
   it("fills documented defaults and derives the thing name from the serial", async () => {
     await write({ serial: "sim-0001", endpoint: { host: "iot.example" }, tls: VALID.tls });
     const config = await loadDeviceConfig(file);

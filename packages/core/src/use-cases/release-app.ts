@@ -1,0 +1,175 @@
+import type { JobDocument } from "../contracts/job-document.ts";
+import type { ReleaseRecord, ReleaseTarget } from "../contracts/ota-release.ts";
+import { InvalidReleaseRequestError, ReleaseTargetNotFoundError } from "../errors.ts";
+import type { ArtifactStore, OtaJobSpec, OtaJobs, ReleaseStore } from "../ports/ota.ts";
+import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
+import { type AppArtifact, readAppArtifact } from "./read-app-artifact.ts";
+
+/** Percent of failed executions at which a release's job is canceled, unless the operator says. */
+export const DEFAULT_ABORT_FAILURE_PCT = 10;
+
+export interface ReleaseAppDeps {
+  artifacts: ArtifactStore;
+  jobs: OtaJobs;
+  releases: ReleaseStore;
+  clock: () => Date;
+  logger?: UseCaseLogger;
+}
+
+/** `fleet ota release` (and the sandbox's `POST /v1/releases`). */
+export interface ReleaseAppRequest {
+  /** The `.tar.gz` artifact (app.json at its root). */
+  artifactPath: string;
+  /** Thing group or thing names the release is for. */
+  targets: readonly string[];
+  /** Group that gets the release first; the targets only once every canary device succeeded. */
+  canaryGroup?: string | null;
+  /** Default DEFAULT_ABORT_FAILURE_PCT. */
+  abortFailurePct?: number;
+}
+
+/** What a long release is doing, for the operator's progress display. */
+export type ReleaseProgress =
+  | { stage: "hashing" }
+  | { stage: "uploading"; sentBytes: number; totalBytes: number }
+  | { stage: "creating-job"; jobId: string };
+
+/** Release ids have to leave room for the `-canary` suffix in a 64-character job id. */
+const RELEASE_ID_MAX = 56;
+
+/** The release id `<app>-<version>-<epochSeconds>`, job-id safe and at most 56 characters. */
+export function releaseIdFor(app: string, version: string, epochSeconds: number): string {
+  const suffix = `-${epochSeconds}`;
+  const head = `${app}-${version}`.replace(/[^a-zA-Z0-9_-]/g, "_");
+  return `${head.slice(0, RELEASE_ID_MAX - suffix.length)}${suffix}`;
+}
+
+/** Where an artifact is stored: content-addressed under its app and version. */
+export function artifactKeyFor(artifact: AppArtifact): string {
+  const { name, version } = artifact.manifest;
+  return `apps/${name}/${version}/${artifact.sha256}.tar.gz`;
+}
+
+/**
+ * Releases an application artifact to devices.
+ * 1. Read the artifact: validate its `app.json`, hash it.
+ * 2. Resolve the targets and the canary group (unknown names → ReleaseTargetNotFoundError),
+ *    before uploading anything.
+ * 3. Upload the artifact (skipped by the store if that content is already there).
+ * 4. Create the release record: phase `canary` with a canary group, else `fleet`.
+ * 5. Create the first job: the canary group's, or the targets' at once. If that fails the
+ *    release ends `failed` with the reason, and the error is rethrown.
+ */
+export function createReleaseApp(deps: ReleaseAppDeps) {
+  const { artifacts, jobs, releases, clock } = deps;
+  const logger = deps.logger ?? silentLogger;
+
+  return async function releaseApp(
+    request: ReleaseAppRequest,
+    onProgress: (progress: ReleaseProgress) => void = () => {},
+  ): Promise<ReleaseRecord> {
+    const abortFailurePct = request.abortFailurePct ?? DEFAULT_ABORT_FAILURE_PCT;
+    if (!(abortFailurePct >= 0 && abortFailurePct <= 100)) {
+      throw new InvalidReleaseRequestError(
+        `abort failure percentage ${abortFailurePct} is out of range: expected 0 to 100`,
+        { field: "abortFailurePct" },
+      );
+    }
+    if (request.targets.length === 0) {
+      throw new InvalidReleaseRequestError("a release needs at least one target", {
+        field: "targets",
+      });
+    }
+
+    onProgress({ stage: "hashing" });
+    const artifact = await readAppArtifact(request.artifactPath);
+    const { name: app, version } = artifact.manifest;
+
+    const targets = await jobs.resolveTargets(request.targets);
+    const canaryGroup = request.canaryGroup ?? null;
+    if (canaryGroup !== null) await assertGroup(jobs, canaryGroup);
+
+    const artifactKey = artifactKeyFor(artifact);
+    onProgress({ stage: "uploading", sentBytes: 0, totalBytes: artifact.size });
+    await artifacts.put(
+      artifactKey,
+      { path: request.artifactPath, size: artifact.size, sha256: artifact.sha256 },
+      (sentBytes) => onProgress({ stage: "uploading", sentBytes, totalBytes: artifact.size }),
+    );
+
+    const now = clock();
+    const releaseId = releaseIdFor(app, version, Math.floor(now.getTime() / 1_000));
+    const first =
+      canaryGroup === null
+        ? { phase: "fleet" as const, jobId: `${releaseId}-fleet` }
+        : { phase: "canary" as const, jobId: `${releaseId}-canary` };
+    const record: ReleaseRecord = {
+      releaseId,
+      app,
+      version,
+      sha256: artifact.sha256,
+      size: artifact.size,
+      artifactKey,
+      targets,
+      canaryGroup,
+      abortFailurePct,
+      phase: first.phase,
+      canaryJobId: first.phase === "canary" ? first.jobId : null,
+      fleetJobId: first.phase === "fleet" ? first.jobId : null,
+      reason: null,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    await releases.create(record);
+
+    onProgress({ stage: "creating-job", jobId: first.jobId });
+    const jobTargets: ReleaseTarget[] =
+      canaryGroup === null ? targets : [{ kind: "group", name: canaryGroup }];
+    try {
+      const document = releaseJobDocument(record, artifacts.documentUrl(artifactKey));
+      await jobs.createJob(releaseJobSpec(record, first.jobId, jobTargets, document));
+    } catch (error) {
+      const reason = `${first.phase} job not created: ${describeError(error)}`;
+      await releases.update(
+        releaseId,
+        { phase: "failed", reason, updatedAt: clock().toISOString() },
+        first.phase,
+      );
+      logger.error({ releaseId, jobId: first.jobId, reason }, "release failed");
+      throw error;
+    }
+    logger.info({ releaseId, jobId: first.jobId, phase: first.phase }, "release started");
+    return record;
+  };
+}
+
+/** A release's job document: one app-update step, `url` from `ArtifactStore.documentUrl`. */
+export function releaseJobDocument(record: ReleaseRecord, url: string): JobDocument {
+  const { app, version, sha256, size } = record;
+  return { version: "1", steps: [{ operation: "app-update", app, version, url, sha256, size }] };
+}
+
+/** The spec of one of a release's jobs. */
+export function releaseJobSpec(
+  record: ReleaseRecord,
+  jobId: string,
+  targets: readonly ReleaseTarget[],
+  document: JobDocument,
+): OtaJobSpec {
+  return {
+    jobId,
+    targets,
+    document,
+    description: `Release ${record.releaseId}: ${record.app} ${record.version}`,
+    abortFailurePct: record.abortFailurePct,
+  };
+}
+
+async function assertGroup(jobs: OtaJobs, name: string): Promise<void> {
+  const [resolved] = await jobs.resolveTargets([name]);
+  if (resolved?.kind !== "group") {
+    throw new ReleaseTargetNotFoundError(`canary group ${name} is a thing, not a thing group`, {
+      names: [name],
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
+import { createAdvanceRelease } from "@fleet/core";
+import {
+  createDynamoDbClient,
+  createIotClient,
+  DynamoDbReleaseStore,
+  IotOtaJobs,
+} from "@fleet/core/adapters/aws";
+import middy from "@middy/core";
+import { z } from "zod";
+import { readEnv } from "../env.ts";
+import { requireParsed } from "../parsed-event.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
+import { useCaseLogger } from "../use-case-logger.ts";
+
+/**
+ * Trigger: the IoT topic rule on the Jobs events `$aws/events/job/+/completed` and
+ * `.../canceled` (stacks/ota.ts), one event per invocation. Moves the release the job belongs
+ * to on (createAdvanceRelease): canary succeeded → fleet job; aborted; completed. Jobs that
+ * are not a release's (certificate rotations, hand-made jobs) are ignored.
+ */
+
+/** Where the rule selects its events: completed and canceled jobs, filtered in its SQL. */
+export const JOB_EVENTS_TOPIC_FILTER = "$aws/events/job/+/+";
+
+/** The fields of a Jobs event (AWS IoT developer guide, "Jobs events") this function reads. */
+const JobEventSchema = z.object({
+  eventType: z.literal("JOB"),
+  operation: z.enum(["completed", "canceled"]),
+  jobId: z.string().min(1),
+});
+type JobEvent = z.infer<typeof JobEventSchema>;
+
+const env = readEnv(
+  PowertoolsEnvSchema.extend({
+    RELEASE_TABLE: z.string().min(1),
+    OTA_PRESIGN_ROLE_ARN: z.string().startsWith("arn:"),
+  }),
+);
+
+const { logger, metrics } = powertools(env);
+
+const advanceRelease = createAdvanceRelease({
+  releases: new DynamoDbReleaseStore({
+    dynamo: createDynamoDbClient(),
+    tableName: env.RELEASE_TABLE,
+  }),
+  jobs: new IotOtaJobs({ iot: createIotClient(), presignRoleArn: env.OTA_PRESIGN_ROLE_ARN }),
+  clock: () => new Date(),
+  logger: useCaseLogger(logger),
+});
+
+export const handler = middy<ParsedResult<unknown, JobEvent>>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(parser({ schema: JobEventSchema, safeParse: true }))
+  .handler(async (result): Promise<void> => {
+    const event = requireParsed(result, JOB_EVENTS_TOPIC_FILTER);
+    logger.appendKeys({ jobId: event.jobId });
+    const release = await advanceRelease(event.jobId);
+    if (release === null) {
+      logger.info("job event changes no release", { operation: event.operation });
+      return;
+    }
+    metrics.addDimension("phase", release.phase);
+    metrics.addMetric("ReleaseAdvanced", MetricUnit.Count, 1);
+    logger.info("release advanced", {
+      releaseId: release.releaseId,
+      phase: release.phase,
+      reason: release.reason,
+    });
+  });
