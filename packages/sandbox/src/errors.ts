@@ -177,3 +177,31 @@ export class JobsRequestRejectedError extends SandboxError {
     this.executionState = executionState;
   }
 }
+
+/**
+ * A Device Shadow request refused as AWS refuses it (`/rejected` payload): `code` is the HTTP
+ * status AWS uses (400 bad request, 403 forbidden, 404 no shadow, 409 version conflict, 413
+ * payload too large).
+ */
+export class ShadowRequestRejectedError extends SandboxError {
+  readonly code: number;
+  constructor(code: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ShadowRequestRejectedError";
+    this.code = code;
+  }
+}
+
+/** A device did not answer a command within the wait (the API answers 504). */
+export class CommandTimeoutError extends SandboxError {
+  readonly thingName: string;
+  readonly command: string;
+  readonly timeoutMs: number;
+  constructor(thingName: string, command: string, timeoutMs: number) {
+    super(`${thingName} did not answer command ${command} within ${timeoutMs} ms`);
+    this.name = "CommandTimeoutError";
+    this.thingName = thingName;
+    this.command = command;
+    this.timeoutMs = timeoutMs;
+  }
+}

@@ -1,6 +1,22 @@
 export * from "./adapters/index.ts";
 export type { AllowListUploadResult } from "./allow-list-upload.ts";
+export {
+  ARTIFACTS_DIR,
+  type ArtifactServer,
+  isArtifactKey,
+  startArtifactServer,
+} from "./artifacts/artifact-server.ts";
+export { ArtifactUrlSigner, type SignatureCheck } from "./artifacts/artifact-url-signer.ts";
+export {
+  presignedUrlPlaceholder,
+  replacePresignedUrlPlaceholders,
+} from "./artifacts/presigned-url-placeholders.ts";
 export type { ClaimCredentials } from "./claim-credentials.ts";
+export {
+  type CommandOutcome,
+  CommandRequests,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+} from "./commands/command-requests.ts";
 export type { EnrollDeviceOptions, EnrolledDevice } from "./enroll-device.ts";
 export * from "./errors.ts";
 export {
@@ -37,20 +53,30 @@ export {
 } from "./iot-core/registry.ts";
 export { RotationRequests, type RotationRequestsOptions } from "./iot-core/rotation-requests.ts";
 export {
+  CANARY_THING_GROUP,
   DEVICE_POLICY_NAME,
   SANDBOX_RESOURCE_NAMES,
   SANDBOX_SCOPE,
 } from "./iot-core/sandbox-scope.ts";
 export type { Session, Sessions } from "./iot-core/sessions.ts";
 export {
+  type AbortCriterion,
+  type AbortCriterionInput,
   type CreateJobInput,
   type JobExecutionRecord,
   type JobRecord,
   JobStore,
+  type JobStoreEventMap,
   type JobStoreOptions,
   type PendingChange,
 } from "./jobs/job-store.ts";
-export { JobsMqttApi, type JobsMqttApiOptions, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
+export { jobDetail, jobSummary } from "./jobs/job-views.ts";
+export {
+  type DeliverDocument,
+  JobsMqttApi,
+  type JobsMqttApiOptions,
+  jobsNotifications,
+} from "./jobs/jobs-mqtt-api.ts";
 export { certificateIdOf } from "./local-ca/certificate-id.ts";
 export type {
   CertificateKeySource,
@@ -60,4 +86,6 @@ export type {
 } from "./local-ca/local-ca.ts";
 export { LocalFleetInventory } from "./local-fleet-inventory.ts";
 export { type Sandbox, type SandboxOptions, startSandbox } from "./sandbox.ts";
+export { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
+export { type Shadow, ShadowStore, type ShadowUpdateResult } from "./shadow/shadow-store.ts";
 export { createLocalKinesisClient } from "./telemetry/local-kinesis.ts";

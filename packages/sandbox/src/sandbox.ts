@@ -4,11 +4,13 @@ import { join } from "node:path";
 import {
   AllowListCache,
   CallRateMeter,
+  createAdvanceRelease,
   createCommitRotation,
   createControlPlaneLimiter,
   createDecideProvisioning,
   createListFleetDevices,
   createReconcileAllowList,
+  createReleaseApp,
   createSignRotationCsr,
   createStartRotation,
   createSweepRotations,
@@ -16,6 +18,8 @@ import {
   type DeadLetter,
   type DeadLetterListOptions,
   type ReconcileSummary,
+  type ReleaseAppRequest,
+  type ReleaseProgress,
   type RotationRecord,
   rateLimited,
   type TelemetryQuery,
@@ -25,18 +29,32 @@ import {
   claimPolicyDocument,
   type DeviceView,
   devicePolicyDocument,
+  type JobDetail,
+  type JobSummary,
   provisioningTemplateBody,
+  type ReleaseRecord,
 } from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
 import { FileDeviceLedger } from "./adapters/file-device-ledger.ts";
 import { LocalAllowListStore } from "./adapters/local-allow-list-store.ts";
+import { LocalArtifactStore } from "./adapters/local-artifact-store.ts";
 import { LocalCaIssuer } from "./adapters/local-ca-issuer.ts";
 import { LocalCaRevoker } from "./adapters/local-ca-revoker.ts";
 import { LocalDeviceRegistry } from "./adapters/local-device-registry.ts";
 import { LocalJobStarter } from "./adapters/local-job-starter.ts";
+import { LocalOtaJobs } from "./adapters/local-ota-jobs.ts";
+import { LocalReleaseStore } from "./adapters/local-release-store.ts";
 import { LocalRotationStore } from "./adapters/local-rotation-store.ts";
 import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload.ts";
+import { ARTIFACTS_DIR, startArtifactServer } from "./artifacts/artifact-server.ts";
+import { ArtifactUrlSigner } from "./artifacts/artifact-url-signer.ts";
+import { replacePresignedUrlPlaceholders } from "./artifacts/presigned-url-placeholders.ts";
 import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
+import {
+  type CommandOutcome,
+  CommandRequests,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+} from "./commands/command-requests.ts";
 import { definedOnly } from "./defined-only.ts";
 import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./enroll-device.ts";
 import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
@@ -46,14 +64,21 @@ import { FleetProvisioning } from "./iot-core/fleet-provisioning.ts";
 import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
 import { IotRegistry } from "./iot-core/registry.ts";
 import { RotationRequests } from "./iot-core/rotation-requests.ts";
-import { SANDBOX_RESOURCE_NAMES, SANDBOX_SCOPE } from "./iot-core/sandbox-scope.ts";
+import {
+  CANARY_THING_GROUP,
+  SANDBOX_RESOURCE_NAMES,
+  SANDBOX_SCOPE,
+} from "./iot-core/sandbox-scope.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
 import { JobStore } from "./jobs/job-store.ts";
-import { JobsMqttApi, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
+import { jobDetail, jobSummary } from "./jobs/job-views.ts";
+import { type DeliverDocument, JobsMqttApi, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
 import { type LocalCa, openLocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
 import { startPeriodicTask } from "./rotation/periodic-task.ts";
 import { createStartExpiringRotations } from "./rotation/start-expiring-rotations.ts";
+import { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
+import { ShadowStore } from "./shadow/shadow-store.ts";
 import { ensurePrivateDir } from "./state/private-files.ts";
 import { startTelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
 
@@ -91,6 +116,15 @@ export interface SandboxOptions {
    * throttling. Default 10; a whole number, at least 1.
    */
   controlPlaneCallsPerSecond?: number;
+  /** How long the artifact URLs in job documents sent to devices stay valid. Default 1 hour. */
+  artifactUrlExpiryMs?: number;
+  /**
+   * How long a Jobs "minute" lasts for rollout rates and in-progress timeouts. Default 60 000;
+   * tests shorten it.
+   */
+  jobsMinuteMs?: number;
+  /** How long `sendCommand` waits for the device's reply by default. Default 10 s. */
+  commandTimeoutMs?: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -101,6 +135,9 @@ const DEFAULTS = {
   auditIntervalMs: DAY_MS,
   rotationTimeoutMs: 5 * 60 * 1000,
   controlPlaneCallsPerSecond: DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND,
+  artifactUrlExpiryMs: 3600 * 1000,
+  jobsMinuteMs: 60_000,
+  commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
 } as const;
 
 const DEFAULT_ROTATION_THRESHOLD_MS = 30 * DAY_MS;
@@ -162,6 +199,40 @@ export interface Sandbox {
    * within any one second (never above `controlPlaneCallsPerSecond`).
    */
   readonly controlPlaneCalls: { readonly total: number; readonly peakPerSecond: number };
+  /** Classic device shadows (`<stateDir>/shadows.json`), kept by the Device Shadow MQTT API. */
+  readonly shadows: ShadowStore;
+  /** The loopback server behind the signed artifact URLs (`http://127.0.0.1:<port>`). */
+  readonly artifactServer: { readonly origin: string };
+  /**
+   * `fleet ota release`: stores the artifact, creates the release record and its first job
+   * (core's `createReleaseApp` over the local adapters). Each job's end advances the release.
+   */
+  createRelease(
+    request: ReleaseAppRequest,
+    onProgress?: (progress: ReleaseProgress) => void,
+  ): Promise<ReleaseRecord>;
+  /** Every release, newest first. */
+  listReleases(): Promise<ReleaseRecord[]>;
+  /** Every job as operators see it, newest first. */
+  listJobs(): Promise<JobSummary[]>;
+  /** One job with its document and executions; unknown → `ResourceNotFoundError`. */
+  describeJob(jobId: string): Promise<JobDetail>;
+  /** AddThingToThingGroup (both must exist, else `ResourceNotFoundError`). */
+  addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void>;
+  /** RemoveThingFromThingGroup. */
+  removeThingFromThingGroup(thingGroupName: string, thingName: string): Promise<void>;
+  /** ListThingsInThingGroup. */
+  listThingsInThingGroup(thingGroupName: string): string[];
+  /**
+   * Sends `cmd/{thing}/{command}` and waits for the device's reply; no reply within
+   * `timeoutMs` (default `commandTimeoutMs`) → `CommandTimeoutError`, unknown thing → `ResourceNotFoundError`.
+   */
+  sendCommand(
+    thingName: string,
+    command: string,
+    params: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<CommandOutcome>;
   /**
    * Disconnects every client, stops the broker, drains the telemetry stream into the store and
    * resolves once state is on disk.
@@ -177,8 +248,11 @@ export interface Sandbox {
  *     the pre-provisioning hook, reconcile and the device listing.
  *  3. The telemetry path: DuckDB store, kinesalite stream, ingest poller (see
  *     `startTelemetryPipeline`).
- *  4. The broker, with the fleet provisioning and Jobs APIs and the telemetry rule; then a reconcile,
- *     which finishes one a previous run left half-way.
+ *  4. The broker, with the fleet provisioning, Jobs and classic shadow APIs, the telemetry rule
+ *     and command replies; then a reconcile, which finishes one a previous run left half-way.
+ *  5. OTA: the loopback artifact server (job documents reach devices with its signed URLs), the
+ *     `canary` thing group beside the fleet (provisioning) group, and releases that advance on
+ *     each job's end (core's `createReleaseApp` / `createAdvanceRelease`).
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const {
@@ -192,6 +266,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     rotationTimeoutMs,
     clock,
     controlPlaneCallsPerSecond,
+    artifactUrlExpiryMs,
+    jobsMinuteMs,
+    commandTimeoutMs,
   } = {
     ...DEFAULTS,
     logger: pino({ level: "silent" }),
@@ -224,6 +301,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger,
   );
   await registry.createThingGroup(names.thingGroupName);
+  await registry.createThingGroup(CANARY_THING_GROUP);
   const claim = await ensureClaimCredentials({
     registry,
     ca,
@@ -273,11 +351,27 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   const jobs = await JobStore.open(stateDir, {
     thingExists: (thingName) => registry.findThing(thingName) !== undefined,
+    groupMembers: (groupName) =>
+      registry.findThingGroup(groupName) === undefined
+        ? undefined
+        : registry.listThingsInThingGroup(groupName),
+    minuteMs: jobsMinuteMs,
+    logger,
   });
+  const signer = await ArtifactUrlSigner.open(stateDir);
+  const artifactServer = await startArtifactServer({ stateDir, signer, logger });
+  // Devices get signed URLs each time a document is sent; stored documents keep placeholders.
+  const deliverDocument: DeliverDocument = (document) =>
+    replacePresignedUrlPlaceholders(document, (url) =>
+      signer.sign(url, new Date(Date.now() + artifactUrlExpiryMs), artifactServer.origin),
+    );
+  const shadows = await ShadowStore.open(stateDir);
+  const shadowService = new ClassicShadowService({ store: shadows, logger });
+  const commands = new CommandRequests({ logger });
   const rotations = new LocalRotationStore(join(stateDir, "rotations.json"));
   const now = () => clock().getTime();
   // The rotation backend's ports, throttled as a stage's must be (reconcile keeps its own pace).
-  const jobStarter = rateLimited(new LocalJobStarter(jobs, { now }), controlPlane);
+  const jobStarter = rateLimited(new LocalJobStarter(jobs), controlPlane);
   const rotationRegistry = rateLimited(deviceRegistry, controlPlane);
   const rotationDeps = {
     rotations,
@@ -307,7 +401,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger,
   });
   const sweepRotations = createSweepRotations({ ...rotationDeps, jobs: jobStarter });
-  const telemetry = await startTelemetryPipeline({ stateDir, logger });
+  const telemetry = await startTelemetryPipeline({ stateDir, logger }).catch(
+    async (error: unknown) => {
+      await artifactServer.close();
+      throw error;
+    },
+  );
   const broker = await startMqttBroker({
     registry,
     caCertificatePem: ca.certificatePem,
@@ -316,18 +415,51 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: mqttPort,
     logger,
     events,
-    services: [provisioning, new JobsMqttApi({ store: jobs, logger }), rotationRequests],
-    rules: [telemetry.rule],
+    services: [
+      provisioning,
+      new JobsMqttApi({ store: jobs, logger, deliverDocument }),
+      rotationRequests,
+      shadowService,
+    ],
+    rules: [telemetry.rule, commands],
     isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
   }).catch(async (error: unknown) => {
     await telemetry.close();
+    await artifactServer.close();
     throw error;
   });
   jobs.onChange((change) => {
-    for (const { topic, payload } of jobsNotifications(change, jobs, new Date())) {
+    for (const { topic, payload } of jobsNotifications(change, jobs, new Date(), deliverDocument)) {
       broker.publish(topic, payload);
     }
   });
+  shadowService.publish = (topic, payload) => broker.publish(topic, payload);
+  commands.publish = (topic, payload) => broker.publish(topic, payload);
+
+  const releases = new LocalReleaseStore(join(stateDir, "releases.json"));
+  const otaJobs = new LocalOtaJobs({ jobs, registry });
+  const releaseApp = createReleaseApp({
+    artifacts: new LocalArtifactStore({
+      dir: join(stateDir, ARTIFACTS_DIR),
+      origin: artifactServer.origin,
+    }),
+    jobs: otaJobs,
+    releases,
+    clock,
+    logger,
+  });
+  const advanceRelease = createAdvanceRelease({ jobs: otaJobs, releases, clock, logger });
+  const advancing = new Set<Promise<unknown>>();
+  // A stage's IoT rule on Jobs `completed` / `canceled` events runs the same use case.
+  const onJobEnded = (jobId: string) => {
+    const run = advanceRelease(jobId).catch((error: unknown) => {
+      logger.error({ jobId, err: error }, "release not advanced");
+    });
+    advancing.add(run);
+    void run.finally(() => advancing.delete(run));
+  };
+  jobs.events.on("jobCompleted", onJobEnded);
+  jobs.events.on("jobCanceled", onJobEnded);
   const summary = await reconcile();
   logger.info(
     { status: summary.status, removed: summary.removed.length, failures: summary.failures.length },
@@ -356,7 +488,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   await audit.runNow();
 
   const listDevices = createListFleetDevices({
-    inventory: new LocalFleetInventory({ registry, sessions: broker.sessions }),
+    inventory: new LocalFleetInventory({ registry, sessions: broker.sessions, shadows }),
     allowList,
     ledger,
   });
@@ -400,13 +532,66 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     get controlPlaneCalls() {
       return controlPlaneMeter.snapshot();
     },
+    shadows,
+    artifactServer: { origin: artifactServer.origin },
+    async createRelease(request, onProgress) {
+      try {
+        return await releaseApp(request, onProgress);
+      } catch (error) {
+        // The artifact is a path on this machine: one that cannot be read is bad input.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") {
+          throw new InvalidRequestError(
+            "artifactPath",
+            `cannot read ${request.artifactPath} (${code})`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    },
+    async listReleases() {
+      const all: ReleaseRecord[] = [];
+      for await (const release of releases.list()) all.push(release);
+      return all;
+    },
+    async listJobs() {
+      return jobs
+        .listJobs()
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .map((job) => jobSummary(job, jobs.listJobExecutions(job.jobId)));
+    },
+    async describeJob(jobId) {
+      return jobDetail(jobs.describeJob(jobId), jobs.listJobExecutions(jobId));
+    },
+    addThingToThingGroup: (groupName, thingName) =>
+      registry.addThingToThingGroup(groupName, thingName),
+    removeThingFromThingGroup: (groupName, thingName) =>
+      registry.removeThingFromThingGroup(groupName, thingName),
+    listThingsInThingGroup: (groupName) => registry.listThingsInThingGroup(groupName),
+    sendCommand(thingName, command, params, timeoutMs) {
+      if (registry.findThing(thingName) === undefined) {
+        return Promise.reject(new ResourceNotFoundError("thing", thingName));
+      }
+      return commands.send(thingName, command, params, timeoutMs ?? commandTimeoutMs);
+    },
     close() {
       closed ??= (async () => {
         await audit.stop();
         await broker.close();
+        await artifactServer.close();
         await telemetry.close();
         await reconciling;
-        await Promise.all([registry.flush(), ledger.flush(), jobs.flush(), rotations.flush()]);
+        await jobs.close();
+        await Promise.all(advancing);
+        await Promise.all([
+          registry.flush(),
+          ledger.flush(),
+          jobs.flush(),
+          rotations.flush(),
+          shadows.flush(),
+          releases.flush(),
+        ]);
         logger.info("sandbox stopped");
       })();
       return closed;

@@ -4,18 +4,31 @@ import {
   AllowListTooLargeError,
   type DeadLetter,
   InvalidAllowListError,
+  InvalidAppArtifactError,
+  InvalidReleaseRequestError,
   NoActiveCertificateError,
+  ReleaseAlreadyExistsError,
+  type ReleaseAppRequest,
+  ReleaseTargetNotFoundError,
   type RotationRecord,
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
-import { type DeviceView, ThingNameSchema } from "@fleet/core/contracts";
+import {
+  type DeviceView,
+  type JobDetail,
+  type JobSummary,
+  type ReleaseRecord,
+  ThingNameSchema,
+} from "@fleet/core/contracts";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { AllowListUploadResult } from "../allow-list-upload.ts";
+import type { CommandOutcome } from "../commands/command-requests.ts";
 import {
+  CommandTimeoutError,
   InvalidRequestError,
   ResourceAlreadyExistsError,
   ResourceNotFoundError,
@@ -49,11 +62,38 @@ export interface SandboxApiBackend {
   ): Promise<AllowListUploadResult>;
   queryTelemetry?(query: TelemetryQuery): Promise<TelemetrySample[]>;
   listDeadLetters?(options: { since?: Date; limit?: number }): Promise<DeadLetter[]>;
-  jobs?: Pick<JobStore, "createJob" | "listJobs" | "describeJob" | "listJobExecutions">;
+  jobs?: Pick<JobStore, "createJob">;
+  listJobs?(): Promise<JobSummary[]>;
+  describeJob?(jobId: string): Promise<JobDetail>;
+  createRelease?(request: ReleaseAppRequest): Promise<ReleaseRecord>;
+  listReleases?(): Promise<ReleaseRecord[]>;
+  addThingToThingGroup?(thingGroupName: string, thingName: string): Promise<void>;
+  removeThingFromThingGroup?(thingGroupName: string, thingName: string): Promise<void>;
+  listThingsInThingGroup?(thingGroupName: string): string[];
+  sendCommand?(
+    thingName: string,
+    command: string,
+    params: Record<string, unknown>,
+  ): Promise<CommandOutcome>;
   listRotations?(): Promise<RotationRecord[]>;
   startRotation?(thingName: string): Promise<RotationRecord>;
   startExpiringRotations?(withinMs: number): Promise<RotationRecord[]>;
 }
+
+const CreateReleaseBodySchema = z.strictObject({
+  artifactPath: z.string().min(1),
+  targets: z.array(z.string().min(1)).min(1),
+  canaryGroup: z.string().min(1).optional(),
+  abortFailurePct: z.number().min(0).max(100).optional(),
+});
+
+const ThingNameBodySchema = z.strictObject({ thingName: ThingNameSchema });
+
+const CommandBodySchema = z.strictObject({
+  thingName: ThingNameSchema,
+  command: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "a command name is 1-64 of [a-zA-Z0-9_-]"),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
 
 const StartRotationsBodySchema = z.union([
   z.strictObject({ device: ThingNameSchema }),
@@ -76,7 +116,15 @@ export interface SandboxApi {
  * - `GET /v1/dead-letters[?since=15m|ISO][&limit=N]`: dead letters, newest first.
  * - `POST /v1/jobs` `{ jobId, document, targets }`: 201 with the job; 400 naming the bad field,
  *   404 for an unknown target thing, 409 for a job id in use.
- * - `GET /v1/jobs`: every job; `GET /v1/jobs/:jobId`: `{ job, executions }`.
+ * - `GET /v1/jobs`: every job as a `JobSummary`, newest first; `GET /v1/jobs/:jobId`: its
+ *   `JobDetail` (document as stored, executions).
+ * - `POST /v1/releases` `{ artifactPath, targets, canaryGroup?, abortFailurePct? }`: 201 with
+ *   the `ReleaseRecord`; 400 for a bad body or artifact, 404 naming unknown targets.
+ * - `GET /v1/releases`: every release, newest first.
+ * - `GET|POST /v1/thing-groups/:name/things` (`{ thingName }`), `DELETE
+ *   /v1/thing-groups/:name/things/:thingName`: the group's members, add, remove.
+ * - `POST /v1/commands` `{ thingName, command, params }`: `{ status: "accepted"|"rejected",
+ *   reply }` once the device answered; 504 when it did not within 10 s.
  * - `GET /v1/rotations`: every rotation record, newest first (dates ISO 8601).
  * - `POST /v1/rotations` `{ device }` or `{ expiringWithinMs }`: starts rotations (a device
  *   already rotating keeps its rotation) and answers their records as an array; 400 for another
@@ -144,17 +192,54 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
     return c.json(await backend.jobs.createJob(body as CreateJobInput), 201);
   });
 
-  app.get("/v1/jobs", (c) =>
-    backend.jobs === undefined ? noJobs(c) : c.json(backend.jobs.listJobs()),
+  app.get("/v1/jobs", async (c) =>
+    backend.listJobs === undefined ? noJobs(c) : c.json(await backend.listJobs()),
   );
 
-  app.get("/v1/jobs/:jobId", (c) => {
-    if (backend.jobs === undefined) return noJobs(c);
-    const jobId = c.req.param("jobId");
-    return c.json({
-      job: backend.jobs.describeJob(jobId),
-      executions: backend.jobs.listJobExecutions(jobId),
-    });
+  app.get("/v1/jobs/:jobId", async (c) =>
+    backend.describeJob === undefined
+      ? noJobs(c)
+      : c.json(await backend.describeJob(c.req.param("jobId"))),
+  );
+
+  app.post("/v1/releases", async (c) => {
+    if (backend.createRelease === undefined) return noReleases(c);
+    const request = parseBody(CreateReleaseBodySchema, await jsonBody(c.req));
+    return c.json(await backend.createRelease(request), 201);
+  });
+
+  app.get("/v1/releases", async (c) =>
+    backend.listReleases === undefined ? noReleases(c) : c.json(await backend.listReleases()),
+  );
+
+  app.get("/v1/thing-groups/:name/things", (c) => {
+    if (backend.listThingsInThingGroup === undefined) return noThingGroups(c);
+    const thingGroupName = c.req.param("name");
+    return c.json({ thingGroupName, thingNames: backend.listThingsInThingGroup(thingGroupName) });
+  });
+
+  app.post("/v1/thing-groups/:name/things", async (c) => {
+    if (backend.addThingToThingGroup === undefined) return noThingGroups(c);
+    const { thingName } = parseBody(ThingNameBodySchema, await jsonBody(c.req));
+    const thingGroupName = c.req.param("name");
+    await backend.addThingToThingGroup(thingGroupName, thingName);
+    return c.json({ thingGroupName, thingName });
+  });
+
+  app.delete("/v1/thing-groups/:name/things/:thingName", async (c) => {
+    if (backend.removeThingFromThingGroup === undefined) return noThingGroups(c);
+    const thingGroupName = c.req.param("name");
+    const thingName = c.req.param("thingName");
+    await backend.removeThingFromThingGroup(thingGroupName, thingName);
+    return c.json({ thingGroupName, thingName });
+  });
+
+  app.post("/v1/commands", async (c) => {
+    if (backend.sendCommand === undefined) {
+      return c.json({ error: "this API sends no commands" }, 404);
+    }
+    const { thingName, command, params } = parseBody(CommandBodySchema, await jsonBody(c.req));
+    return c.json(await backend.sendCommand(thingName, command, params));
   });
 
   app.get("/v1/rotations", async (c) =>
@@ -201,6 +286,17 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
     if (error instanceof ResourceNotFoundError) return c.json({ error: error.message }, 404);
     if (error instanceof ResourceAlreadyExistsError) return c.json({ error: error.message }, 409);
     if (error instanceof NoActiveCertificateError) return c.json({ error: error.message }, 409);
+    if (error instanceof InvalidAppArtifactError) {
+      return c.json({ error: error.message, file: error.file, issues: error.issues }, 400);
+    }
+    if (error instanceof InvalidReleaseRequestError) {
+      return c.json({ error: error.message, field: error.field }, 400);
+    }
+    if (error instanceof ReleaseTargetNotFoundError) {
+      return c.json({ error: error.message, names: error.names }, 404);
+    }
+    if (error instanceof ReleaseAlreadyExistsError) return c.json({ error: error.message }, 409);
+    if (error instanceof CommandTimeoutError) return c.json({ error: error.message }, 504);
     return c.json({ error: error.message }, 500);
   });
   return app;
@@ -208,6 +304,36 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
 
 function noJobs(c: { json(body: unknown, status: 404): Response }): Response {
   return c.json({ error: "this API serves no jobs" }, 404);
+}
+
+function noReleases(c: { json(body: unknown, status: 404): Response }): Response {
+  return c.json({ error: "this API serves no releases" }, 404);
+}
+
+function noThingGroups(c: { json(body: unknown, status: 404): Response }): Response {
+  return c.json({ error: "this API serves no thing groups" }, 404);
+}
+
+/** The request's JSON body; anything else is a 400 naming the body. */
+async function jsonBody(request: { json(): Promise<unknown> }): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch (error) {
+    throw new InvalidRequestError("body", "the body is not JSON", { cause: error });
+  }
+}
+
+/** The body as the schema has it; else a 400 naming the first bad field. */
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRequestError(
+      issue?.path.join(".") || "body",
+      issue?.message ?? "invalid body",
+    );
+  }
+  return parsed.data;
 }
 
 function noRotations(c: { json(body: unknown, status: 404): Response }): Response {

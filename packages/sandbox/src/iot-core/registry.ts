@@ -183,6 +183,14 @@ export class IotRegistry {
     await this.#writer.write();
   }
 
+  /** Like AWS RemoveThingFromThingGroup; removing a thing that is not a member is a no-op. */
+  async removeThingFromThingGroup(thingGroupName: string, thingName: string): Promise<void> {
+    this.#thingGroup(thingGroupName);
+    this.#thing(thingName);
+    if (!this.#thingGroupMembers.get(thingGroupName)?.delete(thingName)) return;
+    await this.#writer.write();
+  }
+
   /** Thing names in the group (AWS ListThingsInThingGroup, not recursive). */
   listThingsInThingGroup(thingGroupName: string): string[] {
     this.#thingGroup(thingGroupName);

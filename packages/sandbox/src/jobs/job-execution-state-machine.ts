@@ -136,3 +136,13 @@ export function cancelExecution(
     lastUpdatedAt: now,
   };
 }
+
+/** The job's in-progress timeout ran out: IN_PROGRESS moves to TIMED_OUT (terminal). */
+export function timeOutExecution(execution: JobExecutionRecord, now: number): JobExecutionRecord {
+  return {
+    ...execution,
+    status: "TIMED_OUT",
+    versionNumber: execution.versionNumber + 1,
+    lastUpdatedAt: now,
+  };
+}

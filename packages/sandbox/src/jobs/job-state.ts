@@ -1,13 +1,36 @@
 import { JobExecutionStatusSchema, JobIdSchema, ThingNameSchema } from "@fleet/core/contracts";
 import { z } from "zod";
 
-/** A job: IN_PROGRESS while any execution is pending, COMPLETED once every one is terminal. */
+/** One AWS `AbortCriteria`: cancel the job once this share of executed things failed so. */
+export const AbortCriterionSchema = z.object({
+  failureType: z.enum(["FAILED", "REJECTED", "TIMED_OUT", "ALL"]),
+  action: z.literal("CANCEL"),
+  thresholdPercentage: z.number().min(0).max(100),
+  minNumberOfExecutedThings: z.number().int().positive(),
+});
+export type AbortCriterion = z.infer<typeof AbortCriterionSchema>;
+
+/**
+ * A job: IN_PROGRESS while any execution is pending (or not rolled out yet), COMPLETED once every
+ * one is terminal, CANCELED by CancelJob or its abort config. `targets` are the things the job
+ * runs on: the named things plus the members of `thingGroups` when it was created (a snapshot
+ * job); `unreleased` are those the rollout has not queued an execution for yet.
+ */
 export const JobRecordSchema = z.object({
   jobId: JobIdSchema,
   document: z.record(z.string(), z.unknown()),
   targets: z.array(ThingNameSchema),
-  status: z.enum(["IN_PROGRESS", "COMPLETED"]),
+  thingGroups: z.array(ThingNameSchema).optional(),
+  description: z.string().optional(),
+  status: z.enum(["IN_PROGRESS", "COMPLETED", "CANCELED"]),
+  reasonCode: z.string().optional(),
+  comment: z.string().optional(),
+  rolloutMaximumPerMinute: z.number().int().positive().optional(),
+  unreleased: z.array(ThingNameSchema).optional(),
+  abortCriteria: z.array(AbortCriterionSchema).optional(),
+  inProgressTimeoutInMinutes: z.number().int().positive().optional(),
   createdAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().optional(),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 

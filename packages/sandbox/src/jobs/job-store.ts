@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import {
   JobIdSchema,
@@ -5,6 +6,7 @@ import {
   ThingNameSchema,
   type UpdateJobExecutionRequest,
 } from "@fleet/core/contracts";
+import type { Logger } from "pino";
 import { z } from "zod";
 import {
   InvalidRequestError,
@@ -15,31 +17,45 @@ import {
 } from "../errors.ts";
 import { type CoalescingWriter, createCoalescingWriter } from "../state/coalescing-writer.ts";
 import { readOptionalFile } from "../state/private-files.ts";
+import { crossedAbortCriterion } from "./abort-criteria.ts";
 import {
   cancelExecution,
   comparePending,
   isPending,
   isTerminal,
   startExecution,
+  timeOutExecution,
   updateExecution,
 } from "./job-execution-state-machine.ts";
 import {
+  AbortCriterionSchema,
   type JobExecutionRecord,
   type JobRecord,
   type JobsState,
   JobsStateSchema,
 } from "./job-state.ts";
 
+export type { AbortCriterion } from "./job-state.ts";
 export type { JobExecutionRecord, JobRecord };
 
 export const JOBS_FILE = "jobs.json";
 
+/** AWS CreateJob as the sandbox takes it (thing and group names rather than ARNs). */
 export interface CreateJobInput {
   jobId: string;
   document: Record<string, unknown>;
   /** Thing names. */
-  targets: readonly string[];
+  targets?: readonly string[];
+  /** Thing group names: their members now are targets too (a snapshot job). */
+  thingGroups?: readonly string[];
+  description?: string;
+  /** `jobExecutionsRolloutConfig.maximumPerMinute`: executions queued per minute at most. */
+  rolloutMaximumPerMinute?: number;
+  abortConfig?: { criteriaList: readonly AbortCriterionInput[] };
+  timeoutConfig?: { inProgressTimeoutInMinutes: number };
 }
+
+export type AbortCriterionInput = z.input<typeof AbortCriterionSchema>;
 
 /** A thing's pending executions before and after a change (ordered as AWS lists them). */
 export interface PendingChange {
@@ -48,23 +64,51 @@ export interface PendingChange {
   after: JobExecutionRecord[];
 }
 
+/** What the store tells listeners when a job ends (AWS Jobs events `completed`, `canceled`). */
+export interface JobStoreEventMap {
+  jobCompleted: [jobId: string];
+  jobCanceled: [jobId: string];
+}
+
 export interface JobStoreOptions {
   /** Whether a target thing exists; AWS CreateJob refuses unknown targets. Default: all exist. */
   thingExists?: (thingName: string) => boolean;
+  /** A thing group's members now; undefined for an unknown group. Default: no groups. */
+  groupMembers?: (groupName: string) => readonly string[] | undefined;
   /** Default `() => new Date()`. */
   clock?: () => Date;
+  /**
+   * How long a Jobs "minute" lasts (rollout rate, in-progress timeouts). Default 60 000 ms;
+   * tests shorten it.
+   */
+  minuteMs?: number;
+  /** Where failures of timer-driven changes (rollout, timeouts) go. Default: a silent logger. */
+  logger?: Logger;
 }
 
-const CreateJobInputSchema = z.object({
-  jobId: JobIdSchema,
-  document: z.record(z.string(), z.unknown()),
-  targets: z.array(ThingNameSchema).min(1, "a job needs at least one target"),
-});
+const CreateJobInputSchema = z
+  .object({
+    jobId: JobIdSchema,
+    document: z.record(z.string(), z.unknown()),
+    targets: z.array(ThingNameSchema).default([]),
+    thingGroups: z.array(ThingNameSchema).default([]),
+    description: z.string().max(2028).optional(),
+    rolloutMaximumPerMinute: z.number().int().min(1).max(1000).optional(),
+    abortConfig: z.object({ criteriaList: z.array(AbortCriterionSchema).min(1) }).optional(),
+    timeoutConfig: z
+      .object({ inProgressTimeoutInMinutes: z.number().int().min(1).max(10080) })
+      .optional(),
+  })
+  .refine((input) => input.targets.length + input.thingGroups.length > 0, {
+    path: ["targets"],
+    message: "a job needs at least one target",
+  });
 
 /**
  * The sandbox's AWS IoT Jobs: jobs, and one execution per target thing, persisted to
  * `<stateDir>/jobs.json`. Device-side changes follow `job-execution-state-machine.ts`; every
- * change to a thing's pending list is reported to `onChange` listeners (the notifications).
+ * change to a thing's pending list is reported to `onChange` listeners (the notifications), and
+ * a job's end to `events`. Rollout, abort criteria and in-progress timeouts behave as AWS's.
  */
 export class JobStore {
   readonly #jobs = new Map<string, JobRecord>();
@@ -73,7 +117,18 @@ export class JobStore {
   readonly #listeners = new Set<(change: PendingChange) => void>();
   readonly #writer: CoalescingWriter;
   readonly #thingExists: (thingName: string) => boolean;
+  readonly #groupMembers: (groupName: string) => readonly string[] | undefined;
   readonly #clock: () => Date;
+  readonly #minuteMs: number;
+  readonly #logger: Logger | undefined;
+  /** jobId -> the next rollout batch. */
+  readonly #rolloutTimers = new Map<string, NodeJS.Timeout>();
+  /** `jobId/thingName` -> that IN_PROGRESS execution's timeout. */
+  readonly #timeoutTimers = new Map<string, NodeJS.Timeout>();
+  readonly #timerWork = new Set<Promise<void>>();
+  #closed = false;
+  /** `jobCompleted(jobId)`, `jobCanceled(jobId)`: after the change is persisted. */
+  readonly events = new EventEmitter<JobStoreEventMap>();
 
   private constructor(path: string, options: JobStoreOptions) {
     this.#writer = createCoalescingWriter(
@@ -81,7 +136,10 @@ export class JobStore {
       () => `${JSON.stringify(this.#snapshot(), null, 2)}\n`,
     );
     this.#thingExists = options.thingExists ?? (() => true);
+    this.#groupMembers = options.groupMembers ?? (() => undefined);
     this.#clock = options.clock ?? (() => new Date());
+    this.#minuteMs = options.minuteMs ?? 60_000;
+    this.#logger = options.logger;
   }
 
   static async open(stateDir: string, options: JobStoreOptions = {}): Promise<JobStore> {
@@ -92,7 +150,10 @@ export class JobStore {
     return store;
   }
 
-  /** Like AWS CreateJob with thing targets: queues one execution per target. */
+  /**
+   * Like AWS CreateJob (targetSelection SNAPSHOT): the targets are the named things plus the
+   * groups' members now; the first rollout batch is queued at once, the rest one batch a minute.
+   */
   async createJob(input: CreateJobInput): Promise<JobRecord> {
     const parsed = CreateJobInputSchema.safeParse(input);
     if (!parsed.success) {
@@ -102,45 +163,46 @@ export class JobStore {
         issue?.message ?? "invalid job",
       );
     }
-    const { jobId, document } = parsed.data;
+    const request = parsed.data;
+    const { jobId } = request;
     if (this.#jobs.has(jobId)) {
       throw new ResourceAlreadyExistsError("job", jobId, "job ids are unique");
     }
-    const targets = [...new Set(parsed.data.targets)];
-    const unknown = targets.find((thingName) => !this.#thingExists(thingName));
+    const unknown = request.targets.find((thingName) => !this.#thingExists(thingName));
     if (unknown !== undefined) throw new ResourceNotFoundError("thing", unknown);
+    const members = request.thingGroups.flatMap((groupName) => {
+      const found = this.#groupMembers(groupName);
+      if (found === undefined) throw new ResourceNotFoundError("thing-group", groupName);
+      return found;
+    });
+    const targets = [...new Set([...request.targets, ...members])];
 
     const now = this.#clock();
+    const batch = request.rolloutMaximumPerMinute ?? targets.length;
     const job: JobRecord = {
       jobId,
-      document,
+      document: request.document,
       targets,
+      ...(request.thingGroups.length === 0 ? {} : { thingGroups: request.thingGroups }),
+      ...(request.description === undefined ? {} : { description: request.description }),
       status: "IN_PROGRESS",
+      ...(request.rolloutMaximumPerMinute === undefined
+        ? {}
+        : { rolloutMaximumPerMinute: request.rolloutMaximumPerMinute }),
+      unreleased: targets.slice(batch),
+      ...(request.abortConfig === undefined
+        ? {}
+        : { abortCriteria: request.abortConfig.criteriaList }),
+      ...(request.timeoutConfig === undefined
+        ? {}
+        : { inProgressTimeoutInMinutes: request.timeoutConfig.inProgressTimeoutInMinutes }),
       createdAt: now.toISOString(),
     };
-    const seconds = epochSeconds(now);
-    const befores = targets.map((thingName) => this.pendingExecutions(thingName));
     this.#jobs.set(jobId, job);
-    this.#executions.set(
-      jobId,
-      new Map(
-        targets.map((thingName) => [
-          thingName,
-          {
-            jobId,
-            thingName,
-            status: "QUEUED",
-            versionNumber: 1,
-            executionNumber: 1,
-            queuedAt: seconds,
-            lastUpdatedAt: seconds,
-          },
-        ]),
-      ),
-    );
-    await this.#writer.write();
-    for (const [index, thingName] of targets.entries()) this.#emit(thingName, befores[index] ?? []);
-    return job;
+    this.#executions.set(jobId, new Map());
+    await this.#commit(this.#queue(jobId, targets.slice(0, batch)), [jobId]);
+    this.#scheduleRollout(jobId);
+    return this.describeJob(jobId);
   }
 
   describeJob(jobId: string): JobRecord {
@@ -185,12 +247,11 @@ export class JobStore {
     thingName: string,
     statusDetails: StatusDetails | undefined,
   ): Promise<JobExecutionRecord | undefined> {
-    const before = this.pendingExecutions(thingName);
-    const next = before[0];
+    const next = this.pendingExecutions(thingName)[0];
     if (next === undefined) return undefined;
     const started = startExecution(next, statusDetails, epochSeconds(this.#clock()));
     if (started === next) return next;
-    await this.#save(started, before);
+    await this.#commit([started]);
     return started;
   }
 
@@ -207,9 +268,8 @@ export class JobStore {
         `Job execution ${jobId} not found for thing ${thingName}.`,
       );
     }
-    const before = this.pendingExecutions(thingName);
     const updated = updateExecution(execution, request, epochSeconds(this.#clock()));
-    await this.#save(updated, before);
+    await this.#commit([updated]);
     return updated;
   }
 
@@ -230,10 +290,28 @@ export class JobStore {
         `Job execution ${jobId} not found for thing ${thingName}.`,
       );
     }
-    const before = this.pendingExecutions(thingName);
     const canceled = cancelExecution(execution, options, epochSeconds(this.#clock()));
-    await this.#save(canceled, before);
+    await this.#commit([canceled]);
     return canceled;
+  }
+
+  /**
+   * CancelJob: the job becomes CANCELED, its QUEUED executions (and with `force` its
+   * IN_PROGRESS ones) CANCELED, and the rollout stops. Canceling a canceled job is a no-op; a
+   * COMPLETED one cannot be canceled (InvalidRequestError).
+   */
+  async cancelJob(
+    jobId: string,
+    options: { force?: boolean; reasonCode?: string; comment?: string } = {},
+  ): Promise<JobRecord> {
+    const job = this.describeJob(jobId);
+    if (job.status === "CANCELED") return job;
+    if (job.status === "COMPLETED") {
+      throw new InvalidRequestError("jobId", `job ${jobId} is COMPLETED; it cannot be canceled`);
+    }
+    const changed = this.#cancel(job, { ...options, force: options.force ?? false });
+    await this.#commit(changed, [], [{ event: "jobCanceled", jobId }]);
+    return this.describeJob(jobId);
   }
 
   /** Called after each change to a thing's pending executions; returns an unsubscribe. */
@@ -246,16 +324,154 @@ export class JobStore {
     return this.#writer.flush();
   }
 
-  async #save(execution: JobExecutionRecord, before: JobExecutionRecord[]): Promise<void> {
-    const byThing = this.#executions.get(execution.jobId);
-    const job = this.#jobs.get(execution.jobId);
-    if (byThing === undefined || job === undefined) return;
-    byThing.set(execution.thingName, execution);
-    if ([...byThing.values()].every((each) => isTerminal(each.status))) {
-      this.#jobs.set(job.jobId, { ...job, status: "COMPLETED" });
+  /** Stops the rollout and timeout timers, waits for changes they started, then flushes. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of [...this.#rolloutTimers.values(), ...this.#timeoutTimers.values()]) {
+      clearTimeout(timer);
+    }
+    this.#rolloutTimers.clear();
+    this.#timeoutTimers.clear();
+    await Promise.all(this.#timerWork);
+    await this.flush();
+  }
+
+  /** New QUEUED executions of the job for these things (not stored yet). */
+  #queue(jobId: string, thingNames: readonly string[]): JobExecutionRecord[] {
+    const seconds = epochSeconds(this.#clock());
+    return thingNames.map((thingName) => ({
+      jobId,
+      thingName,
+      status: "QUEUED",
+      versionNumber: 1,
+      executionNumber: 1,
+      queuedAt: seconds,
+      lastUpdatedAt: seconds,
+    }));
+  }
+
+  /** Marks the job CANCELED in memory; returns the executions that the cancel changes. */
+  #cancel(
+    job: JobRecord,
+    options: { force: boolean; reasonCode?: string | undefined; comment?: string | undefined },
+  ): JobExecutionRecord[] {
+    const now = this.#clock();
+    this.#jobs.set(job.jobId, {
+      ...job,
+      status: "CANCELED",
+      unreleased: [],
+      ...(options.reasonCode === undefined ? {} : { reasonCode: options.reasonCode }),
+      ...(options.comment === undefined ? {} : { comment: options.comment }),
+      completedAt: now.toISOString(),
+    });
+    clearTimeout(this.#rolloutTimers.get(job.jobId));
+    this.#rolloutTimers.delete(job.jobId);
+    const seconds = epochSeconds(now);
+    return [...(this.#executions.get(job.jobId)?.values() ?? [])]
+      .filter((e) => e.status === "QUEUED" || (options.force && e.status === "IN_PROGRESS"))
+      .map((e) => cancelExecution(e, { force: options.force }, seconds));
+  }
+
+  /**
+   * Stores the changed executions, settles their jobs (abort criteria, completion), persists,
+   * then tells the listeners: pending-list changes first, then job ends.
+   */
+  async #commit(
+    changed: JobExecutionRecord[],
+    jobIds?: readonly string[],
+    ended: { event: keyof JobStoreEventMap; jobId: string }[] = [],
+  ): Promise<void> {
+    const befores = new Map<string, JobExecutionRecord[]>();
+    const put = (execution: JobExecutionRecord) => {
+      if (!befores.has(execution.thingName)) {
+        befores.set(execution.thingName, this.pendingExecutions(execution.thingName));
+      }
+      this.#executions.get(execution.jobId)?.set(execution.thingName, execution);
+      this.#watchTimeout(execution);
+    };
+    for (const execution of changed) put(execution);
+    for (const jobId of new Set(jobIds ?? changed.map((e) => e.jobId))) {
+      const job = this.#jobs.get(jobId);
+      if (job?.status !== "IN_PROGRESS") continue;
+      const executions = [...(this.#executions.get(jobId)?.values() ?? [])];
+      const abort = crossedAbortCriterion(job.abortCriteria ?? [], executions);
+      if (abort !== undefined) {
+        for (const execution of this.#cancel(job, { force: true, ...abort })) put(execution);
+        ended.push({ event: "jobCanceled", jobId });
+      } else if (
+        (job.unreleased ?? []).length === 0 &&
+        executions.every((e) => isTerminal(e.status))
+      ) {
+        this.#jobs.set(jobId, {
+          ...job,
+          status: "COMPLETED",
+          completedAt: this.#clock().toISOString(),
+        });
+        ended.push({ event: "jobCompleted", jobId });
+      }
     }
     await this.#writer.write();
-    this.#emit(execution.thingName, before);
+    for (const [thingName, before] of befores) this.#emit(thingName, before);
+    for (const { event, jobId } of ended) this.events.emit(event, jobId);
+  }
+
+  /** Queues the job's next rollout batch a minute from now, while executions are unreleased. */
+  #scheduleRollout(jobId: string): void {
+    const job = this.#jobs.get(jobId);
+    if (this.#closed || job?.status !== "IN_PROGRESS" || (job.unreleased ?? []).length === 0) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#rolloutTimers.delete(jobId);
+      this.#runTimerWork("rollout", async () => {
+        const current = this.#jobs.get(jobId);
+        if (current?.status !== "IN_PROGRESS") return;
+        const unreleased = current.unreleased ?? [];
+        const batch = current.rolloutMaximumPerMinute ?? unreleased.length;
+        this.#jobs.set(jobId, { ...current, unreleased: unreleased.slice(batch) });
+        await this.#commit(this.#queue(jobId, unreleased.slice(0, batch)), [jobId]);
+        this.#scheduleRollout(jobId);
+      });
+    }, this.#minuteMs);
+    timer.unref();
+    this.#rolloutTimers.set(jobId, timer);
+  }
+
+  /** An IN_PROGRESS execution of a job with an in-progress timeout times out unless it ends first. */
+  #watchTimeout(execution: JobExecutionRecord): void {
+    const key = `${execution.jobId}/${execution.thingName}`;
+    const minutes = this.#jobs.get(execution.jobId)?.inProgressTimeoutInMinutes;
+    if (execution.status !== "IN_PROGRESS" || minutes === undefined) {
+      clearTimeout(this.#timeoutTimers.get(key));
+      this.#timeoutTimers.delete(key);
+      return;
+    }
+    if (this.#timeoutTimers.has(key) || this.#closed) return;
+    const startedMs = (execution.startedAt ?? epochSeconds(this.#clock())) * 1000;
+    const elapsed = Math.max(0, this.#clock().getTime() - startedMs);
+    // The start is known to the second only: time from now when less than a second has passed.
+    const delay = elapsed < 1000 ? minutes * this.#minuteMs : minutes * this.#minuteMs - elapsed;
+    const timer = setTimeout(
+      () => {
+        this.#timeoutTimers.delete(key);
+        this.#runTimerWork("in-progress timeout", async () => {
+          const current = this.findJobExecution(execution.jobId, execution.thingName);
+          if (current?.status !== "IN_PROGRESS") return;
+          await this.#commit([timeOutExecution(current, epochSeconds(this.#clock()))]);
+        });
+      },
+      Math.max(0, delay),
+    );
+    timer.unref();
+    this.#timeoutTimers.set(key, timer);
+  }
+
+  #runTimerWork(what: string, work: () => Promise<void>): void {
+    const run = work().catch((error: unknown) => {
+      this.#logger?.error({ err: error }, `jobs ${what} failed`);
+    });
+    this.#timerWork.add(run);
+    void run.finally(() => this.#timerWork.delete(run));
   }
 
   #emit(thingName: string, before: JobExecutionRecord[]): void {
@@ -278,7 +494,9 @@ export class JobStore {
     }
     for (const execution of state.executions) {
       this.#executions.get(execution.jobId)?.set(execution.thingName, execution);
+      this.#watchTimeout(execution);
     }
+    for (const job of state.jobs) this.#scheduleRollout(job.jobId);
   }
 }
 

@@ -20,7 +20,16 @@ export interface JobsMqttApiOptions {
   logger: Logger;
   /** Default `() => new Date()`. */
   clock?: () => Date;
+  /**
+   * What a stored job document becomes each time it is sent to a device (presigned-URL
+   * placeholders replaced). Default: sent as stored.
+   */
+  deliverDocument?: DeliverDocument;
 }
+
+export type DeliverDocument = (document: Record<string, unknown>) => Record<string, unknown>;
+
+const asStored: DeliverDocument = (document) => document;
 
 const JOBS_TOPIC = /^\$aws\/things\/([^/]+)\/jobs\/(.+)$/;
 /** Topics AWS IoT publishes in the jobs namespace; a device publishing there is not a request. */
@@ -142,7 +151,7 @@ export class JobsMqttApi implements BrokerService {
             ? { executionState: executionState(updated) }
             : {}),
           ...(request.includeJobDocument === true
-            ? { jobDocument: store.describeJob(updated.jobId).document }
+            ? { jobDocument: this.#deliver(store.describeJob(updated.jobId).document) }
             : {}),
           timestamp,
         };
@@ -152,7 +161,11 @@ export class JobsMqttApi implements BrokerService {
 
   /** The JobExecution data type, with the job document unless asked not to. */
   #view(execution: JobExecutionRecord, includeJobDocument = true): JobExecution {
-    return executionView(execution, this.#options.store, includeJobDocument);
+    return executionView(execution, this.#options.store, includeJobDocument, this.#deliver);
+  }
+
+  get #deliver(): DeliverDocument {
+    return this.#options.deliverDocument ?? asStored;
   }
 }
 
@@ -165,6 +178,7 @@ export function jobsNotifications(
   change: PendingChange,
   store: JobStore,
   now: Date,
+  deliverDocument: DeliverDocument = asStored,
 ): { topic: string; payload: unknown }[] {
   const base = `$aws/things/${change.thingName}/jobs`;
   const timestamp = epochSeconds(now);
@@ -191,7 +205,9 @@ export function jobsNotifications(
     messages.push({
       topic: `${base}/notify-next`,
       payload: {
-        ...(next === undefined ? {} : { execution: executionView(next, store, true) }),
+        ...(next === undefined
+          ? {}
+          : { execution: executionView(next, store, true, deliverDocument) }),
         timestamp,
       },
     });
@@ -203,10 +219,13 @@ function executionView(
   execution: JobExecutionRecord,
   store: JobStore,
   includeJobDocument: boolean,
+  deliverDocument: DeliverDocument,
 ): JobExecution {
   return {
     ...execution,
-    ...(includeJobDocument ? { jobDocument: store.describeJob(execution.jobId).document } : {}),
+    ...(includeJobDocument
+      ? { jobDocument: deliverDocument(store.describeJob(execution.jobId).document) }
+      : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { JobDetailSchema, JobSummarySchema } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
 import { startTestSandbox } from "./sandbox-fixture.ts";
@@ -25,12 +26,11 @@ describe("the sandbox HTTP API's job routes", () => {
       targets: [device.thingName],
     });
     expect(created.status).toBe(201);
-    const shown = (await (await fetch(`${api.url}/v1/jobs/http-job`)).json()) as {
-      job: { status: string };
-      executions: { thingName: string; status: string }[];
-    };
-    expect(shown.job.status).toBe("IN_PROGRESS");
+    const shown = JobDetailSchema.parse(await (await fetch(`${api.url}/v1/jobs/http-job`)).json());
+    expect(shown).toMatchObject({ status: "IN_PROGRESS", counts: { queued: 1 } });
     expect(shown.executions).toMatchObject([{ thingName: device.thingName, status: "QUEUED" }]);
+    const listed = JobSummarySchema.array().parse(await (await fetch(`${api.url}/v1/jobs`)).json());
+    expect(listed.map((job) => job.jobId)).toContain("http-job");
     expect(
       (await create({ jobId: "http-job", document: {}, targets: [device.thingName] })).status,
     ).toBe(409);

@@ -20,7 +20,7 @@ type LogLine = Record<string, unknown>;
  */
 const STEPS: { step: string; reached: (line: LogLine) => boolean }[] = [
   // The job is taken; the new key is not made yet.
-  { step: "job started", reached: (line) => line.msg === "jobs.started" },
+  { step: "job started", reached: (line) => line.msg === "jobs.step" },
   // New key persisted; the CSR goes out next.
   { step: "key", reached: (line) => line.msg === "rotation.key" },
   // Certificate issued, verified and written to cert.next.pem.

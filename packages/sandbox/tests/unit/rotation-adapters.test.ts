@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CertificateIssueError } from "@fleet/core";
+import { ROTATE_CERTIFICATE_JOB_DOCUMENT } from "@fleet/core/contracts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeRotationStore, rotationRecord } from "../../../core/tests/port-suites/index.ts";
 import { LocalCaIssuer } from "../../src/adapters/local-ca-issuer.ts";
@@ -110,37 +111,20 @@ describe("LocalCaIssuer", () => {
 
 describe("LocalJobStarter", () => {
   const rotationId = "00000000-0000-4000-8000-000000000001";
-  const now = () => Date.UTC(2030, 0, 1, 12);
 
-  it("queues a rotate-certificate job for the thing, named rotate-<thing>-<epochSeconds>", async () => {
+  it("queues the rotate-certificate job for the thing, its job id naming the rotation", async () => {
     const jobs = await JobStore.open(dir);
-    const { jobId } = await new LocalJobStarter(jobs, { now }).startRotationJob(
-      "device-0001",
-      rotationId,
-    );
-    expect(jobId).toBe(`rotate-device-0001-${now() / 1000}`);
-    expect(jobs.describeJob(jobId).document).toEqual({
-      operation: "rotate-certificate",
-      rotationId,
-    });
+    const { jobId } = await new LocalJobStarter(jobs).startRotationJob("device-0001", rotationId);
+    expect(jobId).toBe(rotationId);
+    expect(jobs.describeJob(jobId).document).toEqual(ROTATE_CERTIFICATE_JOB_DOCUMENT);
     expect(jobs.pendingExecutions("device-0001").map((execution) => execution.jobId)).toEqual([
       jobId,
     ]);
   });
 
-  it("names a second job within the same second after its rotation", async () => {
-    const jobs = await JobStore.open(dir);
-    const starter = new LocalJobStarter(jobs, { now });
-    await starter.startRotationJob("device-0001", rotationId);
-    const other = "00000000-0000-4000-8000-000000000002";
-    expect(await starter.startRotationJob("device-0001", other)).toEqual({
-      jobId: `rotate-${other}`,
-    });
-  });
-
   it("cancels the execution even once the device took it, and tolerates a finished one", async () => {
     const jobs = await JobStore.open(dir);
-    const starter = new LocalJobStarter(jobs, { now });
+    const starter = new LocalJobStarter(jobs);
     const { jobId } = await starter.startRotationJob("device-0001", rotationId);
     await jobs.startNextPendingExecution("device-0001", undefined);
     await starter.cancelJob(jobId, "device-0001", "the device did not commit");

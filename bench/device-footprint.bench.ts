@@ -1,0 +1,199 @@
+// Footprint of the finished device client on a board: provisioned, telemetry every second, jobs
+// agent, shadow reporter and the LED app running, started with DEVICE_NODE_FLAGS as the device
+// service starts it. Baseline in the same run: a minimal mqtt.js client doing only the telemetry
+// publish, with Node's default flags. Both connect over mutual TLS to the sandbox in this process.
+// After WARMUP_MS, resident memory (VmRSS) and CPU time (utime + stime) are sampled for
+// MEASURE_MS. Target: the client's RSS <= 64 MiB and CPU < 0.2% of one core.
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { DEVICE_NODE_FLAGS } from "@fleet/device";
+import { startSandbox } from "@fleet/sandbox";
+import { x as untar } from "tar";
+import { buildApp } from "../scripts/build-app.ts";
+
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 60_000);
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 30_000);
+const RSS_TARGET_MIB = 64;
+const CPU_TARGET_PERCENT = 0.2;
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, "..");
+const CLOCK_TICKS = 100; // USER_HZ on Linux: /proc/<pid>/stat times are in 1/100 s
+
+const stateDir = await mkdtemp(join(tmpdir(), "fleet-bench-footprint-"));
+const sandbox = await startSandbox({ stateDir: join(stateDir, "sandbox") });
+const children: ChildProcess[] = [];
+try {
+  const client = await startDeviceClient("SN-FOOTPRINT-1");
+  const baseline = await startMinimalClient("SN-FOOTPRINT-2");
+  console.log(
+    `device client (pid ${client.pid}, ${DEVICE_NODE_FLAGS.join(" ")}) and minimal mqtt.js client (pid ${baseline.pid}, default flags) connected; warming up ${WARMUP_MS / 1000} s`,
+  );
+  await sleep(WARMUP_MS);
+  const [clientUsage, baselineUsage] = await Promise.all([
+    measure(client.pid),
+    measure(baseline.pid),
+  ]);
+  const appPids = await descendants(client.pid);
+  const ledUsage =
+    appPids.length === 0
+      ? undefined
+      : { rssMiB: (await Promise.all(appPids.map(rssMiB))).reduce((a, b) => a + b, 0) };
+  const row = (name: string, usage: Usage) =>
+    `${name.padEnd(34)} RSS ${usage.rssMiB.toFixed(1).padStart(6)} MiB   CPU ${usage.cpuPercent.toFixed(3).padStart(6)}% of one core`;
+  console.log(
+    [
+      `Node ${process.version}, measured over ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s`,
+      row("device client (finished)", clientUsage),
+      row("minimal mqtt.js client (baseline)", baselineUsage),
+      ledUsage === undefined
+        ? "LED app: not running"
+        : `LED app (${appPids.length} processes of its own, not counted above): RSS ${ledUsage.rssMiB.toFixed(1)} MiB`,
+      `targets: RSS <= ${RSS_TARGET_MIB} MiB, CPU < ${CPU_TARGET_PERCENT}%`,
+    ].join("\n"),
+  );
+  const pass =
+    clientUsage.rssMiB <= RSS_TARGET_MIB &&
+    clientUsage.cpuPercent < CPU_TARGET_PERCENT &&
+    ledUsage !== undefined;
+  console.log(pass ? "PASS" : "FAIL");
+  process.exitCode = pass ? 0 : 1;
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  await Promise.all(children.map((child) => exited(child)));
+  await sandbox.close();
+  await rm(stateDir, { recursive: true, force: true });
+}
+
+/** The real `fleet-device` process, as the device service runs it, with the LED app installed. */
+async function startDeviceClient(serial: string): Promise<ChildProcess & { pid: number }> {
+  const dir = join(stateDir, "devices", serial);
+  const enrolled = await sandbox.enrollDevice(serial, dir);
+  const deviceState = join(dir, "state");
+  await installLedApp(join(deviceState, "apps"));
+  const configFile = join(dir, "device.json");
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      serial,
+      endpoint: { host: sandbox.mqtt.host, port: sandbox.mqtt.port },
+      tls: { caFile: enrolled.caFile, certFile: enrolled.certFile, keyFile: enrolled.keyFile },
+      stateDir: deviceState,
+      heartbeatIntervalSeconds: 60,
+      // A board's sections: its own health and the LED app's state, every second.
+      telemetry: { intervalSeconds: 1, sources: { system: {}, led: {} } },
+    }),
+  );
+  const bin = join(repo, "packages/device/src/bin/fleet-device.ts");
+  const child = fork(bin, ["--config", configFile, "--log-level", "warn"], {
+    execArgv: [...DEVICE_NODE_FLAGS],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  children.push(child);
+  await waitFor(
+    `${serial} connected`,
+    () => sandbox.listDevices(),
+    (devices) => devices.some((device) => device.serial === serial && device.connected),
+  );
+  return child as ChildProcess & { pid: number };
+}
+
+async function startMinimalClient(serial: string): Promise<ChildProcess & { pid: number }> {
+  const dir = join(stateDir, "devices", serial);
+  const enrolled = await sandbox.enrollDevice(serial, dir);
+  const credentialsFile = join(dir, "minimal.json");
+  await writeFile(
+    credentialsFile,
+    JSON.stringify({
+      host: sandbox.mqtt.host,
+      port: sandbox.mqtt.port,
+      clientId: enrolled.thingName,
+      ca: await readFile(enrolled.caFile, "utf8"),
+      key: await readFile(enrolled.keyFile, "utf8"),
+      cert: await readFile(enrolled.certFile, "utf8"),
+    }),
+  );
+  const child = fork(join(here, "support/minimal-telemetry-client.ts"), [credentialsFile], {
+    execArgv: [],
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`minimal client exited with ${code}`)));
+  });
+  return child as ChildProcess & { pid: number };
+}
+
+/** The demo LED app's artifact, unpacked as the app manager installs it (`current` link). */
+async function installLedApp(appsDir: string): Promise<void> {
+  const built = await buildApp(join(repo, "apps/led"), join(stateDir, "artifacts"));
+  const versionDir = join(appsDir, built.name, built.version);
+  await mkdir(versionDir, { recursive: true });
+  await untar({ file: built.file, cwd: versionDir });
+  await symlink(built.version, join(appsDir, built.name, "current"));
+}
+
+/** Every process the client started (the LED app: its shell and its Node process). */
+async function descendants(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`);
+  const children = (
+    await Promise.all(tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, "utf8")))
+  )
+    .join(" ")
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+  const nested = await Promise.all(children.map(descendants));
+  return [...children, ...nested.flat()];
+}
+
+interface Usage {
+  rssMiB: number;
+  cpuPercent: number;
+}
+
+/** Median RSS over the window and the CPU share the process used within it. */
+async function measure(pid: number): Promise<Usage> {
+  const start = await cpuSeconds(pid);
+  const startedAt = performance.now();
+  const rss: number[] = [];
+  while (performance.now() - startedAt < MEASURE_MS) {
+    rss.push(await rssMiB(pid));
+    await sleep(1_000);
+  }
+  const cpu = (await cpuSeconds(pid)) - start;
+  const wall = (performance.now() - startedAt) / 1000;
+  rss.sort((a, b) => a - b);
+  return { rssMiB: rss[Math.floor(rss.length / 2)] ?? Number.NaN, cpuPercent: (100 * cpu) / wall };
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+  return kib / 1024;
+}
+
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (done(await probe())) return;
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}

@@ -1,0 +1,150 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ResourceNotFoundError } from "../../src/errors.ts";
+import { JobStore, type JobStoreOptions } from "../../src/jobs/job-store.ts";
+import { jobDetail, jobSummary } from "../../src/jobs/job-views.ts";
+
+const groups: Record<string, string[]> = {
+  canary: ["SN-1", "SN-2"],
+  fleet: ["SN-1", "SN-2", "SN-3"],
+};
+
+describe("jobs with groups, rollout, abort criteria and timeouts", () => {
+  let dir: string;
+  const stores: JobStore[] = [];
+  const open = async (options: JobStoreOptions = {}) => {
+    const store = await JobStore.open(dir, {
+      groupMembers: (name) => groups[name],
+      ...options,
+    });
+    stores.push(store);
+    return store;
+  };
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fleet-jobs-ota-"));
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("targets a group's members at creation, not things added later", async () => {
+    const store = await open();
+    const members = ["SN-1"];
+    const snapshot = await open({ groupMembers: (name) => (name === "g" ? members : undefined) });
+    await snapshot.createJob({
+      jobId: "job-1",
+      document: {},
+      thingGroups: ["g"],
+      targets: ["SN-9"],
+    });
+    members.push("SN-2");
+    expect(
+      snapshot
+        .listJobExecutions("job-1")
+        .map((e) => e.thingName)
+        .sort(),
+    ).toEqual(["SN-1", "SN-9"]);
+    await expect(
+      store.createJob({ jobId: "job-2", document: {}, thingGroups: ["nope"] }),
+    ).rejects.toThrow(ResourceNotFoundError);
+  });
+
+  it("queues at most the rollout rate per minute", async () => {
+    const store = await open({ minuteMs: 30 });
+    await store.createJob({
+      jobId: "job-1",
+      document: {},
+      thingGroups: ["fleet"],
+      rolloutMaximumPerMinute: 2,
+    });
+    expect(store.listJobExecutions("job-1")).toHaveLength(2);
+    expect(store.pendingExecutions("SN-3")).toEqual([]);
+    await vi.waitFor(() => expect(store.pendingExecutions("SN-3")).toHaveLength(1));
+    expect(store.describeJob("job-1").status).toBe("IN_PROGRESS");
+  });
+
+  it("completes the job once every execution is terminal and says so", async () => {
+    const store = await open();
+    const completed: string[] = [];
+    store.events.on("jobCompleted", (jobId) => completed.push(jobId));
+    await store.createJob({ jobId: "job-1", document: {}, thingGroups: ["canary"] });
+    await store.updateJobExecution("SN-1", "job-1", { status: "SUCCEEDED" });
+    expect(completed).toEqual([]);
+    await store.updateJobExecution("SN-2", "job-1", { status: "SUCCEEDED" });
+    expect(completed).toEqual(["job-1"]);
+    const job = store.describeJob("job-1");
+    expect(jobSummary(job, store.listJobExecutions("job-1"))).toMatchObject({
+      status: "COMPLETED",
+      counts: { succeeded: 2, queued: 0 },
+      completedAt: expect.any(String),
+    });
+  });
+
+  it("cancels the job when the abort threshold is crossed, with its queued and in-progress executions", async () => {
+    const store = await open();
+    const canceled: string[] = [];
+    store.events.on("jobCanceled", (jobId) => canceled.push(jobId));
+    await store.createJob({
+      jobId: "job-1",
+      document: {},
+      targets: ["SN-1", "SN-2", "SN-3", "SN-4"],
+      abortConfig: {
+        criteriaList: [
+          {
+            failureType: "FAILED",
+            action: "CANCEL",
+            thresholdPercentage: 50,
+            minNumberOfExecutedThings: 2,
+          },
+        ],
+      },
+    });
+    await store.startNextPendingExecution("SN-3", undefined);
+    await store.updateJobExecution("SN-1", "job-1", { status: "FAILED" });
+    expect(store.describeJob("job-1").status).toBe("IN_PROGRESS"); // 1 executed: below the minimum
+    await store.updateJobExecution("SN-2", "job-1", { status: "FAILED" });
+
+    const detail = jobDetail(store.describeJob("job-1"), store.listJobExecutions("job-1"));
+    expect(detail).toMatchObject({
+      status: "CANCELED",
+      reasonCode: "FAILED",
+      comment: expect.stringContaining("2 of 2 executions failed"),
+      counts: { failed: 2, canceled: 2, queued: 0, inProgress: 0 },
+    });
+    expect(canceled).toEqual(["job-1"]);
+    await expect(
+      store.updateJobExecution("SN-3", "job-1", { status: "SUCCEEDED" }),
+    ).rejects.toMatchObject({ code: "InvalidStateTransition" });
+  });
+
+  it("times out an execution in progress longer than the job's timeout", async () => {
+    const store = await open({ minuteMs: 20 });
+    await store.createJob({
+      jobId: "job-1",
+      document: {},
+      targets: ["SN-1", "SN-2"],
+      timeoutConfig: { inProgressTimeoutInMinutes: 1 },
+    });
+    await store.startNextPendingExecution("SN-1", undefined);
+    await vi.waitFor(() =>
+      expect(store.describeJobExecution("job-1", "SN-1").status).toBe("TIMED_OUT"),
+    );
+    expect(store.describeJobExecution("job-1", "SN-2").status).toBe("QUEUED");
+  });
+
+  it("keeps rollout and abort settings across a restart", async () => {
+    const store = await open({ minuteMs: 60_000 });
+    await store.createJob({
+      jobId: "job-1",
+      document: {},
+      thingGroups: ["fleet"],
+      rolloutMaximumPerMinute: 1,
+    });
+    await store.close();
+    const reopened = await open({ minuteMs: 30 });
+    await vi.waitFor(() => expect(reopened.listJobExecutions("job-1")).toHaveLength(3));
+  });
+});
