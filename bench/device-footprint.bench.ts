@@ -1,6 +1,6 @@
 // Footprint of the finished device client on a board: provisioned, telemetry every second, jobs
-// agent, shadow reporter and the LED app running, started with DEVICE_NODE_FLAGS as the device
-// service starts it. Baseline in the same run: a minimal mqtt.js client doing only the telemetry
+// agent, shadow reporter and the LED app running; the bundle `npm run build:device` makes,
+// started with DEVICE_NODE_FLAGS, as the device service runs it. Baseline in the same run: a minimal mqtt.js client doing only the telemetry
 // publish, with Node's default flags. Both connect over mutual TLS to the sandbox in this process.
 // After WARMUP_MS, resident memory (VmRSS) and CPU time (utime + stime) are sampled for
 // MEASURE_MS. Target: the client's RSS <= 64 MiB and CPU < 0.2% of one core.
@@ -14,6 +14,7 @@ import { DEVICE_NODE_FLAGS } from "@fleet/device";
 import { startSandbox } from "@fleet/sandbox";
 import { x as untar } from "tar";
 import { buildApp } from "../scripts/build-app.ts";
+import { buildDevice } from "../scripts/build-device.ts";
 
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 60_000);
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 30_000);
@@ -49,6 +50,7 @@ try {
       `Node ${process.version}, measured over ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s`,
       row("device client (finished)", clientUsage),
       row("minimal mqtt.js client (baseline)", baselineUsage),
+      `device client memory: ${await memoryBreakdown(client.pid)}`,
       ledUsage === undefined
         ? "LED app: not running"
         : `LED app (${appPids.length} processes of its own, not counted above): RSS ${ledUsage.rssMiB.toFixed(1)} MiB`,
@@ -87,8 +89,8 @@ async function startDeviceClient(serial: string): Promise<ChildProcess & { pid: 
       telemetry: { intervalSeconds: 1, sources: { system: {}, led: {} } },
     }),
   );
-  const bin = join(repo, "packages/device/src/bin/fleet-device.ts");
-  const child = fork(bin, ["--config", configFile, "--log-level", "warn"], {
+  const { bundle } = await buildDevice(join(stateDir, "device-build"), "none");
+  const child = fork(bundle, ["--config", configFile, "--log-level", "warn"], {
     execArgv: [...DEVICE_NODE_FLAGS],
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
@@ -169,6 +171,14 @@ async function measure(pid: number): Promise<Usage> {
   const wall = (performance.now() - startedAt) / 1000;
   rss.sort((a, b) => a - b);
   return { rssMiB: rss[Math.floor(rss.length / 2)] ?? Number.NaN, cpuPercent: (100 * cpu) / wall };
+}
+
+/** Anonymous (heap, stacks) versus file-backed (the node binary, mapped code) resident memory. */
+async function memoryBreakdown(pid: number): Promise<string> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const mib = (field: string) =>
+    (Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1]) / 1024).toFixed(1);
+  return `anonymous ${mib("RssAnon")} MiB, file-backed ${mib("RssFile")} MiB`;
 }
 
 async function rssMiB(pid: number): Promise<number> {

@@ -2,7 +2,10 @@ import {
   AwsAccessDeniedError,
   AwsCredentialsError,
   FleetIndexUnavailableError,
+  InvalidAppArtifactError,
+  InvalidReleaseRequestError,
   InvalidStageNameError,
+  ReleaseTargetNotFoundError,
 } from "@fleet/core";
 
 /** An operator-facing failure: printed as one line on stderr, mapped to a non-zero exit code. */
@@ -34,7 +37,14 @@ export class SandboxUnavailableError extends CliError {
 /** The one place failures become exit codes: 2 usage, 3 sandbox down, 4 AWS access, 1 other. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof InvalidStageNameError) return 2;
+  if (
+    error instanceof InvalidStageNameError ||
+    error instanceof InvalidAppArtifactError ||
+    error instanceof InvalidReleaseRequestError ||
+    error instanceof ReleaseTargetNotFoundError
+  ) {
+    return 2;
+  }
   if (
     error instanceof AwsCredentialsError ||
     error instanceof AwsAccessDeniedError ||

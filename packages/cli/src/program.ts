@@ -1,6 +1,10 @@
 import { Command } from "commander";
 import { registerAllowListCommand } from "./commands/allowlist.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
+import { registerImageCommand } from "./commands/image.ts";
+import { registerJobsCommand } from "./commands/jobs.ts";
+import { registerLedCommand } from "./commands/led.ts";
+import { registerOtaCommand } from "./commands/ota.ts";
 import { registerRotationCommand } from "./commands/rotation.ts";
 import { registerSandboxCommand } from "./commands/sandbox.ts";
 import { registerTelemetryCommand } from "./commands/telemetry.ts";
@@ -15,5 +19,9 @@ export function buildProgram(): Command {
   registerAllowListCommand(program);
   registerTelemetryCommand(program);
   registerRotationCommand(program);
+  registerOtaCommand(program);
+  registerJobsCommand(program);
+  registerLedCommand(program);
+  registerImageCommand(program);
   return program;
 }

@@ -11,6 +11,4 @@ export const DEVICE_NODE_FLAGS: readonly string[] = [
   "--max-old-space-size=48",
   // Fewer V8 worker threads (each reserves a stack and arenas).
   "--v8-pool-size=1",
-  // Compiles functions on first call only, and less eagerly optimises them.
-  "--lite-mode",
 ];

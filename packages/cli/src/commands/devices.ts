@@ -11,14 +11,23 @@ export const DEVICE_COLUMNS: readonly Column<DeviceView>[] = [
   { header: "connected", value: (d) => (d.connected ? "yes" : "no") },
   { header: "certificate", value: (d) => (d.certificateId ? d.certificateId.slice(0, 12) : "-") },
   { header: "not after", value: (d) => d.notAfter ?? "-" },
+  { header: "apps", value: (d) => formatApps(d.apps) },
   { header: "reason", value: (d) => d.reason ?? "" },
 ];
+
+/** `button@1.0.0, led@1.0.0` (sorted by app name), or `-` before the device reported any. */
+export function formatApps(apps: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(apps).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length > 0
+    ? entries.map(([name, version]) => `${name}@${version}`).join(", ")
+    : "-";
+}
 
 export function registerDevicesCommand(program: Command): void {
   withTargetOptions(
     program
       .command("devices")
-      .description("list the fleet's devices: provisioning state, connection, certificate")
+      .description("list the fleet's devices: provisioning state, connection, certificate, apps")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
     const inventory = await fleetInventoryFor(resolveTarget(options));

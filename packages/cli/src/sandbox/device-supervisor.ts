@@ -19,6 +19,12 @@ export interface DeviceSupervisorOptions {
 
 const DEFAULTS = { restartDelayMs: 5_000, stopTimeoutMs: 5_000 } as const;
 
+/**
+ * Exit code of a simulated device that "reboots" (its reboot command is `exit`: the device
+ * client exits with EX_TEMPFAIL); the supervisor starts it again at once, as a board boots.
+ */
+export const REBOOT_EXIT_CODE = 75;
+
 interface Running {
   device: SupervisedDevice;
   child: ChildProcess | null;
@@ -29,10 +35,12 @@ interface Running {
 
 /**
  * Runs one real `fleet-device` process per simulated device and restarts one that exits, as
- * systemd's `Restart=on-failure` does on a board. Output goes to the device's log file.
+ * systemd's `Restart=on-failure` does on a board (after `restartDelayMs`; at once after a
+ * simulated reboot, REBOOT_EXIT_CODE). Output goes to the device's log file.
  */
 export class DeviceSupervisor extends EventEmitter<{
   exit: [serial: string, code: number | null, signal: NodeJS.Signals | null];
+  reboot: [serial: string];
 }> {
   private readonly options: Required<DeviceSupervisorOptions>;
   private readonly running = new Map<string, Running>();
@@ -71,9 +79,17 @@ export class DeviceSupervisor extends EventEmitter<{
     child.stderr?.pipe(entry.log, { end: false });
     child.once("exit", (code, signal) => {
       entry.child = null;
-      this.emit("exit", entry.device.serial, code, signal);
-      if (this.stopping) return;
+      if (this.stopping) {
+        this.emit("exit", entry.device.serial, code, signal);
+        return;
+      }
       entry.restarts += 1;
+      if (code === REBOOT_EXIT_CODE) {
+        this.emit("reboot", entry.device.serial);
+        this.spawn(entry);
+        return;
+      }
+      this.emit("exit", entry.device.serial, code, signal);
       entry.restartTimer = setTimeout(() => {
         entry.restartTimer = null;
         if (!this.stopping) this.spawn(entry);

@@ -1,15 +1,23 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_HEALTH_GRACE_MS } from "@fleet/core/contracts";
 import type { DeviceConfigInput } from "@fleet/device";
-import { type Sandbox, startSandbox, startSandboxApi } from "@fleet/sandbox";
+import { DEVICE_NODE_FLAGS } from "@fleet/device";
+import {
+  CANARY_THING_GROUP,
+  SANDBOX_RESOURCE_NAMES,
+  type Sandbox,
+  startSandbox,
+  startSandboxApi,
+} from "@fleet/sandbox";
 import {
   isProcessAlive,
   readSandboxInfo,
   removeSandboxInfo,
   writeSandboxInfo,
 } from "@fleet/sandbox/http-api";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { CliError } from "../errors.ts";
 import { DeviceSupervisor } from "./device-supervisor.ts";
 import { startLiveSummary } from "./live-summary.ts";
@@ -39,6 +47,14 @@ export interface RunSandboxOptions {
 }
 
 const DEFAULTS = { host: "127.0.0.1", mqttPort: 8883, apiPort: 0, heartbeatIntervalSeconds: 5 };
+
+/**
+ * Printed at start: every device is in the fleet group and the first simulated one joins the
+ * canary group once provisioned, so a release goes to it first.
+ */
+export const OTA_HINT = `try OTA: \`npm run build:apps\`, then \`npx fleet ota release --artifact dist/apps/led-1.0.0.tar.gz --target ${SANDBOX_RESOURCE_NAMES.thingGroupName} --canary ${CANARY_THING_GROUP}\`; follow it with \`npx fleet jobs\` and \`npx fleet devices\``;
+
+const CANARY_POLL_MS = 1_000;
 
 /**
  * `fleet sandbox`: the local cloud in one process.
@@ -89,9 +105,15 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     startedAt: new Date().toISOString(),
   });
 
-  const supervisor = new DeviceSupervisor({ command: [process.execPath, deviceBinPath()] });
+  // Simulated devices run as the device service does on a board: with its Node flags.
+  const supervisor = new DeviceSupervisor({
+    command: [process.execPath, ...DEVICE_NODE_FLAGS, deviceBinPath()],
+  });
   supervisor.on("exit", (serial, code, signal) =>
     logger.warn({ serial, code, signal }, "device process exited"),
+  );
+  supervisor.on("reboot", (serial) =>
+    logger.info({ serial }, "simulated device rebooted (exit 75); restarted"),
   );
   try {
     await installAllowList(sandbox, settings.allowList, settings.serials);
@@ -113,6 +135,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     throw error;
   }
 
+  const canary = joinCanaryOnceProvisioned(sandbox, settings.serials[0], logger);
+  process.stdout.write(`${OTA_HINT}\n`);
   const summary = startLiveSummary({
     header: `fleet sandbox: MQTT mqtts://${sandbox.mqtt.host}:${sandbox.mqtt.port}, API ${api.url}, state ${stateDir}`,
     listDevices: () => sandbox.listDevices(),
@@ -124,6 +148,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
   process.stdout.write("sandbox stopped\n");
 
   async function shutDown() {
+    canary?.stop();
     await supervisor.stopAll();
     await api.close();
     await sandbox.close();
@@ -156,7 +181,35 @@ function deviceConfig(
     heartbeatIntervalSeconds: settings.heartbeatIntervalSeconds,
     // A board's health, its LED app's state and the vehicle simulator, each seeded by serial.
     telemetry: { sources: { system: {}, led: {}, vehicle: {} } },
+    // A simulated reboot ends the device process with exit code 75: the supervisor restarts it.
+    reboot: { command: ["exit"] },
+    apps: { healthGraceMs: DEFAULT_HEALTH_GRACE_MS },
   };
+}
+
+/** Adds the device's thing to the canary group as soon as it exists (it provisions by claim). */
+function joinCanaryOnceProvisioned(
+  sandbox: Sandbox,
+  serial: string | undefined,
+  logger: Logger,
+): { stop(): void } | undefined {
+  if (serial === undefined) return undefined;
+  const timer = setInterval(() => {
+    sandbox
+      .listDevices()
+      .then(async (devices) => {
+        const thingName = devices.find((device) => device.serial === serial)?.thingName;
+        if (thingName == null) return;
+        clearInterval(timer);
+        await sandbox.addThingToThingGroup(CANARY_THING_GROUP, thingName);
+        logger.info(
+          { thingName, group: CANARY_THING_GROUP },
+          "simulated device joined the canary group",
+        );
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "canary group not joined"));
+  }, CANARY_POLL_MS);
+  return { stop: () => clearInterval(timer) };
 }
 
 async function installAllowList(

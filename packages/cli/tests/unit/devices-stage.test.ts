@@ -94,6 +94,7 @@ describe("fleet devices --stage", () => {
         certificateId: CERT,
         notAfter: "2027-11-01T00:00:00.000Z",
         reason: null,
+        apps: {},
       },
       {
         serial: "10000000a1b2c3d5",
@@ -103,6 +104,7 @@ describe("fleet devices --stage", () => {
         certificateId: null,
         notAfter: null,
         reason: null,
+        apps: {},
       },
       {
         serial: "10000000deadbeef",
@@ -112,6 +114,7 @@ describe("fleet devices --stage", () => {
         certificateId: null,
         notAfter: null,
         reason: 'serial "10000000deadbeef" is not on the allow-list (version v7)',
+        apps: {},
       },
     ]);
     expect(iot.commandCalls(SearchIndexCommand)[0]?.args[0].input).toMatchObject({

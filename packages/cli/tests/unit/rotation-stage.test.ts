@@ -1,6 +1,7 @@
 import {
   CreateJobCommand,
   DescribeCertificateCommand,
+  DescribeJobTemplateCommand,
   DescribeThingCommand,
   IoTClient,
   ListThingPrincipalsCommand,
@@ -43,6 +44,9 @@ describe("fleet rotation --stage", () => {
       },
     });
     iot.on(DescribeThingCommand, { thingName: THING }).resolves({ thingArn: THING_ARN });
+    iot.on(DescribeJobTemplateCommand, { jobTemplateId: "fleet-dev-rotate-certificate" }).resolves({
+      jobTemplateArn: "arn:aws:iot:eu-west-1:123456789012:jobtemplate/fleet-dev-rotate-certificate",
+    });
     iot.on(CreateJobCommand).callsFake(async (input: { jobId: string }) => ({
       jobId: input.jobId,
     }));
@@ -84,10 +88,12 @@ describe("fleet rotation --stage", () => {
       15 * 60_000,
     );
     const [job] = iot.commandCalls(CreateJobCommand);
-    expect(job?.args[0].input).toMatchObject({ targets: [THING_ARN], targetSelection: "SNAPSHOT" });
-    expect(JSON.parse(job?.args[0].input.document ?? "")).toEqual({
-      operation: "rotate-certificate",
-      rotationId: record?.rotationId,
+    // The stage's rotation job template carries the document; the job id names the rotation.
+    expect(job?.args[0].input).toMatchObject({
+      jobId: record?.rotationId,
+      jobTemplateArn: "arn:aws:iot:eu-west-1:123456789012:jobtemplate/fleet-dev-rotate-certificate",
+      targets: [THING_ARN],
+      targetSelection: "SNAPSHOT",
     });
     expect(record?.jobId).toBe(job?.args[0].input.jobId);
     const writes = dynamo.commandCalls(TransactWriteCommand);

@@ -17,10 +17,11 @@ export const SANDBOX_SCOPE: PolicyScope = {
 export const SANDBOX_RESOURCE_NAMES = stageResourceNames("sandbox");
 
 /**
- * The thing group OTA releases go to first (`fleet ota release --canary canary`), created at
- * start; the fleet group is the provisioning group (`SANDBOX_RESOURCE_NAMES.thingGroupName`).
+ * The thing group OTA releases go to first (`fleet ota release --canary fleet-sandbox-canary`),
+ * created at start; the fleet group is the provisioning group (`fleet-sandbox-devices`), as on a
+ * stage.
  */
-export const CANARY_THING_GROUP = "canary";
+export const CANARY_THING_GROUP = SANDBOX_RESOURCE_NAMES.canaryThingGroupName;
 
 /** Name under which the sandbox registers `devicePolicyDocument(SANDBOX_SCOPE)`. */
 export const DEVICE_POLICY_NAME = SANDBOX_RESOURCE_NAMES.devicePolicyName;

@@ -1,0 +1,106 @@
+import { DEFAULT_ABORT_FAILURE_PCT } from "@fleet/core";
+import { type ReleaseRecord, ThingGroupNameSchema } from "@fleet/core/contracts";
+import type { Command } from "commander";
+import { readArtifactFile } from "../app-artifact-file.ts";
+import { UsageError } from "../errors.ts";
+import { printRecord } from "../output/print-record.ts";
+import { type Column, printRows } from "../output/print-rows.ts";
+import { otaServiceFor } from "../targets/ota-service-for.ts";
+import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
+
+export const RELEASE_FIELDS: readonly Column<ReleaseRecord>[] = [
+  { header: "release", value: (r) => r.releaseId },
+  { header: "app", value: (r) => r.app },
+  { header: "version", value: (r) => r.version },
+  { header: "sha256", value: (r) => r.sha256 },
+  { header: "phase", value: (r) => r.phase },
+  { header: "canary job", value: (r) => r.canaryJobId ?? "-" },
+  { header: "fleet job", value: (r) => r.fleetJobId ?? "-" },
+];
+
+export const RELEASE_COLUMNS: readonly Column<ReleaseRecord>[] = [
+  { header: "release", value: (r) => r.releaseId },
+  { header: "app", value: (r) => r.app },
+  { header: "version", value: (r) => r.version },
+  { header: "phase", value: (r) => r.phase },
+  { header: "canary job", value: (r) => r.canaryJobId ?? "-" },
+  { header: "fleet job", value: (r) => r.fleetJobId ?? "-" },
+  { header: "reason", value: (r) => r.reason ?? "" },
+];
+
+interface ReleaseOptions extends TargetOptions {
+  artifact: string;
+  target: string[];
+  canary?: string;
+  abortFailurePct: string;
+  json: boolean;
+}
+
+export function registerOtaCommand(program: Command): void {
+  const ota = program
+    .command("ota")
+    .description("over-the-air updates: release an app artifact to the fleet, canary first");
+
+  withTargetOptions(
+    ota
+      .command("release")
+      .description(
+        "validate an app artifact (.tar.gz with app.json), upload it and roll it out as IoT jobs",
+      )
+      .requiredOption("--artifact <file>", "the app artifact (.tar.gz with app.json at its root)")
+      .requiredOption("--target <names...>", "thing groups or things that get the release")
+      .option("--canary <group>", "thing group that gets it first; the targets only if it succeeds")
+      .option(
+        "--abort-failure-pct <p>",
+        "cancel a job once this percent of devices failed",
+        String(DEFAULT_ABORT_FAILURE_PCT),
+      )
+      .option("--json", "print the release as JSON", false),
+  ).action(async (options: ReleaseOptions) => {
+    const request = {
+      targets: options.target.map((name) => groupOrThingName("--target", name)),
+      canaryGroup:
+        options.canary === undefined ? null : groupOrThingName("--canary", options.canary),
+      abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
+    };
+    const target = resolveTarget(options);
+    const progress = (message: string) => process.stderr.write(`fleet: ${message}\n`);
+
+    progress(`reading ${options.artifact}`);
+    const artifact = await readArtifactFile(options.artifact);
+    progress(
+      `${artifact.manifest.name} ${artifact.manifest.version}: ${artifact.size} bytes, sha256 ${artifact.sha256}`,
+    );
+    const service = await otaServiceFor(target);
+    const release = await service.release({ artifactPath: artifact.path, ...request }, progress);
+    printRecord(release, RELEASE_FIELDS, { json: options.json });
+  });
+
+  withTargetOptions(
+    ota
+      .command("releases")
+      .description("list releases, newest first: phase, canary and fleet jobs, reason")
+      .option("--json", "print a JSON array instead of a table", false),
+  ).action(async (options: TargetOptions & { json: boolean }) => {
+    const service = await otaServiceFor(resolveTarget(options));
+    printRows(await service.listReleases(), RELEASE_COLUMNS, { json: options.json });
+  });
+}
+
+function groupOrThingName(flag: string, name: string): string {
+  const parsed = ThingGroupNameSchema.safeParse(name);
+  if (!parsed.success) {
+    throw new UsageError(
+      `${flag} ${name}: not a thing group or thing name (${parsed.error.issues[0]?.message})`,
+    );
+  }
+  return parsed.data;
+}
+
+function parseAbortFailurePct(value: string): number {
+  const pct = Number(value);
+  if (value.trim() === "" || !Number.isFinite(pct) || pct < 0 || pct > 100) {
+    throw new UsageError(`--abort-failure-pct ${value}: expected a percentage from 0 to 100`);
+  }
+  return pct;
+}

@@ -1,0 +1,50 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { createReleaseApp } from "@fleet/core";
+import {
+  createDynamoDbClient,
+  createIotClient,
+  DynamoDbReleaseStore,
+  IotOtaJobs,
+  S3ArtifactStore,
+} from "@fleet/core/adapters/aws";
+import { stageResourceNames } from "@fleet/core/contracts";
+import type { Target } from "../commands/target-options.ts";
+import type { OtaService } from "./ota-service.ts";
+import { SandboxClient } from "./sandbox-client.ts";
+import { stageClientConfig } from "./stage-client-config.ts";
+import { StageOta } from "./stage-ota.ts";
+import { readStageParameter } from "./stage-parameter.ts";
+
+/** The sandbox's API, or the stage's artifact bucket, IoT jobs and release table. */
+export async function otaServiceFor(target: Target): Promise<OtaService> {
+  if (target.kind === "sandbox") return SandboxClient.connect(target.stateDir);
+  const { stage } = target;
+  const names = stageResourceNames(stage);
+  const config = stageClientConfig(stage);
+  const [bucket, presignRoleArn] = await Promise.all([
+    readStageParameter(
+      new SSMClient(config),
+      stage,
+      names.artifactBucketParameter,
+      "artifact bucket",
+    ),
+    stageRoleArn(new STSClient(config), names.otaPresignRoleName),
+  ]);
+  const jobs = new IotOtaJobs({ iot: createIotClient(config), presignRoleArn });
+  const releases = new DynamoDbReleaseStore({
+    dynamo: createDynamoDbClient(config),
+    tableName: names.releaseTableName,
+  });
+  const artifacts = new S3ArtifactStore({ s3: new S3Client(config), bucket });
+  const releaseApp = createReleaseApp({ artifacts, jobs, releases, clock: () => new Date() });
+  return new StageOta({ jobs, releases, releaseApp });
+}
+
+/** The stage's role of that name: the stacks create it in the account the CLI is signed in to. */
+async function stageRoleArn(sts: STSClient, roleName: string): Promise<string> {
+  const { Arn, Account } = await sts.send(new GetCallerIdentityCommand({}));
+  const partition = Arn?.split(":")[1] ?? "aws";
+  return `arn:${partition}:iam::${Account}:role/${roleName}`;
+}

@@ -1,0 +1,100 @@
+// `npm run build:device [-- --arch arm64|x64|none]`: the device client as a board runs it.
+//   dist/device/lib/fleet-device.mjs   one ES module bundle of the client and its dependencies
+//   dist/device/package.json           its version (read by the client at run time)
+//   dist/device/bin/node               the Node runtime for the board (`--arch`, default arm64),
+//                                      the same version as this repo's `node` devDependency,
+//                                      from the npm registry package node-linux-<arch>
+//   dist/device/fleet-device-<arch>.tar.gz   all of it: the input of `fleet image build`
+// A bundle, because Node does not strip types from .ts files under node_modules and because
+// one file loads faster and smaller than a tree of modules on a board.
+import { execFileSync } from "node:child_process";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { build } from "esbuild";
+import { create, x as untar } from "tar";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface BuiltDevice {
+  bundle: string;
+  /** The tarball; undefined when built without a runtime (`arch: "none"`). */
+  tarball: string | undefined;
+  version: string;
+}
+
+/** Bundles the client into `outDir`; with an arch, adds that Node runtime and packs it all. */
+export async function buildDevice(
+  outDir: string,
+  arch: "arm64" | "x64" | "none",
+): Promise<BuiltDevice> {
+  const devicePackage = JSON.parse(
+    await readFile(join(repo, "packages/device/package.json"), "utf8"),
+  ) as { version: string };
+  await rm(outDir, { recursive: true, force: true });
+  const bundle = join(outDir, "lib/fleet-device.mjs");
+  await build({
+    entryPoints: [join(repo, "packages/device/src/bin/fleet-device.ts")],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    // CommonJS dependencies (pino, mqtt's) call require(); give the ES module one.
+    banner: {
+      js: 'import { createRequire as __fleetCreateRequire } from "node:module"; const require = __fleetCreateRequire(import.meta.url);',
+    },
+    legalComments: "linked",
+    logLevel: "warning",
+  });
+  await writeFile(
+    join(outDir, "package.json"),
+    `${JSON.stringify({ name: "fleet-device", version: devicePackage.version, type: "module" }, null, 2)}\n`,
+  );
+  if (arch === "none") return { bundle, tarball: undefined, version: devicePackage.version };
+
+  await addNodeRuntime(outDir, arch);
+  const tarball = join(outDir, `fleet-device-${arch}.tar.gz`);
+  await create({ gzip: true, file: tarball, cwd: outDir, portable: true }, [
+    "bin",
+    "lib",
+    "package.json",
+  ]);
+  return { bundle, tarball, version: devicePackage.version };
+}
+
+/** bin/node of the repo's Node version for `arch`, from the registry's node-linux-<arch>. */
+async function addNodeRuntime(outDir: string, arch: "arm64" | "x64"): Promise<void> {
+  const { version } = JSON.parse(
+    await readFile(join(repo, "node_modules/node/package.json"), "utf8"),
+  ) as { version: string };
+  const work = await mkdtemp(join(tmpdir(), "fleet-node-runtime-"));
+  try {
+    const packed = execFileSync("npm", ["pack", `node-linux-${arch}@${version}`, "--silent"], {
+      cwd: work,
+      encoding: "utf8",
+    }).trim();
+    await untar({ file: join(work, packed), cwd: work });
+    await mkdir(join(outDir, "bin"), { recursive: true });
+    await copyFile(join(work, "package/bin/node"), join(outDir, "bin/node"));
+    await chmod(join(outDir, "bin/node"), 0o755);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: { arch: { type: "string", default: "arm64" }, out: { type: "string" } },
+  });
+  const arch = values.arch;
+  if (arch !== "arm64" && arch !== "x64" && arch !== "none") {
+    console.error(`--arch: expected arm64, x64 or none, got ${JSON.stringify(arch)}`);
+    process.exit(2);
+  }
+  const built = await buildDevice(values.out ?? join(repo, "dist/device"), arch);
+  console.log(`fleet-device ${built.version}: ${built.bundle}`);
+  if (built.tarball !== undefined) console.log(`tarball for fleet image build: ${built.tarball}`);
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Installs the Debian tools the OS-image tests need (shellcheck, systemd-analyze, packer) when
+# they are missing. A no-op when all are present. Non-interactive; uses sudo when not root.
+# Usage: scripts/ensure-debian-tools.sh
+set -eu
+
+missing=""
+need() {
+  # $1 = command, $2 = Debian package that provides it
+  if ! command -v "$1" >/dev/null 2>&1; then
+    missing="$missing $2"
+  fi
+}
+
+need shellcheck shellcheck
+need systemd-analyze systemd
+need packer packer
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-debian-tools: missing:$missing; apt-get is not available on this machine." >&2
+  echo "Install them with your package manager (packer 1.6 or later) and run the tests again." >&2
+  exit 1
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo -n"
+  else
+    echo "ensure-debian-tools: missing:$missing; installing needs root (or passwordless sudo)." >&2
+    echo "Run: sudo apt-get install -y$missing" >&2
+    exit 1
+  fi
+fi
+
+echo "ensure-debian-tools: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# An out-of-date package index is the usual reason for "unable to locate package": refresh once.
+# shellcheck disable=SC2086 # $sudo and $missing are intentionally split into words
+if ! $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null; then
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
