@@ -118,7 +118,7 @@ async function startMinimalClient(serial: string): Promise<ChildProcess & { pid:
       cert: await readFile(enrolled.certFile, "utf8"),
     }),
   );
-  const child = fork(join(here, "support/minimal-telemetry-client.ts"), [credentialsFile], {
+  const child = fork(join(here, "support/minimal-telemetry-client.mjs"), [credentialsFile], {
     execArgv: [],
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });

@@ -1,5 +1,6 @@
 // `npm run build:device [-- --arch arm64|x64|none]`: the device client as a board runs it.
-//   dist/device/lib/fleet-device.mjs   one ES module bundle of the client and its dependencies
+//   dist/device/lib/fleet-device.mjs   the client and its dependencies as one ES module, plus
+//                                      chunks it loads on first use (the X.509 library)
 //   dist/device/package.json           its version (read by the client at run time)
 //   dist/device/bin/node               the Node runtime for the board (`--arch`, default arm64),
 //                                      the same version as this repo's `node` devDependency,
@@ -36,12 +37,20 @@ export async function buildDevice(
   await rm(outDir, { recursive: true, force: true });
   const bundle = join(outDir, "lib/fleet-device.mjs");
   await build({
-    entryPoints: [join(repo, "packages/device/src/bin/fleet-device.ts")],
-    outfile: bundle,
+    entryPoints: { "fleet-device": join(repo, "packages/device/src/bin/fleet-device.ts") },
+    outdir: join(outDir, "lib"),
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunks/[name]-[hash]",
+    // Dynamic imports become chunks loaded when first needed.
+    splitting: true,
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node22",
+    // V8 keeps a script's source in the heap for the process's life: a smaller source is less
+    // resident memory. Names are kept so that error stacks stay readable.
+    minify: true,
+    keepNames: true,
     // CommonJS dependencies (pino, mqtt's) call require(); give the ES module one.
     banner: {
       js: 'import { createRequire as __fleetCreateRequire } from "node:module"; const require = __fleetCreateRequire(import.meta.url);',

@@ -1,4 +1,3 @@
-import pThrottle from "p-throttle";
 import { InvalidRateLimitError } from "../errors.ts";
 import type { CallRateMeter } from "./call-rate-meter.ts";
 
@@ -17,9 +16,11 @@ export interface ControlPlaneLimiter {
 const INTERVAL_MS = 1000 + 5;
 
 /**
- * A limiter over p-throttle's strict mode, which tracks each call's start (a sliding window)
- * rather than fixed one-second buckets that allow a double burst across a bucket boundary.
- * With a meter, every call is recorded as it starts.
+ * A sliding-window limiter over the calls' ACTUAL start times: a call starts only when fewer
+ * than `callsPerSecond` calls started within the last interval, checked at the moment it
+ * starts. (Limiters that plan start times ahead, such as p-throttle's strict mode, let a burst
+ * through when a busy event loop fires the planned timers late.) Calls are admitted one at a
+ * time, in the order scheduled. With a meter, every call is recorded as it starts.
  */
 export function createControlPlaneLimiter(options: {
   callsPerSecond?: number;
@@ -30,14 +31,33 @@ export function createControlPlaneLimiter(options: {
     throw new InvalidRateLimitError(callsPerSecond);
   }
   const { meter } = options;
-  const throttle = pThrottle({ limit: callsPerSecond, interval: INTERVAL_MS, strict: true });
-  const start = throttle((call: () => Promise<unknown>) => {
-    meter?.record();
-    return call();
-  });
+  /** Start times of the last `callsPerSecond` calls, oldest first. */
+  const starts: number[] = [];
+  let queue: Promise<void> = Promise.resolve();
+
+  const admit = async (): Promise<void> => {
+    for (;;) {
+      const now = Date.now();
+      const oldest = starts.length < callsPerSecond ? undefined : starts[0];
+      const wait = oldest === undefined ? 0 : oldest + INTERVAL_MS - now;
+      if (wait <= 0) {
+        starts.push(now);
+        if (starts.length > callsPerSecond) starts.shift();
+        meter?.record();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  };
+
   return {
     callsPerSecond,
-    schedule: <R>(call: () => Promise<R>) => start(call) as Promise<R>,
+    schedule<R>(call: () => Promise<R>): Promise<R> {
+      const turn = queue.then(admit);
+      queue = turn;
+      // The call runs outside the queue: only its start is paced.
+      return turn.then(call);
+    },
   };
 }
 

@@ -200,9 +200,16 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
         pullLogged();
       },
       (error: unknown) => {
+        running = undefined;
+        if (isNoLongerActive(error)) {
+          // Canceled (e.g. by the job's abort criteria), removed or timed out meanwhile: the
+          // job is not ours any more, so the next one may start now.
+          logger.warn({ jobId: execution.jobId, reason: errorText(error) }, "jobs.abandoned");
+          pullLogged();
+          return;
+        }
         // Left IN_PROGRESS; start-next hands it back after the next connect, not at once,
         // so that a fault that persists does not spin.
-        running = undefined;
         logger.warn({ jobId: execution.jobId, reason: errorText(error) }, "jobs.interrupted");
       },
     );
@@ -248,4 +255,18 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
       connection.events.off("connected", onConnected);
     },
   };
+}
+
+/**
+ * AWS IoT Jobs' answer to an update of an execution that is no longer active: it reached a
+ * terminal status (CANCELED, TIMED_OUT, ...) or was deleted.
+ */
+const NO_LONGER_ACTIVE_CODES = new Set([
+  "InvalidStateTransition",
+  "TerminalStateReached",
+  "ResourceNotFound",
+]);
+
+function isNoLongerActive(error: unknown): boolean {
+  return error instanceof JobUpdateRejectedError && NO_LONGER_ACTIVE_CODES.has(error.code);
 }

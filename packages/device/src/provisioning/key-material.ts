@@ -1,14 +1,18 @@
-import { createPrivateKey, createPublicKey, type webcrypto, X509Certificate } from "node:crypto";
-import { x509 } from "./x509.ts";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type webcrypto,
+  X509Certificate,
+} from "node:crypto";
 
 /** ECDSA P-256 with SHA-256: what AWS IoT accepts in a CSR and the cheapest key to make on a Pi. */
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
 /** A fresh P-256 private key as PKCS#8 PEM. It never leaves the device. */
 export async function generateDeviceKeyPem(): Promise<string> {
-  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
-  const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
-  return x509.PemConverter.encode(pkcs8, "PRIVATE KEY");
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: ALGORITHM.namedCurve });
+  return privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
 /**
@@ -17,6 +21,9 @@ export async function generateDeviceKeyPem(): Promise<string> {
  * registers with.
  */
 export async function createCsrPem(serial: string, privateKeyPem: string): Promise<string> {
+  // Loaded on first use: a device makes a CSR once per provisioning or rotation, and the
+  // X.509 library and its ASN.1 schemas would otherwise stay in memory for the device's life.
+  const { x509 } = await import("./x509.ts");
   const keys = await importKeyPair(privateKeyPem);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [{ CN: [serial] }],

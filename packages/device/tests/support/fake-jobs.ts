@@ -18,9 +18,12 @@ export interface RecordedUpdate {
   statusDetails: Record<string, string>;
 }
 
+const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT", "REMOVED"];
+
 /**
  * AWS IoT Jobs on fake sessions: start-next hands out the first execution of `queue` that is
- * not terminal (marking it IN_PROGRESS); updates are accepted and recorded. The queue outlives
+ * not terminal (marking it IN_PROGRESS); updates are accepted and recorded, except those of a
+ * terminal execution (e.g. `cancel`ed), rejected with InvalidStateTransition as AWS does. The queue outlives
  * a device, so a test restarts the device with `boot` again and the job comes back.
  */
 export function createFakeJobs(thingName: string) {
@@ -50,8 +53,17 @@ export function createFakeJobs(thingName: string) {
     if (update?.[1] !== undefined) {
       const jobId = update[1];
       const status = body.status as string;
-      updates.push({ jobId, status, statusDetails: body.statusDetails as Record<string, string> });
       const execution = queue.find((e) => e.jobId === jobId);
+      if (execution !== undefined && TERMINAL.includes(execution.status)) {
+        session.deliver(topics.updateRejected(jobId), {
+          code: "InvalidStateTransition",
+          message: `the execution is ${execution.status}`,
+          clientToken: body.clientToken,
+          timestamp: 3,
+        });
+        return;
+      }
+      updates.push({ jobId, status, statusDetails: body.statusDetails as Record<string, string> });
       if (execution) execution.status = status;
       session.deliver(topics.updateAccepted(jobId), {
         clientToken: body.clientToken,
@@ -115,5 +127,10 @@ export function createFakeJobs(thingName: string) {
       queue.push({ jobId, jobDocument, status: "QUEUED" });
     },
     status: (jobId: string) => queue.find((e) => e.jobId === jobId)?.status,
+    /** CancelJobExecution with force: the execution is CANCELED whatever the device does. */
+    cancel(jobId: string) {
+      const execution = queue.find((e) => e.jobId === jobId);
+      if (execution) execution.status = "CANCELED";
+    },
   };
 }

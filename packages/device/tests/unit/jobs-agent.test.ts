@@ -164,6 +164,32 @@ describe("jobs agent", () => {
     expect(calls).toBe(2);
   });
 
+  it("goes on to the next job when the running one is canceled, without a reconnect", async () => {
+    const { jobs, boot } = setUp();
+    jobs.add("cfg-6", document(configure(5_000)));
+    jobs.add("cfg-7", document(configure(6_000)));
+    let release: () => void = () => {};
+    const seen: number[] = [];
+    const record = recordingConfigure(seen);
+    const slowFirst: StepHandler<ConfigureStep> = async (input) => {
+      if (input.jobId === "cfg-6") {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      return record(input);
+    };
+    const { sessions } = boot({ configure: slowFirst });
+    await vi.waitFor(() => expect(jobs.status("cfg-6")).toBe("IN_PROGRESS"));
+    jobs.cancel("cfg-6");
+    release();
+
+    await vi.waitFor(() => expect(jobs.status("cfg-7")).toBe("SUCCEEDED"));
+    expect(jobs.status("cfg-6")).toBe("CANCELED");
+    expect(seen).toEqual([6_000]);
+    expect(sessions.sessions).toHaveLength(1);
+  });
+
   it("resumes a job after a reboot at the step it persisted, and finishes it", async () => {
     const { jobs, boot } = setUp();
     jobs.add("maint-1", document(configure(5_000), { operation: "reboot" }, configure(9_000)));

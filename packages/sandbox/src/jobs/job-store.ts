@@ -396,7 +396,9 @@ export class JobStore {
       const executions = [...(this.#executions.get(jobId)?.values() ?? [])];
       const abort = crossedAbortCriterion(job.abortCriteria ?? [], executions);
       if (abort !== undefined) {
-        for (const execution of this.#cancel(job, { force: true, ...abort })) put(execution);
+        // As AWS's abort: the job is canceled with its QUEUED executions; those IN_PROGRESS run
+        // on and end as their devices report (a canary device rolls back and reports FAILED).
+        for (const execution of this.#cancel(job, { force: false, ...abort })) put(execution);
         ended.push({ event: "jobCanceled", jobId });
       } else if (
         (job.unreleased ?? []).length === 0 &&

@@ -9,7 +9,7 @@ import {
   shadowTopics,
 } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { CANARY_THING_GROUP, type SandboxApi, startSandboxApi } from "../../src/index.ts";
 import { nextMessage, startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
 /** A release artifact: `app.json` at the root of a .tar.gz, made with the system's tar. */
@@ -45,18 +45,22 @@ describe("the sandbox's OTA routes", () => {
   it("releases to the canary group, signs the artifact URL for the device, then moves to the fleet", async () => {
     const { device, credentials } = await env.enroll("SN-OTA-1");
     const { thingName } = device;
-    expect(await get("/v1/thing-groups/canary/things")).toEqual({
-      thingGroupName: "canary",
+    expect(await get(`/v1/thing-groups/${CANARY_THING_GROUP}/things`)).toEqual({
+      thingGroupName: CANARY_THING_GROUP,
       thingNames: [],
     });
-    expect((await post("/v1/thing-groups/canary/things", { thingName })).status).toBe(200);
-    expect(await get("/v1/thing-groups/canary/things")).toMatchObject({ thingNames: [thingName] });
+    expect(
+      (await post(`/v1/thing-groups/${CANARY_THING_GROUP}/things`, { thingName })).status,
+    ).toBe(200);
+    expect(await get(`/v1/thing-groups/${CANARY_THING_GROUP}/things`)).toMatchObject({
+      thingNames: [thingName],
+    });
 
     const artifact = writeArtifact(env.dir);
     const created = await post("/v1/releases", {
       artifactPath: artifact,
       targets: [thingName],
-      canaryGroup: "canary",
+      canaryGroup: CANARY_THING_GROUP,
     });
     expect(created.status).toBe(201);
     const release = ReleaseRecordSchema.parse(await created.json());
@@ -99,7 +103,7 @@ describe("the sandbox's OTA routes", () => {
       (
         await post("/v1/releases", {
           artifactPath: join(env.dir, "missing.tar.gz"),
-          targets: ["canary"],
+          targets: [CANARY_THING_GROUP],
         })
       ).status,
     ).toBe(400);

@@ -1,6 +1,7 @@
 // The baseline of bench/device-footprint.bench.ts: the least a device can do, one mqtt.js
 // connection publishing a telemetry message every second, started with Node's default flags.
-// Usage: node minimal-telemetry-client.ts <credentials.json>  ({ host, port, ca, key, cert, clientId })
+// Plain JavaScript, so that no type stripping adds to its footprint.
+// Usage: node minimal-telemetry-client.mjs <credentials.json>  ({ host, port, ca, key, cert, clientId })
 import { readFileSync } from "node:fs";
 import mqtt from "mqtt";
 
