@@ -1,6 +1,6 @@
 // Footprint of the finished device client on a board: provisioned, telemetry every second, jobs
 // agent, shadow reporter and the LED app running; the bundle `npm run build:device` makes,
-// started with DEVICE_NODE_FLAGS, as the device service runs it. Baseline in the same run: a minimal mqtt.js client doing only the telemetry
+// started with DEVICE_NODE_FLAGS and DEVICE_ENVIRONMENT, as the device service runs it. Baseline in the same run: a minimal mqtt.js client doing only the telemetry
 // publish, with Node's default flags. Both connect over mutual TLS to the sandbox in this process.
 // After WARMUP_MS, resident memory (VmRSS) and CPU time (utime + stime) are sampled for
 // MEASURE_MS. Target: the client's RSS <= 64 MiB and CPU < 0.2% of one core.
@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { DEVICE_NODE_FLAGS } from "@fleet/device";
+import { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "@fleet/device";
 import { startSandbox } from "@fleet/sandbox";
 import { x as untar } from "tar";
 import { buildApp } from "../scripts/build-app.ts";
@@ -92,6 +92,7 @@ async function startDeviceClient(serial: string): Promise<ChildProcess & { pid: 
   const { bundle } = await buildDevice(join(stateDir, "device-build"), "none");
   const child = fork(bundle, ["--config", configFile, "--log-level", "warn"], {
     execArgv: [...DEVICE_NODE_FLAGS],
+    env: { ...process.env, ...DEVICE_ENVIRONMENT },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   children.push(child);

@@ -2,7 +2,7 @@ import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEVICE_NODE_FLAGS } from "@fleet/device";
+import { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "@fleet/device";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDebianTools, run } from "./debian-tools.ts";
 
@@ -68,7 +68,7 @@ describe("systemd units", () => {
     expect(result.status).toBe(0);
   });
 
-  it("start the device client with the device package's Node flags", async () => {
+  it("start the device client with the device package's Node flags and environment", async () => {
     const unit = await readFile(join(FILES, "fleet-device.service"), "utf8");
     const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.split(" ") ?? [];
     expect(execStart[0]).toBe("/opt/fleet-device/bin/node");
@@ -78,6 +78,11 @@ describe("systemd units", () => {
       "--config",
       "/etc/fleet/device.json",
     ]);
+    for (const [name, value] of Object.entries(DEVICE_ENVIRONMENT)) {
+      expect(unit).toMatch(
+        new RegExp(`^Environment=${name}=${value.replaceAll(".", "\\.")}$`, "m"),
+      );
+    }
   });
 
   it("run the client as the unprivileged fleet user with no capabilities", async () => {

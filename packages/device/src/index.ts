@@ -21,7 +21,7 @@ export type {
 } from "./provisioning/provision-by-claim.ts";
 export type { ProvisioningState } from "./provisioning/provisioning-state.ts";
 export type { RotationProgress } from "./rotation/rotation-progress.ts";
-export { DEVICE_NODE_FLAGS } from "./runtime-flags.ts";
+export { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "./runtime-flags.ts";
 export type { DeviceSettingsStore } from "./settings/device-settings.ts";
 export type { BufferStats } from "./telemetry/offline-buffer.ts";
 export { createLedSource, type LedSource } from "./telemetry/sources/led.ts";

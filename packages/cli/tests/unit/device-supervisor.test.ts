@@ -2,8 +2,9 @@ import { once } from "node:events";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REBOOT_EXIT_CODE } from "@fleet/device";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DeviceSupervisor, REBOOT_EXIT_CODE } from "../../src/sandbox/device-supervisor.ts";
+import { DeviceSupervisor } from "../../src/sandbox/device-supervisor.ts";
 
 // A stand-in device: appends "boot" to its --config file at each start, then exits with the
 // code in EXIT_CODE on its first boot and keeps running on the next.

@@ -51,6 +51,23 @@ describe("offline buffer", () => {
     expect(second.append((seq) => String(seq)).seq).toBe(3);
   });
 
+  it("forgets an acknowledged message at once, on disk with the next append", () => {
+    const buffer = openBuffer();
+    appendN(buffer, 2);
+    buffer.remove(buffer.peek(1)[0]?.id ?? -1);
+    expect(buffer.peek(10).map((m) => m.seq)).toEqual([1]);
+    expect(buffer.stats().queued).toBe(1);
+    // Another process reading the file (a restart after a crash) still finds it until then...
+    const crashed = openBuffer();
+    expect(crashed.peek(10).map((m) => m.seq)).toEqual([0, 1]);
+    crashed.close();
+    open.splice(open.indexOf(crashed), 1);
+    // ...and no longer once the next message is appended.
+    appendN(buffer, 1);
+    const after = openBuffer();
+    expect(after.peek(10).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
   it("never reuses a seq, even after every message was sent", () => {
     const first = openBuffer();
     appendN(first, 2);

@@ -26,10 +26,13 @@ const CPU_ZONE = /cpu|soc|x86_pkg_temp|package/i;
 export function createSystemSource(options: SystemSourceOptions = {}): TelemetrySource<"system"> {
   const root = options.root ?? "/";
   const text = (path: string) => readFileSync(join(root, path), "utf8");
+  // A board's thermal zones and their types do not change while it runs: found once.
+  let zones: ThermalZone[] | undefined;
   return {
     section: "system",
     async read() {
-      const cpuTemperatureC = readCpuTemperature(join(root, "sys/class/thermal"));
+      zones ??= findThermalZones(join(root, "sys/class/thermal"));
+      const cpuTemperatureC = readCpuTemperature(zones);
       const loadavg = text("proc/loadavg");
       const meminfo = text("proc/meminfo");
       const uptime = text("proc/uptime");
@@ -51,28 +54,40 @@ export function createSystemSource(options: SystemSourceOptions = {}): Telemetry
   };
 }
 
-/** °C of the hottest CPU/SoC zone (all zones when none is typed as such), 0.1 °C steps. */
-function readCpuTemperature(thermalDir: string): number | undefined {
+interface ThermalZone {
+  type: string;
+  tempFile: string;
+}
+
+/** The thermal zones that can be read (none in most VMs and containers). */
+function findThermalZones(thermalDir: string): ThermalZone[] {
   let entries: string[];
   try {
     entries = readdirSync(thermalDir).filter((name) => name.startsWith("thermal_zone"));
   } catch {
-    return undefined;
+    return [];
   }
-  const zones = entries.map((name) => {
+  return entries.flatMap((name) => {
     try {
-      const type = readFileSync(join(thermalDir, name, "type"), "utf8");
-      const temp = readFileSync(join(thermalDir, name, "temp"), "utf8");
-      // The kernel reports millidegrees Celsius.
-      return { type: type.trim(), celsius: Number(temp.trim()) / 1000 };
+      const type = readFileSync(join(thermalDir, name, "type"), "utf8").trim();
+      return [{ type, tempFile: join(thermalDir, name, "temp") }];
     } catch {
-      return undefined;
+      return [];
     }
   });
-  const readable = zones.filter(
-    (zone): zone is { type: string; celsius: number } =>
-      zone !== undefined && Number.isFinite(zone.celsius),
-  );
+}
+
+/** °C of the hottest CPU/SoC zone (all zones when none is typed as such), 0.1 °C steps. */
+function readCpuTemperature(zones: readonly ThermalZone[]): number | undefined {
+  const readable = zones.flatMap((zone) => {
+    try {
+      // The kernel reports millidegrees Celsius.
+      const celsius = Number(readFileSync(zone.tempFile, "utf8").trim()) / 1000;
+      return Number.isFinite(celsius) ? [{ type: zone.type, celsius }] : [];
+    } catch {
+      return [];
+    }
+  });
   const cpu = readable.filter((zone) => CPU_ZONE.test(zone.type));
   const chosen = cpu.length > 0 ? cpu : readable;
   if (chosen.length === 0) return undefined;

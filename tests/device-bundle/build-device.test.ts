@@ -1,0 +1,72 @@
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "@fleet/device";
+import { type Sandbox, startSandbox } from "@fleet/sandbox";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type BuiltDevice, buildDevice } from "../../scripts/build-device.ts";
+
+// The bundle is what a board runs (the OS image carries it): it must start, connect over
+// mutual TLS with the device service's flags, and send telemetry, as the sources do in tests.
+describe("the device client bundle (npm run build:device)", () => {
+  let dir: string;
+  let built: BuiltDevice;
+  let sandbox: Sandbox | undefined;
+  let device: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fleet-device-bundle-"));
+    built = await buildDevice(join(dir, "build"), "none");
+  });
+  afterAll(async () => {
+    device?.kill("SIGTERM");
+    if (device && device.exitCode === null) await new Promise((r) => device?.once("exit", r));
+    await sandbox?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loads the X.509 library as a chunk of its own, on first use", async () => {
+    const chunks = await readdir(join(dir, "build/lib/chunks"));
+    expect(chunks.some((name) => name.startsWith("x509-") && name.endsWith(".mjs"))).toBe(true);
+  });
+
+  it("prints its version", () => {
+    const out = execFileSync(process.execPath, [...DEVICE_NODE_FLAGS, built.bundle, "--version"], {
+      encoding: "utf8",
+    });
+    expect(out.trim()).toBe(built.version);
+  });
+
+  it("connects with the device service's flags and its telemetry arrives", async () => {
+    sandbox = await startSandbox({ stateDir: join(dir, "sandbox") });
+    const enrolled = await sandbox.enrollDevice("SN-BUNDLE-1", join(dir, "device"));
+    const config = join(dir, "device.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        serial: "SN-BUNDLE-1",
+        endpoint: { host: sandbox.mqtt.host, port: sandbox.mqtt.port },
+        tls: { caFile: enrolled.caFile, certFile: enrolled.certFile, keyFile: enrolled.keyFile },
+        stateDir: join(dir, "device", "state"),
+        telemetry: { intervalSeconds: 1, sources: { system: {} } },
+      }),
+    );
+    device = fork(built.bundle, ["--config", config, "--log-level", "warn"], {
+      execArgv: [...DEVICE_NODE_FLAGS],
+      env: { ...process.env, ...DEVICE_ENVIRONMENT },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    const running = sandbox;
+    await vi.waitFor(
+      async () => {
+        const samples = await running.queryTelemetry({
+          thing: "SN-BUNDLE-1",
+          since: new Date(Date.now() - 60_000),
+        });
+        expect(samples.some((sample) => sample.measure.startsWith("system."))).toBe(true);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+  }, 60_000);
+});
