@@ -17,7 +17,7 @@ import { buildApp } from "../scripts/build-app.ts";
 import { buildDevice } from "../scripts/build-device.ts";
 
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 60_000);
-const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 30_000);
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 60_000);
 const RSS_TARGET_MIB = 64;
 const CPU_TARGET_PERCENT = 0.2;
 const here = dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,7 @@ import {
   type AppUpdateStep,
   MAX_ARTIFACT_BYTES,
 } from "@fleet/core/contracts";
-import { extract, list, type ReadEntry } from "tar";
+import type { ReadEntry } from "tar";
 import { errorText } from "../error-text.ts";
 import { ArtifactContentError } from "./app-errors.ts";
 
@@ -42,6 +42,8 @@ export async function unpackArtifact(options: {
       { cause },
     );
 
+  // Loaded on first use: tar and zlib stay out of a device's memory until it installs an app.
+  const { extract, list } = await import("tar");
   const problems: { message: string; entry: string }[] = [];
   let unpackedBytes = 0;
   try {
