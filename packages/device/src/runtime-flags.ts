@@ -19,6 +19,9 @@ export const DEVICE_NODE_FLAGS: readonly string[] = [
   "--no-opt",
   "--no-maglev",
   "--no-sparkplug",
+  // Drops the bytecode of functions that did not run since the last GC (start-up code runs
+  // once); a function needed again is recompiled from source on its next call.
+  "--bytecode-old-age=1",
 ];
 
 /**
