@@ -80,6 +80,9 @@ export async function buildDevice(
     },
     legalComments: "linked",
     plugins: [withoutUnusedTransports],
+    // readable-stream is Node's own stream module republished for browsers: on Node, the
+    // built-in one serves mqtt.js and its dependencies without a second copy in memory.
+    alias: { "readable-stream": "node:stream" },
     logLevel: "warning",
   });
   await writeFile(
