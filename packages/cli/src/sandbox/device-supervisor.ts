@@ -14,15 +14,13 @@ export interface SupervisedDevice {
 export interface DeviceSupervisorOptions {
   /** Command that runs one device client: `[executable, ...args]`; `--config PATH` is appended. */
   command: readonly string[];
-  /** Variables added to this process's environment for the device processes. */
-  environment?: Readonly<Record<string, string>>;
   /** Delay before restarting a device process that exited on its own. Default 5000 ms. */
   restartDelayMs?: number;
   /** How long a device may take to exit after SIGTERM before it is killed. Default 5000 ms. */
   stopTimeoutMs?: number;
 }
 
-const DEFAULTS = { restartDelayMs: 5_000, stopTimeoutMs: 5_000, environment: {} } as const;
+const DEFAULTS = { restartDelayMs: 5_000, stopTimeoutMs: 5_000 } as const;
 
 interface Running {
   device: SupervisedDevice;
@@ -70,7 +68,6 @@ export class DeviceSupervisor extends EventEmitter<{
     const [executable, ...args] = this.options.command;
     if (!executable) throw new Error("device command is empty");
     const child = spawn(executable, [...args, "--config", entry.device.configPath], {
-      env: { ...process.env, ...this.options.environment },
       // The IPC channel lets the device notice if this process dies without stopping it.
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_HEALTH_GRACE_MS } from "@fleet/core/contracts";
 import type { DeviceConfigInput } from "@fleet/device";
-import { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "@fleet/device";
 import {
   CANARY_THING_GROUP,
   SANDBOX_RESOURCE_NAMES,
@@ -105,11 +104,9 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     startedAt: new Date().toISOString(),
   });
 
-  // Simulated devices run as the device service does on a board: with its Node flags.
-  const supervisor = new DeviceSupervisor({
-    command: [process.execPath, ...DEVICE_NODE_FLAGS, deviceBinPath()],
-    environment: DEVICE_ENVIRONMENT,
-  });
+  // Node's default flags, not the board's DEVICE_NODE_FLAGS (interpreter only, small heap): a
+  // developer's machine runs several simulated devices at once and wants them quick to start.
+  const supervisor = new DeviceSupervisor({ command: [process.execPath, deviceBinPath()] });
   supervisor.on("exit", (serial, code, signal) =>
     logger.warn({ serial, code, signal }, "device process exited"),
   );
