@@ -1,8 +1,10 @@
+import type { IoTClient } from "@aws-sdk/client-iot";
 import {
   AcmPcaCertificateRevoker,
   createAcmPcaClient,
   createDynamoDbClient,
   DynamoDbRotationStore,
+  IotJobStarter,
 } from "@fleet/core/adapters/aws";
 import { z } from "zod";
 import { ControlPlaneEnvSchema } from "./control-plane.ts";
@@ -22,6 +24,18 @@ export const RotationJobEnvSchema = z.object({
   ROTATION_JOB_TEMPLATE_ID: z.string().min(1),
   ROTATION_JOB_TEMPLATE_ARN: z.string().min(1),
 });
+
+/** The starter of rotation jobs from the stage's template (audit and sweeper functions). */
+export function rotationJobStarter(
+  env: z.infer<typeof RotationJobEnvSchema>,
+  iot: IoTClient,
+): IotJobStarter {
+  return new IotJobStarter({
+    iot,
+    jobTemplateId: env.ROTATION_JOB_TEMPLATE_ID,
+    jobTemplateArn: env.ROTATION_JOB_TEMPLATE_ARN,
+  });
+}
 
 /**
  * The rotation table and the CA retiring certificates, which every rotation use case takes;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_HEALTH_GRACE_MS } from "@fleet/core/contracts";
+import { DEFAULT_HEALTH_GRACE_MS, thingNameFromSerial } from "@fleet/core/contracts";
 import type { DeviceConfigInput } from "@fleet/device";
 import {
   CANARY_THING_GROUP,
@@ -52,8 +52,6 @@ const DEFAULTS = { host: "127.0.0.1", mqttPort: 8883, apiPort: 0, heartbeatInter
  * canary group once provisioned, so a release goes to it first.
  */
 export const OTA_HINT = `try OTA: \`npm run build:apps\`, then \`npx fleet ota release --artifact dist/apps/led-1.0.0.tar.gz --target ${SANDBOX_RESOURCE_NAMES.thingGroupName} --canary ${CANARY_THING_GROUP}\`; follow it with \`npx fleet jobs\` and \`npx fleet devices\``;
-
-const CANARY_POLL_MS = 1_000;
 
 /**
  * `fleet sandbox`: the local cloud in one process.
@@ -185,29 +183,36 @@ function deviceConfig(
   };
 }
 
-/** Adds the device's thing to the canary group as soon as it exists (it provisions by claim). */
+/**
+ * Adds the device's thing to the canary group once it exists: at once when the sandbox resumed
+ * with it, otherwise when provisioning attaches its certificate.
+ */
 function joinCanaryOnceProvisioned(
   sandbox: Sandbox,
   serial: string | undefined,
   logger: Logger,
 ): { stop(): void } | undefined {
   if (serial === undefined) return undefined;
-  const timer = setInterval(() => {
+  const thingName = thingNameFromSerial(serial);
+  const join = () => {
+    stop();
     sandbox
-      .listDevices()
-      .then(async (devices) => {
-        const thingName = devices.find((device) => device.serial === serial)?.thingName;
-        if (thingName == null) return;
-        clearInterval(timer);
-        await sandbox.addThingToThingGroup(CANARY_THING_GROUP, thingName);
+      .addThingToThingGroup(CANARY_THING_GROUP, thingName)
+      .then(() =>
         logger.info(
           { thingName, group: CANARY_THING_GROUP },
           "simulated device joined the canary group",
-        );
-      })
+        ),
+      )
       .catch((error: unknown) => logger.warn({ err: error }, "canary group not joined"));
-  }, CANARY_POLL_MS);
-  return { stop: () => clearInterval(timer) };
+  };
+  const stop = sandbox.registry.onChange((change) => {
+    if (change.kind === "certificate-things" && change.attached && change.thingName === thingName) {
+      join();
+    }
+  });
+  if (sandbox.registry.findThing(thingName) !== undefined) join();
+  return { stop };
 }
 
 async function installAllowList(

@@ -16,7 +16,6 @@ import {
   DeviceDefenderAuditFindings,
   DynamoDbRotationStore,
   IotDeviceRegistry,
-  IotJobStarter,
 } from "@fleet/core/adapters/aws";
 import { type AuditNotification, AuditNotificationSchema } from "@fleet/core/contracts";
 import middy from "@middy/core";
@@ -25,7 +24,7 @@ import { ControlPlaneEnvSchema, controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
-import { RotationJobEnvSchema } from "../rotation-backend.ts";
+import { RotationJobEnvSchema, rotationJobStarter } from "../rotation-backend.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -59,13 +58,7 @@ const rotations = new DynamoDbRotationStore({
 const startRotation = createStartRotation({
   rotations,
   registry,
-  jobs: throttle(
-    new IotJobStarter({
-      iot,
-      jobTemplateId: env.ROTATION_JOB_TEMPLATE_ID,
-      jobTemplateArn: env.ROTATION_JOB_TEMPLATE_ARN,
-    }),
-  ),
+  jobs: throttle(rotationJobStarter(env, iot)),
   clock: () => new Date(),
   deadlineMs: env.ROTATION_DEADLINE_MINUTES * MINUTE_MS,
   logger: useCaseLogger(logger),

@@ -2,12 +2,17 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { createSweepRotations, type SweepSummary } from "@fleet/core";
-import { createIotClient, IotDeviceRegistry, IotJobStarter } from "@fleet/core/adapters/aws";
+import { createIotClient, IotDeviceRegistry } from "@fleet/core/adapters/aws";
 import middy from "@middy/core";
 import { controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { powertools } from "../powertools.ts";
-import { RotationEnvSchema, RotationJobEnvSchema, rotationBackend } from "../rotation-backend.ts";
+import {
+  RotationEnvSchema,
+  RotationJobEnvSchema,
+  rotationBackend,
+  rotationJobStarter,
+} from "../rotation-backend.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -25,13 +30,7 @@ const iot = createIotClient();
 const sweepRotations = createSweepRotations({
   ...rotationBackend(env, throttle),
   registry: throttle(new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME })),
-  jobs: throttle(
-    new IotJobStarter({
-      iot,
-      jobTemplateId: env.ROTATION_JOB_TEMPLATE_ID,
-      jobTemplateArn: env.ROTATION_JOB_TEMPLATE_ARN,
-    }),
-  ),
+  jobs: throttle(rotationJobStarter(env, iot)),
   clock: () => new Date(),
   logger: useCaseLogger(logger),
 });

@@ -1,10 +1,10 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import parseRange from "range-parser";
+import { listen } from "../listen.ts";
 import { ARTIFACTS_PATH, type ArtifactUrlSigner } from "./artifact-url-signer.ts";
 
 /** `<stateDir>/artifacts/`: where the local artifact store keeps artifacts, by key. */
@@ -114,14 +114,7 @@ export async function startArtifactServer(options: {
     stream.pipe(response);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0, host);
   return {
     origin: `http://${host}:${port}`,
     close: () =>

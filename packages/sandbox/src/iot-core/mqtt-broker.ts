@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { createServer, type PeerCertificate, TLSSocket } from "node:tls";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
 import { ConnectionRefusedError } from "../errors.ts";
+import { listen } from "../listen.ts";
 import { certificateIdOf } from "../local-ca/certificate-id.ts";
 import {
   type DisconnectReason,
@@ -479,14 +480,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     logger.info({ reason }, "TLS handshake refused");
     emit({ kind: "tls-refused", reason, at: new Date().toISOString() });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port, options.host);
   logger.info({ host: options.host, port }, "MQTT broker listening (mutual TLS)");
 
   let closed: Promise<void> | undefined;

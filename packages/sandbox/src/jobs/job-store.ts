@@ -261,13 +261,7 @@ export class JobStore {
     jobId: string,
     request: UpdateJobExecutionRequest,
   ): Promise<JobExecutionRecord> {
-    const execution = this.findJobExecution(jobId, thingName);
-    if (execution === undefined) {
-      throw new JobsRequestRejectedError(
-        "ResourceNotFound",
-        `Job execution ${jobId} not found for thing ${thingName}.`,
-      );
-    }
+    const execution = this.#requireExecution(jobId, thingName);
     const updated = updateExecution(execution, request, epochSeconds(this.#clock()));
     await this.#commit([updated]);
     return updated;
@@ -283,6 +277,14 @@ export class JobStore {
     thingName: string,
     options: { force: boolean; statusDetails?: StatusDetails },
   ): Promise<JobExecutionRecord> {
+    const execution = this.#requireExecution(jobId, thingName);
+    const canceled = cancelExecution(execution, options, epochSeconds(this.#clock()));
+    await this.#commit([canceled]);
+    return canceled;
+  }
+
+  /** The thing's execution of the job, or the Jobs API's ResourceNotFound refusal. */
+  #requireExecution(jobId: string, thingName: string): JobExecutionRecord {
     const execution = this.findJobExecution(jobId, thingName);
     if (execution === undefined) {
       throw new JobsRequestRejectedError(
@@ -290,9 +292,7 @@ export class JobStore {
         `Job execution ${jobId} not found for thing ${thingName}.`,
       );
     }
-    const canceled = cancelExecution(execution, options, epochSeconds(this.#clock()));
-    await this.#commit([canceled]);
-    return canceled;
+    return execution;
   }
 
   /**

@@ -1,7 +1,7 @@
-import type { AddressInfo } from "node:net";
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import kinesalite from "kinesalite";
+import { listen } from "../listen.ts";
 
 export interface LocalKinesisOptions {
   streamName: string;
@@ -28,14 +28,7 @@ export interface LocalKinesis {
 export async function startLocalKinesis(options: LocalKinesisOptions): Promise<LocalKinesis> {
   const host = options.host ?? "127.0.0.1";
   const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0, host);
   const endpoint = `http://${host}:${port}`;
   const client = createLocalKinesisClient(endpoint);
   try {
