@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { SerialSchema, ThingNameSchema, thingNameFromSerial } from "@fleet/core/contracts";
-import { z } from "zod";
+import * as z from "zod";
 import { errorText } from "./error-text.ts";
 import { type ConfigIssue, DeviceConfigError } from "./errors.ts";
 

@@ -1,5 +1,5 @@
 import { createControlPlaneLimiter, rateLimited } from "@fleet/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * This function's share of the stage's control-plane budget (stacks/certificates-config.ts

@@ -1,6 +1,6 @@
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
 import { type ContractIssue, ContractViolationError } from "@fleet/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The shape of Standard Schema issues, which Powertools' ParseError carries as its cause. */
 interface SchemaIssue {

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The variables naming every function's logs and metrics; handlers extend it with their own. */
 export const PowertoolsEnvSchema = z.object({

@@ -6,7 +6,7 @@ import {
   DynamoDbRotationStore,
   IotJobStarter,
 } from "@fleet/core/adapters/aws";
-import { z } from "zod";
+import * as z from "zod";
 import { ControlPlaneEnvSchema } from "./control-plane.ts";
 import { PowertoolsEnvSchema } from "./powertools.ts";
 

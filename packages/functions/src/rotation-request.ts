@@ -2,7 +2,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { IoTDataPlaneClient, PublishCommand } from "@aws-sdk/client-iot-data-plane";
 import type { RotationReply, RotationRequest } from "@fleet/core";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * What the rotation topic rules deliver (`SELECT *, topic(2) AS thing, principal() AS

@@ -5,7 +5,7 @@ import {
   thingNameFromSerial,
 } from "@fleet/core/contracts";
 import type { Command } from "commander";
-import { z } from "zod";
+import * as z from "zod";
 import { CliError, UsageError } from "../errors.ts";
 import type { LedOutcome } from "../targets/led-commander.ts";
 import { ledCommanderFor } from "../targets/led-commander-for.ts";

@@ -26,7 +26,7 @@ import {
   RotationRecordSchema,
 } from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
-import { z } from "zod";
+import * as z from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
 import type { LedCommander, LedOutcome } from "./led-commander.ts";
 import type { OtaService, ProgressReporter, ReleaseRequest } from "./ota-service.ts";

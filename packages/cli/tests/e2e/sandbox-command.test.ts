@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DeviceView, DeviceViewSchema } from "@fleet/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { fleet, run, startSandbox, waitFor } from "../support/fleet-process.ts";
 
 async function listDevices(stateDir: string): Promise<DeviceView[]> {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The Device Defender audit check that flags device certificates close to expiry. */
 export const EXPIRING_CERTIFICATE_CHECK = "DEVICE_CERTIFICATE_EXPIRING_CHECK";

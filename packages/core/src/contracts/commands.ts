@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Cloud-to-device commands (`commandTopics`): a request on `cmd/{thing}/{command}`, the

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A dead letter as stores and APIs carry it (SQS message bodies, the sandbox API): the shape

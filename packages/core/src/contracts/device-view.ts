@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Lifecycle state of a device as operators see it. */
 export const DeviceStateSchema = z.enum(["pending", "provisioned", "denied", "revoked"]);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A device serial number as read from the board (device-tree serial on a Raspberry Pi,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CREATE_CERTIFICATE_FROM_CSR_TOPIC, registerThingTopics } from "./topics.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The product's IoT job document (version "1"): an ordered list of steps the device client

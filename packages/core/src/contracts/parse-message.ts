@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type * as z from "zod";
+import { toDotPath } from "zod/v4/core";
 import { type ContractIssue, ContractViolationError } from "../errors.ts";
 
 // `fatal` so a payload that is not UTF-8 is refused instead of decoded with U+FFFD.
@@ -30,8 +31,10 @@ export function parseMessage<S extends z.ZodType>(
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
-  const issues = result.error.issues.map(
-    (issue): ContractIssue => ({ path: z.core.toDotPath(issue.path), message: issue.message }),
-  );
-  throw ContractViolationError.invalidContent(where, issues, result.error);
+  throw ContractViolationError.invalidContent(where, contractIssues(result.error), result.error);
+}
+
+/** Each of zod's issues as a dotted field path (`steps.0.url`) and what was expected there. */
+export function contractIssues(error: z.ZodError): ContractIssue[] {
+  return error.issues.map((issue) => ({ path: toDotPath(issue.path), message: issue.message }));
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * AWS IoT lifecycle (presence) events, which the broker itself publishes on

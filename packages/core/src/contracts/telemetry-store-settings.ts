@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Timestream for LiveAnalytics table holding every device's telemetry. */
 export const TIMESTREAM_TABLE_NAME = "telemetry";

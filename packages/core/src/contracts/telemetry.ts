@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The telemetry message a device publishes (QoS 1) to `dt/{thing}/telemetry`

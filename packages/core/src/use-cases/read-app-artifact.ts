@@ -5,13 +5,13 @@ import { stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
-import { z } from "zod";
 import {
   APP_MANIFEST_FILE,
   type AppManifest,
   AppManifestSchema,
 } from "../contracts/app-artifact.ts";
 import { MAX_ARTIFACT_BYTES } from "../contracts/job-document.ts";
+import { contractIssues } from "../contracts/parse-message.ts";
 import { type AppArtifactProblem, type ContractIssue, InvalidAppArtifactError } from "../errors.ts";
 
 /** What a release needs to know of an artifact file. */
@@ -151,10 +151,5 @@ function parseManifest(text: string, fail: Fail): AppManifest {
   }
   const result = AppManifestSchema.safeParse(json);
   if (result.success) return result.data;
-  throw invalid(
-    result.error.issues.map((issue) => ({
-      path: z.core.toDotPath(issue.path),
-      message: issue.message,
-    })),
-  );
+  throw invalid(contractIssues(result.error));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { parseMessage } from "../../src/contracts/parse-message.ts";
 import { FleetError } from "../../src/errors.ts";
 import { violation } from "./support.ts";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StatusDetailsSchema } from "@fleet/core/contracts";
-import { z } from "zod";
+import * as z from "zod";
 import { writePrivateFile } from "../private-file.ts";
 
 /**

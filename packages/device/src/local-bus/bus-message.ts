@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * One message on the local bus: a JSON object on its own line. Apps and the device client

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod";
 import { CredentialsError } from "../errors.ts";
 import { writePrivateFile } from "../private-file.ts";
 

@@ -19,7 +19,7 @@ import {
 } from "@fleet/core/adapters/aws";
 import { type AuditNotification, AuditNotificationSchema } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { ControlPlaneEnvSchema, controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";

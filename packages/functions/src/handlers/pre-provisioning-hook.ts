@@ -16,7 +16,7 @@ import {
   type PreProvisioningHookResult,
 } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";

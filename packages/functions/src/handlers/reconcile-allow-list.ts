@@ -14,7 +14,7 @@ import {
   S3AllowListStore,
 } from "@fleet/core/adapters/aws";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { readEnv } from "../env.ts";
 import { ReconcileIncompleteError } from "../errors.ts";
 import { requireParsed } from "../parsed-event.ts";

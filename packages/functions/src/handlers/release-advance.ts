@@ -11,7 +11,7 @@ import {
   IotOtaJobs,
 } from "@fleet/core/adapters/aws";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";

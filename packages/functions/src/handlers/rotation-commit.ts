@@ -6,7 +6,7 @@ import { createCommitRotation } from "@fleet/core";
 import { createIotClient, IotDeviceRegistry } from "@fleet/core/adapters/aws";
 import { ROTATION_COMMIT_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";

@@ -11,7 +11,7 @@ import {
 } from "@fleet/core/adapters/aws";
 import { ROTATION_CSR_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { controlPlane } from "../control-plane.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";

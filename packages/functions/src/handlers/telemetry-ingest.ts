@@ -18,7 +18,7 @@ import {
 } from "@fleet/core/adapters/aws";
 import middy from "@middy/core";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { readEnv } from "../env.ts";
 import { FunctionError } from "../errors.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";

@@ -1,5 +1,5 @@
 import type { DeviceLedger, LedgerEntry } from "@fleet/core";
-import { z } from "zod";
+import * as z from "zod";
 import { type JsonRecordFile, openJsonRecordFile } from "../state/json-record-file.ts";
 
 const LedgerEntrySchema = z.object({

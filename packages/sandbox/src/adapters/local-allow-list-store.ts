@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AllowListStore, StoredAllowList } from "@fleet/core";
 import writeFileAtomic from "write-file-atomic";
-import { z } from "zod";
+import * as z from "zod";
 import { StateFileError } from "../errors.ts";
 import { ensurePrivateDir, readOptionalFile } from "../state/private-files.ts";
 

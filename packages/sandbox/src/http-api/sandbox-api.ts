@@ -24,7 +24,7 @@ import {
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { z } from "zod";
+import * as z from "zod";
 import type { AllowListUploadResult } from "../allow-list-upload.ts";
 import type { CommandOutcome } from "../commands/command-requests.ts";
 import {

@@ -9,7 +9,7 @@ import {
   RegisterThingRequestSchema,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
-import { z } from "zod";
+import * as z from "zod";
 import {
   InvalidCsrError,
   InvalidRequestError,

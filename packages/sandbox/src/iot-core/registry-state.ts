@@ -1,5 +1,5 @@
 import { IotPolicyDocumentSchema, ThingNameSchema } from "@fleet/core/contracts";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The certificate statuses AWS IoT uses for device certificates. */
 export const CertificateStatusSchema = z.enum([

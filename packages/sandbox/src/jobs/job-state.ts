@@ -1,5 +1,5 @@
 import { JobExecutionStatusSchema, JobIdSchema, ThingNameSchema } from "@fleet/core/contracts";
-import { z } from "zod";
+import * as z from "zod";
 
 /** One AWS `AbortCriteria`: cancel the job once this share of executed things failed so. */
 export const AbortCriterionSchema = z.object({

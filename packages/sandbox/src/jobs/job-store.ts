@@ -7,7 +7,7 @@ import {
   type UpdateJobExecutionRequest,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
-import { z } from "zod";
+import * as z from "zod";
 import {
   InvalidRequestError,
   JobsRequestRejectedError,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { StateFileError } from "../errors.ts";
 import { createCoalescingWriter } from "../state/coalescing-writer.ts";
 import { readOptionalFile } from "../state/private-files.ts";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ShadowRequestRejectedError, StateFileError } from "../errors.ts";
 import { type CoalescingWriter, createCoalescingWriter } from "../state/coalescing-writer.ts";
 import { readOptionalFile } from "../state/private-files.ts";

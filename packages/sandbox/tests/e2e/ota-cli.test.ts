@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { type DeviceView, DeviceViewSchema, ReleaseRecordSchema } from "@fleet/core/contracts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { writeSandboxInfo } from "../../src/http-api/index.ts";
 import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
 import {

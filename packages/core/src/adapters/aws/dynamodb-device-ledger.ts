@@ -5,8 +5,9 @@ import {
   PutCommand,
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
-import { type ContractIssue, ContractViolationError } from "../../errors.ts";
+import * as z from "zod";
+import { contractIssues } from "../../contracts/parse-message.ts";
+import { ContractViolationError } from "../../errors.ts";
 import type { DeviceLedger, LedgerEntry } from "../../ports/device-ledger.ts";
 import { callAws, DYNAMODB_SERVICE } from "./aws-errors.ts";
 
@@ -68,9 +69,7 @@ export class DynamoDbDeviceLedger implements DeviceLedger {
   #entry(item: Record<string, unknown>): LedgerEntry {
     const result = LedgerItemSchema.safeParse(item);
     if (result.success) return result.data;
-    const issues = result.error.issues.map(
-      (issue): ContractIssue => ({ path: z.core.toDotPath(issue.path), message: issue.message }),
-    );
+    const issues = contractIssues(result.error);
     throw ContractViolationError.invalidContent(
       `DynamoDB table ${this.#tableName} item ${JSON.stringify(item.serial)}`,
       issues,

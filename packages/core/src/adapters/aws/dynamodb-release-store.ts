@@ -6,12 +6,12 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
 import {
   type ReleasePhase,
   type ReleaseRecord,
   ReleaseRecordSchema,
 } from "../../contracts/ota-release.ts";
+import { contractIssues } from "../../contracts/parse-message.ts";
 import { ContractViolationError, ReleaseAlreadyExistsError } from "../../errors.ts";
 import type { ReleasePatch, ReleaseStore } from "../../ports/ota.ts";
 import { callAws, DYNAMODB_SERVICE, errorName, mapAwsError } from "./aws-errors.ts";
@@ -129,10 +129,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     if (result.success) return result.data;
     throw ContractViolationError.invalidContent(
       `DynamoDB table ${this.#tableName} item ${JSON.stringify(item.releaseId)}`,
-      result.error.issues.map((issue) => ({
-        path: z.core.toDotPath(issue.path),
-        message: issue.message,
-      })),
+      contractIssues(result.error),
       result.error,
     );
   }

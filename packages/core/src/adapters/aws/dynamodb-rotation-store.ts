@@ -6,10 +6,10 @@ import {
   ScanCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
+import { contractIssues } from "../../contracts/parse-message.ts";
 import { RotationRecordSchema } from "../../contracts/rotation.ts";
 import {
-  type ContractIssue,
   ContractViolationError,
   RotationAlreadyActiveError,
   RotationStepConflictError,
@@ -207,9 +207,7 @@ export class DynamoDbRotationStore implements RotationStore {
   #parse<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
     const result = schema.safeParse(item);
     if (result.success) return result.data;
-    const issues = result.error.issues.map(
-      (issue): ContractIssue => ({ path: z.core.toDotPath(issue.path), message: issue.message }),
-    );
+    const issues = contractIssues(result.error);
     throw ContractViolationError.invalidContent(
       `DynamoDB table ${this.#tableName} item ${JSON.stringify(item.pk)}`,
       issues,

@@ -11,7 +11,7 @@ import {
   ListJobsCommand,
 } from "@aws-sdk/client-iot";
 import pLimit from "p-limit";
-import { z } from "zod";
+import * as z from "zod";
 import { JobExecutionStatusSchema } from "../../contracts/jobs-api.ts";
 import {
   type JobExecutionView,
