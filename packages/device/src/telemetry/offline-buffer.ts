@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { errorText } from "../error-text.ts";
 import { OfflineBufferError } from "../errors.ts";
 
@@ -60,6 +60,8 @@ export interface OfflineBufferOptions {
 }
 
 export const OFFLINE_BUFFER_FILE = "telemetry.db";
+/** Messages the buffer also keeps in memory while it holds no more than this many. */
+const MIRRORED_MESSAGES = 64;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
@@ -82,8 +84,13 @@ export function openOfflineBuffer(options: OfflineBufferOptions): OfflineBuffer 
     closeSync(openSync(file, "a", 0o600));
     chmodSync(file, 0o600);
     db = new DatabaseSync(file);
+    // EXCLUSIVE, set before WAL: the client is the file's only user, so SQLite keeps its lock
+    // and needs no shared-memory index, instead of locking and unlocking around every
+    // statement (a second client started on the same state directory fails here).
     // FULL: a committed seq must survive a power cut, or the next boot would reuse it.
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    db.exec(
+      "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+    );
     db.exec(SCHEMA);
   } catch (cause) {
     throw new OfflineBufferError(
@@ -96,54 +103,88 @@ export function openOfflineBuffer(options: OfflineBufferOptions): OfflineBuffer 
   const counter = db.prepare("SELECT value FROM counters WHERE name = ?");
   const setCounter = db.prepare("UPDATE counters SET value = ? WHERE name = ?");
   const insert = db.prepare("INSERT INTO outbox (seq, payload) VALUES (?, ?)");
-  const queued = db.prepare("SELECT count(*) AS n FROM outbox");
   const dropOldest = db.prepare(
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)",
   );
   const oldest = db.prepare("SELECT id, seq, payload FROM outbox ORDER BY id LIMIT ?");
   const deleteId = db.prepare("DELETE FROM outbox WHERE id = ?");
+  const [begin, commit, rollback] = ["BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"].map((sql) =>
+    db.prepare(sql),
+  ) as [StatementSync, StatementSync, StatementSync];
   const read = (name: string) => Number((counter.get(name) as { value: number }).value);
+  // Nothing else writes the file: the counters and the row count are read once and then kept
+  // here, in step with every commit (and put back on a rollback).
+  const onDisk = {
+    nextSeq: read("nextSeq"),
+    dropped: read("dropped"),
+    rows: Number((db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n),
+  };
   /** Acknowledged messages still in the file, deleted with the next write. */
   const acknowledged = new Set<number>();
+  // While the outbox is short (connected, a message leaves within a second of its append),
+  // every row is also kept here, so handing out the next messages needs no query. Undefined
+  // once it outgrows MIRRORED_MESSAGES (offline); set up again when the outbox next empties.
+  // Arrays are replaced, never changed, so a rolled-back append restores the one before.
+  let mirror: readonly BufferedMessage[] | undefined = onDisk.rows === 0 ? [] : undefined;
   const deleteAcknowledged = () => {
-    for (const id of acknowledged) deleteId.run(id);
+    for (const id of acknowledged) onDisk.rows -= Number(deleteId.run(id).changes);
+    mirror = mirror?.filter((message) => !acknowledged.has(message.id));
     acknowledged.clear();
+    if (onDisk.rows === 0) mirror ??= [];
   };
-  const count = () => Number((queued.get() as { n: number }).n) - acknowledged.size;
+  const count = () => onDisk.rows - acknowledged.size;
 
   return {
     append(compose) {
-      db.exec("BEGIN IMMEDIATE");
+      begin.run();
       const deleting = [...acknowledged];
+      const before = { onDisk: { ...onDisk }, mirror };
       try {
         deleteAcknowledged();
-        const seq = read("nextSeq");
-        const status = { queued: count(), droppedMessages: read("dropped") };
-        insert.run(seq, compose(seq, status));
+        const seq = onDisk.nextSeq;
+        const status = { queued: count(), droppedMessages: onDisk.dropped };
+        const payload = compose(seq, status);
+        const id = Number(insert.run(seq, payload).lastInsertRowid);
+        onDisk.rows += 1;
+        mirror =
+          mirror && mirror.length < MIRRORED_MESSAGES
+            ? [...mirror, { id, seq, payload }]
+            : undefined;
         setCounter.run(seq + 1, "nextSeq");
+        onDisk.nextSeq = seq + 1;
         const excess = count() - options.maxMessages;
         const dropped = excess > 0 ? Number(dropOldest.run(excess).changes) : 0;
-        if (dropped > 0) setCounter.run(read("dropped") + dropped, "dropped");
-        db.exec("COMMIT");
+        if (dropped > 0) {
+          onDisk.rows -= dropped;
+          onDisk.dropped += dropped;
+          mirror = mirror?.slice(dropped);
+          setCounter.run(onDisk.dropped, "dropped");
+        }
+        commit.run();
         return { seq, dropped };
       } catch (error) {
-        db.exec("ROLLBACK");
+        rollback.run();
+        Object.assign(onDisk, before.onDisk);
+        mirror = before.mirror;
         for (const id of deleting) acknowledged.add(id);
         throw error;
       }
     },
     peek(limit) {
-      return oldest
-        .all(limit + acknowledged.size)
-        .map((row) => ({ id: Number(row.id), seq: Number(row.seq), payload: String(row.payload) }))
-        .filter((message) => !acknowledged.has(message.id))
-        .slice(0, limit);
+      const rows =
+        mirror ??
+        oldest.all(limit + acknowledged.size).map((row) => ({
+          id: Number(row.id),
+          seq: Number(row.seq),
+          payload: String(row.payload),
+        }));
+      return rows.filter((message) => !acknowledged.has(message.id)).slice(0, limit);
     },
     remove(id) {
       acknowledged.add(id);
     },
     stats() {
-      return { queued: count(), droppedMessages: read("dropped") };
+      return { queued: count(), droppedMessages: onDisk.dropped };
     },
     close() {
       if (!db.isOpen) return;

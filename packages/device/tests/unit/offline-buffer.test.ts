@@ -1,3 +1,4 @@
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,15 @@ describe("offline buffer", () => {
   });
   const openBuffer = (maxMessages = 100) => {
     const buffer = openOfflineBuffer({ stateDir, maxMessages });
+    open.push(buffer);
+    return buffer;
+  };
+  /** The buffer as a power cut would leave it on disk now: its files, opened by a new client. */
+  const openCrashCopy = () => {
+    const copy = join(dir, `crash-${open.length}`);
+    mkdirSync(copy, { mode: 0o700 });
+    for (const name of readdirSync(stateDir)) copyFileSync(join(stateDir, name), join(copy, name));
+    const buffer = openOfflineBuffer({ stateDir: copy, maxMessages: 100 });
     open.push(buffer);
     return buffer;
   };
@@ -57,15 +67,56 @@ describe("offline buffer", () => {
     buffer.remove(buffer.peek(1)[0]?.id ?? -1);
     expect(buffer.peek(10).map((m) => m.seq)).toEqual([1]);
     expect(buffer.stats().queued).toBe(1);
-    // Another process reading the file (a restart after a crash) still finds it until then...
-    const crashed = openBuffer();
-    expect(crashed.peek(10).map((m) => m.seq)).toEqual([0, 1]);
-    crashed.close();
-    open.splice(open.indexOf(crashed), 1);
+    // A restart after a crash at this point still finds it in the file...
+    expect(
+      openCrashCopy()
+        .peek(10)
+        .map((m) => m.seq),
+    ).toEqual([0, 1]);
     // ...and no longer once the next message is appended.
     appendN(buffer, 1);
-    const after = openBuffer();
-    expect(after.peek(10).map((m) => m.seq)).toEqual([1, 2]);
+    expect(
+      openCrashCopy()
+        .peek(10)
+        .map((m) => m.seq),
+    ).toEqual([1, 2]);
+  });
+
+  it("refuses a second client on the same state directory, naming the file", () => {
+    const first = openBuffer();
+    appendN(first, 1);
+    expect(() => openBuffer()).toThrow(
+      expect.objectContaining({
+        name: OfflineBufferError.name,
+        message: expect.stringMatching(/telemetry\.db: database is locked/),
+      }),
+    );
+    expect(first.append((seq) => String(seq)).seq).toBe(1);
+  });
+
+  it("hands out messages oldest first through a long offline spell and after it drains", () => {
+    const buffer = openBuffer(1_000);
+    appendN(buffer, 150);
+    expect(buffer.peek(3).map((m) => m.seq)).toEqual([0, 1, 2]);
+    for (let batch = buffer.peek(10); batch.length > 0; batch = buffer.peek(10)) {
+      for (const message of batch) buffer.remove(message.id);
+      appendN(buffer, batch[0]?.seq === 0 ? 1 : 0);
+    }
+    expect(buffer.stats().queued).toBe(0);
+    appendN(buffer, 3);
+    expect(buffer.peek(10).map((m) => [m.seq, m.payload])).toEqual([
+      [151, '{"seq":151}'],
+      [152, '{"seq":152}'],
+      [153, '{"seq":153}'],
+    ]);
+    buffer.remove(buffer.peek(1)[0]?.id ?? -1);
+    appendN(buffer, 1);
+    buffer.close();
+    expect(
+      openBuffer()
+        .peek(10)
+        .map((m) => m.seq),
+    ).toEqual([152, 153, 154]);
   });
 
   it("never reuses a seq, even after every message was sent", () => {
