@@ -55,7 +55,7 @@ async function deviceReadings(
           system: systemReading,
           vehicle: await vehicle.read(now),
         },
-      }),
+      }).message,
     );
   }
   return messages;

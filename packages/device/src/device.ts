@@ -330,7 +330,12 @@ export async function startDevice(
       startedAt,
       clientVersion: options.clientVersion ?? CLIENT_VERSION,
       logger,
-      onPublished: (message) => events.emit("telemetry", message),
+      // Parsed only for a listener: the device service has none, and this runs every second.
+      onPublished: (payload) => {
+        if (events.listenerCount("telemetry") > 0) {
+          events.emit("telemetry", JSON.parse(payload) as Telemetry);
+        }
+      },
       certificateNotAfter: () => certificateNotAfter,
     });
   telemetry = startTelemetryPublisher();

@@ -1,9 +1,4 @@
-import {
-  type Telemetry,
-  TelemetrySchema,
-  type TelemetrySections,
-  telemetryTopic,
-} from "@fleet/core/contracts";
+import { type TelemetrySectionName, telemetryTopic } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle, Timers } from "../clock.ts";
 import type { DeviceConnection } from "../connection/device-connection.ts";
@@ -30,8 +25,8 @@ export interface TelemetryPublisherOptions {
    * publishes per second per connection.
    */
   maxInFlight?: number;
-  /** Called after the broker acknowledged a message (replayed ones included). */
-  onPublished?: (message: Telemetry) => void;
+  /** Called with the JSON payload after the broker acknowledged it (replayed ones included). */
+  onPublished?: (payload: string) => void;
   /** Expiry (epoch seconds) of the certificate in use, reported in the heartbeat. */
   certificateNotAfter?: () => number | undefined;
 }
@@ -50,7 +45,8 @@ export interface TelemetryPublisher {
 
 /**
  * Every `intervalMs`, connected or not, and right after each connect:
- * 1. Read every source (a failing or invalid source is logged and left out of that message).
+ * 1. Read every source; a failing source, or a reading that breaks its section's contract, is
+ *    logged and left out of that message.
  * 2. Append heartbeat + sections to the offline buffer, which assigns the seq and drops the
  *    oldest message when full (logged with the count; the heartbeat reports the total).
  * 3. While connected, send the buffer oldest first at QoS 1 and delete each message only on
@@ -102,9 +98,15 @@ export function startTelemetry(options: TelemetryPublisherOptions): TelemetryPub
           buffer: status,
           certificateNotAfter: options.certificateNotAfter?.(),
         });
-        return JSON.stringify(
-          buildTelemetryMessage({ seq, now, sections: { heartbeat, ...sections } }),
-        );
+        const { message, invalid } = buildTelemetryMessage({
+          seq,
+          now,
+          sections: { heartbeat, ...sections },
+        });
+        for (const { section, reason } of invalid) {
+          logger.error({ section, reason }, "telemetry.sourceInvalid");
+        }
+        return JSON.stringify(message);
       });
       logger.debug({ seq }, "telemetry.buffered");
       if (dropped > 0) {
@@ -145,7 +147,7 @@ export function startTelemetry(options: TelemetryPublisherOptions): TelemetryPub
           if (stopped) return;
           buffer.remove(message.id);
           logger.debug({ seq: message.seq }, "telemetry.published");
-          options.onPublished?.(JSON.parse(message.payload) as Telemetry);
+          options.onPublished?.(message.payload);
         }),
       );
       const failed = results.findIndex((result) => result.status === "rejected");
@@ -184,14 +186,14 @@ export function startTelemetry(options: TelemetryPublisherOptions): TelemetryPub
   };
 }
 
-/** Each source's section, or nothing for a source that failed or broke the contract. */
+/** Each source's reading, or nothing for a source that failed (checked when the message is built). */
 async function readSources(
   sources: readonly AnyTelemetrySource[],
   now: number,
   logger: Logger,
-): Promise<TelemetrySections> {
+): Promise<Partial<Record<TelemetrySectionName, unknown>>> {
   const results = await Promise.allSettled(sources.map((source) => source.read(now)));
-  const sections: Record<string, unknown> = {};
+  const sections: Partial<Record<TelemetrySectionName, unknown>> = {};
   sources.forEach((source, i) => {
     const result = results[i];
     if (result?.status === "rejected") {
@@ -201,15 +203,7 @@ async function readSources(
       );
       return;
     }
-    const parsed = TelemetrySchema.shape[source.section].safeParse(result?.value);
-    if (!parsed.success) {
-      logger.error(
-        { section: source.section, reason: parsed.error.message },
-        "telemetry.sourceInvalid",
-      );
-      return;
-    }
-    sections[source.section] = parsed.data;
+    sections[source.section] = result?.value;
   });
-  return sections as TelemetrySections;
+  return sections;
 }

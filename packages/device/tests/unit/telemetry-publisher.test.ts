@@ -63,7 +63,7 @@ describe("telemetry publisher", () => {
       startedAt: time.clock.now(),
       clientVersion: "0.1.0",
       logger: capture.logger,
-      onPublished: (message) => acknowledged.push(message.seq),
+      onPublished: (payload) => acknowledged.push(TelemetrySchema.parse(JSON.parse(payload)).seq),
     });
     const published = () =>
       sessions.sessions.flatMap((session) =>
@@ -153,6 +153,24 @@ describe("telemetry publisher", () => {
         msg: "telemetry.sourceFailed",
         section: "system",
         reason: "ENOENT: /proc/loadavg",
+      }),
+    );
+  });
+
+  it("leaves out a reading that breaks its section's contract and names the field", async () => {
+    const invalid: AnyTelemetrySource = {
+      section: "led",
+      read: async () => ({ on: true, blinking: false, blinkHz: -1 }),
+    };
+    const { published, connect, capture } = setUp({ sources: [invalid] });
+    await connect();
+    expect(published()[0]?.message.led).toBeUndefined();
+    expect(published()[0]?.message.heartbeat).toBeDefined();
+    expect(capture.lines()).toContainEqual(
+      expect.objectContaining({
+        msg: "telemetry.sourceInvalid",
+        section: "led",
+        reason: expect.stringContaining("blinkHz"),
       }),
     );
   });
