@@ -1,11 +1,13 @@
 // Footprint of the finished device client on a board: provisioned, telemetry every second, jobs
 // agent, shadow reporter and the LED app running; the bundle `npm run build:device` makes,
-// started with DEVICE_NODE_FLAGS and DEVICE_ENVIRONMENT, as the device service runs it. Baseline in the same run: a minimal mqtt.js client doing only the telemetry
-// publish, with Node's default flags. Both connect over mutual TLS to the sandbox in this process.
+// started with DEVICE_NODE_FLAGS and DEVICE_ENVIRONMENT, as the device service runs it.
+// Baseline in the same run: a minimal mqtt.js client doing only the telemetry publish, with
+// Node's default flags. Both connect over mutual TLS to the sandbox in this process.
 // After WARMUP_MS, resident memory (VmRSS) and CPU time are sampled for MEASURE_MS. CPU time is
 // the scheduler's own account of every thread (nanoseconds), not /proc/<pid>/stat's 10 ms ticks:
 // a client busy about 2 ms a second is charged 11 or 12 ticks in a minute, which alone moves its
-// figure by 0.017% of one core, a tenth of the target. Target: the client's RSS <= 64 MiB and CPU < 0.2% of one core.
+// figure by 0.017% of one core, a tenth of the target.
+// Target: the client's RSS <= 64 MiB and CPU < 0.2% of one core.
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -4,6 +4,7 @@ import { stageResourceNames } from "@fleet/core/contracts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
+import { privateBucket } from "./private-bucket.ts";
 
 export interface Ota {
   artifactBucket: sst.aws.Bucket;
@@ -39,24 +40,14 @@ export function ota(): Ota {
     $interpolate`arn:${partition}:iot:${region}:${accountId}:${resource}`;
 
   // 1. Artifacts: devices never read the bucket themselves, only through presigned URLs.
-  const artifactBucket = new sst.aws.Bucket("Artifacts", {
-    versioning: true,
-    // SST's default: a bucket policy that denies every request not made over TLS.
-    enforceHttps: true,
-    cors: false,
-  });
-  // SSE-S3 rather than KMS: presigned GETs then need no key grant for the presign role.
-  new aws.s3.BucketServerSideEncryptionConfiguration("ArtifactsEncryption", {
-    bucket: artifactBucket.name,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-  });
-  const artifactBucketParameter = new aws.ssm.Parameter("ArtifactBucketParameter", {
-    name: names.artifactBucketParameter,
-    description: `OTA artifact bucket of ${$app.name} (${$app.stage})`,
-    type: "String",
-    // A bucket name is no secret: kept readable in the state and the console.
-    insecureValue: artifactBucket.name,
-  });
+  const { bucket: artifactBucket, parameter: artifactBucketParameter } = privateBucket(
+    "Artifacts",
+    {
+      parameterResource: "ArtifactBucketParameter",
+      parameterName: names.artifactBucketParameter,
+      description: `OTA artifact bucket of ${$app.name} (${$app.stage})`,
+    },
+  );
 
   const presignRole = iotServiceRole("OtaPresign", accountId, names.otaPresignRoleName);
   new aws.iam.RolePolicy("OtaPresignPolicy", {

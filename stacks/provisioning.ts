@@ -7,6 +7,7 @@ import {
 } from "@fleet/core/contracts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
+import { privateBucket } from "./private-bucket.ts";
 
 export interface ProvisioningArgs {
   /** The stage's thing group (stacks/device-identity.ts): provisioned things join it. */
@@ -63,27 +64,15 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
   const names = stageResourceNames($app.stage);
   const namespace = `${$app.name}/${$app.stage}`;
 
-  const allowListBucket = new sst.aws.Bucket("AllowList", {
-    versioning: true,
-    // SST's default: a bucket policy that denies every request not made over TLS.
-    enforceHttps: true,
-    // Only the CLI and the functions read it, through the SDK: no browser origin.
-    cors: false,
-  });
-  // S3 encrypts new objects with SSE-S3 anyway; stated here so the setting is visible and kept.
-  new aws.s3.BucketServerSideEncryptionConfiguration("AllowListEncryption", {
-    bucket: allowListBucket.name,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-  });
+  const { bucket: allowListBucket, parameter: allowListBucketParameter } = privateBucket(
+    "AllowList",
+    {
+      parameterResource: "AllowListBucketParameter",
+      parameterName: names.allowListBucketParameter,
+      description: `Allow-list bucket of ${$app.name} (${$app.stage})`,
+    },
+  );
   const allowListObjectArn = $interpolate`${allowListBucket.arn}/${ALLOW_LIST_OBJECT_KEY}`;
-
-  const allowListBucketParameter = new aws.ssm.Parameter("AllowListBucketParameter", {
-    name: names.allowListBucketParameter,
-    description: `Allow-list bucket of ${$app.name} (${$app.stage})`,
-    type: "String",
-    // A bucket name is no secret: kept readable in the state and the console.
-    insecureValue: allowListBucket.name,
-  });
 
   const ledger = new aws.dynamodb.Table("DeviceLedger", {
     name: names.deviceLedgerTableName,

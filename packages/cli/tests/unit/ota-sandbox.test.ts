@@ -12,6 +12,9 @@ const MANIFEST = { name: "led", version: "1.0.0", start: "node main.js" };
 describe("fleet ota against a sandbox", () => {
   const api = stubSandboxApi();
   const { stdout, stderr } = captureCliOutput();
+  /** `fleet ota release --artifact <artifact> <flags...>` against the stub sandbox. */
+  const release = (artifact: string, ...flags: string[]) =>
+    main(["ota", "release", "--artifact", artifact, ...flags, "--state-dir", api.stateDir]);
   const answerReleases = () => {
     api.route = ({ method, url }) => {
       if (url !== "/v1/releases") return undefined;
@@ -25,10 +28,7 @@ describe("fleet ota against a sandbox", () => {
   it("release validates the artifact, posts its absolute path and options, and prints the release", async () => {
     answerReleases();
     const artifact = await writeAppArtifact(MANIFEST);
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
+    const code = await release(
       artifact,
       "--target",
       "fleet",
@@ -37,9 +37,7 @@ describe("fleet ota against a sandbox", () => {
       "canary",
       "--abort-failure-pct",
       "25",
-      "--state-dir",
-      api.stateDir,
-    ]);
+    );
     expect(code).toBe(0);
     expect(api.requests).toHaveLength(1);
     const body = JSON.parse(api.requests[0]?.body ?? "");
@@ -65,17 +63,7 @@ describe("fleet ota against a sandbox", () => {
   it("release without --canary sends no canary group and the default abort percentage", async () => {
     answerReleases();
     const artifact = await writeAppArtifact(MANIFEST);
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      artifact,
-      "--target",
-      "fleet",
-      "--json",
-      "--state-dir",
-      api.stateDir,
-    ]);
+    const code = await release(artifact, "--target", "fleet", "--json");
     expect(code).toBe(0);
     expect(JSON.parse(api.requests[0]?.body ?? "")).toEqual({
       artifactPath: artifact,
@@ -87,16 +75,7 @@ describe("fleet ota against a sandbox", () => {
 
   it("an artifact whose app.json lacks a version is a usage error naming the file and field, and nothing is sent", async () => {
     const artifact = await writeAppArtifact({ name: "led", start: "node main.js" });
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      artifact,
-      "--target",
-      "fleet",
-      "--state-dir",
-      api.stateDir,
-    ]);
+    const code = await release(artifact, "--target", "fleet");
     expect(code).toBe(2);
     expect(stderr.join("")).toContain(artifact);
     expect(stderr.join("")).toMatch(/version/);
@@ -106,32 +85,14 @@ describe("fleet ota against a sandbox", () => {
   it("a file that is not a .tar.gz is a usage error", async () => {
     const artifact = `${api.stateDir}/not-an-artifact.tar.gz`;
     await writeFile(artifact, "just text\n");
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      artifact,
-      "--target",
-      "fleet",
-      "--state-dir",
-      api.stateDir,
-    ]);
+    const code = await release(artifact, "--target", "fleet");
     expect(code).toBe(2);
     expect(stderr.join("")).toMatch(/not a gzip-compressed file/);
     expect(api.requests).toEqual([]);
   });
 
   it("a missing artifact file is a usage error naming it", async () => {
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      "no-such-file.tar.gz",
-      "--target",
-      "fleet",
-      "--state-dir",
-      api.stateDir,
-    ]);
+    const code = await release("no-such-file.tar.gz", "--target", "fleet");
     expect(code).toBe(2);
     expect(stderr.join("")).toMatch(/^fleet: --artifact no-such-file\.tar\.gz: cannot read it/m);
   });
@@ -139,16 +100,7 @@ describe("fleet ota against a sandbox", () => {
   it("an unknown target is a usage error with the sandbox's reason", async () => {
     api.route = () => ({ status: 404, body: { error: "no thing group or thing named nope" } });
     const artifact = await writeAppArtifact(MANIFEST);
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      artifact,
-      "--target",
-      "nope",
-      "--state-dir",
-      api.stateDir,
-    ]);
+    const code = await release(artifact, "--target", "nope");
     expect(code).toBe(2);
     expect(stderr.join("")).toMatch(/answered 404: no thing group or thing named nope/);
   });
@@ -158,15 +110,7 @@ describe("fleet ota against a sandbox", () => {
     ["a target name with a slash", ["--target", "fleet/a"]],
     ["a canary group name with a space", ["--target", "fleet", "--canary", "my canary"]],
   ])("release with %s is a usage error that reads and sends nothing", async (_, flags) => {
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      "unread.tar.gz",
-      ...flags,
-      "--state-dir",
-      api.stateDir,
-    ]);
+    const code = await release("unread.tar.gz", ...flags);
     expect(code).toBe(2);
     expect(stderr.join("")).toMatch(/^fleet: --(abort-failure-pct|target|canary) /m);
     expect(api.requests).toEqual([]);

@@ -31,6 +31,9 @@ describe("fleet ota and fleet jobs --stage", () => {
   const s3 = mockClient(S3Client);
   const dynamo = mockClient(DynamoDBDocumentClient);
   const { stdout, stderr } = captureCliOutput({ awsEnv: true });
+  /** `fleet ota release --artifact <artifact> <flags...> --stage dev`. */
+  const release = (artifact: string, ...flags: string[]) =>
+    main(["ota", "release", "--artifact", artifact, ...flags, "--stage", "dev"]);
 
   beforeEach(() => {
     for (const mock of [iot, ssm, sts, s3, dynamo]) mock.reset();
@@ -65,19 +68,14 @@ describe("fleet ota and fleet jobs --stage", () => {
 
   it("release creates the canary job with the presign role and prints the release as JSON", async () => {
     const artifact = await releaseArtifact();
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
+    const code = await release(
       artifact,
       "--target",
       "fleet-dev-devices",
       "--canary",
       "fleet-dev-canary",
       "--json",
-      "--stage",
-      "dev",
-    ]);
+    );
     expect(stderr.join("")).not.toMatch(/fleet: .*(error|failed)/i);
     expect(code).toBe(0);
     const jobs = iot.commandCalls(CreateJobCommand);
@@ -91,24 +89,15 @@ describe("fleet ota and fleet jobs --stage", () => {
       `arn:aws:iam::${ACCOUNT}:role/fleet-dev-ota-presign`,
     );
     expect(input?.document).toContain("${aws:iot:s3-presigned-url:");
-    const release = JSON.parse(stdout.join(""));
-    expect(release).toMatchObject({ app: "led", version: "1.0.0", phase: "canary" });
-    expect(release.canaryJobId).toBe(input?.jobId);
+    const printed = JSON.parse(stdout.join(""));
+    expect(printed).toMatchObject({ app: "led", version: "1.0.0", phase: "canary" });
+    expect(printed.canaryJobId).toBe(input?.jobId);
     expect(stderr.join("")).toContain(`creating job ${input?.jobId}`);
   });
 
   it("an unknown target is a usage error naming it, and no job is created", async () => {
     const artifact = await releaseArtifact();
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      artifact,
-      "--target",
-      "nope",
-      "--stage",
-      "dev",
-    ]);
+    const code = await release(artifact, "--target", "nope");
     expect(code).toBe(2);
     expect(stderr.join("")).toMatch(/^fleet: .*nope/m);
     expect(iot.commandCalls(CreateJobCommand)).toHaveLength(0);
@@ -119,16 +108,7 @@ describe("fleet ota and fleet jobs --stage", () => {
       .on(GetParameterCommand)
       .rejects(Object.assign(new Error("x"), { name: "ParameterNotFound" }));
     const artifact = await releaseArtifact();
-    const code = await main([
-      "ota",
-      "release",
-      "--artifact",
-      artifact,
-      "--target",
-      "fleet-dev-devices",
-      "--stage",
-      "dev",
-    ]);
+    const code = await release(artifact, "--target", "fleet-dev-devices");
     expect(code).toBe(1);
     expect(stderr.join("")).toMatch(/no artifact bucket .*npx sst deploy --stage dev/);
   });

@@ -5,6 +5,9 @@ import {
   type TelemetrySectionName,
 } from "@fleet/core/contracts";
 
+/** What each source read, not yet checked against its section's contract. */
+export type SectionReadings = Partial<Record<TelemetrySectionName, unknown>>;
+
 export interface BuiltTelemetryMessage {
   message: Telemetry;
   /** Sections left out of the message because they broke their contract. */
@@ -21,7 +24,7 @@ export function buildTelemetryMessage(reading: {
   seq: number;
   /** Epoch milliseconds of the reading. */
   now: number;
-  sections: Partial<Record<TelemetrySectionName, unknown>>;
+  sections: SectionReadings;
 }): BuiltTelemetryMessage {
   const message: Record<string, unknown> = {
     schemaVersion: 1,

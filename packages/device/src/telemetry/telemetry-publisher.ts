@@ -1,4 +1,4 @@
-import { type TelemetrySectionName, telemetryTopic } from "@fleet/core/contracts";
+import { telemetryTopic } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle, Timers } from "../clock.ts";
 import type { DeviceConnection } from "../connection/device-connection.ts";
@@ -6,7 +6,7 @@ import { errorText } from "../error-text.ts";
 import { heartbeatSection } from "./heartbeat.ts";
 import type { OfflineBuffer } from "./offline-buffer.ts";
 import type { AnyTelemetrySource } from "./sources/telemetry-source.ts";
-import { buildTelemetryMessage } from "./telemetry-message.ts";
+import { buildTelemetryMessage, type SectionReadings } from "./telemetry-message.ts";
 
 export interface TelemetryPublisherOptions {
   thingName: string;
@@ -191,9 +191,9 @@ async function readSources(
   sources: readonly AnyTelemetrySource[],
   now: number,
   logger: Logger,
-): Promise<Partial<Record<TelemetrySectionName, unknown>>> {
+): Promise<SectionReadings> {
   const results = await Promise.allSettled(sources.map((source) => source.read(now)));
-  const sections: Partial<Record<TelemetrySectionName, unknown>> = {};
+  const sections: SectionReadings = {};
   sources.forEach((source, i) => {
     const result = results[i];
     if (result?.status === "rejected") {

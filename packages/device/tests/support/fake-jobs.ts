@@ -1,10 +1,10 @@
 import { jobsTopics } from "@fleet/core/contracts";
-import { createDeviceConnection } from "../../src/connection/device-connection.ts";
 import { createJobsAgent } from "../../src/jobs/jobs-agent.ts";
 import type { StepHandlers } from "../../src/jobs/step-handler.ts";
 import { createCaptureLogger } from "./capture-logger.ts";
 import { createFakeSessions, type FakeSession } from "./fake-sessions.ts";
 import { createFakeTime } from "./fake-time.ts";
+import { createTestConnection } from "./test-connection.ts";
 
 export interface FakeExecution {
   jobId: string;
@@ -77,22 +77,11 @@ export function createFakeJobs(thingName: string) {
     const time = createFakeTime();
     const sessions = createFakeSessions({ onOpen: (session) => session.accept(), onPublish });
     const { logger } = createCaptureLogger();
-    const connection = createDeviceConnection({
-      target: {
-        clientId: thingName,
-        host: "127.0.0.1",
-        port: 8883,
-        tls: { caFile: "/ca.pem", certFile: "/cert.pem", keyFile: "/key.pem" },
-        keepaliveSeconds: 30,
-        connectTimeoutMs: 30_000,
-        closeTimeoutMs: 5_000,
-      },
-      reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
+    const connection = createTestConnection({
+      clientId: thingName,
       openSession: sessions.open,
       logger,
-      clock: time.clock,
-      timers: time.timers,
-      random: () => 0.5,
+      time,
     });
     const agent = createJobsAgent({
       thingName,

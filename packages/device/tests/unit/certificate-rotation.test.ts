@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createDeviceConnection } from "../../src/connection/device-connection.ts";
 import { createJobsAgent } from "../../src/jobs/jobs-agent.ts";
 import { x509 } from "../../src/provisioning/x509.ts";
 import {
@@ -17,6 +16,7 @@ import { createCaptureLogger } from "../support/capture-logger.ts";
 import { createFakeRotationCloud, ROTATION_ID } from "../support/fake-rotation-cloud.ts";
 import { createFakeSessions } from "../support/fake-sessions.ts";
 import { createFakeTime, flushPromises } from "../support/fake-time.ts";
+import { createTestConnection } from "../support/test-connection.ts";
 import { createTestPki, type TestPki } from "../support/test-pki.ts";
 
 const THING = "sim-0001";
@@ -63,22 +63,12 @@ describe("certificate rotation on the device", () => {
           : session.accept(),
       onPublish: cloud.onPublish,
     });
-    const connection = createDeviceConnection({
-      target: {
-        clientId: THING,
-        host: "127.0.0.1",
-        port: 8883,
-        tls: { caFile: join(dir, "ca.pem"), ...first },
-        keepaliveSeconds: 30,
-        connectTimeoutMs: 30_000,
-        closeTimeoutMs: 5_000,
-      },
-      reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
+    const connection = createTestConnection({
+      clientId: THING,
       openSession: sessions.open,
       logger,
-      clock: time.clock,
-      timers: time.timers,
-      random: () => 0.5,
+      time,
+      tls: { caFile: join(dir, "ca.pem"), ...first },
     });
     const rotator = createCertificateRotator({
       thingName: THING,

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { commandRequestFilter, commandTopics, type LedSection } from "@fleet/core/contracts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createCommandHandler } from "../../src/commands/command-handler.ts";
-import { createDeviceConnection } from "../../src/connection/device-connection.ts";
 import { openDeviceSettings, settingsFile } from "../../src/settings/device-settings.ts";
 import { createCaptureLogger } from "../support/capture-logger.ts";
 import { createFakeSessions } from "../support/fake-sessions.ts";
 import { createFakeTime } from "../support/fake-time.ts";
+import { createTestConnection } from "../support/test-connection.ts";
 
 const THING = "sim-0001";
 const REQUEST_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -30,22 +30,11 @@ describe("command handler", () => {
     const time = createFakeTime();
     const sessions = createFakeSessions({ onOpen: (session) => session.accept() });
     const { logger } = createCaptureLogger();
-    const connection = createDeviceConnection({
-      target: {
-        clientId: THING,
-        host: "127.0.0.1",
-        port: 8883,
-        tls: { caFile: "/ca.pem", certFile: "/cert.pem", keyFile: "/key.pem" },
-        keepaliveSeconds: 30,
-        connectTimeoutMs: 30_000,
-        closeTimeoutMs: 5_000,
-      },
-      reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
+    const connection = createTestConnection({
+      clientId: THING,
       openSession: sessions.open,
       logger,
-      clock: time.clock,
-      timers: time.timers,
-      random: () => 0.5,
+      time,
     });
     const settings = await openDeviceSettings({
       stateDir,

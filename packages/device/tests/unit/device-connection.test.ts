@@ -10,16 +10,7 @@ import {
 import { createCaptureLogger } from "../support/capture-logger.ts";
 import { createFakeSessions } from "../support/fake-sessions.ts";
 import { createFakeTime, flushPromises } from "../support/fake-time.ts";
-
-const TARGET = {
-  clientId: "sim-0001",
-  host: "127.0.0.1",
-  port: 8883,
-  tls: { caFile: "/ca.pem", certFile: "/cert.pem", keyFile: "/key.pem" },
-  keepaliveSeconds: 30,
-  connectTimeoutMs: 30_000,
-  closeTimeoutMs: 5_000,
-};
+import { TEST_TARGET } from "../support/test-connection.ts";
 
 const NOT_AUTHORIZED = {
   reason: "Connection refused: Not authorized",
@@ -34,7 +25,7 @@ function setUp(
   const sessions = createFakeSessions();
   const { logger, lines } = createCaptureLogger();
   const connection = createDeviceConnection({
-    target: TARGET,
+    target: TEST_TARGET,
     reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
     openSession: options.openSession ?? sessions.open,
     logger,

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TelemetrySchema, telemetryTopic } from "@fleet/core/contracts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDeviceConnection } from "../../src/connection/device-connection.ts";
 import { type OfflineBuffer, openOfflineBuffer } from "../../src/telemetry/offline-buffer.ts";
 import { createLedSource } from "../../src/telemetry/sources/led.ts";
 import type { AnyTelemetrySource } from "../../src/telemetry/sources/telemetry-source.ts";
@@ -12,6 +11,7 @@ import { startTelemetry } from "../../src/telemetry/telemetry-publisher.ts";
 import { createCaptureLogger } from "../support/capture-logger.ts";
 import { createFakeSessions } from "../support/fake-sessions.ts";
 import { createFakeTime, flushPromises } from "../support/fake-time.ts";
+import { createTestConnection } from "../support/test-connection.ts";
 
 const THING = "sim-0001";
 
@@ -32,21 +32,11 @@ describe("telemetry publisher", () => {
     const time = createFakeTime();
     const sessions = createFakeSessions();
     const capture = createCaptureLogger();
-    const connection = createDeviceConnection({
-      target: {
-        clientId: THING,
-        host: "127.0.0.1",
-        port: 8883,
-        tls: { caFile: "/ca.pem", certFile: "/cert.pem", keyFile: "/key.pem" },
-        keepaliveSeconds: 30,
-        connectTimeoutMs: 30_000,
-        closeTimeoutMs: 5_000,
-      },
-      reconnect: { initialDelayMs: 1_000, maxDelayMs: 8_000, stableAfterMs: 30_000 },
+    const connection = createTestConnection({
+      clientId: THING,
       openSession: sessions.open,
       logger: capture.logger,
-      clock: time.clock,
-      timers: time.timers,
+      time,
       random: () => 0,
     });
     const buffer = openOfflineBuffer({ stateDir: dir, maxMessages: options.maxMessages ?? 100 });
