@@ -8,6 +8,7 @@ import {
 import { type CertificatesConfig, controlPlaneShares } from "./certificates-config.ts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
+import { jobTemplate as replaceableJobTemplate } from "./job-template.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 
 export interface CertificatesArgs {
@@ -25,11 +26,15 @@ export interface Certificates {
   certificateAuthorityArn: $util.Output<string>;
   /** The created CA; undefined when an existing one is used. */
   certificateAuthority: aws.acmpca.CertificateAuthority | undefined;
+  /** The ACM Private CA template of device certificates (client authentication only). */
+  certificateTemplateArn: $util.Output<string>;
   rotations: aws.dynamodb.Table;
   auditTopic: aws.sns.Topic;
   auditConfiguration: aws.cloudcontrol.Resource;
   scheduledAudit: aws.cloudcontrol.Resource;
   jobTemplate: aws.cloudcontrol.Resource;
+  /** The rotation job template's current id, for the CLI (`rotationJobTemplateParameter`). */
+  jobTemplateParameter: aws.ssm.Parameter;
   csrRule: aws.iot.TopicRule;
   commitRule: aws.iot.TopicRule;
   sweeperSchedule: aws.cloudwatch.EventRule;
@@ -70,9 +75,11 @@ const JOB_ROLLOUT_PER_MINUTE = 100;
  * existing CAs included. AWS IoT then authenticates each certificate by its
  * own registration, which the rotation does anyway.
  *
- * Certificates from fleet provisioning are signed by AWS IoT and expire far in the future; the
- * audit finds them only after their first rotation (`fleet rotation start`), from which on the
- * CA controls validity.
+ * Certificates from fleet provisioning come from this CA too, with the same template and
+ * validity, through the account's certificate provider (stacks/certificate-provider.ts), so the
+ * audit rotates them when due from the first boot. Only with `FLEET_CERTIFICATE_SIGNER=aws-iot`
+ * (stacks/certificate-signer-config.ts) does AWS IoT sign them, expiring far in the future: the
+ * audit then finds them only after their first rotation (`fleet rotation start`).
  */
 export function certificates(args: CertificatesArgs): Certificates {
   const { config } = args;
@@ -128,12 +135,32 @@ export function certificates(args: CertificatesArgs): Certificates {
     ROTATION_TABLE: rotations.name,
     THING_GROUP_NAME: args.thingGroup.name,
   };
-  // Every rotation job is created from this template (section 2 below).
-  const rotationJobTemplateArn = iotArn(`jobtemplate/${names.rotationJobTemplateId}`);
+  // Rotation jobs: every one is created from this template. Its id changes with its content
+  // (stacks/job-template.ts); the functions and the CLI (through SSM) follow it.
+  const rotationJobTemplate = replaceableJobTemplate("RotationJobTemplate", {
+    baseId: names.rotationJobTemplateBaseId,
+    properties: {
+      Description: `Certificate rotation of ${$app.name} (${$app.stage}) devices`,
+      // The same document for every rotation: each job's id is its rotation's id.
+      Document: JSON.stringify(ROTATE_CERTIFICATE_JOB_DOCUMENT),
+      TimeoutConfig: { InProgressTimeoutInMinutes: ROTATION_DEADLINE_MINUTES },
+      JobExecutionsRolloutConfig: { MaximumPerMinute: JOB_ROLLOUT_PER_MINUTE },
+    },
+    arn: (id) => iotArn(`jobtemplate/${id}`),
+  });
+  const rotationJobTemplateArn = rotationJobTemplate.arn;
   const rotationJobEnvironment = {
-    ROTATION_JOB_TEMPLATE_ID: names.rotationJobTemplateId,
+    ROTATION_JOB_TEMPLATE_ID: rotationJobTemplate.id,
     ROTATION_JOB_TEMPLATE_ARN: rotationJobTemplateArn,
   };
+  const jobTemplateParameter = new aws.ssm.Parameter("RotationJobTemplateParameter", {
+    name: names.rotationJobTemplateParameter,
+    description: `Rotation job template of ${$app.name} (${$app.stage})`,
+    type: "String",
+    insecureValue: rotationJobTemplate.id,
+  });
+  // The job-execution events (`$aws/events/jobExecution/...`) are enabled by the account's one
+  // event configuration, in stacks/ota.ts.
   // The control-plane budget, split between the four functions; each runs one instance at a
   // time so that its in-process limiter holds for the function as a whole.
   const shares = controlPlaneShares(config.controlPlaneCallsPerSecond);
@@ -238,22 +265,7 @@ export function certificates(args: CertificatesArgs): Certificates {
     { dependsOn: [auditInvoke] },
   );
 
-  // 2. Rotation jobs: their settings, and job-execution events for operators to follow.
-  const jobTemplate = new aws.cloudcontrol.Resource("RotationJobTemplate", {
-    typeName: "AWS::IoT::JobTemplate",
-    desiredState: JSON.stringify({
-      JobTemplateId: names.rotationJobTemplateId,
-      Description: `Certificate rotation of ${$app.name} (${$app.stage}) devices`,
-      // The same document for every rotation: each job's id is its rotation's id.
-      Document: JSON.stringify(ROTATE_CERTIFICATE_JOB_DOCUMENT),
-      TimeoutConfig: { InProgressTimeoutInMinutes: ROTATION_DEADLINE_MINUTES },
-      JobExecutionsRolloutConfig: { MaximumPerMinute: JOB_ROLLOUT_PER_MINUTE },
-    }),
-  });
-  // The job-execution events (`$aws/events/jobExecution/...`) are enabled by the account's one
-  // event configuration, in stacks/ota.ts.
-
-  // 3. The device's requests: one topic rule each, feeding its function.
+  // 2. The device's requests: one topic rule each, feeding its function.
   const rotationCsr = lambdaFunction("RotationCsr", {
     handler: "rotation-csr",
     timeout: CSR_TIMEOUT,
@@ -330,7 +342,7 @@ export function certificates(args: CertificatesArgs): Certificates {
     accountId,
   });
 
-  // 4. The sweeper: rotations past their deadline are ended and their new certificate removed.
+  // 3. The sweeper: rotations past their deadline are ended and their new certificate removed.
   const rotationSweeper = lambdaFunction("RotationSweeper", {
     handler: "rotation-sweeper",
     timeout: SWEEP_TIMEOUT,
@@ -373,11 +385,13 @@ export function certificates(args: CertificatesArgs): Certificates {
   return {
     certificateAuthorityArn,
     certificateAuthority,
+    certificateTemplateArn,
     rotations,
     auditTopic,
     auditConfiguration,
     scheduledAudit,
-    jobTemplate,
+    jobTemplate: rotationJobTemplate.resource,
+    jobTemplateParameter,
     csrRule,
     commitRule,
     sweeperSchedule,

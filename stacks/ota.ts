@@ -1,8 +1,9 @@
 import { DEFAULT_ABORT_FAILURE_PCT } from "@fleet/core";
 import { OTA_JOB_DEFAULTS } from "@fleet/core/adapters/aws";
-import { stageResourceNames } from "@fleet/core/contracts";
+import { presignedUrlPlaceholder, s3ObjectUrl, stageResourceNames } from "@fleet/core/contracts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
+import { jobTemplate as replaceableJobTemplate } from "./job-template.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 import { privateBucket } from "./private-bucket.ts";
 
@@ -12,6 +13,8 @@ export interface Ota {
   presignRole: aws.iam.Role;
   canaryThingGroup: aws.iot.ThingGroup;
   jobTemplate: aws.cloudcontrol.Resource;
+  /** The app-update job template's id (`<base>-<content hash>`, stacks/job-template.ts). */
+  jobTemplateId: $util.Output<string>;
   releases: aws.dynamodb.Table;
   releaseAdvance: LambdaFunction;
   releaseAdvanceRule: aws.iot.TopicRule;
@@ -80,16 +83,24 @@ export function ota(): Ota {
         operation: "app-update",
         app: "example",
         version: "1.0.0",
-        url: $interpolate`\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/${artifactBucket.name}/apps/example/1.0.0/${"0".repeat(64)}.tar.gz}`,
+        url: $resolve([region, artifactBucket.name]).apply(([bucketRegion, bucket]) =>
+          presignedUrlPlaceholder(
+            s3ObjectUrl({
+              region: bucketRegion,
+              bucket,
+              key: `apps/example/1.0.0/${"0".repeat(64)}.tar.gz`,
+            }),
+          ),
+        ),
         sha256: "0".repeat(64),
         size: 1,
       },
     ],
   });
-  const jobTemplate = new aws.cloudcontrol.Resource("AppUpdateJobTemplate", {
-    typeName: "AWS::IoT::JobTemplate",
-    desiredState: $jsonStringify({
-      JobTemplateId: names.appUpdateJobTemplateId,
+  // Replaced (under a new id) whenever a setting changes: see stacks/job-template.ts.
+  const jobTemplate = replaceableJobTemplate("AppUpdateJobTemplate", {
+    baseId: names.appUpdateJobTemplateBaseId,
+    properties: {
       Description: `App update of ${$app.name} (${$app.stage}) devices`,
       Document: exampleDocument,
       PresignedUrlConfig: {
@@ -109,7 +120,8 @@ export function ota(): Ota {
         ],
       },
       TimeoutConfig: { InProgressTimeoutInMinutes: OTA_JOB_DEFAULTS.inProgressTimeoutMinutes },
-    }),
+    },
+    arn: (id) => iotArn(`jobtemplate/${id}`),
   });
 
   // 3. Releases and their progress, event driven.
@@ -141,8 +153,14 @@ export function ota(): Ota {
       // Resolving the fleet job's targets to ARNs.
       { actions: ["iot:DescribeThingGroup"], resources: [iotArn("thinggroup/*")] },
       { actions: ["iot:DescribeThing"], resources: [iotArn("thing/*")] },
-      // A job with presignedUrlConfig passes the presign role to IoT Jobs.
-      { actions: ["iam:PassRole"], resources: [presignRole.arn] },
+      // A job with presignedUrlConfig passes the presign role to IoT Jobs, and to nothing else.
+      {
+        actions: ["iam:PassRole"],
+        resources: [presignRole.arn],
+        conditions: [
+          { test: "StringEquals", variable: "iam:PassedToService", values: ["iot.amazonaws.com"] },
+        ],
+      },
     ],
   });
 
@@ -171,7 +189,8 @@ export function ota(): Ota {
     artifactBucketParameter,
     presignRole,
     canaryThingGroup,
-    jobTemplate,
+    jobTemplate: jobTemplate.resource,
+    jobTemplateId: jobTemplate.id,
     releases,
     releaseAdvance,
     releaseAdvanceRule,

@@ -80,6 +80,7 @@ describe("sst.config.ts", () => {
         auditTopicArn: `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:fleet-prod-audit-notifications`,
         artifactBucket: expect.stringMatching(/^fleet-prod-artifactsbucket-[a-z0-9]+$/),
         canaryThingGroupName: "fleet-prod-canary",
+        appUpdateJobTemplateId: expect.stringMatching(/^fleet-prod-app-update-[0-9a-f]{8}$/),
         releaseTableName: "fleet-prod-releases",
         _protect: true,
       });

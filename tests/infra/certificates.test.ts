@@ -5,6 +5,7 @@ import {
 } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificatesConfigFromEnv, controlPlaneShares } from "../../stacks/certificates-config.ts";
+import { jobTemplateId } from "../../stacks/job-template.ts";
 import {
   type IamStatement,
   LAMBDA_FUNCTION,
@@ -268,21 +269,36 @@ describe("certificates stack", () => {
     it("defines the rotation job template's document, timeout and rollout rate", () => {
       const template = desiredState(cloudControl(stack, "AWS::IoT::JobTemplate"));
       expect(template).toMatchObject({
-        JobTemplateId: "fleet-dev-rotate-certificate",
+        JobTemplateId: expect.stringMatching(/^fleet-dev-rotate-certificate-[0-9a-f]{8}$/),
         TimeoutConfig: { InProgressTimeoutInMinutes: 60 },
         JobExecutionsRolloutConfig: { MaximumPerMinute: 100 },
       });
       expect(JSON.parse(template.Document)).toEqual(ROTATE_CERTIFICATE_JOB_DOCUMENT);
     });
 
-    it("creates rotation jobs from that template only", () => {
-      const templateArn = iotArn("jobtemplate/fleet-dev-rotate-certificate");
+    it("names the rotation job template after its content, so a changed template is created before the old one goes", () => {
+      const { JobTemplateId, ...properties } = desiredState(
+        cloudControl(stack, "AWS::IoT::JobTemplate"),
+      );
+      expect(JobTemplateId).toBe(jobTemplateId("fleet-dev-rotate-certificate", properties));
+    });
+
+    it("creates rotation jobs from that template only, its current id given to the functions and, through SSM, the CLI", () => {
+      const { JobTemplateId } = desiredState(cloudControl(stack, "AWS::IoT::JobTemplate"));
+      const templateArn = iotArn(`jobtemplate/${JobTemplateId}`);
       for (const name of ["AuditNotification", "RotationSweeper"]) {
         expect(environmentOf(name)).toMatchObject({
-          ROTATION_JOB_TEMPLATE_ID: "fleet-dev-rotate-certificate",
+          ROTATION_JOB_TEMPLATE_ID: JobTemplateId,
           ROTATION_JOB_TEMPLATE_ARN: templateArn,
         });
       }
+      expect(
+        stack.one("aws:ssm/parameter:Parameter", "RotationJobTemplateParameter").inputs,
+      ).toMatchObject({
+        name: "/fleet/dev/rotation-job-template",
+        type: "String",
+        insecureValue: JobTemplateId,
+      });
       const createJob = grantsOf("AuditNotification").find((s) =>
         s.actions.includes("iot:CreateJob"),
       );

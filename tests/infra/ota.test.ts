@@ -120,7 +120,7 @@ describe("ota stack", () => {
     const state = JSON.parse(template.inputs.desiredState);
 
     expect(state).toMatchObject({
-      JobTemplateId: "fleet-dev-app-update",
+      JobTemplateId: expect.stringMatching(/^fleet-dev-app-update-[0-9a-f]{8}$/),
       PresignedUrlConfig: { RoleArn: roleArn(presignRole), ExpiresInSec: 3600 },
       JobExecutionsRolloutConfig: { MaximumPerMinute: 50 },
       AbortConfig: {
@@ -138,7 +138,7 @@ describe("ota stack", () => {
     const document = JSON.parse(state.Document);
     expect(document.version).toBe("1");
     expect(document.steps[0].url).toBe(
-      `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/${bucketName}/apps/example/1.0.0/${"0".repeat(64)}.tar.gz}`,
+      `\${aws:iot:s3-presigned-url-v2:https://s3.${MOCK_REGION}.amazonaws.com/${bucketName}/apps/example/1.0.0/${"0".repeat(64)}.tar.gz}`,
     );
   });
 
@@ -213,6 +213,16 @@ describe("ota stack", () => {
         [["iot:DescribeThing"], [iotArn("thing/*")]],
         [["iam:PassRole"], [roleArn(presignRole)]],
       ]);
+    });
+
+    it("may pass the presign role to AWS IoT only (iam:PassedToService)", () => {
+      const passRole = permissionStatements([stack.one(ROLE, "ReleaseAdvanceRole")]).find(
+        (statement) => statement.actions.includes("iam:PassRole"),
+      );
+
+      expect(passRole?.conditions).toEqual({
+        StringEquals: { "iam:PassedToService": "iot.amazonaws.com" },
+      });
     });
   });
 

@@ -7,10 +7,7 @@ export {
   startArtifactServer,
 } from "./artifacts/artifact-server.ts";
 export { ArtifactUrlSigner, type SignatureCheck } from "./artifacts/artifact-url-signer.ts";
-export {
-  presignedUrlPlaceholder,
-  replacePresignedUrlPlaceholders,
-} from "./artifacts/presigned-url-placeholders.ts";
+export { replacePresignedUrlPlaceholders } from "./artifacts/presigned-url-placeholders.ts";
 export type { ClaimCredentials } from "./claim-credentials.ts";
 export {
   type CommandOutcome,

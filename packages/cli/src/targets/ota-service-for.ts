@@ -37,7 +37,9 @@ export async function otaServiceFor(target: Target): Promise<OtaService> {
     dynamo: createDynamoDbClient(config),
     tableName: names.releaseTableName,
   });
-  const artifacts = new S3ArtifactStore({ s3: new S3Client(config), bucket });
+  const s3 = new S3Client(config);
+  // Job documents name artifacts by their regional URL: the bucket is in the stage's region.
+  const artifacts = new S3ArtifactStore({ s3, bucket, region: await s3.config.region() });
   const releaseApp = createReleaseApp({ artifacts, jobs, releases, clock: () => new Date() });
   return new StageOta({ jobs, releases, releaseApp });
 }

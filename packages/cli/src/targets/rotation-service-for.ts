@@ -1,3 +1,4 @@
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { createStartRotation } from "@fleet/core";
 import {
   createDynamoDbClient,
@@ -12,6 +13,7 @@ import type { Target } from "../commands/target-options.ts";
 import type { RotationService } from "./rotation-service.ts";
 import { SandboxClient } from "./sandbox-client.ts";
 import { stageClientConfig } from "./stage-client-config.ts";
+import { readStageParameter } from "./stage-parameter.ts";
 import { StageRotations } from "./stage-rotations.ts";
 
 export interface StageRotationSettings {
@@ -33,6 +35,13 @@ export async function rotationServiceFor(
   const names = stageResourceNames(target.stage);
   const config = stageClientConfig(target.stage);
   const iot = createIotClient(config);
+  // The template's id changes with its content (stacks/job-template.ts): the stage publishes it.
+  const jobTemplateId = await readStageParameter(
+    new SSMClient(config),
+    target.stage,
+    names.rotationJobTemplateParameter,
+    "rotation job template",
+  );
   const rotations = new DynamoDbRotationStore({
     dynamo: createDynamoDbClient(config),
     tableName: names.rotationTableName,
@@ -47,7 +56,7 @@ export async function rotationServiceFor(
         thingGroupName: names.thingGroupName,
         devicePolicyName: names.devicePolicyName,
       }),
-      jobs: new IotJobStarter({ iot, jobTemplateId: names.rotationJobTemplateId }),
+      jobs: new IotJobStarter({ iot, jobTemplateId }),
       clock: () => new Date(),
       deadlineMs: settings.deadlineMs ?? DEFAULT_STAGE_DEADLINE_MS,
     }),

@@ -88,7 +88,10 @@ describe("fleet ota and fleet jobs --stage", () => {
     expect(input?.presignedUrlConfig?.roleArn).toBe(
       `arn:aws:iam::${ACCOUNT}:role/fleet-dev-ota-presign`,
     );
-    expect(input?.document).toContain("${aws:iot:s3-presigned-url:");
+    // The regional v2 placeholder of the artifact in the stage's bucket.
+    expect(input?.document).toContain(
+      "${aws:iot:s3-presigned-url-v2:https://s3.eu-west-1.amazonaws.com/fleet-dev-artifacts-abc123/apps/led/1.0.0/",
+    );
     const printed = JSON.parse(stdout.join(""));
     expect(printed).toMatchObject({ app: "led", version: "1.0.0", phase: "canary" });
     expect(printed.canaryJobId).toBe(input?.jobId);

@@ -6,6 +6,7 @@ import {
   IoTClient,
   ListThingPrincipalsCommand,
 } from "@aws-sdk/client-iot";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -21,10 +22,14 @@ import { captureCliOutput } from "../support/cli-output.ts";
 const THING = "10000000a1b2c3d4";
 const CERT = "e".repeat(64);
 const THING_ARN = `arn:aws:iot:eu-west-1:123456789012:thing/${THING}`;
+/** The template's id as the stage publishes it: base id and content hash. */
+const TEMPLATE_ID = "fleet-dev-rotate-certificate-0a1b2c3d";
+const TEMPLATE_ARN = `arn:aws:iot:eu-west-1:123456789012:jobtemplate/${TEMPLATE_ID}`;
 
 describe("fleet rotation --stage", () => {
   const iot = mockClient(IoTClient);
   const dynamo = mockClient(DynamoDBDocumentClient);
+  const ssm = mockClient(SSMClient);
   const { stdout, stderr } = captureCliOutput({ awsEnv: true });
   /** The table as the store writes it, keyed by pk. */
   const items = new Map<string, Record<string, unknown>>();
@@ -32,7 +37,11 @@ describe("fleet rotation --stage", () => {
   beforeEach(() => {
     iot.reset();
     dynamo.reset();
+    ssm.reset();
     items.clear();
+    ssm
+      .on(GetParameterCommand, { Name: "/fleet/dev/rotation-job-template" })
+      .resolves({ Parameter: { Value: TEMPLATE_ID } });
     iot.on(ListThingPrincipalsCommand, { thingName: THING }).resolves({
       principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${CERT}`],
     });
@@ -44,9 +53,9 @@ describe("fleet rotation --stage", () => {
       },
     });
     iot.on(DescribeThingCommand, { thingName: THING }).resolves({ thingArn: THING_ARN });
-    iot.on(DescribeJobTemplateCommand, { jobTemplateId: "fleet-dev-rotate-certificate" }).resolves({
-      jobTemplateArn: "arn:aws:iot:eu-west-1:123456789012:jobtemplate/fleet-dev-rotate-certificate",
-    });
+    iot
+      .on(DescribeJobTemplateCommand, { jobTemplateId: TEMPLATE_ID })
+      .resolves({ jobTemplateArn: TEMPLATE_ARN });
     iot.on(CreateJobCommand).callsFake(async (input: { jobId: string }) => ({
       jobId: input.jobId,
     }));
@@ -68,7 +77,7 @@ describe("fleet rotation --stage", () => {
     }));
   });
 
-  it("start --device records the rotation in the stage's table and sends the device a rotation job", async () => {
+  it("start --device records the rotation in the stage's table and sends the device a job from the template the stage publishes", async () => {
     const code = await main([
       "rotation",
       "start",
@@ -91,7 +100,7 @@ describe("fleet rotation --stage", () => {
     // The stage's rotation job template carries the document; the job id names the rotation.
     expect(job?.args[0].input).toMatchObject({
       jobId: record?.rotationId,
-      jobTemplateArn: "arn:aws:iot:eu-west-1:123456789012:jobtemplate/fleet-dev-rotate-certificate",
+      jobTemplateArn: TEMPLATE_ARN,
       targets: [THING_ARN],
       targetSelection: "SNAPSHOT",
     });

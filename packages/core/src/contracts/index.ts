@@ -13,6 +13,7 @@ export * from "./ota-jobs.ts";
 export * from "./ota-release.ts";
 export * from "./parse-message.ts";
 export * from "./presence.ts";
+export * from "./presigned-url-placeholder.ts";
 export * from "./provisioning-template.ts";
 export * from "./rotation.ts";
 export * from "./stage-resources.ts";

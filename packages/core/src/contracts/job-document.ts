@@ -53,7 +53,7 @@ export const AppUpdateStepSchema = z.strictObject({
   operation: z.literal("app-update"),
   app: AppNameSchema,
   version: AppVersionSchema,
-  /** On AWS, the `${aws:iot:s3-presigned-url:...}` placeholder IoT Jobs replaces on delivery. */
+  /** On AWS, the `${aws:iot:s3-presigned-url-v2:...}` placeholder IoT Jobs replaces on delivery. */
   url: ArtifactUrlSchema,
   sha256: Sha256HexSchema,
   size: z.number().int().positive().max(MAX_ARTIFACT_BYTES),

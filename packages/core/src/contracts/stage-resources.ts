@@ -43,8 +43,14 @@ export interface StageResourceNames {
   telemetryDeadLetterQueueName: string;
   /** DynamoDB table of certificate rotations (one active rotation per thing). */
   rotationTableName: string;
-  /** The job template every certificate rotation job is created from. */
-  rotationJobTemplateId: string;
+  /**
+   * The stable part of the id of the job template every certificate rotation job is created
+   * from. The id itself is `<base>-<content hash>` (stacks/job-template.ts: a changed template
+   * is a new one), published in `rotationJobTemplateParameter`.
+   */
+  rotationJobTemplateBaseId: string;
+  /** SSM parameter holding the rotation job template's current id. */
+  rotationJobTemplateParameter: string;
   /** SSM parameter holding the OTA artifact bucket's name (bucket names are global). */
   artifactBucketParameter: string;
   /** Role IoT Jobs assumes to presign artifact URLs (`presignedUrlConfig.roleArn`). */
@@ -53,8 +59,11 @@ export interface StageResourceNames {
   canaryThingGroupName: string;
   /** DynamoDB table of OTA releases (partition key `releaseId`). */
   releaseTableName: string;
-  /** Job template for app updates: rollout, abort, timeouts and presigning preset. */
-  appUpdateJobTemplateId: string;
+  /**
+   * The stable part of the id of the app-update job template (rollout, abort, timeouts and
+   * presigning preset); its id is `<base>-<content hash>`, a stage output.
+   */
+  appUpdateJobTemplateBaseId: string;
   /** IoT topic rule on Jobs completed/canceled events, feeding release-advance. */
   releaseAdvanceRuleName: string;
 }
@@ -90,12 +99,13 @@ export function stageResourceNames(stage: string): StageResourceNames {
     timestreamDatabaseName: `${prefix}`,
     telemetryDeadLetterQueueName: `${prefix}-telemetry-dead-letters`,
     rotationTableName: `${prefix}-rotations`,
-    rotationJobTemplateId: `${prefix}-rotate-certificate`,
+    rotationJobTemplateBaseId: `${prefix}-rotate-certificate`,
+    rotationJobTemplateParameter: `/${FLEET_APP_NAME}/${stage}/rotation-job-template`,
     artifactBucketParameter: `/${FLEET_APP_NAME}/${stage}/artifact-bucket`,
     otaPresignRoleName: `${prefix}-ota-presign`,
     canaryThingGroupName: `${prefix}-canary`,
     releaseTableName: `${prefix}-releases`,
-    appUpdateJobTemplateId: `${prefix}-app-update`,
+    appUpdateJobTemplateBaseId: `${prefix}-app-update`,
     releaseAdvanceRuleName: `${FLEET_APP_NAME}_${stage.replaceAll("-", "_")}_release_advance`,
   };
 }

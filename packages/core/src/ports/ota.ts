@@ -15,7 +15,7 @@ export interface ArtifactStore {
   ): Promise<void>;
   /**
    * What a job document carries as the step's `url`: on AWS the
-   * `${aws:iot:s3-presigned-url:...}` placeholder IoT Jobs replaces on delivery; in the
+   * `${aws:iot:s3-presigned-url-v2:...}` placeholder IoT Jobs replaces on delivery; in the
    * sandbox the same kind of placeholder, replaced by its Jobs API with an expiring signed URL.
    */
   documentUrl(key: string): string;

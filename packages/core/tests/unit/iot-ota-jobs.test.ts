@@ -30,7 +30,7 @@ const DOCUMENT: JobDocument = {
       operation: "app-update",
       app: "led",
       version: "1.2.0",
-      url: "${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k}",
+      url: "${aws:iot:s3-presigned-url-v2:https://s3.eu-west-1.amazonaws.com/b/k}",
       sha256: "a".repeat(64),
       size: 10,
     },

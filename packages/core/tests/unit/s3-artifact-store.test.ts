@@ -17,6 +17,7 @@ import { artifactDir } from "./app-artifact-file.ts";
 
 const BUCKET = "fleet-dev-artifacts-1a2b3c";
 const KEY = `apps/led/1.2.0/${"a".repeat(64)}.tar.gz`;
+const REGION = "eu-central-1";
 const s3 = new S3Client({ region: "eu-west-1" });
 const mock = mockClient(s3);
 
@@ -44,7 +45,7 @@ describe("S3ArtifactStore", () => {
   }
 
   it("uploads a small artifact in one PutObject, encrypted, with its digest as metadata", async () => {
-    const store = new S3ArtifactStore({ s3, bucket: BUCKET });
+    const store = new S3ArtifactStore({ s3, bucket: BUCKET, region: REGION });
     const sent: number[] = [];
 
     await store.put(KEY, file(1000), (bytes) => sent.push(bytes));
@@ -67,7 +68,12 @@ describe("S3ArtifactStore", () => {
     mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "upload-1" });
     mock.on(UploadPartCommand).resolves({ ETag: '"part"' });
     mock.on(CompleteMultipartUploadCommand).resolves({});
-    const store = new S3ArtifactStore({ s3, bucket: BUCKET, partSize: 5 * 1024 * 1024 });
+    const store = new S3ArtifactStore({
+      s3,
+      bucket: BUCKET,
+      region: REGION,
+      partSize: 5 * 1024 * 1024,
+    });
     const sent: number[] = [];
 
     await store.put(KEY, file(11 * 1024 * 1024), (bytes) => sent.push(bytes));
@@ -87,7 +93,9 @@ describe("S3ArtifactStore", () => {
     mock.on(HeadObjectCommand).resolves({ ContentLength: 1000 });
     const sent: number[] = [];
 
-    await new S3ArtifactStore({ s3, bucket: BUCKET }).put(KEY, file(1000), (b) => sent.push(b));
+    await new S3ArtifactStore({ s3, bucket: BUCKET, region: REGION }).put(KEY, file(1000), (b) =>
+      sent.push(b),
+    );
 
     expect(mock.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(sent).toEqual([1000]);
@@ -99,13 +107,21 @@ describe("S3ArtifactStore", () => {
       .rejects(new S3ServiceException({ name: "AccessDenied", $fault: "client", $metadata: {} }));
 
     await expect(
-      new S3ArtifactStore({ s3, bucket: BUCKET }).put(KEY, file(10)),
+      new S3ArtifactStore({ s3, bucket: BUCKET, region: REGION }).put(KEY, file(10)),
     ).rejects.toBeInstanceOf(AwsAccessDeniedError);
   });
 
-  it("gives the job document the IoT presigned-URL placeholder of the object", () => {
-    expect(new S3ArtifactStore({ s3, bucket: BUCKET }).documentUrl(KEY)).toBe(
-      `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/${BUCKET}/${KEY}}`,
+  it("gives the job document the regional v2 presigned-URL placeholder of the object", () => {
+    expect(new S3ArtifactStore({ s3, bucket: BUCKET, region: REGION }).documentUrl(KEY)).toBe(
+      `\${aws:iot:s3-presigned-url-v2:https://s3.${REGION}.amazonaws.com/${BUCKET}/${KEY}}`,
+    );
+  });
+
+  it("URL-encodes each segment of the key in the placeholder, keeping its slashes", () => {
+    const store = new S3ArtifactStore({ s3, bucket: BUCKET, region: REGION });
+
+    expect(store.documentUrl("apps/my app/1.0+beta/(x)}.tar.gz")).toBe(
+      `\${aws:iot:s3-presigned-url-v2:https://s3.${REGION}.amazonaws.com/${BUCKET}/apps/my%20app/1.0%2Bbeta/%28x%29%7D.tar.gz}`,
     );
   });
 });

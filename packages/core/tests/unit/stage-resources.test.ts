@@ -23,12 +23,13 @@ describe("stage resource names", () => {
       timestreamDatabaseName: "fleet-prod",
       telemetryDeadLetterQueueName: "fleet-prod-telemetry-dead-letters",
       rotationTableName: "fleet-prod-rotations",
-      rotationJobTemplateId: "fleet-prod-rotate-certificate",
+      rotationJobTemplateBaseId: "fleet-prod-rotate-certificate",
+      rotationJobTemplateParameter: "/fleet/prod/rotation-job-template",
       artifactBucketParameter: "/fleet/prod/artifact-bucket",
       otaPresignRoleName: "fleet-prod-ota-presign",
       canaryThingGroupName: "fleet-prod-canary",
       releaseTableName: "fleet-prod-releases",
-      appUpdateJobTemplateId: "fleet-prod-app-update",
+      appUpdateJobTemplateBaseId: "fleet-prod-app-update",
       releaseAdvanceRuleName: "fleet_prod_release_advance",
     });
     expect(stageResourceNames("pr-42").thingGroupName).toBe("fleet-pr-42-devices");

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ArtifactStore } from "@fleet/core";
+import { presignedUrlPlaceholder } from "@fleet/core/contracts";
 import { isArtifactKey } from "../artifacts/artifact-server.ts";
 import { ARTIFACTS_PATH, encodeKey } from "../artifacts/artifact-url-signer.ts";
-import { presignedUrlPlaceholder } from "../artifacts/presigned-url-placeholders.ts";
 import { InvalidRequestError } from "../errors.ts";
 
 /**

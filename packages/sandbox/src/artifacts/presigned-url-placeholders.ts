@@ -1,12 +1,10 @@
 /**
- * `${aws:iot:s3-presigned-url:<url>}`: the placeholder AWS IoT Jobs replaces with a presigned
- * URL each time it sends a job document to a device (developer guide, "Presigned URLs").
+ * The sandbox's side of the presigned-URL placeholder AWS IoT Jobs replaces each time it sends
+ * a job document to a device (core's `presignedUrlPlaceholder`: the regional v2 form,
+ * `${aws:iot:s3-presigned-url-v2:<url>}`). The legacy `${aws:iot:s3-presigned-url:<url>}`,
+ * which AWS still resolves, is resolved too, so documents a sandbox stored before keep working.
  */
-const PLACEHOLDER = /\$\{aws:iot:s3-presigned-url:([^}]+)\}/g;
-
-export function presignedUrlPlaceholder(url: string): string {
-  return `\${aws:iot:s3-presigned-url:${url}}`;
-}
+const PLACEHOLDER = /\$\{aws:iot:s3-presigned-url(?:-v2)?:([^}]+)\}/g;
 
 /**
  * A copy of the document with every placeholder, in any string at any depth, replaced by

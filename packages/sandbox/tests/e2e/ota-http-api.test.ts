@@ -67,7 +67,7 @@ describe("the sandbox's OTA routes", () => {
     expect(release).toMatchObject({ phase: "canary", app: "led", version: "1.0.0" });
     const canaryJobId = release.canaryJobId ?? "";
     const stored = JobDetailSchema.parse(await get(`/v1/jobs/${canaryJobId}`));
-    expect(JSON.stringify(stored.document)).toContain("${aws:iot:s3-presigned-url:");
+    expect(JSON.stringify(stored.document)).toContain("${aws:iot:s3-presigned-url-v2:");
 
     const client = await env.connect(credentials, thingName);
     const topics = jobsTopics(thingName);

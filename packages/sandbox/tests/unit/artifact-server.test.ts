@@ -51,15 +51,23 @@ describe("the artifact server and its signed URLs", () => {
     expect((await stat(join(dir, ARTIFACT_URL_KEY_FILE))).mode & 0o777).toBe(0o600);
   });
 
-  it("replaces presigned-URL placeholders in a document without touching the stored one", () => {
+  it("replaces regional v2 presigned-URL placeholders in a document without touching the stored one", () => {
     const document = { version: "1", steps: [{ url: store.documentUrl(KEY), sha256: "abc" }] };
     const delivered = replacePresignedUrlPlaceholders(document, (url) => `signed:${url}`);
     expect(document.steps[0]?.url).toBe(
-      `\${aws:iot:s3-presigned-url:${server.origin}/artifacts/${KEY}}`,
+      `\${aws:iot:s3-presigned-url-v2:${server.origin}/artifacts/${KEY}}`,
     );
     expect(delivered.steps[0]).toEqual({
       url: `signed:${server.origin}/artifacts/${KEY}`,
       sha256: "abc",
+    });
+  });
+
+  it("still resolves the legacy placeholder of documents stored before the v2 form", () => {
+    const legacy = `\${aws:iot:s3-presigned-url:${server.origin}/artifacts/${KEY}}`;
+
+    expect(replacePresignedUrlPlaceholders({ url: legacy }, (url) => `signed:${url}`)).toEqual({
+      url: `signed:${server.origin}/artifacts/${KEY}`,
     });
   });
 

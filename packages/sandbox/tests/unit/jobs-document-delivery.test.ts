@@ -1,12 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { presignedUrlPlaceholder } from "@fleet/core/contracts";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  presignedUrlPlaceholder,
-  replacePresignedUrlPlaceholders,
-} from "../../src/artifacts/presigned-url-placeholders.ts";
+import { replacePresignedUrlPlaceholders } from "../../src/artifacts/presigned-url-placeholders.ts";
 import { JobStore } from "../../src/jobs/job-store.ts";
 import { JobsMqttApi, jobsNotifications } from "../../src/jobs/jobs-mqtt-api.ts";
 

@@ -13,8 +13,10 @@ export interface IotJobStarterOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
   iot: IoTClient;
   /**
-   * The stage's rotation job template (`stageResourceNames(stage).rotationJobTemplateId`): it
-   * carries the `rotate-certificate` document and the in-progress timeout (stacks/certificates.ts).
+   * The id of the stage's rotation job template (in SSM
+   * `stageResourceNames(stage).rotationJobTemplateParameter`; it changes with the template's
+   * content): it carries the `rotate-certificate` document and the in-progress timeout
+   * (stacks/certificates.ts).
    */
   jobTemplateId: string;
   /** Its ARN when known (the Lambdas get it from the stack); otherwise DescribeJobTemplate, once. */

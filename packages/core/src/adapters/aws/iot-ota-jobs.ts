@@ -27,7 +27,7 @@ import { nextTokenPages } from "./next-token-pages.ts";
 export interface IotOtaJobsOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
   iot: IoTClient;
-  /** Role IoT Jobs assumes to presign the document's `${aws:iot:s3-presigned-url:...}` URLs. */
+  /** Role IoT Jobs assumes to presign the document's `${aws:iot:s3-presigned-url-v2:...}` URLs. */
   presignRoleArn: string;
   /** Seconds a presigned URL stays valid (60-3600). Default 3600: room for a slow download. */
   presignExpiresInSec?: number;

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { presignedUrlPlaceholder, s3ObjectUrl } from "../../contracts/presigned-url-placeholder.ts";
 import type { ArtifactStore } from "../../ports/ota.ts";
 import { errorName, mapAwsError, S3_SERVICE } from "./aws-errors.ts";
 
@@ -8,6 +9,8 @@ export interface S3ArtifactStoreOptions {
   s3: S3Client;
   /** The stage's artifact bucket, named in SSM `artifactBucketParameter`. */
   bucket: string;
+  /** The bucket's region: job documents name the object by its regional URL. */
+  region: string;
   /** Multipart part size in bytes. Default 8 MiB (S3's minimum is 5 MiB). */
   partSize?: number;
 }
@@ -23,11 +26,13 @@ export const SHA256_METADATA = "sha256";
 export class S3ArtifactStore implements ArtifactStore {
   readonly #s3: S3Client;
   readonly #bucket: string;
+  readonly #region: string;
   readonly #partSize: number;
 
   constructor(options: S3ArtifactStoreOptions) {
     this.#s3 = options.s3;
     this.#bucket = options.bucket;
+    this.#region = options.region;
     this.#partSize = options.partSize ?? DEFAULT_PART_SIZE;
   }
 
@@ -67,7 +72,9 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /** IoT Jobs replaces this with a URL presigned by the stage's presign role on delivery. */
   documentUrl(key: string): string {
-    return `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/${this.#bucket}/${key}}`;
+    return presignedUrlPlaceholder(
+      s3ObjectUrl({ region: this.#region, bucket: this.#bucket, key }),
+    );
   }
 
   /** null: no such object (HeadObject answers a bare 404, `NotFound`). */

@@ -27,7 +27,7 @@ export class InMemoryArtifactStore implements ArtifactStore {
   }
 
   documentUrl(key: string): string {
-    return `\${aws:iot:s3-presigned-url:https://s3.amazonaws.com/artifacts/${key}}`;
+    return `\${aws:iot:s3-presigned-url-v2:https://s3.eu-west-1.amazonaws.com/artifacts/${key}}`;
   }
 }
 
