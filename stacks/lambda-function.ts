@@ -13,6 +13,8 @@ export interface LambdaFunctionArgs {
   timeout?: sst.aws.FunctionArgs["timeout"];
   memory?: sst.aws.FunctionArgs["memory"];
   concurrency?: sst.aws.FunctionArgs["concurrency"];
+  /** Subnets and security groups, for a function that must reach into a VPC. */
+  vpc?: sst.aws.FunctionArgs["vpc"];
 }
 
 export interface LambdaFunction {
@@ -38,6 +40,7 @@ export function lambdaFunction(name: string, args: LambdaFunctionArgs): LambdaFu
     timeout: args.timeout ?? "10 seconds",
     memory: args.memory ?? "256 MB",
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
+    ...(args.vpc ? { vpc: args.vpc } : {}),
     environment: args.environment,
     logging: { logGroup: logGroup.name, format: "json" },
     permissions: [
@@ -50,7 +53,8 @@ export function lambdaFunction(name: string, args: LambdaFunctionArgs): LambdaFu
     transform: {
       role: {
         // Instead of the AWSLambdaBasicExecutionRole SST attaches (logs anywhere in the
-        // account), the scoped statement above.
+        // account), the scoped statement above; instead of AWSLambdaVPCAccessExecutionRole (with
+        // `vpc`), scoped network-interface statements in `permissions`.
         managedPolicyArns: [],
         // SST 4.17 also lets the account root assume every function role (for `sst dev`); a
         // deployed function's role is for the Lambda service alone.

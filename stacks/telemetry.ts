@@ -10,6 +10,7 @@ import { iotRuleRole } from "./iot-rule-role.ts";
 import { iotRuleErrorLog } from "./iot-topic-rule.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 import type { TelemetryConfig } from "./telemetry-config.ts";
+import { type IngestNetwork, ingestNetwork } from "./telemetry-network.ts";
 
 export interface TelemetryArgs {
   /** Store and stream settings (`telemetryConfigFromEnv()` in sst.config.ts). */
@@ -71,7 +72,8 @@ const INGEST_MAPPING = {
  *   order; messages it fails to deliver are logged to a log group;
  * - the ingest function, fed by the stream (settings above), writing to the configured store:
  *   Timestream for LiveAnalytics (database and table created here) or Timestream for InfluxDB
- *   (an instance the operator runs; see stacks/telemetry-config.ts);
+ *   (an instance the operator runs; see stacks/telemetry-config.ts), reached from inside its
+ *   VPC or over the internet (stacks/telemetry-network.ts);
  * - the dead-letter queue for refused messages and the failure queue for abandoned batches;
  * - an SSM parameter telling readers which store the stage uses.
  * Every role may do only its part: the rule may put records on this stream, the function may
@@ -140,6 +142,8 @@ export function telemetry(args: TelemetryArgs): Telemetry {
   });
 
   const store = telemetryStore(config, names.timestreamDatabaseName);
+  const network: IngestNetwork =
+    config.store.kind === "influxdb" ? ingestNetwork(config.store.network) : { permissions: [] };
 
   const ingest = lambdaFunction("TelemetryIngest", {
     handler: "telemetry-ingest",
@@ -147,6 +151,7 @@ export function telemetry(args: TelemetryArgs): Telemetry {
     // inside the SDK before the batch is handed back to Lambda.
     timeout: "1 minute",
     memory: "512 MB",
+    ...(network.vpc ? { vpc: network.vpc } : {}),
     environment: {
       POWERTOOLS_SERVICE_NAME: "telemetry-ingest",
       POWERTOOLS_METRICS_NAMESPACE: `${$app.name}/${$app.stage}`,
@@ -170,6 +175,7 @@ export function telemetry(args: TelemetryArgs): Telemetry {
       { actions: ["sqs:SendMessage"], resources: [deadLetterQueue.arn] },
       { actions: ["sqs:SendMessage"], resources: [ingestFailureQueue.arn] },
       ...store.permissions,
+      ...network.permissions,
     ],
   });
 

@@ -5,7 +5,11 @@ import {
   TelemetryStoreSettingsSchema,
 } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TelemetryConfig } from "../../stacks/telemetry-config.ts";
+import type {
+  InfluxDbNetwork,
+  TelemetryConfig,
+  TelemetryStoreConfig,
+} from "../../stacks/telemetry-config.ts";
 import {
   type IamStatement,
   LAMBDA_FUNCTION,
@@ -35,17 +39,33 @@ const failureQueueArn = arn("sqs", "fleet-dev-telemetry-ingest-failures");
 const queueUrl = (name: string) =>
   `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`;
 const TOKEN_SECRET_ARN = arn("secretsmanager", "secret:fleet/dev/influxdb-token-AbCdEf");
+// The endpoint form AWS documents for instances created since 2024-12-09.
+const INFLUXDB_URL = "https://c5vasdqn0b-3ksj4dla5nfjhi.timestream-influxdb.eu-west-1.on.aws:8086";
+const VPC_ID = "vpc-0a1b2c3d4e5f60718";
+const SUBNET_IDS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"];
+const INSTANCE_SECURITY_GROUP_ID = "sg-0a1b2c3d4e5f60719";
 
 const INFLUXDB: TelemetryConfig = {
   store: {
     kind: "influxdb",
-    url: "https://abc123.eu-west-1.timestream-influxdb.amazonaws.com:8086",
+    url: INFLUXDB_URL,
     organization: "fleet",
     bucket: "telemetry",
     tokenSecretArn: TOKEN_SECRET_ARN,
+    network: {
+      kind: "vpc",
+      vpcId: VPC_ID,
+      subnetIds: SUBNET_IDS,
+      instanceSecurityGroupId: INSTANCE_SECURITY_GROUP_ID,
+      serviceEndpoints: "create",
+    },
   },
   streamShards: undefined,
 };
+const withNetwork = (network: InfluxDbNetwork): TelemetryConfig => ({
+  ...INFLUXDB,
+  store: { ...(INFLUXDB.store as Extract<TelemetryStoreConfig, { kind: "influxdb" }>), network },
+});
 const TIMESTREAM: TelemetryConfig = {
   store: { kind: "timestream", memoryStoreRetentionHours: 12, magneticStoreRetentionDays: 730 },
   streamShards: 4,
@@ -86,6 +106,71 @@ const STREAM_READ = [
   "kinesis:GetShardIterator",
   "kinesis:ListShards",
 ];
+
+const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+// The mocks give a resource the id `<name>-id`.
+const INGEST_SECURITY_GROUP_ID = "TelemetryIngestSecurityGroup-id";
+const ENDPOINT_GROUP_ID = "TelemetryEndpointSecurityGroup-id";
+
+/**
+ * What Lambda needs to manage a VPC function's network interfaces, scoped as the Service
+ * Authorization Reference allows: CreateNetworkInterface on the interface, the subnets and the
+ * security group; Delete/Assign/Unassign on network interfaces; the describes on "*" only.
+ */
+const NETWORK_INTERFACE_GRANTS = [
+  expect.objectContaining({
+    actions: ["ec2:CreateNetworkInterface"],
+    resources: [
+      arn("ec2", "network-interface/*"),
+      ...SUBNET_IDS.map((id) => arn("ec2", `subnet/${id}`)),
+      arn("ec2", `security-group/${INGEST_SECURITY_GROUP_ID}`),
+    ],
+  }),
+  expect.objectContaining({
+    actions: [
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ],
+    resources: [arn("ec2", "network-interface/*")],
+  }),
+  expect.objectContaining({
+    actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+    resources: ["*"],
+  }),
+];
+
+interface SecurityGroupRule {
+  type: "ingress" | "egress";
+  ipProtocol: string;
+  fromPort: number;
+  toPort: number;
+  /** The security group or CIDR on the other side. */
+  peer: string;
+}
+
+/** The rules the stack adds to one security group (its own or the operator's). */
+function rulesOf(stack: StackRun<void>, securityGroupId: string): SecurityGroupRule[] {
+  return [
+    ...stack.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((rule) => ({
+      rule,
+      type: "ingress" as const,
+    })),
+    ...stack.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((rule) => ({
+      rule,
+      type: "egress" as const,
+    })),
+  ]
+    .filter(({ rule }) => rule.inputs.securityGroupId === securityGroupId)
+    .map(({ rule, type }) => ({
+      type,
+      ipProtocol: rule.inputs.ipProtocol,
+      fromPort: rule.inputs.fromPort,
+      toPort: rule.inputs.toPort,
+      peer: rule.inputs.referencedSecurityGroupId ?? rule.inputs.cidrIpv4,
+    }));
+}
 
 describe("telemetry stack", () => {
   afterAll(stopStackHarness);
@@ -239,16 +324,18 @@ describe("telemetry stack", () => {
         POWERTOOLS_METRICS_NAMESPACE: "fleet/dev",
         DEAD_LETTER_QUEUE_URL: queueUrl("fleet-dev-telemetry-dead-letters"),
         TELEMETRY_STORE: "influxdb",
-        INFLUXDB_URL: "https://abc123.eu-west-1.timestream-influxdb.amazonaws.com:8086",
+        INFLUXDB_URL: INFLUXDB_URL,
         INFLUXDB_ORG: "fleet",
         INFLUXDB_BUCKET: "telemetry",
         INFLUXDB_TOKEN_SECRET_ARN: TOKEN_SECRET_ARN,
       });
     });
 
-    it("lets the function read the stream, send to the two queues and read the token secret, nothing else", () => {
+    it("lets the function read the stream, send to the two queues, read the token secret and manage its network interfaces, nothing else", () => {
       const role = stack.one(ROLE, "TelemetryIngestRole");
 
+      // Not AWSLambdaVPCAccessExecutionRole, which SST attaches to a VPC function: it grants
+      // the EC2 actions on "*".
       expect(role.inputs.managedPolicyArns).toEqual([]);
       expect(trustStatements(role).map((s) => s.principals)).toEqual([
         { Service: ["lambda.amazonaws.com"] },
@@ -261,17 +348,83 @@ describe("telemetry stack", () => {
           actions: ["secretsmanager:GetSecretValue"],
           resources: [TOKEN_SECRET_ARN],
         }),
+        ...NETWORK_INTERFACE_GRANTS,
       ]);
     });
 
-    it("grants no wildcard action and no unscoped resource to any role", () => {
+    it("grants no wildcard action, and no unscoped resource beyond the EC2 describes", () => {
       const statements = permissionStatements(stack.resources);
 
       expect(statements.length).toBeGreaterThan(0);
       for (const statement of statements) {
         for (const action of statement.actions) expect(action).not.toContain("*");
-        expect(statement.resources).not.toContain("*");
       }
+      expect(statements.filter((s) => s.resources.includes("*")).map((s) => s.actions)).toEqual([
+        ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+      ]);
+    });
+
+    it("puts the function in the instance's subnets with its own security group", () => {
+      const group = stack.one(SECURITY_GROUP, "TelemetryIngestSecurityGroup");
+
+      expect(group.inputs).toMatchObject({
+        vpcId: VPC_ID,
+        namePrefix: "fleet-dev-telemetry-ingest-",
+      });
+      // No inline rules: the provider then removes the allow-all egress rule EC2 adds.
+      expect(group.inputs.egress).toBeUndefined();
+      expect(group.inputs.ingress).toBeUndefined();
+      expect(fn.inputs.vpcConfig).toEqual({
+        subnetIds: SUBNET_IDS,
+        securityGroupIds: [INGEST_SECURITY_GROUP_ID],
+      });
+    });
+
+    it("lets the function out only to InfluxDB on 8086 and the endpoints on 443, and into the instance on 8086", () => {
+      expect(rulesOf(stack, INGEST_SECURITY_GROUP_ID)).toEqual([
+        {
+          type: "egress",
+          ipProtocol: "tcp",
+          fromPort: 8086,
+          toPort: 8086,
+          peer: INSTANCE_SECURITY_GROUP_ID,
+        },
+        { type: "egress", ipProtocol: "tcp", fromPort: 443, toPort: 443, peer: ENDPOINT_GROUP_ID },
+      ]);
+      expect(rulesOf(stack, INSTANCE_SECURITY_GROUP_ID)).toEqual([
+        {
+          type: "ingress",
+          ipProtocol: "tcp",
+          fromPort: 8086,
+          toPort: 8086,
+          peer: INGEST_SECURITY_GROUP_ID,
+        },
+      ]);
+      expect(rulesOf(stack, ENDPOINT_GROUP_ID)).toEqual([
+        {
+          type: "ingress",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          peer: INGEST_SECURITY_GROUP_ID,
+        },
+      ]);
+    });
+
+    it("creates Secrets Manager and SQS interface endpoints with private DNS in the function's subnets", () => {
+      const endpoints = stack.ofType(VPC_ENDPOINT).map((endpoint) => endpoint.inputs);
+
+      expect(endpoints).toEqual(
+        ["secretsmanager", "sqs"].map((service) => ({
+          vpcId: VPC_ID,
+          serviceName: `com.amazonaws.${MOCK_REGION}.${service}`,
+          vpcEndpointType: "Interface",
+          subnetIds: SUBNET_IDS,
+          securityGroupIds: [ENDPOINT_GROUP_ID],
+          privateDnsEnabled: true,
+        })),
+      );
+      expect(stack.one(SECURITY_GROUP, "TelemetryEndpointSecurityGroup").inputs.vpcId).toBe(VPC_ID);
     });
 
     it("creates no Timestream database", () => {
@@ -290,11 +443,63 @@ describe("telemetry stack", () => {
         TelemetryStoreSettingsSchema.parse(JSON.parse(parameter.inputs.insecureValue)),
       ).toEqual({
         kind: "influxdb",
-        url: "https://abc123.eu-west-1.timestream-influxdb.amazonaws.com:8086",
+        url: INFLUXDB_URL,
         organization: "fleet",
         bucket: "telemetry",
         tokenSecretArn: TOKEN_SECRET_ARN,
       });
+    });
+  });
+
+  describe("with InfluxDB in a VPC that already reaches Secrets Manager and SQS", () => {
+    let stack: StackRun<void>;
+
+    beforeAll(async () => {
+      stack = await deployTelemetry(
+        withNetwork({
+          kind: "vpc",
+          vpcId: VPC_ID,
+          subnetIds: SUBNET_IDS,
+          instanceSecurityGroupId: INSTANCE_SECURITY_GROUP_ID,
+          serviceEndpoints: "existing",
+        }),
+      );
+    }, PLATFORM_BUILD_TIMEOUT_MS);
+
+    it("creates no endpoints and lets the function out on 443 to the VPC's own route", () => {
+      expect(stack.ofType(VPC_ENDPOINT)).toEqual([]);
+      expect(stack.ofType(SECURITY_GROUP).map((group) => group.name)).toEqual([
+        "TelemetryIngestSecurityGroup",
+      ]);
+      expect(rulesOf(stack, INGEST_SECURITY_GROUP_ID)).toEqual([
+        {
+          type: "egress",
+          ipProtocol: "tcp",
+          fromPort: 8086,
+          toPort: 8086,
+          peer: INSTANCE_SECURITY_GROUP_ID,
+        },
+        { type: "egress", ipProtocol: "tcp", fromPort: 443, toPort: 443, peer: "0.0.0.0/0" },
+      ]);
+    });
+  });
+
+  describe("with a publicly accessible InfluxDB instance", () => {
+    let stack: StackRun<void>;
+
+    beforeAll(async () => {
+      stack = await deployTelemetry(withNetwork({ kind: "public" }));
+    }, PLATFORM_BUILD_TIMEOUT_MS);
+
+    it("keeps the function out of any VPC, with no network resources or EC2 permissions", () => {
+      const fn = stack.one(LAMBDA_FUNCTION, "TelemetryIngestFunction");
+
+      expect(fn.inputs.vpcConfig).toBeUndefined();
+      expect(stack.ofType(SECURITY_GROUP)).toEqual([]);
+      expect(stack.ofType(VPC_ENDPOINT)).toEqual([]);
+      expect(permissionStatements(stack.resources).flatMap((s) => s.actions)).not.toContainEqual(
+        expect.stringMatching(/^ec2:/),
+      );
     });
   });
 
@@ -331,6 +536,10 @@ describe("telemetry stack", () => {
 
     it("points the function at the table, and only the table", () => {
       const fn = stack.one(LAMBDA_FUNCTION, "TelemetryIngestFunction");
+
+      // Timestream is an AWS API: no VPC to join.
+      expect(fn.inputs.vpcConfig).toBeUndefined();
+      expect(stack.ofType(SECURITY_GROUP)).toEqual([]);
 
       expect(ownEnvironment(fn)).toEqual({
         POWERTOOLS_SERVICE_NAME: "telemetry-ingest",

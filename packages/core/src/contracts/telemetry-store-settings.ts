@@ -15,7 +15,7 @@ export const TelemetryStoreSettingsSchema = z.discriminatedUnion("kind", [
   }),
   z.object({
     kind: z.literal("influxdb"),
-    /** HTTPS endpoint of the Timestream for InfluxDB instance, e.g. https://id.region.timestream-influxdb.amazonaws.com:8086 */
+    /** HTTPS endpoint of the Timestream for InfluxDB instance, e.g. https://<id>-<hash>.timestream-influxdb.<region>.on.aws:8086 */
     url: z.url(),
     organization: z.string().min(1),
     bucket: z.string().min(1),

@@ -38,7 +38,7 @@ const TOKEN_SECRET_ARN =
 const INFLUXDB_ENV = {
   ...BASE_ENV,
   TELEMETRY_STORE: "influxdb",
-  INFLUXDB_URL: "https://abc123.eu-west-1.timestream-influxdb.amazonaws.com:8086",
+  INFLUXDB_URL: "https://c5vasdqn0b-3ksj4dla5nfjhi.timestream-influxdb.eu-west-1.on.aws:8086",
   INFLUXDB_ORG: "fleet",
   INFLUXDB_BUCKET: "telemetry",
   INFLUXDB_TOKEN_SECRET_ARN: TOKEN_SECRET_ARN,

@@ -2,7 +2,7 @@ import { TelemetryStoreError } from "../../errors.ts";
 
 /** Where a Timestream for InfluxDB (or any InfluxDB 2.x) bucket is, and the token to reach it. */
 export interface InfluxDbOptions {
-  /** e.g. https://id.region.timestream-influxdb.amazonaws.com:8086 */
+  /** e.g. https://<id>-<hash>.timestream-influxdb.<region>.on.aws:8086 */
   url: string;
   /** API token with write (store) or read (reader) access to the bucket. */
   token: string;
