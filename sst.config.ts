@@ -21,7 +21,9 @@
  *
  * Device certificates: the private CA, its mode and validity and the rotation threshold are
  * environment variables too, described in stacks/certificates-config.ts (`FLEET_CA_ARN`,
- * `FLEET_CA_MODE`, `FLEET_CERT_VALIDITY_DAYS`, `FLEET_ROTATION_THRESHOLD_DAYS`).
+ * `FLEET_CA_MODE`, `FLEET_CERT_VALIDITY_DAYS`, `FLEET_ROTATION_THRESHOLD_DAYS`). The CA signs
+ * devices' first certificates too, through the account's certificate provider, unless
+ * `FLEET_CERTIFICATE_SIGNER=aws-iot` (stacks/certificate-signer-config.ts) leaves that to AWS IoT.
  *
  * Removal: prod retains stateful resources on removal and is protected from `sst remove`;
  * every other stage is disposable and removes everything.
@@ -49,6 +51,8 @@ export default $config({
     };
   },
   async run() {
+    const { certificateProvider } = await import("./stacks/certificate-provider.ts");
+    const { certificateSignerFromEnv } = await import("./stacks/certificate-signer-config.ts");
     const { certificates } = await import("./stacks/certificates.ts");
     const { certificatesConfigFromEnv } = await import("./stacks/certificates-config.ts");
     const { deviceIdentity } = await import("./stacks/device-identity.ts");
@@ -60,18 +64,26 @@ export default $config({
 
     const identity = deviceIdentity();
     devicePresence();
+    const certificateSigner = certificateSignerFromEnv();
     const provision = provisioning({
       thingGroup: identity.thingGroup,
       devicePolicy: identity.devicePolicy,
       dataEndpoint: identity.dataEndpoint,
+      certificateSigner,
     });
     const telemetryConfig = telemetryConfigFromEnv();
     const deviceTelemetry = telemetry({ config: telemetryConfig });
+    const certificatesConfig = certificatesConfigFromEnv();
     const deviceCertificates = certificates({
-      config: certificatesConfigFromEnv(),
+      config: certificatesConfig,
       thingGroup: identity.thingGroup,
       devicePolicy: identity.devicePolicy,
       dataEndpoint: identity.dataEndpoint,
+    });
+    certificateProvider({
+      signer: certificateSigner,
+      certificates: deviceCertificates,
+      validityDays: certificatesConfig.validityDays,
     });
     // The fleet a release targets is the provisioning thing group (`thingGroupName`).
     const updates = ota();

@@ -193,7 +193,11 @@ async function measureDecisions() {
     write: async () => ({ version: "v2" }),
   };
   const allowList = new AllowListCache({ store });
-  const decide = createDecideProvisioning({ allowList, ledger: memoryLedger() });
+  const decide = createDecideProvisioning({
+    allowList,
+    ledger: memoryLedger(),
+    certificateSigner: "private-ca",
+  });
   const { serials } = await allowList.current();
 
   // Half listed, half not (every 10th original device was dropped from the list).

@@ -26,6 +26,8 @@ export interface Certificates {
   certificateAuthorityArn: $util.Output<string>;
   /** The created CA; undefined when an existing one is used. */
   certificateAuthority: aws.acmpca.CertificateAuthority | undefined;
+  /** The ACM Private CA template of device certificates (client authentication only). */
+  certificateTemplateArn: $util.Output<string>;
   rotations: aws.dynamodb.Table;
   auditTopic: aws.sns.Topic;
   auditConfiguration: aws.cloudcontrol.Resource;
@@ -73,9 +75,11 @@ const JOB_ROLLOUT_PER_MINUTE = 100;
  * existing CAs included. AWS IoT then authenticates each certificate by its
  * own registration, which the rotation does anyway.
  *
- * Certificates from fleet provisioning are signed by AWS IoT and expire far in the future; the
- * audit finds them only after their first rotation (`fleet rotation start`), from which on the
- * CA controls validity.
+ * Certificates from fleet provisioning come from this CA too, with the same template and
+ * validity, through the account's certificate provider (stacks/certificate-provider.ts), so the
+ * audit rotates them when due from the first boot. Only with `FLEET_CERTIFICATE_SIGNER=aws-iot`
+ * (stacks/certificate-signer-config.ts) does AWS IoT sign them, expiring far in the future: the
+ * audit then finds them only after their first rotation (`fleet rotation start`).
  */
 export function certificates(args: CertificatesArgs): Certificates {
   const { config } = args;
@@ -381,6 +385,7 @@ export function certificates(args: CertificatesArgs): Certificates {
   return {
     certificateAuthorityArn,
     certificateAuthority,
+    certificateTemplateArn,
     rotations,
     auditTopic,
     auditConfiguration,

@@ -1,5 +1,6 @@
 import {
   ALLOW_LIST_OBJECT_KEY,
+  type CertificateSigner,
   type ClaimCredentials,
   claimPolicyDocument,
   provisioningTemplateBody,
@@ -16,6 +17,8 @@ export interface ProvisioningArgs {
   devicePolicy: aws.iot.Policy;
   /** The IoT data endpoint, stored with the claim credentials for the image build. */
   dataEndpoint: $util.Input<string>;
+  /** Who signs device certificates (stacks/certificate-signer-config.ts), told to the hook. */
+  certificateSigner: CertificateSigner;
 }
 
 export interface Provisioning {
@@ -54,8 +57,10 @@ const ALLOW_LIST_MEMORY = "1024 MB";
  * - the device ledger (refusals and revocations per serial) and an SSM parameter naming the
  *   bucket, both found by the CLI through `stageResourceNames`.
  *
- * The certificate provider (CSRs signed by ACM Private CA) is not part of this stack: AWS IoT
- * signs device certificates.
+ * The certificate that RegisterThing activates is signed by the stage's private CA through the
+ * certificate provider (stacks/certificate-provider.ts), or by AWS IoT with
+ * `FLEET_CERTIFICATE_SIGNER=aws-iot`; the hook is told which, as it checks the subject only when
+ * the private CA made it.
  */
 export function provisioning(args: ProvisioningArgs): Provisioning {
   const partition = aws.getPartitionOutput().partition;
@@ -182,6 +187,7 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
       POWERTOOLS_METRICS_NAMESPACE: namespace,
       ALLOW_LIST_BUCKET: allowListBucket.name,
       DEVICE_LEDGER_TABLE: ledger.name,
+      CERTIFICATE_SIGNER: args.certificateSigner,
     },
     permissions: [
       { actions: ["s3:GetObject"], resources: [allowListObjectArn] },

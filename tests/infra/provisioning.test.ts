@@ -41,6 +41,7 @@ async function deployProvisioning() {
     thingGroup: identity.thingGroup,
     devicePolicy: identity.devicePolicy,
     dataEndpoint: identity.dataEndpoint,
+    certificateSigner: "private-ca",
   });
 }
 
@@ -317,6 +318,7 @@ describe("provisioning stack", () => {
         POWERTOOLS_METRICS_NAMESPACE: "fleet/dev",
         ALLOW_LIST_BUCKET: bucketName,
         DEVICE_LEDGER_TABLE: names.deviceLedgerTableName,
+        CERTIFICATE_SIGNER: "private-ca",
       });
     });
   });

@@ -11,6 +11,7 @@ import {
   createListFleetDevices,
   createReconcileAllowList,
   createReleaseApp,
+  createSignProvisioningCsr,
   createSignRotationCsr,
   createStartRotation,
   createSweepRotations,
@@ -112,8 +113,9 @@ export interface SandboxOptions {
   clock?: () => Date;
   /**
    * Most registry, job, CA issue and revoke calls the rotation backend (start, CSR, commit,
-   * sweeper, audit) starts within any second, as a stage must stay under AWS IoT's control-plane
-   * throttling. Default 10; a whole number, at least 1.
+   * sweeper, audit) and fleet provisioning's CA issue calls start within any second, as a stage
+   * must stay under AWS IoT's and ACM Private CA's throttling. Default 10; a whole number, at
+   * least 1.
    */
   controlPlaneCallsPerSecond?: number;
   /** How long the artifact URLs in job documents sent to devices stay valid. Default 1 hour. */
@@ -314,7 +316,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const ledger = new FileDeviceLedger(join(stateDir, "device-ledger.json"));
   // No TTL: an upload takes effect for the next device at once (a version check is one small read).
   const allowList = new AllowListCache({ store, ttlMs: 0 });
-  const decideProvisioning = createDecideProvisioning({ allowList, ledger, logger });
+  // The sandbox's CA is the private CA of a stage in `private-ca` mode: it signs every CSR.
+  const decideProvisioning = createDecideProvisioning({
+    allowList,
+    ledger,
+    certificateSigner: "private-ca",
+    logger,
+  });
   const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
   const revoker = new LocalCaRevoker(ca);
   const reconcileOnce = createReconcileAllowList({
@@ -340,13 +348,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
   });
   const events: SandboxEvents = new EventEmitter<SandboxEventMap>();
+  const now = () => clock().getTime();
+  // Issued at the CA as the stage's certificate provider does, within the control-plane budget.
+  const caIssuer = rateLimited(new LocalCaIssuer(ca, { now }), controlPlane);
   const provisioning = new FleetProvisioning({
     registry,
-    ca,
+    signCsr: createSignProvisioningCsr({
+      issuer: caIssuer,
+      validityMs: certificateValidityMs,
+      logger,
+    }),
     templateName: names.provisioningTemplateName,
     templateBody: provisioningTemplateBody(names),
     preProvisioningHook: decideProvisioning,
-    certificateValidityMs,
     logger,
   });
   const jobs = await JobStore.open(stateDir, {
@@ -369,7 +383,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const shadowService = new ClassicShadowService({ store: shadows, logger });
   const commands = new CommandRequests({ logger });
   const rotations = new LocalRotationStore(join(stateDir, "rotations.json"));
-  const now = () => clock().getTime();
   // The rotation backend's ports, throttled as a stage's must be (reconcile keeps its own pace).
   const jobStarter = rateLimited(new LocalJobStarter(jobs), controlPlane);
   const rotationRegistry = rateLimited(deviceRegistry, controlPlane);
@@ -388,7 +401,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const rotationRequests = new RotationRequests({
     signCsr: createSignRotationCsr({
       ...rotationDeps,
-      issuer: rateLimited(new LocalCaIssuer(ca, { now }), controlPlane),
+      issuer: caIssuer,
       validityMs: certificateValidityMs,
     }),
     commit: createCommitRotation(rotationDeps),

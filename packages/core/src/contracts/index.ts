@@ -1,5 +1,6 @@
 export * from "./app-artifact.ts";
 export * from "./audit.ts";
+export * from "./certificate-provider.ts";
 export * from "./commands.ts";
 export * from "./dead-letter.ts";
 export * from "./device-state.ts";

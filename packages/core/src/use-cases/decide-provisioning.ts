@@ -1,4 +1,5 @@
 import { X509Certificate } from "node:crypto";
+import type { CertificateSigner } from "../contracts/certificate-provider.ts";
 import { SerialSchema, thingNameFromSerial } from "../contracts/identity.ts";
 import {
   type PreProvisioningHookEvent,
@@ -23,6 +24,12 @@ export interface ProvisioningDecision {
 export interface DecideProvisioningDeps {
   allowList: AllowListSource;
   ledger: DeviceLedger;
+  /**
+   * Who signed the certificate the device registers. Only the private CA (the certificate
+   * provider) is known to copy the CSR's subject; AWS does not document what its own CA puts
+   * there, so with `aws-iot` the subject is not checked at all (else it could deny every device).
+   */
+  certificateSigner: CertificateSigner;
   logger?: UseCaseLogger;
   /** Default `() => new Date()`. */
   clock?: () => Date;
@@ -34,8 +41,11 @@ const QUOTE_MAX = 80;
 /**
  * The pre-provisioning hook: whether a device holding the claim certificate may become a thing.
  * 1. Read the serial parameter and check it is a valid serial.
- * 2. Check the new certificate's subject CN is the thing name of that serial (the device puts
- *    its serial in its CSR), so one device cannot register a certificate under another's serial.
+ * 2. With the private CA as signer, check the new certificate's subject CN is the thing name of
+ *    that serial (the device puts its serial in its CSR, the certificate provider issues only
+ *    such CSRs), so one device cannot register a certificate under another's serial. With AWS
+ *    IoT as signer the subject is unknown and skipped: the serial is then bound to the claim
+ *    holder's word and the allow-list alone.
  * 3. Check the serial is on the current allow-list.
  * 4. Record a denial in the ledger, or clear the serial's entry when allowed; a ledger failure
  *    is logged and never changes the decision.
@@ -60,8 +70,10 @@ export function createDecideProvisioning(
     }
     const serial = parsed.data;
 
-    const subjectError = checkSubject(event.certificatePem, thingNameFromSerial(serial));
-    if (subjectError !== null) return deny(serial, subjectError);
+    if (deps.certificateSigner === "private-ca") {
+      const subjectError = checkSubject(event.certificatePem, thingNameFromSerial(serial));
+      if (subjectError !== null) return deny(serial, subjectError);
+    }
 
     let list: Awaited<ReturnType<AllowListSource["current"]>>;
     try {

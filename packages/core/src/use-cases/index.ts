@@ -8,6 +8,7 @@ export * from "./read-app-artifact.ts";
 export * from "./reconcile-allow-list.ts";
 export * from "./release-app.ts";
 export * from "./rotate-expiring-certificates.ts";
+export * from "./sign-provisioning-csr.ts";
 export * from "./sign-rotation-csr.ts";
 export * from "./start-rotation.ts";
 export * from "./sweep-rotations.ts";

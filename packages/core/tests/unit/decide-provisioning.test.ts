@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import {
+  type CertificateSigner,
   type PreProvisioningHookEvent,
   PreProvisioningHookEventSchema,
 } from "../../src/contracts/index.ts";
@@ -31,10 +32,19 @@ function staticList(serials: string[], version: string | null = "v7"): AllowList
   return { current: async () => ({ version, serials: new Set(serials) }) };
 }
 
-function setup(allowList: AllowListSource = staticList(["device-0001", "device-0002"])) {
+function setup(
+  allowList: AllowListSource = staticList(["device-0001", "device-0002"]),
+  certificateSigner: CertificateSigner = "private-ca",
+) {
   const ledger = new InMemoryDeviceLedger();
   const logger: UseCaseLogger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-  const decide = createDecideProvisioning({ allowList, ledger, logger, clock: () => NOW });
+  const decide = createDecideProvisioning({
+    allowList,
+    ledger,
+    certificateSigner,
+    logger,
+    clock: () => NOW,
+  });
   return { decide, ledger, logger };
 }
 
@@ -150,6 +160,29 @@ describe("the pre-provisioning hook decision", () => {
     const { certificatePem: _, ...event } = sampleEvent;
     const decision = await decide(event as PreProvisioningHookEvent);
     expect(decision.reason).toBe("the event carries no certificatePem");
+  });
+
+  describe("when AWS IoT signs device certificates", () => {
+    const awsIot = (list = staticList(["device-0001"])) => setup(list, "aws-iot");
+
+    it("allows an allow-listed serial whatever the certificate's subject says", async () => {
+      const { decide } = awsIot();
+      for (const name of ["cn-device-0002", "no-cn", "two-cns"]) {
+        const decision = await decide(hookEvent("device-0001", certificate(name)));
+        expect(decision).toEqual({
+          allowProvisioning: true,
+          reason: 'serial "device-0001" is on the allow-list',
+          serial: "device-0001",
+        });
+      }
+    });
+
+    it("still denies a serial that is not on the allow-list", async () => {
+      const { decide, ledger } = awsIot(staticList(["device-0002"]));
+      const decision = await decide(sampleEvent);
+      expect(decision.reason).toBe('serial "device-0001" is not on the allow-list (version v7)');
+      expect(ledger.get("device-0001")?.outcome).toBe("denied");
+    });
   });
 
   it("denies when the allow-list cannot be read, naming the error", async () => {

@@ -11,6 +11,7 @@ import {
   S3AllowListStore,
 } from "@fleet/core/adapters/aws";
 import {
+  CertificateSignerSchema,
   type PreProvisioningHookEvent,
   PreProvisioningHookEventSchema,
   type PreProvisioningHookResult,
@@ -24,15 +25,18 @@ import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
  * Trigger: AWS IoT, before it runs the provisioning template for a RegisterThing request
- * (stacks/provisioning.ts). Allows only a valid serial whose certificate names it and which is
- * on the current allow-list. Whatever goes wrong denies: a hook that throws or times out denies
- * too, but then the reason is lost, so every error becomes a logged denial here.
+ * (stacks/provisioning.ts). Allows only a valid serial on the current allow-list, whose
+ * certificate names it when the stage's private CA signed it (`CERTIFICATE_SIGNER` private-ca;
+ * with aws-iot the subject AWS IoT's CA writes is unknown and not checked). Whatever goes wrong
+ * denies: a hook that throws or times out denies too, but then the reason is lost, so every
+ * error becomes a logged denial here.
  */
 
 const env = readEnv(
   PowertoolsEnvSchema.extend({
     ALLOW_LIST_BUCKET: z.string().min(1),
     DEVICE_LEDGER_TABLE: z.string().min(1),
+    CERTIFICATE_SIGNER: CertificateSignerSchema,
   }),
 );
 
@@ -48,6 +52,7 @@ const decide = createDecideProvisioning({
     dynamo: createDynamoDbClient(),
     tableName: env.DEVICE_LEDGER_TABLE,
   }),
+  certificateSigner: env.CERTIFICATE_SIGNER,
   logger: useCaseLogger(logger),
 });
 

@@ -13,6 +13,7 @@ const ENV = {
   POWERTOOLS_METRICS_NAMESPACE: "fleet/test",
   ALLOW_LIST_BUCKET: "fleet-test-allowlistbucket-abcd1234",
   DEVICE_LEDGER_TABLE: "fleet-test-device-ledger",
+  CERTIFICATE_SIGNER: "private-ca",
   AWS_REGION: "eu-west-1",
 };
 /** The serial in the fixture event's parameters and its certificate's subject CN. */
@@ -142,6 +143,39 @@ describe("pre-provisioning-hook handler", () => {
     );
   });
 
+  it("allows an allow-listed serial whatever its certificate's subject when AWS IoT signed it", async () => {
+    vi.stubEnv("CERTIFICATE_SIGNER", "aws-iot");
+    storeAllowList(`${SERIAL}\n`);
+    const handler = await loadHandler();
+    const event = {
+      ...fixture("pre-provisioning-hook"),
+      certificatePem: fixture("ca-certificate").certificatePem,
+    };
+
+    const result = await handler(event, context);
+
+    expect(result).toEqual({ allowProvisioning: true });
+  });
+
+  it("denies a certificate whose subject is not the serial when the private CA signed it", async () => {
+    storeAllowList(`${SERIAL}\n`);
+    const handler = await loadHandler();
+    const event = {
+      ...fixture("pre-provisioning-hook"),
+      certificatePem: fixture("ca-certificate").certificatePem,
+    };
+
+    const result = await handler(event, context);
+
+    expect(result).toEqual({ allowProvisioning: false });
+    expect(logRecords(stdout, stderr)).toContainEqual(
+      expect.objectContaining({
+        message: "provisioning denied",
+        reason: `certificate subject CN "fleet-test devices" is not the serial "${SERIAL}"`,
+      }),
+    );
+  });
+
   it("denies, without throwing, when the allow-list cannot be read", async () => {
     s3.on(GetObjectCommand).rejects(
       Object.assign(new Error("Access Denied"), { name: "AccessDenied" }),
@@ -193,5 +227,13 @@ describe("pre-provisioning-hook handler", () => {
 
     expect(error).toMatchObject({ name: "InvalidEnvironmentError" });
     expect((error as InvalidEnvironmentError).keys).toEqual(["ALLOW_LIST_BUCKET"]);
+  });
+
+  it("fails at cold start on a certificate signer it does not know", async () => {
+    vi.stubEnv("CERTIFICATE_SIGNER", "self");
+
+    const error = await loadHandler().catch((caught: unknown) => caught);
+
+    expect((error as InvalidEnvironmentError).keys).toEqual(["CERTIFICATE_SIGNER"]);
   });
 });

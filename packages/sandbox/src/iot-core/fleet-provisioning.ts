@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { CsrRefusedError, type SignProvisioningCsr } from "@fleet/core";
 import {
   CREATE_CERTIFICATE_FROM_CSR_TOPIC,
   type CreateCertificateFromCsrAccepted,
@@ -10,14 +11,7 @@ import {
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import * as z from "zod";
-import {
-  InvalidCsrError,
-  InvalidRequestError,
-  ProvisioningTemplateError,
-  UnsupportedKeyError,
-} from "../errors.ts";
-import { csrCommonName } from "../local-ca/csr.ts";
-import type { LocalCa } from "../local-ca/local-ca.ts";
+import { ProvisioningTemplateError } from "../errors.ts";
 import {
   applyProvisioningTemplate,
   type ProvisioningTemplate,
@@ -28,7 +22,11 @@ import { registryArn } from "./sandbox-scope.ts";
 
 export interface FleetProvisioningOptions {
   registry: IotRegistry;
-  ca: LocalCa;
+  /**
+   * Signs CreateCertificateFromCsr's CSR: core's `createSignProvisioningCsr` over the sandbox's
+   * CA, the use case a stage's certificate provider runs over ACM Private CA.
+   */
+  signCsr: SignProvisioningCsr;
   /** The one provisioning template the sandbox offers, by name. */
   templateName: string;
   templateBody: ProvisioningTemplate;
@@ -36,18 +34,13 @@ export interface FleetProvisioningOptions {
   preProvisioningHook(
     event: PreProvisioningHookEvent,
   ): Promise<{ allowProvisioning: boolean; reason?: string }>;
-  /** Lifetime of certificates made from CSRs. Default 365 days, never past the CA's expiry. */
-  certificateValidityMs?: number;
   logger: Logger;
   /** Default `() => new Date()`. */
   clock?: () => Date;
 }
 
-const DEFAULT_CERTIFICATE_VALIDITY_MS = 365 * 24 * 3600 * 1000;
 /** "The certificate ownership token expires after one hour" (developer guide, fleet-provision-api). */
 const OWNERSHIP_TOKEN_TTL_MS = 3600 * 1000;
-/** Subject CN when a CSR names none, as on certificates AWS IoT makes itself. */
-const DEFAULT_COMMON_NAME = "AWS IoT Certificate";
 const REGISTER_THING_TOPIC = /^\$aws\/provisioning-templates\/([^/]+)\/provision\/json$/;
 
 /**
@@ -81,9 +74,9 @@ interface OwnershipToken {
 
 /**
  * The AWS IoT fleet provisioning MQTT API (JSON payloads) for one template:
- * - CreateCertificateFromCsr: verify the CSR, issue a certificate with its subject CN from the
- *   local CA, register it PENDING_ACTIVATION, and hand out an ownership token bound to it that
- *   expires after an hour.
+ * - CreateCertificateFromCsr: have the CSR signed (a valid serial as subject CN, a strong key:
+ *   core's use case, as a stage's certificate provider does), register the certificate
+ *   PENDING_ACTIVATION, and hand out an ownership token bound to it that expires after an hour.
  * - RegisterThing: check the token, call the pre-provisioning hook with the event AWS sends,
  *   then apply the template (thing, attributes, group, certificate ACTIVE, policy, attachment).
  * Tokens live in memory: after a sandbox restart a device starts over with a new CSR.
@@ -139,41 +132,24 @@ export class FleetProvisioning implements BrokerService {
       throw new ProvisioningRejection(400, "InvalidCSR", z.prettifyError(parsed.error));
     }
     const { certificateSigningRequest } = parsed.data;
-    const { registry, ca, logger } = this.#options;
-    const now = this.#clock().getTime();
-    const issued = await ca.issueCertificate(
-      { csrPem: certificateSigningRequest },
-      {
-        commonName: csrCommonName(certificateSigningRequest) ?? DEFAULT_COMMON_NAME,
-        validity: {
-          notAfter: new Date(
-            Math.min(
-              now + (this.#options.certificateValidityMs ?? DEFAULT_CERTIFICATE_VALIDITY_MS),
-              ca.notAfter.getTime(),
-            ),
-          ),
-        },
-      },
-    );
-    await registry.registerCertificate({
-      certificatePem: issued.certificatePem,
+    const { registry, signCsr, logger } = this.#options;
+    const { certificatePem } = await signCsr({
+      certificateSigningRequest,
+      clientId: request.clientId,
+    });
+    const { certificateId } = await registry.registerCertificate({
+      certificatePem,
       status: "PENDING_ACTIVATION",
     });
+    const now = this.#clock().getTime();
     this.#pruneTokens(now);
     const token = randomBytes(48).toString("base64");
-    this.#tokens.set(token, {
-      certificateId: issued.certificateId,
-      expiresAt: now + OWNERSHIP_TOKEN_TTL_MS,
-    });
+    this.#tokens.set(token, { certificateId, expiresAt: now + OWNERSHIP_TOKEN_TTL_MS });
     logger.info(
-      { clientId: request.clientId, certificateId: issued.certificateId },
+      { clientId: request.clientId, certificateId },
       "certificate created from CSR (PENDING_ACTIVATION)",
     );
-    return {
-      certificateId: issued.certificateId,
-      certificatePem: issued.certificatePem,
-      certificateOwnershipToken: token,
-    };
+    return { certificateId, certificatePem, certificateOwnershipToken: token };
   }
 
   async #registerThing(request: ServiceRequest): Promise<RegisterThingAccepted> {
@@ -273,11 +249,7 @@ function validate<T>(schema: z.ZodType<T>, json: unknown): T {
 /** Maps every error to its `/rejected` payload, in one place. */
 function asRejection(error: unknown): ProvisioningRejection {
   if (error instanceof ProvisioningRejection) return error;
-  if (
-    error instanceof InvalidCsrError ||
-    error instanceof UnsupportedKeyError ||
-    (error instanceof InvalidRequestError && error.field === "commonName")
-  ) {
+  if (error instanceof CsrRefusedError) {
     return new ProvisioningRejection(400, "InvalidCSR", error.message);
   }
   if (error instanceof ProvisioningTemplateError) {

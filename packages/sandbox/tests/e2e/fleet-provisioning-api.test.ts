@@ -139,6 +139,23 @@ describe("fleet provisioning MQTT API", () => {
     expect(notJson.body).toMatchObject({ statusCode: 400, errorCode: "InvalidPayload" });
   });
 
+  it("rejects a CSR whose subject CN is not a serial with 400 InvalidCSR, registering nothing", async () => {
+    const client = await claimSession("SN-API-0009");
+    const before = env.sandbox.registry.listCertificates().length;
+    const { csrPem } = await deviceKeyAndCsr("AWS IoT Certificate");
+
+    const reply = await request(client, csrTopics.request, { certificateSigningRequest: csrPem });
+
+    expect(reply).toMatchObject({
+      topic: csrTopics.rejected,
+      body: { statusCode: 400, errorCode: "InvalidCSR" },
+    });
+    expect(reply.body.errorMessage).toContain(
+      'subject CN "AWS IoT Certificate" is not a valid serial',
+    );
+    expect(env.sandbox.registry.listCertificates()).toHaveLength(before);
+  });
+
   it("rejects RegisterThing with an empty or unknown ownership token (400 InvalidCertificateOwnershipToken)", async () => {
     const client = await claimSession("SN-API-0006");
     const empty = await request(client, provision.request, { certificateOwnershipToken: "" });
