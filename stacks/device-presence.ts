@@ -1,4 +1,4 @@
-import { PRESENCE_TOPIC_FILTER } from "@fleet/core/contracts";
+import { PRESENCE_RULE_SQL } from "@fleet/core/contracts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
 import { lambdaFunction } from "./lambda-function.ts";
 
@@ -35,8 +35,8 @@ export function devicePresence(): DevicePresence {
     ruleArn,
     accountId,
     description: "AWS IoT lifecycle (connect/disconnect) events to the presence function",
-    // Single quotes delimit the topic filter in IoT SQL; `$aws/...` needs no escaping inside.
-    sql: `SELECT * FROM '${PRESENCE_TOPIC_FILTER}'`,
+    // Connects and disconnects only: the filter also matches connect_failed events.
+    sql: PRESENCE_RULE_SQL,
     fn: handler,
   });
 

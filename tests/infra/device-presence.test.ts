@@ -44,9 +44,11 @@ describe("device presence stack", () => {
   }, PLATFORM_BUILD_TIMEOUT_MS);
   afterAll(stopStackHarness);
 
-  it("selects every connect and disconnect lifecycle event with IoT SQL 2016-03-23", () => {
+  it("selects connect and disconnect lifecycle events, never connect_failed, with IoT SQL 2016-03-23", () => {
     expect(PRESENCE_TOPIC_FILTER).toBe("$aws/events/presence/+/+");
-    expect(rule.inputs.sql).toBe("SELECT * FROM '$aws/events/presence/+/+'");
+    expect(rule.inputs.sql).toBe(
+      "SELECT * FROM '$aws/events/presence/+/+' WHERE eventType = 'connected' OR eventType = 'disconnected'",
+    );
     expect(rule.inputs.sqlVersion).toBe("2016-03-23");
     expect(rule.inputs.enabled).toBe(true);
   });

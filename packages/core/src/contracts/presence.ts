@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { PRESENCE_TOPIC_FILTER } from "./topics.ts";
 
 /**
  * AWS IoT lifecycle (presence) events, which the broker itself publishes on
@@ -67,6 +68,18 @@ export const PresenceDisconnectedEventSchema = PresenceEventBaseSchema.extend({
   disconnectReason: z.string().min(1).optional(),
 });
 export type PresenceDisconnectedEvent = z.infer<typeof PresenceDisconnectedEventSchema>;
+
+/** The lifecycle events the presence function counts. */
+export const PRESENCE_EVENT_TYPES = ["connected", "disconnected"] as const;
+
+/**
+ * The presence rule's SQL (version 2016-03-23): connect and disconnect events only. The topic
+ * filter also matches `$aws/events/presence/connect_failed/{clientId}` (AWS IoT lifecycle
+ * events, "Connect attempt failure event"), whose events carry no versionNumber or session: they
+ * would fail the contract on every refused connection. Refused connections are AWS IoT's own
+ * metrics to watch, not this function's.
+ */
+export const PRESENCE_RULE_SQL = `SELECT * FROM '${PRESENCE_TOPIC_FILTER}' WHERE ${PRESENCE_EVENT_TYPES.map((type) => `eventType = '${type}'`).join(" OR ")}`;
 
 export const PresenceEventSchema = z.discriminatedUnion("eventType", [
   PresenceConnectedEventSchema,

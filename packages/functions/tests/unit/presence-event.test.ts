@@ -125,10 +125,21 @@ describe("presence-event handler", () => {
       );
     });
 
-    it("rejects an event of an unknown type, naming eventType", async () => {
-      await expect(
-        handler({ ...fixture("presence-connected"), eventType: "subscribed" }, context),
-      ).rejects.toThrow(/eventType/);
+    it("counts a connect_failed event that reaches it as ignored, without throwing", async () => {
+      await handler(fixture("presence-connect-failed"), context);
+
+      const [emf] = emfRecords(stdout);
+      expect(emf).toMatchObject({ PresenceEventIgnored: 1 });
+      expect(emf).not.toHaveProperty("DeviceConnected");
+      expect(logRecords(stdout, stderr)).toContainEqual(
+        expect.objectContaining({ level: "WARN", eventType: "connect_failed" }),
+      );
+    });
+
+    it("rejects an event without an event type, naming eventType", async () => {
+      const { eventType: _, ...event } = fixture("presence-connected");
+
+      await expect(handler(event, context)).rejects.toThrow(/eventType/);
     });
   });
 
