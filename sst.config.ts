@@ -6,14 +6,15 @@
  *
  * Stages and accounts: `dev` and `prod` (and any personal stage) each deploy into their own AWS
  * account, chosen by AWS profile: `AWS_PROFILE` when set, else the profile `fleet-<stage>`
- * (e.g. `fleet-prod` in ~/.aws/config; the CLI follows the same rule, `stageAwsProfile`, which
+ * (e.g. `fleet-prod` in ~/.aws/config; the CLI follows the same rule, `stageAwsSettings`, which
  * also rejects stage names that are not lowercase letters, digits and '-'). Separate accounts
  * matter beyond blast radius: fleet indexing, the IoT data endpoint and the certificate
  * provider are per account and region, so two stages in one account would fight over them.
  * When credentials come from the environment (CI with an assumed role sets AWS_ACCESS_KEY_ID),
  * no profile is named and those credentials are used as they are.
  *
- * Region: `AWS_REGION` when set, else eu-west-1.
+ * Region: `AWS_REGION` when set, else eu-west-1 (a profile's own region is not read; the CLI
+ * resolves it the same way, with the same function).
  *
  * Telemetry store and stream: environment variables read at deploy time, described in
  * stacks/telemetry-config.ts (`FLEET_TELEMETRY_STORE`, default `influxdb`, which needs the
@@ -31,12 +32,10 @@
 export default $config({
   async app(input) {
     // Names shared with the CLI come from core (SST forbids top-level imports here).
-    const { FLEET_APP_NAME, stageAwsProfile } = await import("@fleet/core/contracts");
+    const { FLEET_APP_NAME, stageAwsSettings } = await import("@fleet/core/contracts");
     const stage = input.stage;
     const isProd = stage === "prod";
-    const profile = process.env.AWS_ACCESS_KEY_ID
-      ? undefined
-      : (process.env.AWS_PROFILE ?? stageAwsProfile(stage));
+    const { region, profile } = stageAwsSettings(stage, process.env);
     return {
       name: FLEET_APP_NAME,
       home: "aws",
@@ -44,7 +43,7 @@ export default $config({
       protect: isProd,
       providers: {
         aws: {
-          region: process.env.AWS_REGION ?? "eu-west-1",
+          region,
           ...(profile ? { profile } : {}),
         },
       },

@@ -44,6 +44,17 @@ describe("sst.config.ts", () => {
     });
   });
 
+  it("resolves region and profile with core's stageAwsSettings, the function the CLI uses", async () => {
+    const { stageAwsSettings } = await import("@fleet/core/contracts");
+    vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);
+    vi.stubEnv("AWS_PROFILE", undefined);
+    vi.stubEnv("AWS_REGION", "ap-southeast-2");
+
+    expect((await loadAppConfig("dev")).providers?.aws).toEqual(
+      stageAwsSettings("dev", process.env),
+    );
+  });
+
   it("names no profile when credentials come from the environment (CI)", async () => {
     vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE");
 

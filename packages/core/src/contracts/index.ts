@@ -17,6 +17,7 @@ export * from "./presence.ts";
 export * from "./presigned-url-placeholder.ts";
 export * from "./provisioning-template.ts";
 export * from "./rotation.ts";
+export * from "./stage-aws-settings.ts";
 export * from "./stage-resources.ts";
 export * from "./telemetry.ts";
 export * from "./telemetry-rule.ts";
