@@ -16,6 +16,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { AcmPcaCertificateIssuer } from "../../src/adapters/aws/index.ts";
 import { AwsAccessDeniedError, CertificateIssueError } from "../../src/errors.ts";
 
+const CA_PEM = readFileSync(new URL("../fixtures/aws/pca/ca.pem", import.meta.url), "utf8");
+/** The fixture CA certificate's notAfter (`openssl x509 -enddate`). */
+const CA_NOT_AFTER_MS = Date.parse("2126-10-28T22:12:22Z");
 const DEVICE_PEM = readFileSync(
   new URL("../fixtures/aws/pca/device-1.pem", import.meta.url),
   "utf8",
@@ -44,6 +47,7 @@ function issuer(options: Partial<ConstructorParameters<typeof AcmPcaCertificateI
   return new AcmPcaCertificateIssuer({
     pca: pca as never,
     certificateAuthorityArn: CA_ARN,
+    caCertificatePem: CA_PEM,
     pollDelayMs: 0,
     ...options,
   });
@@ -154,6 +158,39 @@ describe("AcmPcaCertificateIssuer", () => {
 
     expect(error).toBeInstanceOf(AwsAccessDeniedError);
     expect((error as Error).message).toMatch(/allows acm-pca:GetCertificate$/);
+  });
+
+  it("cuts a validity that would outlive the CA's certificate short at the CA's expiry", async () => {
+    const now = CA_NOT_AFTER_MS - 10 * DAY_MS;
+
+    await issuer({ now: () => now }).issue({ csrPem: CSR_PEM, validityMs: 365 * DAY_MS });
+
+    expect(mock.commandCalls(Issue)[0]?.args[0].input.Validity).toEqual({
+      Type: "ABSOLUTE",
+      Value: CA_NOT_AFTER_MS / 1_000,
+    });
+  });
+
+  it("keeps a validity that ends exactly when the CA's certificate does", async () => {
+    const now = CA_NOT_AFTER_MS - 10 * DAY_MS;
+
+    await issuer({ now: () => now }).issue({ csrPem: CSR_PEM, validityMs: 10 * DAY_MS });
+
+    expect(mock.commandCalls(Issue)[0]?.args[0].input.Validity).toEqual({
+      Type: "DAYS",
+      Value: 10,
+    });
+  });
+
+  it("issues nothing once the CA's certificate has expired, as the backend's failure", async () => {
+    const error = await issuer({ now: () => CA_NOT_AFTER_MS })
+      .issue({ csrPem: CSR_PEM, validityMs: DAY_MS })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(CertificateIssueError);
+    expect(error).toMatchObject({ reason: "failed" });
+    expect((error as Error).message).toMatch(/expired at 2126-10-28T22:12:22\.000Z/);
+    expect(mock.commandCalls(Issue)).toHaveLength(0);
   });
 
   it("refuses a validity that is not a positive whole number of milliseconds", async () => {

@@ -61,6 +61,7 @@ const signRotationCsr = createSignRotationCsr({
     new AcmPcaCertificateIssuer({
       pca,
       certificateAuthorityArn: env.CA_ARN,
+      caCertificatePem: env.CA_CERTIFICATE_PEM,
       templateArn: env.CERT_TEMPLATE_ARN,
     }),
   ),

@@ -22,6 +22,8 @@ export interface AcmPcaCertificateIssuerOptions {
   pca: ACMPCAClient;
   /** The private CA that issues the stage's device certificates. */
   certificateAuthorityArn: string;
+  /** That CA's own certificate (PEM): no certificate it issues may outlive it. */
+  caCertificatePem: string;
   /**
    * An ACM Private CA template, e.g.
    * `arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1`. Default: none, so the CA
@@ -62,6 +64,7 @@ const IDEMPOTENCY_TOKEN_LENGTH = 36;
 export class AcmPcaCertificateIssuer implements CertificateIssuer {
   readonly #pca: ACMPCAClient;
   readonly #certificateAuthorityArn: string;
+  readonly #caNotAfterMs: number;
   readonly #templateArn: string | undefined;
   readonly #signingAlgorithm: SigningAlgorithm;
   readonly #pollDelayMs: number;
@@ -72,6 +75,7 @@ export class AcmPcaCertificateIssuer implements CertificateIssuer {
     const merged = { ...DEFAULTS, ...options };
     this.#pca = merged.pca;
     this.#certificateAuthorityArn = merged.certificateAuthorityArn;
+    this.#caNotAfterMs = new X509Certificate(merged.caCertificatePem).validToDate.getTime();
     this.#templateArn = merged.templateArn;
     this.#signingAlgorithm = merged.signingAlgorithm;
     this.#pollDelayMs = merged.pollDelayMs;
@@ -81,7 +85,11 @@ export class AcmPcaCertificateIssuer implements CertificateIssuer {
 
   /**
    * 1. IssueCertificate with a token derived from the CSR and validity, so a retried call
-   *    within five minutes gets the same certificate instead of a second one.
+   *    within five minutes gets the same certificate instead of a second one. A validity
+   *    beyond the CA certificate's expiry is cut short at that expiry: ACM Private CA refuses
+   *    it ("The end of the validity period configured on a certificate must not exceed the
+   *    limit set on its parents in the CA hierarchy", IssueCertificate API reference), and a
+   *    certificate cannot be trusted longer than its CA anyway.
    * 2. GetCertificate until it stops answering RequestInProgressException.
    * 3. The certificate (without the chain: AWS IoT and the device need the leaf) and its
    *    serial number.
@@ -124,13 +132,26 @@ export class AcmPcaCertificateIssuer implements CertificateIssuer {
     return reply.CertificateArn;
   }
 
-  /** Whole days as DAYS (no clock involved); any other span as an ABSOLUTE end time. */
+  /**
+   * Whole days as DAYS; any other span as an ABSOLUTE end time; a span reaching past the CA
+   * certificate's expiry as that expiry (ABSOLUTE, rounded down to stay within it).
+   */
   #validity(validityMs: number): Validity {
     if (!Number.isInteger(validityMs) || validityMs <= 0) {
       throw new RangeError(`validityMs must be a positive integer, got ${validityMs}`);
     }
+    const now = this.#now();
+    if (now >= this.#caNotAfterMs) {
+      throw new CertificateIssueError(
+        `the CA's certificate expired at ${new Date(this.#caNotAfterMs).toISOString()}: it can issue no certificate`,
+        { reason: "failed" },
+      );
+    }
+    if (now + validityMs > this.#caNotAfterMs) {
+      return { Type: "ABSOLUTE", Value: Math.floor(this.#caNotAfterMs / 1_000) };
+    }
     if (validityMs % DAY_MS === 0) return { Type: "DAYS", Value: validityMs / DAY_MS };
-    return { Type: "ABSOLUTE", Value: Math.ceil((this.#now() + validityMs) / 1_000) };
+    return { Type: "ABSOLUTE", Value: Math.ceil((now + validityMs) / 1_000) };
   }
 
   async #awaitCertificate(certificateArn: string): Promise<string> {
