@@ -50,7 +50,7 @@ export function certificateProvider(
 ): CertificateProvider | undefined {
   if (args.signer === "aws-iot") return undefined;
   const accountId = aws.getCallerIdentityOutput().accountId;
-  const { certificateAuthorityArn, certificateTemplateArn } = args.certificates;
+  const { certificateAuthorityArn, caCertificatePem, certificateTemplateArn } = args.certificates;
 
   const signer = lambdaFunction("CertificateSigner", {
     handler: "certificate-provider",
@@ -59,6 +59,8 @@ export function certificateProvider(
       POWERTOOLS_SERVICE_NAME: "certificate-provider",
       POWERTOOLS_METRICS_NAMESPACE: `${$app.name}/${$app.stage}`,
       CA_ARN: certificateAuthorityArn,
+      // Caps each certificate's validity at the CA's own expiry.
+      CA_CERTIFICATE_PEM: caCertificatePem,
       CERT_TEMPLATE_ARN: certificateTemplateArn,
       CERT_VALIDITY_DAYS: String(args.validityDays),
     },

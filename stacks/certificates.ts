@@ -26,6 +26,8 @@ export interface Certificates {
   certificateAuthorityArn: $util.Output<string>;
   /** The created CA; undefined when an existing one is used. */
   certificateAuthority: aws.acmpca.CertificateAuthority | undefined;
+  /** The CA's own certificate (PEM): who it issued, and how long it may issue for. */
+  caCertificatePem: $util.Output<string>;
   /** The ACM Private CA template of device certificates (client authentication only). */
   certificateTemplateArn: $util.Output<string>;
   rotations: aws.dynamodb.Table;
@@ -385,6 +387,7 @@ export function certificates(args: CertificatesArgs): Certificates {
   return {
     certificateAuthorityArn,
     certificateAuthority,
+    caCertificatePem,
     certificateTemplateArn,
     rotations,
     auditTopic,

@@ -5,6 +5,7 @@ import {
   type IamStatement,
   LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
+  MOCK_CA,
   MOCK_REGION,
   PLATFORM_BUILD_TIMEOUT_MS,
   permissionStatements,
@@ -121,6 +122,7 @@ describe("certificate provider stack", () => {
         POWERTOOLS_SERVICE_NAME: "certificate-provider",
         POWERTOOLS_METRICS_NAMESPACE: "fleet/dev",
         CA_ARN,
+        CA_CERTIFICATE_PEM: MOCK_CA.certificate,
         CERT_TEMPLATE_ARN: TEMPLATE_ARN,
         CERT_VALIDITY_DAYS: "180",
       });

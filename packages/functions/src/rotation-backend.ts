@@ -7,16 +7,17 @@ import {
   IotJobStarter,
 } from "@fleet/core/adapters/aws";
 import * as z from "zod";
+import { CertificateAuthorityEnvSchema } from "./certificate-authority-env.ts";
 import { ControlPlaneEnvSchema } from "./control-plane.ts";
 import { PowertoolsEnvSchema } from "./powertools.ts";
 
 /** The variables every rotation function (CSR, commit, sweeper) reads; each adds its own. */
-export const RotationEnvSchema = PowertoolsEnvSchema.extend(ControlPlaneEnvSchema.shape).extend({
-  ROTATION_TABLE: z.string().min(1),
-  THING_GROUP_NAME: z.string().min(1),
-  CA_ARN: z.string().min(1),
-  CA_CERTIFICATE_PEM: z.string().includes("BEGIN CERTIFICATE"),
-});
+export const RotationEnvSchema = PowertoolsEnvSchema.extend(ControlPlaneEnvSchema.shape)
+  .extend(CertificateAuthorityEnvSchema.shape)
+  .extend({
+    ROTATION_TABLE: z.string().min(1),
+    THING_GROUP_NAME: z.string().min(1),
+  });
 export type RotationEnv = z.infer<typeof RotationEnvSchema>;
 
 /** The variables of the functions that create or cancel rotation jobs. */

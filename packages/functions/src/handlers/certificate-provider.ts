@@ -12,6 +12,7 @@ import {
 } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import * as z from "zod";
+import { CertificateAuthorityEnvSchema } from "../certificate-authority-env.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
@@ -30,8 +31,7 @@ import { useCaseLogger } from "../use-case-logger.ts";
 const DAY_MS = 86_400_000;
 
 const env = readEnv(
-  PowertoolsEnvSchema.extend({
-    CA_ARN: z.string().min(1),
+  PowertoolsEnvSchema.extend(CertificateAuthorityEnvSchema.shape).extend({
     CERT_TEMPLATE_ARN: z.string().min(1),
     CERT_VALIDITY_DAYS: z.coerce.number().int().positive(),
   }),
@@ -43,6 +43,7 @@ const signCsr = createSignProvisioningCsr({
   issuer: new AcmPcaCertificateIssuer({
     pca: createAcmPcaClient(),
     certificateAuthorityArn: env.CA_ARN,
+    caCertificatePem: env.CA_CERTIFICATE_PEM,
     templateArn: env.CERT_TEMPLATE_ARN,
   }),
   validityMs: env.CERT_VALIDITY_DAYS * DAY_MS,

@@ -24,6 +24,7 @@ const ENV = {
   POWERTOOLS_SERVICE_NAME: "certificate-provider",
   POWERTOOLS_METRICS_NAMESPACE: "fleet/test",
   CA_ARN,
+  CA_CERTIFICATE_PEM: fixture("ca-certificate").certificatePem,
   CERT_TEMPLATE_ARN: TEMPLATE_ARN,
   CERT_VALIDITY_DAYS: "365",
   AWS_REGION: "eu-west-1",
