@@ -64,14 +64,6 @@ export default $config({
     const identity = deviceIdentity();
     devicePresence();
     const certificateSigner = certificateSignerFromEnv();
-    const provision = provisioning({
-      thingGroup: identity.thingGroup,
-      devicePolicy: identity.devicePolicy,
-      dataEndpoint: identity.dataEndpoint,
-      certificateSigner,
-    });
-    const telemetryConfig = telemetryConfigFromEnv();
-    const deviceTelemetry = telemetry({ config: telemetryConfig });
     const certificatesConfig = certificatesConfigFromEnv();
     const deviceCertificates = certificates({
       config: certificatesConfig,
@@ -79,6 +71,18 @@ export default $config({
       devicePolicy: identity.devicePolicy,
       dataEndpoint: identity.dataEndpoint,
     });
+    const provision = provisioning({
+      thingGroup: identity.thingGroup,
+      devicePolicy: identity.devicePolicy,
+      dataEndpoint: identity.dataEndpoint,
+      certificateSigner,
+      certificateAuthority: {
+        arn: deviceCertificates.certificateAuthorityArn,
+        certificatePem: deviceCertificates.caCertificatePem,
+      },
+    });
+    const telemetryConfig = telemetryConfigFromEnv();
+    const deviceTelemetry = telemetry({ config: telemetryConfig });
     certificateProvider({
       signer: certificateSigner,
       certificates: deviceCertificates,

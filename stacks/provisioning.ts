@@ -19,6 +19,11 @@ export interface ProvisioningArgs {
   dataEndpoint: $util.Input<string>;
   /** Who signs device certificates (stacks/certificate-signer-config.ts), told to the hook. */
   certificateSigner: CertificateSigner;
+  /**
+   * The stage's private CA (stacks/certificates.ts): the reconcile function revokes there the
+   * certificates of removed devices that it issued.
+   */
+  certificateAuthority: { arn: $util.Input<string>; certificatePem: $util.Input<string> };
 }
 
 export interface Provisioning {
@@ -49,7 +54,8 @@ const ALLOW_LIST_MEMORY = "1024 MB";
  * Provisioning by claim, gated by the operator's allow-list:
  * - the allow-list bucket (versioned, encrypted, private, TLS only); each upload of the
  *   allow-list object triggers the reconcile function, which removes every device whose serial
- *   is no longer listed;
+ *   is no longer listed (its certificates revoked in AWS IoT and, those the private CA issued,
+ *   at the CA);
  * - the fleet provisioning template (core's body) with a pre-provisioning hook function that
  *   allows only valid, allow-listed serials;
  * - the claim certificate baked into the OS image, with a policy allowing nothing but the
@@ -112,6 +118,8 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
       ALLOW_LIST_BUCKET: allowListBucket.name,
       THING_GROUP_NAME: args.thingGroup.name,
       DEVICE_LEDGER_TABLE: ledger.name,
+      CA_ARN: args.certificateAuthority.arn,
+      CA_CERTIFICATE_PEM: args.certificateAuthority.certificatePem,
     },
     permissions: [
       // The current version only: each run reconciles against the latest upload, whichever
@@ -141,6 +149,8 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
         resources: [iotArn("cert/*")],
       },
       { actions: ["dynamodb:PutItem"], resources: [ledger.arn] },
+      // Revocation only, at this CA only: it can neither issue nor read what the CA issued.
+      { actions: ["acm-pca:RevokeCertificate"], resources: [args.certificateAuthority.arn] },
     ],
   });
 

@@ -33,21 +33,26 @@ function deploy(env: Record<string, string>) {
       const { certificateProvider } = await import("../../stacks/certificate-provider.ts");
       const identity = deviceIdentity();
       const certificateSigner = certificateSignerFromEnv(env);
+      const config = certificatesConfigFromEnv(env);
+      const deviceCertificates = certificates({
+        config,
+        thingGroup: identity.thingGroup,
+        devicePolicy: identity.devicePolicy,
+        dataEndpoint: identity.dataEndpoint,
+      });
       provisioning({
         thingGroup: identity.thingGroup,
         devicePolicy: identity.devicePolicy,
         dataEndpoint: identity.dataEndpoint,
         certificateSigner,
+        certificateAuthority: {
+          arn: deviceCertificates.certificateAuthorityArn,
+          certificatePem: deviceCertificates.caCertificatePem,
+        },
       });
-      const config = certificatesConfigFromEnv(env);
       certificateProvider({
         signer: certificateSigner,
-        certificates: certificates({
-          config,
-          thingGroup: identity.thingGroup,
-          devicePolicy: identity.devicePolicy,
-          dataEndpoint: identity.dataEndpoint,
-        }),
+        certificates: deviceCertificates,
         validityDays: config.validityDays,
       });
     },

@@ -10,6 +10,7 @@ import {
   type IamStatement,
   LAMBDA_FUNCTION,
   MOCK_ACCOUNT_ID,
+  MOCK_CA,
   MOCK_CERTIFICATE,
   MOCK_IOT_DATA_ENDPOINT,
   MOCK_PARTITION,
@@ -30,6 +31,8 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const names = stageResourceNames("dev");
 const scope = { partition: MOCK_PARTITION, region: MOCK_REGION, accountId: MOCK_ACCOUNT_ID };
 const iotArn = (resource: string) => `arn:aws:iot:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${resource}`;
+/** The stage's private CA, as stacks/certificates.ts hands it over. */
+const CA_ARN = `arn:aws:acm-pca:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:certificate-authority/DeviceCa`;
 const logGroupArn = (group: RegisteredResource) =>
   `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:log-group:${group.inputs.name}:*`;
 
@@ -42,6 +45,7 @@ async function deployProvisioning() {
     devicePolicy: identity.devicePolicy,
     dataEndpoint: identity.dataEndpoint,
     certificateSigner: "private-ca",
+    certificateAuthority: { arn: CA_ARN, certificatePem: MOCK_CA.certificate },
   });
 }
 
@@ -212,7 +216,22 @@ describe("provisioning stack", () => {
           resources: [iotArn("cert/*")],
         }),
         expect.objectContaining({ actions: ["dynamodb:PutItem"], resources: [tableArn] }),
+        expect.objectContaining({ actions: ["acm-pca:RevokeCertificate"], resources: [CA_ARN] }),
       ]);
+    });
+
+    it("lets the reconcile function revoke removed devices' certificates at the stage's CA, and do nothing else there", () => {
+      const atTheCa = grantsOf("ReconcileAllowList").filter((grant) =>
+        grant.actions.some((action) => action.startsWith("acm-pca:")),
+      );
+
+      expect(atTheCa).toEqual([
+        expect.objectContaining({ actions: ["acm-pca:RevokeCertificate"], resources: [CA_ARN] }),
+      ]);
+      expect(ownEnvironment(reconcileFn)).toMatchObject({
+        CA_ARN,
+        CA_CERTIFICATE_PEM: MOCK_CA.certificate,
+      });
     });
 
     it("gives the reconcile function only the environment variables it reads", () => {
@@ -222,6 +241,8 @@ describe("provisioning stack", () => {
         ALLOW_LIST_BUCKET: bucketName,
         THING_GROUP_NAME: names.thingGroupName,
         DEVICE_LEDGER_TABLE: names.deviceLedgerTableName,
+        CA_ARN,
+        CA_CERTIFICATE_PEM: MOCK_CA.certificate,
       });
     });
   });

@@ -7,6 +7,8 @@ import type { ParsedResult, S3Event } from "@aws-lambda-powertools/parser/types"
 import { S3Client } from "@aws-sdk/client-s3";
 import { createReconcileAllowList, type ReconcileSummary } from "@fleet/core";
 import {
+  AcmPcaCertificateRevoker,
+  createAcmPcaClient,
   createDynamoDbClient,
   createIotClient,
   DynamoDbDeviceLedger,
@@ -15,6 +17,7 @@ import {
 } from "@fleet/core/adapters/aws";
 import middy from "@middy/core";
 import * as z from "zod";
+import { CertificateAuthorityEnvSchema } from "../certificate-authority-env.ts";
 import { readEnv } from "../env.ts";
 import { ReconcileIncompleteError } from "../errors.ts";
 import { requireParsed } from "../parsed-event.ts";
@@ -23,7 +26,9 @@ import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
  * Trigger: S3 ObjectCreated on the allow-list object of the stage's bucket
- * (stacks/provisioning.ts). Removes every provisioned device whose serial is no longer listed.
+ * (stacks/provisioning.ts). Removes every provisioned device whose serial is no longer listed:
+ * its certificates are revoked in AWS IoT and, those the stage's private CA issued, at the CA
+ * too (its revocation list), then deleted with the thing.
  *
  * Each run reconciles against the current list, whichever upload's event started it, so a
  * late or repeated event does no harm. A run in which some device could not be removed throws
@@ -32,7 +37,7 @@ import { useCaseLogger } from "../use-case-logger.ts";
  */
 
 const env = readEnv(
-  PowertoolsEnvSchema.extend({
+  PowertoolsEnvSchema.extend(CertificateAuthorityEnvSchema.shape).extend({
     ALLOW_LIST_BUCKET: z.string().min(1),
     THING_GROUP_NAME: z.string().min(1),
     DEVICE_LEDGER_TABLE: z.string().min(1),
@@ -46,6 +51,12 @@ const reconcile = createReconcileAllowList({
   registry: new IotDeviceRegistry({
     iot: createIotClient(),
     thingGroupName: env.THING_GROUP_NAME,
+  }),
+  // Certificates AWS IoT signed (provisioning in the aws-iot signer mode) are skipped by it.
+  revoker: new AcmPcaCertificateRevoker({
+    pca: createAcmPcaClient(),
+    certificateAuthorityArn: env.CA_ARN,
+    caCertificatePem: env.CA_CERTIFICATE_PEM,
   }),
   ledger: new DynamoDbDeviceLedger({
     dynamo: createDynamoDbClient(),

@@ -1,23 +1,42 @@
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import {
+  ACMPCAClient,
+  RevokeCertificateCommand,
+  type RevokeCertificateCommandInput,
+  type RevokeCertificateCommandOutput,
+} from "@aws-sdk/client-acm-pca";
+import {
+  DeleteCertificateCommand,
   DeleteThingCommand,
+  DescribeCertificateCommand,
   DescribeThingCommand,
+  DetachThingPrincipalCommand,
   IoTClient,
+  ListAttachedPoliciesCommand,
   ListThingPrincipalsCommand,
   ListThingsInThingGroupCommand,
+  UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ReconcileSummary } from "@fleet/core";
 import type { Context } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsCommand, mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { InvalidEnvironmentError, ReconcileIncompleteError } from "../../src/errors.ts";
 import { context, emfRecords, fixture, logRecords } from "./lambda-test-kit.ts";
 
+/** The stage's CA and a device certificate it issued (serial 7D0A3F41C2E5): core's fixtures. */
+const pcaFixture = (name: string) =>
+  readFileSync(new URL(`../../../core/tests/fixtures/aws/pca/${name}`, import.meta.url), "utf8");
+const CA_ARN =
+  "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const ENV = {
   POWERTOOLS_SERVICE_NAME: "reconcile-allow-list",
   POWERTOOLS_METRICS_NAMESPACE: "fleet/test",
+  CA_ARN,
+  CA_CERTIFICATE_PEM: pcaFixture("ca.pem"),
   ALLOW_LIST_BUCKET: "fleet-test-allowlistbucket-abcd1234",
   THING_GROUP_NAME: "fleet-test-devices",
   DEVICE_LEDGER_TABLE: "fleet-test-device-ledger",
@@ -32,6 +51,12 @@ type Handler = (event: unknown, context: Context) => Promise<ReconcileSummary>;
 const s3 = mockClient(S3Client);
 const iot = mockClient(IoTClient);
 const documents = mockClient(DynamoDBDocumentClient);
+// client-acm-pca 3.523.0 is typed with older @smithy/types than aws-sdk-client-mock: bridge the
+// types; at run time the mock stubs every client.
+const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]);
+const Revoke = RevokeCertificateCommand as unknown as new (
+  input: RevokeCertificateCommandInput,
+) => AwsCommand<RevokeCertificateCommandInput, RevokeCertificateCommandOutput>;
 
 function storeAllowList(text: string): void {
   const bytes = Buffer.from(text);
@@ -68,6 +93,7 @@ describe("reconcile-allow-list handler", () => {
     s3.reset();
     iot.reset();
     documents.reset();
+    pca.reset();
     documents.on(PutCommand).resolves({});
     iot.on(DeleteThingCommand).resolves({});
     vi.stubEnv("POWERTOOLS_DEV", "");
@@ -126,6 +152,44 @@ describe("reconcile-allow-list handler", () => {
         version: LIST_VERSION,
       }),
     );
+  });
+
+  it("revokes a removed device's certificate at the private CA that issued it", async () => {
+    const certificateId = "c".repeat(64);
+    const certificateArn = `arn:aws:iot:eu-west-1:123456789012:cert/${certificateId}`;
+    storeAllowList(`${KEPT}\n`);
+    registerDevices(KEPT, GONE);
+    iot.on(ListThingPrincipalsCommand, { thingName: GONE }).resolves({
+      principals: [certificateArn],
+    });
+    iot.on(DescribeCertificateCommand, { certificateId }).resolves({
+      certificateDescription: {
+        certificateId,
+        certificateArn,
+        certificatePem: pcaFixture("device-1.pem"),
+        status: "ACTIVE",
+      },
+    });
+    iot.on(UpdateCertificateCommand).resolves({});
+    iot.on(ListAttachedPoliciesCommand).resolves({ policies: [] });
+    iot.on(DetachThingPrincipalCommand).resolves({});
+    iot.on(DeleteCertificateCommand).resolves({});
+    pca.on(Revoke).resolves({});
+    const handler = await loadHandler();
+
+    const summary = await handler(fixture("s3-allow-list-created"), context);
+
+    expect(summary).toMatchObject({ removed: [{ serial: GONE }], failures: [] });
+    expect(pca.commandCalls(Revoke).map((call) => call.args[0].input)).toEqual([
+      {
+        CertificateAuthorityArn: CA_ARN,
+        CertificateSerial: "7d:0a:3f:41:c2:e5",
+        RevocationReason: "CESSATION_OF_OPERATION",
+      },
+    ]);
+    expect(iot.commandCalls(DeleteCertificateCommand).map((call) => call.args[0].input)).toEqual([
+      { certificateId, forceDelete: false },
+    ]);
   });
 
   it("logs which upload started the run", async () => {
