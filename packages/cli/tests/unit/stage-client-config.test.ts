@@ -71,6 +71,15 @@ describe("AWS settings of a stage target", () => {
     );
   });
 
+  it("points at the environment's keys when AWS_ACCESS_KEY_ID is set but unusable", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE");
+    const ssm = new SSMClient(stageClientConfig("dev"));
+
+    await expect(ssm.send(new GetParameterCommand({ Name: "/fleet/dev/x" }))).rejects.toThrow(
+      /^the AWS credentials in the environment \(AWS_ACCESS_KEY_ID\) could not be used for stage dev .*set AWS_SECRET_ACCESS_KEY/,
+    );
+  });
+
   it("ends a --stage command with that one line and the AWS access exit code", async () => {
     const stderr: string[] = [];
     vi.spyOn(process.stderr, "write").mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
