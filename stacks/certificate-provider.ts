@@ -6,7 +6,10 @@ export interface CertificateProviderArgs {
   /** FLEET_CERTIFICATE_SIGNER (stacks/certificate-signer-config.ts): `aws-iot` creates nothing. */
   signer: CertificateSigner;
   /** The stage's private CA and its device-certificate template (stacks/certificates.ts). */
-  certificates: Pick<Certificates, "certificateAuthorityArn" | "certificateTemplateArn">;
+  certificates: Pick<
+    Certificates,
+    "certificateAuthorityArn" | "caCertificatePem" | "certificateTemplateArn"
+  >;
   /** Validity of device certificates in days, the rotation's (FLEET_CERT_VALIDITY_DAYS). */
   validityDays: number;
 }
