@@ -26,8 +26,11 @@
  * devices' first certificates too, through the account's certificate provider, unless
  * `FLEET_CERTIFICATE_SIGNER=aws-iot` (stacks/certificate-signer-config.ts) leaves that to AWS IoT.
  *
- * Removal: prod retains stateful resources on removal and is protected from `sst remove`;
- * every other stage is disposable and removes everything.
+ * Removal: prod is protected from `sst remove`, and every stateful resource of prod (the CA,
+ * tables, buckets, stream, queues, claim credentials, thing groups, policies, the certificate
+ * provider) is retained on removal and protected from deletion and replacement, by one rule in
+ * stacks/retention.ts (SST's `removal: "retain"` alone keeps only some types). Every other
+ * stage is disposable and removes everything.
  */
 export default $config({
   async app(input) {
@@ -50,6 +53,9 @@ export default $config({
     };
   },
   async run() {
+    // First: the rule must see every resource (prod keeps its stateful ones; stacks/retention.ts).
+    const { retainProtectedStageResources } = await import("./stacks/retention.ts");
+    retainProtectedStageResources();
     const { certificateProvider } = await import("./stacks/certificate-provider.ts");
     const { certificateSignerFromEnv } = await import("./stacks/certificate-signer-config.ts");
     const { certificates } = await import("./stacks/certificates.ts");

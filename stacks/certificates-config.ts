@@ -5,6 +5,8 @@
  * - `FLEET_CA_ARN`: an existing ACM Private CA (EC P-256, ACTIVE) to issue from; the stack then
  *   creates no CA. Unset: the stack creates a root CA of its own.
  * - `FLEET_CA_MODE`: usage mode of the created CA, `general-purpose` (default) or `short-lived`.
+ *   It cannot change on an existing CA (a new mode is a new CA): prod refuses that deploy, its
+ *   CA being protected (stacks/retention.ts), so choose before the first prod deploy.
  *   The cost trade-off (ACM Private CA pricing, per CA and month, plus per certificate):
  *   a general-purpose CA costs about $400 a month and issues certificates of any validity;
  *   a short-lived-certificate CA costs about $50 a month but issues certificates valid 7 days

@@ -439,7 +439,7 @@ function privateCa(
       subject: { commonName: `${prefix} devices`, organization: $app.name },
     },
     // The shortest wait AWS allows before a deleted CA is gone (its certificates stop
-    // verifying), for disposable stages; prod retains the CA on removal anyway.
+    // verifying), for disposable stages; prod retains and protects the CA (stacks/retention.ts).
     permanentDeletionTimeInDays: 7,
   });
   const caCertificate = new aws.acmpca.Certificate("DeviceCaCertificate", {

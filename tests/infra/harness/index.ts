@@ -36,6 +36,7 @@ export {
   PLATFORM_DIR,
   REPO_ROOT,
 } from "./platform.ts";
+export type { ResourceOptions } from "./resource-options.ts";
 export type { BuildRequest } from "./rpc-stub.ts";
 export {
   loadAppConfig,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RecordingMocks, type RegisteredResource, recordingMocks } from "./mocks.ts";
 import { ensurePlatform, PLATFORM_DIR, REPO_ROOT } from "./platform.ts";
+import { type ResourceOptions, recordResourceOptions } from "./resource-options.ts";
 import { type BuildRequest, type RpcStub, startRpcStub } from "./rpc-stub.ts";
 
 /**
@@ -32,6 +33,8 @@ export interface StackRun<Outputs> {
   outputs: Outputs & { _protect?: boolean };
   /** Every resource registered, components included, in registration order. */
   resources: RegisteredResource[];
+  /** The `protect` and `retainOnDelete` options of each, as the engine would receive them. */
+  options: ResourceOptions[];
   /** Every `Runtime.Build` request, i.e. each function SST would bundle. */
   builds: BuildRequest[];
   /** Resources of one type token. */
@@ -103,6 +106,7 @@ export async function runStack<Outputs>(
   const pulumi = platformRequire("@pulumi/pulumi") as Pulumi;
   const mocks: RecordingMocks = recordingMocks();
   await pulumi.runtime.setMocks(mocks, "fleet", stage, false);
+  const resourceOptions = recordResourceOptions(pulumi.runtime);
 
   const workDir = mkdtempSync(join(tmpdir(), "fleet-sst-work-"));
   try {
@@ -119,6 +123,7 @@ export async function runStack<Outputs>(
     return {
       outputs: outputs as Awaited<Outputs> & { _protect?: boolean },
       resources,
+      options: resourceOptions,
       builds: rpc.builds.slice(buildsBefore),
       ofType: (type) => resources.filter((resource) => resource.type === type),
       one(type, name) {
