@@ -10,9 +10,9 @@
  *   the operator creates the instance, a bucket and an API token with write access, stores the
  *   token in Secrets Manager (the default `aws/secretsmanager` key), and names them with
  *   - `FLEET_INFLUXDB_URL` (https, the instance's endpoint and port: AWS documents the form
- *     `https://<id>-<hash>.timestream-influxdb.<region>.on.aws:8086`, or
- *     `https://<name>-<hash>.<region>.timestream-influxdb.amazonaws.com:8086` for instances
- *     created before 2024-12-09; docs.aws.amazon.com/timestream/latest/developerguide/
+ *     `https://<id>-<hash>.timestream-influxdb.<region>.on.aws:8086`; instances created before
+ *     2024-12-09 carry their name instead, e.g. `influxdb1-123456789.us-east-1.timestream-
+ *     influxdb.amazonaws.com`; docs.aws.amazon.com/timestream/latest/developerguide/
  *     timestream-for-influx-db-connecting.html),
  *   - `FLEET_INFLUXDB_ORG`, `FLEET_INFLUXDB_BUCKET`,
  *   - `FLEET_INFLUXDB_TOKEN_SECRET_ARN` (the secret's full ARN).
