@@ -25,9 +25,10 @@
  *       two or more availability zones so one zone's outage does not stop the ingest),
  *     - `FLEET_INFLUXDB_SECURITY_GROUP_ID` (`sg-...`), the instance's security group: the stack
  *       adds a rule to it letting the function's own security group in on port 8086,
- *     - `FLEET_INFLUXDB_VPC_ENDPOINTS`: `create` (default) makes interface endpoints for Secrets
- *       Manager and SQS (the function reads its token and sends dead letters, and a VPC function
- *       has no route to AWS APIs of its own), or `existing` when the VPC already reaches them (a
+ *     - `FLEET_INFLUXDB_VPC_ENDPOINTS`: `create` (default) makes interface endpoints with private
+ *       DNS for Secrets Manager and SQS (the function reads its token and sends dead letters, and
+ *       a VPC function has no route to AWS APIs of its own; private DNS needs the VPC's DNS
+ *       resolution and DNS hostnames on), or `existing` when the VPC already reaches them (a
  *       NAT gateway, or endpoints of its own with private DNS: a second endpoint with private
  *       DNS for the same service would be refused).
  *   - `public`: the instance was created publicly accessible in public subnets and the function

@@ -86,7 +86,9 @@ export function ingestNetwork(network: InfluxDbNetwork): IngestNetwork {
         subnetIds: network.subnetIds,
         securityGroupIds: [endpointGroup.id],
         // The SDK's default endpoints (secretsmanager.<region>.amazonaws.com, sqs.<region>...)
-        // resolve to the endpoint inside the VPC: the handler needs no endpoint setting.
+        // resolve to the endpoint inside the VPC: the handler needs no endpoint setting. It
+        // takes the VPC attributes enableDnsSupport and enableDnsHostnames (EC2
+        // CreateVpcEndpoint, PrivateDnsEnabled), which the README asks the operator to check.
         privateDnsEnabled: true,
       });
     }
