@@ -118,15 +118,14 @@ export function certificates(args: CertificatesArgs): Certificates {
   ];
   const retireCertificates: sst.aws.FunctionPermissionArgs[] = [
     {
-      actions: [
-        "iot:UpdateCertificate",
-        "iot:ListAttachedPolicies",
-        "iot:DetachPolicy",
-        "iot:DeleteCertificate",
-      ],
+      actions: ["iot:UpdateCertificate", "iot:DetachPolicy", "iot:DeleteCertificate"],
       resources: [iotArn("cert/*")],
     },
-    { actions: ["iot:DetachThingPrincipal"], resources: [iotArn("thing/*")] },
+    // Service Authorization Reference (AWS IoT): DetachThingPrincipal is authorized on the
+    // certificate (`cert`, condition key iot:thingArn), not on the thing; ListAttachedPolicies
+    // has no resource type, so only "*" grants it.
+    { actions: ["iot:DetachThingPrincipal"], resources: [iotArn("cert/*")] },
+    { actions: ["iot:ListAttachedPolicies"], resources: ["*"] },
     { actions: ["acm-pca:RevokeCertificate"], resources: [certificateAuthorityArn] },
   ];
   const caEnvironment = {
@@ -241,8 +240,10 @@ export function certificates(args: CertificatesArgs): Certificates {
       ROTATION_DEADLINE_MINUTES: String(ROTATION_DEADLINE_MINUTES),
     },
     permissions: [
-      // Neither action supports resource-level permissions (IAM service authorization reference).
-      { actions: ["iot:ListAuditFindings", "iot:ListPrincipalThings"], resources: ["*"] },
+      // Service Authorization Reference (AWS IoT): ListAuditFindings has no resource type;
+      // ListPrincipalThings is authorized on the certificate.
+      { actions: ["iot:ListAuditFindings"], resources: ["*"] },
+      { actions: ["iot:ListPrincipalThings"], resources: [iotArn("cert/*")] },
       ...readCertificates,
       { actions: ["iot:DescribeThing"], resources: [iotArn("thing/*")] },
       {
@@ -288,7 +289,9 @@ export function certificates(args: CertificatesArgs): Certificates {
       // Neither action supports resource-level permissions.
       { actions: ["iot:RegisterCertificateWithoutCA"], resources: ["*"] },
       { actions: ["iot:AttachPolicy"], resources: [iotArn("cert/*")] },
-      { actions: ["iot:AttachThingPrincipal"], resources: [iotArn("thing/*")] },
+      // Authorized on the certificate (`cert`, condition key iot:thingArn), not on the thing
+      // (Service Authorization Reference, AWS IoT).
+      { actions: ["iot:AttachThingPrincipal"], resources: [iotArn("cert/*")] },
       ...retireCertificates,
       {
         actions: ["acm-pca:IssueCertificate"],

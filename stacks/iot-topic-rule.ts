@@ -26,7 +26,9 @@ export function iotRuleErrorLog(
     ruleArn: args.ruleArn,
     accountId: args.accountId,
     actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-    resources: [$interpolate`${logGroup.arn}:*`],
+    // Service Authorization Reference (CloudWatch Logs): DescribeLogStreams is authorized on
+    // the log group's own ARN, the other two on its streams (`<group ARN>:log-stream:...`).
+    resources: [logGroup.arn, $interpolate`${logGroup.arn}:*`],
   });
   return {
     logGroup,

@@ -130,24 +130,23 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
       // Thing names are serials, so devices are not named per stage: each stage has its own
       // account (sst.config.ts), and these grants stay inside it.
       {
-        actions: [
-          "iot:DescribeThing",
-          "iot:ListThingPrincipals",
-          "iot:DetachThingPrincipal",
-          "iot:DeleteThing",
-        ],
+        actions: ["iot:DescribeThing", "iot:ListThingPrincipals", "iot:DeleteThing"],
         resources: [iotArn("thing/*")],
       },
+      // Service Authorization Reference (AWS IoT): DetachThingPrincipal is authorized on the
+      // certificate (`cert`, condition key iot:thingArn), not on the thing.
       {
         actions: [
           "iot:DescribeCertificate",
           "iot:UpdateCertificate",
-          "iot:ListAttachedPolicies",
           "iot:DetachPolicy",
+          "iot:DetachThingPrincipal",
           "iot:DeleteCertificate",
         ],
         resources: [iotArn("cert/*")],
       },
+      // No resource type (Service Authorization Reference): only "*" grants it.
+      { actions: ["iot:ListAttachedPolicies"], resources: ["*"] },
       { actions: ["dynamodb:PutItem"], resources: [ledger.arn] },
       // Revocation only, at this CA only: it can neither issue nor read what the CA issued.
       { actions: ["acm-pca:RevokeCertificate"], resources: [args.certificateAuthority.arn] },

@@ -341,7 +341,7 @@ describe("certificates stack", () => {
               statement.actions.every((a) =>
                 [
                   "iot:ListAuditFindings",
-                  "iot:ListPrincipalThings",
+                  "iot:ListAttachedPolicies",
                   "iot:RegisterCertificateWithoutCA",
                 ].includes(a),
               ),

@@ -97,7 +97,7 @@ describe("device presence stack", () => {
       expect.objectContaining({
         effect: "Allow",
         actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-        resources: [`${errorLogGroupArn}:*`],
+        resources: [errorLogGroupArn, `${errorLogGroupArn}:*`],
       }),
     ]);
   });

@@ -259,7 +259,10 @@ describe("telemetry stack", () => {
       ).toEqual([
         expect.objectContaining({
           actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-          resources: [`${arn("logs", `log-group:${logGroup.inputs.name}`)}:*`],
+          resources: [
+            arn("logs", `log-group:${logGroup.inputs.name}`),
+            `${arn("logs", `log-group:${logGroup.inputs.name}`)}:*`,
+          ],
         }),
       ]);
     });

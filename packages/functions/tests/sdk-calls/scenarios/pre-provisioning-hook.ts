@@ -1,0 +1,42 @@
+import { Readable } from "node:stream";
+import { GetObjectCommand, NoSuchKey } from "@aws-sdk/client-s3";
+import { fixture, context as lambdaContext } from "../../unit/lambda-test-kit.ts";
+import type { HandlerScenario } from "../handler-scenario.ts";
+import type { SdkRecorder } from "../sdk-recorder.ts";
+
+/** The serial of the fixture event and its certificate's CN. */
+const SERIAL = "10000000abcdef01";
+
+function storeAllowList(sdk: SdkRecorder, text: string): void {
+  const bytes = Buffer.from(text);
+  sdk.on(GetObjectCommand).callsFake(() => ({
+    Body: Readable.from([bytes]),
+    ContentLength: bytes.length,
+    VersionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+    Metadata: {},
+  }));
+}
+
+export const scenarios: HandlerScenario[] = [
+  {
+    name: "allows an allow-listed serial and clears its ledger entry",
+    async run({ sdk, load }) {
+      storeAllowList(sdk, `serial\n${SERIAL}\n`);
+      await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
+    },
+  },
+  {
+    name: "denies a serial the allow-list leaves out and records the refusal",
+    async run({ sdk, load }) {
+      storeAllowList(sdk, "serial\n20000000abcdef02\n");
+      await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
+    },
+  },
+  {
+    name: "denies every device while no allow-list is uploaded (S3 answers NoSuchKey)",
+    async run({ sdk, load }) {
+      sdk.on(GetObjectCommand).rejects(new NoSuchKey({ message: "no such key", $metadata: {} }));
+      await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
+    },
+  },
+];
