@@ -2,10 +2,11 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { runApp, stopStackHarness } from "./harness/index.ts";
 import { OTHER_ACCOUNT_ID, STAGE_SCOPE } from "./iam/aws-scope.ts";
 import { allowed, notAllowed, type SimulatedRole } from "./iam/evaluate-role.ts";
+import { functionResourcePolicy, stageInvocations } from "./iam/function-invocations.ts";
 import { inAnotherStage, mustBeDenied, sensitiveRequests } from "./iam/least-privilege.ts";
 import { roleByArn, rolePolicies } from "./iam/role-policies.ts";
 import { serviceRoleUses } from "./iam/service-role-uses.ts";
-import { simulateTrust } from "./iam/simulate.ts";
+import { simulateInvocation, simulateTrust } from "./iam/simulate.ts";
 
 // The roles AWS services assume (topic rule actions, fleet provisioning, Device Defender,
 // IoT Jobs presigning), simulated against what each service does with them.
@@ -61,3 +62,32 @@ for (const use of serviceRoleUses(app, STAGE_SCOPE)) {
     });
   });
 }
+
+// Lambda invocations are authorized by each function's resource policy (its permissions).
+describe.each(
+  stageInvocations(app, STAGE_SCOPE).map((invocation) => [invocation.trigger, invocation]),
+)("%s", (_, invocation) => {
+  const policy = functionResourcePolicy(app, invocation.functionArn);
+  const { functionArn, service, context } = invocation;
+
+  it(`may invoke ${functionArn.split(":").at(-1)}`, async () => {
+    expect(await simulateInvocation(functionArn, policy, service, context, STAGE_SCOPE)).toBe(
+      "Allowed",
+    );
+  });
+
+  it("is the only source that may: another account or another resource is refused", async () => {
+    const elsewhere = {
+      "aws:SourceAccount": OTHER_ACCOUNT_ID,
+      "aws:SourceArn":
+        context["aws:SourceArn"]?.replace(`:${STAGE_SCOPE.accountId}:`, `:${OTHER_ACCOUNT_ID}:`) ??
+        "",
+    };
+    expect(await simulateInvocation(functionArn, policy, service, elsewhere, STAGE_SCOPE)).not.toBe(
+      "Allowed",
+    );
+    expect(
+      await simulateInvocation(functionArn, policy, "lambda.amazonaws.com", context, STAGE_SCOPE),
+    ).not.toBe("Allowed");
+  });
+});

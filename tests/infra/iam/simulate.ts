@@ -82,3 +82,36 @@ export async function simulateTrust(
   if (result.resultType === "error") throw new InvalidSimulationError(authorization, result.errors);
   return result.overallResult as Decision;
 }
+
+/** Whether `service` may invoke a function whose resource policy is `policy`, in `context`. */
+export async function simulateInvocation(
+  functionArn: string,
+  policy: unknown,
+  service: string,
+  context: Record<string, string>,
+  scope: AwsScope,
+): Promise<Decision> {
+  const authorization = {
+    action: "lambda:InvokeFunction",
+    resource: functionArn,
+    context,
+    source: service,
+  };
+  const result = await runSimulation(
+    {
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: policy,
+      request: {
+        principal: service,
+        action: authorization.action,
+        resource: { resource: functionArn, accountId: accountOf(functionArn, scope) },
+        contextVariables: context,
+      },
+    },
+    {},
+  );
+  if (result.resultType === "error") throw new InvalidSimulationError(authorization, result.errors);
+  return result.overallResult as Decision;
+}
