@@ -61,7 +61,9 @@ export function ota(): Ota {
         {
           Effect: "Allow",
           Action: ["s3:GetObject"],
-          Resource: [$interpolate`${artifactBucket.arn}/*`],
+          // Artifacts only: every release's key is apps/<app>/<version>/<sha256>.tar.gz
+          // (artifactKeyFor in core); nothing else in the bucket is ever presigned.
+          Resource: [$interpolate`${artifactBucket.arn}/apps/*`],
         },
       ],
     }),

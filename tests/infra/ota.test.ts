@@ -99,13 +99,13 @@ describe("ota stack", () => {
       ]);
     });
 
-    it("may only read artifacts", () => {
+    it("may only read artifacts (keys under apps/)", () => {
       expect(
         permissionStatements(stack.ofType("aws:iam/rolePolicy:RolePolicy")).filter(
           (statement) => statement.owner === "OtaPresignPolicy",
         ),
       ).toEqual([
-        expect.objectContaining({ actions: ["s3:GetObject"], resources: [`${bucketArn}/*`] }),
+        expect.objectContaining({ actions: ["s3:GetObject"], resources: [`${bucketArn}/apps/*`] }),
       ]);
     });
   });

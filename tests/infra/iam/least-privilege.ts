@@ -77,12 +77,13 @@ export function sensitiveRequests(stack: StackRun<unknown>, scope: AwsScope): Au
 
 /**
  * Resources a grant may cover together: any thing, certificate or job of the stage (devices are
- * not known in advance), any object of one bucket; anything else only itself.
+ * not known in advance), any object under one top-level prefix of a bucket (`apps/...`);
+ * anything else only itself.
  */
 export function resourceFamily(resource: string): string {
   return resource
     .replace(/(:iot:[^:]*:\d*:(thing|cert|job)\/).*/, "$1*")
-    .replace(/^(arn:[^:]+:s3:::[^/]+\/).*/, "$1*");
+    .replace(/^(arn:[^:]+:s3:::[^/]+\/[^/]+\/).*/, "$1*");
 }
 
 /** The sensitive requests a role must be denied: those none of its own requests resemble. */
