@@ -15,6 +15,19 @@ import { stageFunctions } from "./stage-functions.ts";
 
 const RECORDING_TIMEOUT_MS = 60_000;
 
+/** Every action a role's policies allow, each once. */
+const grantedActions = (role: SimulatedRole): string[] => [
+  ...new Set(
+    role.policies.flatMap((policy) =>
+      (
+        policy.document as { Statement: { Effect: string; Action: string | string[] }[] }
+      ).Statement.filter((statement) => statement.Effect === "Allow").flatMap((statement) =>
+        [statement.Action].flat(),
+      ),
+    ),
+  ),
+];
+
 /**
  * Every Lambda function of the stage `run` deploys (the whole app under the infra mocks, with
  * `env` as the deploy's environment), simulated against the role the stack gives it:
@@ -53,11 +66,7 @@ export async function describeFunctionRoles(run: {
 
       it("sends AWS calls on the paths its scenarios drive, or is granted nothing but its logs", () => {
         expect(scenarios.length).toBeGreaterThan(0);
-        const granted = role.policies.flatMap((policy) =>
-          (policy.document as { Statement: { Action: string | string[] }[] }).Statement.flatMap(
-            (statement) => [statement.Action].flat(),
-          ),
-        );
+        const granted = grantedActions(role);
         expect(sent.length > 0 || granted.every((action) => action.startsWith("logs:"))).toBe(true);
       });
 
@@ -68,6 +77,13 @@ export async function describeFunctionRoles(run: {
       it("is allowed what Lambda does with its role (logs, event sources, destinations, VPC)", async () => {
         const service = lambdaServiceAuthorizations(app, fn, STAGE_SCOPE);
         expect(await notAllowed(role, service, STAGE_SCOPE)).toEqual([]);
+      });
+
+      it("is granted no action its handler and Lambda never need", () => {
+        const needed = new Set(
+          [...sent, ...lambdaServiceAuthorizations(app, fn, STAGE_SCOPE)].map((a) => a.action),
+        );
+        expect(grantedActions(role).filter((action) => !needed.has(action))).toEqual([]);
       });
 
       it("is denied its own calls aimed at another stage's resources", async () => {

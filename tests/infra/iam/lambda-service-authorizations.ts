@@ -73,7 +73,8 @@ export function lambdaServiceAuthorizations(
     for (const group of vpc.securityGroupIds ?? []) {
       add(source, ["ec2:CreateNetworkInterface"], ec2(`security-group/${group}`));
     }
-    add(source, ["ec2:DescribeNetworkInterfaces"], "*");
+    // DescribeSubnets too since AWSLambdaVPCAccessExecutionRole v3 (January 2024).
+    add(source, ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "*");
     add(
       source,
       [

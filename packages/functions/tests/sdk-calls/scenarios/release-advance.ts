@@ -1,5 +1,6 @@
 import {
   DescribeJobCommand,
+  DescribeThingCommand,
   DescribeThingGroupCommand,
   GetJobDocumentCommand,
 } from "@aws-sdk/client-iot";
@@ -10,8 +11,9 @@ import { iotArn } from "../iot-answers.ts";
 
 const RELEASE_ID = "led-1_2_0-1795000000";
 const SHA256 = "a".repeat(64);
+const FLEET_GROUP = "fleet-dev-devices";
 
-/** A release in its canary phase, targeting the fleet group. */
+/** A release in its canary phase, targeting the fleet group and one more device. */
 function answerRelease({ sdk, aws }: ScenarioContext, jobStatus: Record<string, unknown>): void {
   const release = {
     releaseId: RELEASE_ID,
@@ -20,7 +22,10 @@ function answerRelease({ sdk, aws }: ScenarioContext, jobStatus: Record<string, 
     sha256: SHA256,
     size: 100,
     artifactKey: `apps/led/1.2.0/${SHA256}.tar.gz`,
-    targets: [{ kind: "group", name: "fleet-dev-devices" }],
+    targets: [
+      { kind: "group", name: FLEET_GROUP },
+      { kind: "thing", name: "sim-0042" },
+    ],
     canaryGroup: "fleet-dev-canary",
     abortFailurePct: 10,
     phase: "canary",
@@ -48,9 +53,16 @@ function answerRelease({ sdk, aws }: ScenarioContext, jobStatus: Record<string, 
   sdk.on(GetJobDocumentCommand).resolves({
     document: JSON.stringify({ version: "1", steps: [{ operation: "app-update" }] }),
   });
+  // AWS IoT answers a name that is no group with ResourceNotFoundException.
+  sdk.on(DescribeThingGroupCommand).callsFake((input) => {
+    if (input.thingGroupName !== FLEET_GROUP) {
+      throw Object.assign(new Error("no such group"), { name: "ResourceNotFoundException" });
+    }
+    return { thingGroupArn: iotArn(aws, `thinggroup/${input.thingGroupName}`) };
+  });
   sdk
-    .on(DescribeThingGroupCommand)
-    .callsFake((input) => ({ thingGroupArn: iotArn(aws, `thinggroup/${input.thingGroupName}`) }));
+    .on(DescribeThingCommand)
+    .callsFake((input) => ({ thingArn: iotArn(aws, `thing/${input.thingName}`) }));
 }
 
 export const scenarios: HandlerScenario[] = [
