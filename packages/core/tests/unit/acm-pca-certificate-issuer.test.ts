@@ -2,16 +2,12 @@ import { readFileSync } from "node:fs";
 import {
   ACMPCAClient,
   GetCertificateCommand,
-  type GetCertificateCommandInput,
-  type GetCertificateCommandOutput,
   IssueCertificateCommand,
-  type IssueCertificateCommandInput,
-  type IssueCertificateCommandOutput,
   MalformedCSRException,
   RequestFailedException,
   RequestInProgressException,
 } from "@aws-sdk/client-acm-pca";
-import { type AwsCommand, mockClient } from "aws-sdk-client-mock";
+import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AcmPcaCertificateIssuer } from "../../src/adapters/aws/index.ts";
 import { AwsAccessDeniedError, CertificateIssueError } from "../../src/errors.ts";
@@ -30,22 +26,14 @@ const CERT_ARN = `${CA_ARN}/certificate/7d0a3f41c2e5`;
 const DAY_MS = 86_400_000;
 
 const pca = new ACMPCAClient({ region: "eu-west-1" });
-// client-acm-pca 3.523.0 is typed with older @smithy/types than aws-sdk-client-mock: bridge the
-// types; at run time the mock stubs `send` as for any client.
-const mock = mockClient(pca as unknown as Parameters<typeof mockClient>[0]);
-const Issue = IssueCertificateCommand as unknown as new (
-  input: IssueCertificateCommandInput,
-) => AwsCommand<IssueCertificateCommandInput, IssueCertificateCommandOutput>;
-const Get = GetCertificateCommand as unknown as new (
-  input: GetCertificateCommandInput,
-) => AwsCommand<GetCertificateCommandInput, GetCertificateCommandOutput>;
+const mock = mockClient(pca);
 
 const inProgress = () =>
   new RequestInProgressException({ message: "still issuing", $metadata: {} });
 
 function issuer(options: Partial<ConstructorParameters<typeof AcmPcaCertificateIssuer>[0]> = {}) {
   return new AcmPcaCertificateIssuer({
-    pca: pca as never,
+    pca,
     certificateAuthorityArn: CA_ARN,
     caCertificatePem: CA_PEM,
     pollDelayMs: 0,
@@ -56,15 +44,15 @@ function issuer(options: Partial<ConstructorParameters<typeof AcmPcaCertificateI
 describe("AcmPcaCertificateIssuer", () => {
   beforeEach(() => {
     mock.reset();
-    mock.on(Issue).resolves({ CertificateArn: CERT_ARN });
-    mock.on(Get).resolves({ Certificate: DEVICE_PEM, CertificateChain: "chain" });
+    mock.on(IssueCertificateCommand).resolves({ CertificateArn: CERT_ARN });
+    mock.on(GetCertificateCommand).resolves({ Certificate: DEVICE_PEM, CertificateChain: "chain" });
   });
 
   it("asks the CA for a certificate valid for whole days, with a token derived from the CSR", async () => {
     const issued = await issuer().issue({ csrPem: CSR_PEM, validityMs: 7 * DAY_MS });
 
     expect(issued).toEqual({ certificatePem: DEVICE_PEM, serialNumber: "7D0A3F41C2E5" });
-    const [input] = mock.commandCalls(Issue).map((c) => c.args[0].input);
+    const [input] = mock.commandCalls(IssueCertificateCommand).map((c) => c.args[0].input);
     expect({ ...input, Csr: new TextDecoder().decode(input?.Csr) }).toEqual({
       CertificateAuthorityArn: CA_ARN,
       Csr: CSR_PEM,
@@ -73,7 +61,7 @@ describe("AcmPcaCertificateIssuer", () => {
       Validity: { Type: "DAYS", Value: 7 },
       IdempotencyToken: expect.stringMatching(/^[0-9a-f]{36}$/),
     });
-    expect(mock.commandCalls(Get).map((c) => c.args[0].input)).toEqual([
+    expect(mock.commandCalls(GetCertificateCommand).map((c) => c.args[0].input)).toEqual([
       { CertificateAuthorityArn: CA_ARN, CertificateArn: CERT_ARN },
     ]);
   });
@@ -84,7 +72,9 @@ describe("AcmPcaCertificateIssuer", () => {
     await subject.issue({ csrPem: CSR_PEM, validityMs: DAY_MS });
     await subject.issue({ csrPem: CSR_PEM.replace("MIIB", "MIIC"), validityMs: DAY_MS });
 
-    const tokens = mock.commandCalls(Issue).map((c) => c.args[0].input.IdempotencyToken);
+    const tokens = mock
+      .commandCalls(IssueCertificateCommand)
+      .map((c) => c.args[0].input.IdempotencyToken);
     expect(tokens[0]).toBe(tokens[1]);
     expect(tokens[2]).not.toBe(tokens[0]);
   });
@@ -97,7 +87,7 @@ describe("AcmPcaCertificateIssuer", () => {
       signingAlgorithm: "SHA256WITHRSA",
     }).issue({ csrPem: CSR_PEM, validityMs: 90 * 60_000 });
 
-    expect(mock.commandCalls(Issue)[0]?.args[0].input).toMatchObject({
+    expect(mock.commandCalls(IssueCertificateCommand)[0]?.args[0].input).toMatchObject({
       TemplateArn: "arn:aws:acm-pca:::template/EndEntityClientAuthCertificate/V1",
       SigningAlgorithm: "SHA256WITHRSA",
       Validity: { Type: "ABSOLUTE", Value: now / 1_000 + 5_400 },
@@ -105,18 +95,18 @@ describe("AcmPcaCertificateIssuer", () => {
   });
 
   it("keeps asking while the CA is still issuing, then returns the certificate", async () => {
-    mock.on(Get).rejectsOnce(inProgress()).rejectsOnce(inProgress()).resolves({
+    mock.on(GetCertificateCommand).rejectsOnce(inProgress()).rejectsOnce(inProgress()).resolves({
       Certificate: DEVICE_PEM,
     });
 
     const issued = await issuer().issue({ csrPem: CSR_PEM, validityMs: DAY_MS });
 
     expect(issued.certificatePem).toBe(DEVICE_PEM);
-    expect(mock.commandCalls(Get)).toHaveLength(3);
+    expect(mock.commandCalls(GetCertificateCommand)).toHaveLength(3);
   });
 
   it("gives up with a timed-out error when the CA does not issue in time", async () => {
-    mock.on(Get).rejects(inProgress());
+    mock.on(GetCertificateCommand).rejects(inProgress());
 
     const error = await issuer({ pollDelayMs: 1, maxWaitMs: 5 })
       .issue({ csrPem: CSR_PEM, validityMs: DAY_MS })
@@ -127,7 +117,9 @@ describe("AcmPcaCertificateIssuer", () => {
   });
 
   it("blames the CSR when the CA refuses it as malformed", async () => {
-    mock.on(Issue).rejects(new MalformedCSRException({ message: "bad CSR", $metadata: {} }));
+    mock
+      .on(IssueCertificateCommand)
+      .rejects(new MalformedCSRException({ message: "bad CSR", $metadata: {} }));
 
     const error = await issuer()
       .issue({ csrPem: CSR_PEM, validityMs: DAY_MS })
@@ -135,11 +127,13 @@ describe("AcmPcaCertificateIssuer", () => {
 
     expect(error).toBeInstanceOf(CertificateIssueError);
     expect(error).toMatchObject({ reason: "invalid-csr" });
-    expect(mock.commandCalls(Get)).toHaveLength(0);
+    expect(mock.commandCalls(GetCertificateCommand)).toHaveLength(0);
   });
 
   it("reports a failed issuance as the backend's failure, not the device's", async () => {
-    mock.on(Get).rejects(new RequestFailedException({ message: "CA disabled", $metadata: {} }));
+    mock
+      .on(GetCertificateCommand)
+      .rejects(new RequestFailedException({ message: "CA disabled", $metadata: {} }));
 
     await expect(issuer().issue({ csrPem: CSR_PEM, validityMs: DAY_MS })).rejects.toMatchObject({
       name: "CertificateIssueError",
@@ -149,7 +143,7 @@ describe("AcmPcaCertificateIssuer", () => {
 
   it("names the refused operation when IAM denies reading the certificate", async () => {
     mock
-      .on(Get)
+      .on(GetCertificateCommand)
       .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
 
     const error = await issuer()
@@ -165,7 +159,7 @@ describe("AcmPcaCertificateIssuer", () => {
 
     await issuer({ now: () => now }).issue({ csrPem: CSR_PEM, validityMs: 365 * DAY_MS });
 
-    expect(mock.commandCalls(Issue)[0]?.args[0].input.Validity).toEqual({
+    expect(mock.commandCalls(IssueCertificateCommand)[0]?.args[0].input.Validity).toEqual({
       Type: "ABSOLUTE",
       Value: CA_NOT_AFTER_MS / 1_000,
     });
@@ -176,7 +170,7 @@ describe("AcmPcaCertificateIssuer", () => {
 
     await issuer({ now: () => now }).issue({ csrPem: CSR_PEM, validityMs: 10 * DAY_MS });
 
-    expect(mock.commandCalls(Issue)[0]?.args[0].input.Validity).toEqual({
+    expect(mock.commandCalls(IssueCertificateCommand)[0]?.args[0].input.Validity).toEqual({
       Type: "DAYS",
       Value: 10,
     });
@@ -190,13 +184,13 @@ describe("AcmPcaCertificateIssuer", () => {
     expect(error).toBeInstanceOf(CertificateIssueError);
     expect(error).toMatchObject({ reason: "failed" });
     expect((error as Error).message).toMatch(/expired at 2126-10-28T22:12:22\.000Z/);
-    expect(mock.commandCalls(Issue)).toHaveLength(0);
+    expect(mock.commandCalls(IssueCertificateCommand)).toHaveLength(0);
   });
 
   it("refuses a validity that is not a positive whole number of milliseconds", async () => {
     await expect(issuer().issue({ csrPem: CSR_PEM, validityMs: 0 })).rejects.toThrow(
       /validityMs must be a positive integer, got 0/,
     );
-    expect(mock.commandCalls(Issue)).toHaveLength(0);
+    expect(mock.commandCalls(IssueCertificateCommand)).toHaveLength(0);
   });
 });

@@ -5,10 +5,8 @@ import {
   RequestAlreadyProcessedException,
   ResourceNotFoundException,
   RevokeCertificateCommand,
-  type RevokeCertificateCommandInput,
-  type RevokeCertificateCommandOutput,
 } from "@aws-sdk/client-acm-pca";
-import { type AwsCommand, mockClient } from "aws-sdk-client-mock";
+import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   AcmPcaCertificateRevoker,
@@ -36,18 +34,13 @@ const CA_ARN =
   "arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/12345678-1234-1234-1234-123456789012";
 
 const pca = new ACMPCAClient({ region: "eu-west-1" });
-// client-acm-pca 3.523.0 (the newest on this registry) is typed with older @smithy/types than
-// aws-sdk-client-mock: bridge the types; at run time the mock stubs `send` as for any client.
-const mock = mockClient(pca as unknown as Parameters<typeof mockClient>[0]);
-const Revoke = RevokeCertificateCommand as unknown as new (
-  input: RevokeCertificateCommandInput,
-) => AwsCommand<RevokeCertificateCommandInput, RevokeCertificateCommandOutput>;
+const mock = mockClient(pca);
 
 /** The CA's revocation list behind aws-sdk-client-mock: a serial revoked twice is refused as done. */
 function inMemoryCa(): Set<string> {
   const revoked = new Set<string>();
   mock.reset();
-  mock.on(Revoke).callsFake(async (input) => {
+  mock.on(RevokeCertificateCommand).callsFake(async (input) => {
     if (input.CertificateAuthorityArn !== CA_ARN) {
       throw new ResourceNotFoundException({ message: "no such CA", $metadata: {} });
     }
@@ -99,7 +92,7 @@ describe("AcmPcaCertificateRevoker", () => {
   it("revokes by the CA's ARN and the serial in hex bytes, as no longer in operation", async () => {
     expect(await revoker().revokeIfIssued(DEVICES[1] ?? "")).toBe(true);
 
-    expect(mock.commandCalls(Revoke).map((c) => c.args[0].input)).toEqual([
+    expect(mock.commandCalls(RevokeCertificateCommand).map((c) => c.args[0].input)).toEqual([
       {
         CertificateAuthorityArn: CA_ARN,
         CertificateSerial: "e8:cb:d2:be:db:12:23:29:f9:77:06:bc:fe:c9:90:f8",
@@ -116,12 +109,12 @@ describe("AcmPcaCertificateRevoker", () => {
   it("sends nothing for a certificate whose issuer name matches but whose signature does not", async () => {
     expect(await revoker().revokeIfIssued(IMPOSTOR)).toBe(false);
 
-    expect(mock.commandCalls(Revoke)).toHaveLength(0);
+    expect(mock.commandCalls(RevokeCertificateCommand)).toHaveLength(0);
   });
 
   it("names the refused operation when IAM denies the revocation", async () => {
     mock
-      .on(Revoke)
+      .on(RevokeCertificateCommand)
       .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
 
     const error = await revoker()

@@ -1,17 +1,13 @@
 import {
   ACMPCAClient,
   GetCertificateCommand,
-  type GetCertificateCommandInput,
-  type GetCertificateCommandOutput,
   IssueCertificateCommand,
-  type IssueCertificateCommandInput,
-  type IssueCertificateCommandOutput,
   MalformedCSRException,
 } from "@aws-sdk/client-acm-pca";
 import type { ContractViolationError, CsrRefusedError } from "@fleet/core";
 import type { CertificateProviderResult } from "@fleet/core/contracts";
 import type { Context } from "aws-lambda";
-import { type AwsCommand, mockClient } from "aws-sdk-client-mock";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { InvalidEnvironmentError } from "../../src/errors.ts";
 import { context, emfRecords, fixture, logRecords } from "./lambda-test-kit.ts";
@@ -34,15 +30,7 @@ const ISSUED_PEM: string = fixture("pre-provisioning-hook").certificatePem;
 
 type Handler = (event: unknown, context: Context) => Promise<CertificateProviderResult>;
 
-// client-acm-pca 3.523.0 is typed with older @smithy/types than aws-sdk-client-mock: bridge the
-// types, as core's AcmPcaCertificateIssuer tests do; at run time the mock stubs every client.
-const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]);
-const Issue = IssueCertificateCommand as unknown as new (
-  input: IssueCertificateCommandInput,
-) => AwsCommand<IssueCertificateCommandInput, IssueCertificateCommandOutput>;
-const Get = GetCertificateCommand as unknown as new (
-  input: GetCertificateCommandInput,
-) => AwsCommand<GetCertificateCommandInput, GetCertificateCommandOutput>;
+const pca = mockClient(ACMPCAClient);
 
 /** A fresh module instance with its environment: each load is a cold start. */
 async function loadHandler(): Promise<Handler> {
@@ -54,11 +42,11 @@ async function loadHandler(): Promise<Handler> {
 /** Every call the function sent to ACM Private CA, by command, the CSR bytes as text. */
 function pcaCalls() {
   return {
-    issued: pca.commandCalls(Issue).map(({ args: [command] }) => ({
+    issued: pca.commandCalls(IssueCertificateCommand).map(({ args: [command] }) => ({
       ...command.input,
       Csr: new TextDecoder().decode(command.input.Csr),
     })),
-    fetched: pca.commandCalls(Get).map(({ args: [command] }) => command.input),
+    fetched: pca.commandCalls(GetCertificateCommand).map(({ args: [command] }) => command.input),
   };
 }
 
@@ -68,8 +56,8 @@ describe("certificate-provider handler", () => {
 
   beforeEach(() => {
     pca.reset();
-    pca.on(Issue).resolves({ CertificateArn: CERTIFICATE_ARN });
-    pca.on(Get).resolves({ Certificate: ISSUED_PEM, CertificateChain: "chain" });
+    pca.on(IssueCertificateCommand).resolves({ CertificateArn: CERTIFICATE_ARN });
+    pca.on(GetCertificateCommand).resolves({ Certificate: ISSUED_PEM, CertificateChain: "chain" });
     vi.stubEnv("POWERTOOLS_DEV", "");
     for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
     stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
@@ -133,7 +121,7 @@ describe("certificate-provider handler", () => {
 
   it("refuses a CSR the CA refuses as malformed, after that one IssueCertificate call", async () => {
     pca
-      .on(Issue)
+      .on(IssueCertificateCommand)
       .rejects(new MalformedCSRException({ message: "unsupported extension", $metadata: {} }));
     const handler = await loadHandler();
 

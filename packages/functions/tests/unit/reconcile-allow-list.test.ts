@@ -1,11 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import {
-  ACMPCAClient,
-  RevokeCertificateCommand,
-  type RevokeCertificateCommandInput,
-  type RevokeCertificateCommandOutput,
-} from "@aws-sdk/client-acm-pca";
+import { ACMPCAClient, RevokeCertificateCommand } from "@aws-sdk/client-acm-pca";
 import {
   DeleteCertificateCommand,
   DeleteThingCommand,
@@ -22,7 +17,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ReconcileSummary } from "@fleet/core";
 import type { Context } from "aws-lambda";
-import { type AwsCommand, mockClient } from "aws-sdk-client-mock";
+import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { InvalidEnvironmentError, ReconcileIncompleteError } from "../../src/errors.ts";
 import { context, emfRecords, fixture, logRecords } from "./lambda-test-kit.ts";
@@ -51,12 +46,7 @@ type Handler = (event: unknown, context: Context) => Promise<ReconcileSummary>;
 const s3 = mockClient(S3Client);
 const iot = mockClient(IoTClient);
 const documents = mockClient(DynamoDBDocumentClient);
-// client-acm-pca 3.523.0 is typed with older @smithy/types than aws-sdk-client-mock: bridge the
-// types; at run time the mock stubs every client.
-const pca = mockClient(ACMPCAClient as unknown as Parameters<typeof mockClient>[0]);
-const Revoke = RevokeCertificateCommand as unknown as new (
-  input: RevokeCertificateCommandInput,
-) => AwsCommand<RevokeCertificateCommandInput, RevokeCertificateCommandOutput>;
+const pca = mockClient(ACMPCAClient);
 
 function storeAllowList(text: string): void {
   const bytes = Buffer.from(text);
@@ -174,13 +164,13 @@ describe("reconcile-allow-list handler", () => {
     iot.on(ListAttachedPoliciesCommand).resolves({ policies: [] });
     iot.on(DetachThingPrincipalCommand).resolves({});
     iot.on(DeleteCertificateCommand).resolves({});
-    pca.on(Revoke).resolves({});
+    pca.on(RevokeCertificateCommand).resolves({});
     const handler = await loadHandler();
 
     const summary = await handler(fixture("s3-allow-list-created"), context);
 
     expect(summary).toMatchObject({ removed: [{ serial: GONE }], failures: [] });
-    expect(pca.commandCalls(Revoke).map((call) => call.args[0].input)).toEqual([
+    expect(pca.commandCalls(RevokeCertificateCommand).map((call) => call.args[0].input)).toEqual([
       {
         CertificateAuthorityArn: CA_ARN,
         CertificateSerial: "7d:0a:3f:41:c2:e5",
