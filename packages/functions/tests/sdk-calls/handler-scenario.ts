@@ -31,3 +31,9 @@ export interface HandlerScenario {
   env?: Record<string, string>;
   run(context: ScenarioContext): Promise<void>;
 }
+
+/**
+ * The rotation functions pace their control-plane calls (a few per second in a stage); pacing
+ * decides when calls are sent, not which, so scenarios run unpaced.
+ */
+export const UNPACED = { CONTROL_PLANE_CALLS_PER_SECOND: "1000" } as const;

@@ -1,6 +1,6 @@
 import { CreateJobCommand, ListAuditFindingsCommand } from "@aws-sdk/client-iot";
 import { fixture, context as lambdaContext } from "../../unit/lambda-test-kit.ts";
-import type { HandlerScenario, ScenarioContext } from "../handler-scenario.ts";
+import { type HandlerScenario, type ScenarioContext, UNPACED } from "../handler-scenario.ts";
 import { answerRegistry, certificateIdOf, DEVICE_PEMS } from "../iot-answers.ts";
 import { answerRotationTable, THING } from "../rotation-answers.ts";
 
@@ -26,6 +26,7 @@ function answerAudit({ sdk, aws }: ScenarioContext): void {
 export const scenarios: HandlerScenario[] = [
   {
     name: "starts a rotation job from the stage's template for the thing of a flagged certificate",
+    env: UNPACED,
     async run(scenario) {
       answerAudit(scenario);
       await (await scenario.load())(fixture("sns-audit-notification"), lambdaContext);
@@ -33,6 +34,7 @@ export const scenarios: HandlerScenario[] = [
   },
   {
     name: "records the rotation as failed, freeing the thing, when its job cannot be created",
+    env: UNPACED,
     async run(scenario) {
       answerAudit(scenario);
       scenario.sdk

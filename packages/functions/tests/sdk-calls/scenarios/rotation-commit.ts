@@ -1,5 +1,5 @@
 import { fixture, context as lambdaContext } from "../../unit/lambda-test-kit.ts";
-import type { HandlerScenario } from "../handler-scenario.ts";
+import { type HandlerScenario, UNPACED } from "../handler-scenario.ts";
 import { answerRegistry, CA_PEM, certificateIdOf, DEVICE_PEMS } from "../iot-answers.ts";
 import { answerRotationTable, rotationItem, THING } from "../rotation-answers.ts";
 
@@ -11,7 +11,7 @@ const issued = rotationItem({ step: "issued", oldCertificateId: OLD_ID, newCerti
 export const scenarios: HandlerScenario[] = [
   {
     name: "commits and retires the old certificate: revoked in AWS IoT and at the CA, detached, deleted",
-    env: { CA_CERTIFICATE_PEM: CA_PEM },
+    env: { ...UNPACED, CA_CERTIFICATE_PEM: CA_PEM },
     async run({ sdk, aws, env, load }) {
       answerRotationTable(sdk, issued);
       answerRegistry(sdk, aws, {
@@ -25,7 +25,7 @@ export const scenarios: HandlerScenario[] = [
   },
   {
     name: "rejects a commit over the old certificate on commit/rejected",
-    env: { CA_CERTIFICATE_PEM: CA_PEM },
+    env: { ...UNPACED, CA_CERTIFICATE_PEM: CA_PEM },
     async run({ sdk, load }) {
       answerRotationTable(sdk, issued);
       const event = { ...fixture("rotation-commit"), thing: THING, principal: OLD_ID };

@@ -1,7 +1,7 @@
 import { GetCertificateCommand, IssueCertificateCommand } from "@aws-sdk/client-acm-pca";
 import { fixture, context as lambdaContext } from "../../unit/lambda-test-kit.ts";
 import { deviceCsrPem } from "../device-csr.ts";
-import type { HandlerScenario, ScenarioContext } from "../handler-scenario.ts";
+import { type HandlerScenario, type ScenarioContext, UNPACED } from "../handler-scenario.ts";
 import {
   answerRegistration,
   answerRegistry,
@@ -14,7 +14,7 @@ import { answerRotationTable, rotationItem, THING } from "../rotation-answers.ts
 const [OLD_PEM, NEW_PEM] = DEVICE_PEMS;
 const OLD_ID = certificateIdOf(OLD_PEM);
 const NEW_ID = certificateIdOf(NEW_PEM);
-const env = { CA_CERTIFICATE_PEM: CA_PEM };
+const env = { ...UNPACED, CA_CERTIFICATE_PEM: CA_PEM };
 
 async function csrEvent() {
   return {

@@ -1,5 +1,5 @@
 import { context as lambdaContext } from "../../unit/lambda-test-kit.ts";
-import type { HandlerScenario } from "../handler-scenario.ts";
+import { type HandlerScenario, UNPACED } from "../handler-scenario.ts";
 import { answerRegistry, CA_PEM, certificateIdOf, DEVICE_PEMS } from "../iot-answers.ts";
 import { answerRotationTable, rotationItem, THING } from "../rotation-answers.ts";
 
@@ -8,7 +8,7 @@ const [OLD_PEM, NEW_PEM] = DEVICE_PEMS;
 export const scenarios: HandlerScenario[] = [
   {
     name: "times out a rotation past its deadline: retires its new certificate, cancels its job",
-    env: { CA_CERTIFICATE_PEM: CA_PEM },
+    env: { ...UNPACED, CA_CERTIFICATE_PEM: CA_PEM },
     async run({ sdk, aws, load }) {
       answerRotationTable(
         sdk,
