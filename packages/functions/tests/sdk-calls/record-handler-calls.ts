@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { vi } from "vitest";
 import type { AwsScope, Handler, HandlerScenario } from "./handler-scenario.ts";
 import { type RecordedCall, recordSdkCalls } from "./sdk-recorder.ts";
@@ -9,24 +10,22 @@ export interface ScenarioCalls {
 }
 
 export class MissingScenariosError extends Error {
-  constructor(handler: string, cause: unknown) {
+  readonly handler: string;
+  constructor(handler: string) {
     super(
       `no SDK call scenarios for handler ${handler}: add packages/functions/tests/sdk-calls/scenarios/${handler}.ts`,
-      { cause },
     );
     this.name = "MissingScenariosError";
+    this.handler = handler;
   }
 }
 
 async function scenariosOf(handler: string): Promise<HandlerScenario[]> {
-  try {
-    const module = (await import(`./scenarios/${handler}.ts`)) as {
-      scenarios: HandlerScenario[];
-    };
-    return module.scenarios;
-  } catch (error) {
-    throw new MissingScenariosError(handler, error);
+  if (!existsSync(new URL(`./scenarios/${handler}.ts`, import.meta.url))) {
+    throw new MissingScenariosError(handler);
   }
+  const module = (await import(`./scenarios/${handler}.ts`)) as { scenarios: HandlerScenario[] };
+  return module.scenarios;
 }
 
 /**
