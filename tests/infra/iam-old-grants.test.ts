@@ -58,6 +58,8 @@ describe.each([
     "rotation-csr",
     ["iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:ListAttachedPolicies"],
   ],
+  ["rotation-commit", ["iot:DetachThingPrincipal", "iot:ListAttachedPolicies"]],
+  ["rotation-sweeper", ["iot:DetachThingPrincipal", "iot:ListAttachedPolicies"]],
   ["reconcile-allow-list", ["iot:DetachThingPrincipal", "iot:ListAttachedPolicies"]],
 ])("%s under the old grants", (handler, refusedActions) => {
   const fn = stageFunctions(app).find((candidate) => candidate.handler === handler);
