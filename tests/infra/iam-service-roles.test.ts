@@ -2,7 +2,11 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { runApp, stopStackHarness } from "./harness/index.ts";
 import { OTHER_ACCOUNT_ID, STAGE_SCOPE } from "./iam/aws-scope.ts";
 import { allowed, notAllowed, type SimulatedRole } from "./iam/evaluate-role.ts";
-import { functionResourcePolicy, stageInvocations } from "./iam/function-invocations.ts";
+import {
+  functionNamed,
+  functionResourcePolicy,
+  stageInvocations,
+} from "./iam/function-invocations.ts";
 import { inAnotherStage, mustBeDenied, sensitiveRequests } from "./iam/least-privilege.ts";
 import { roleByArn, rolePolicies } from "./iam/role-policies.ts";
 import { serviceRoleUses } from "./iam/service-role-uses.ts";
@@ -70,7 +74,7 @@ describe.each(
   const policy = functionResourcePolicy(app, invocation.functionArn);
   const { functionArn, service, context } = invocation;
 
-  it(`may invoke ${functionArn.split(":").at(-1)}`, async () => {
+  it(`may invoke ${functionNamed(app, functionArn)}`, async () => {
     expect(await simulateInvocation(functionArn, policy, service, context, STAGE_SCOPE)).toBe(
       "Allowed",
     );

@@ -3,7 +3,7 @@ import type { AwsScope } from "./aws-scope.ts";
 
 /** An AWS service invoking a function for one of the stage's triggers. */
 export interface Invocation {
-  /** `topic rule fleet_dev_presence`, `S3 notification of <bucket>`... */
+  /** `topic rule fleet_dev_presence`, `S3 notification AllowListNotification`... */
   trigger: string;
   functionArn: string;
   service: string;
@@ -60,7 +60,8 @@ export function stageInvocations(stack: StackRun<unknown>, scope: AwsScope): Inv
       lambdaFunctionArn: string;
     }[]) {
       invocations.push({
-        trigger: `S3 notification of ${bucket}`,
+        // Bucket names carry a random suffix: the resource's logical name keeps test names stable.
+        trigger: `S3 notification ${notification.name}`,
         functionArn: target.lambdaFunctionArn,
         service: "s3.amazonaws.com",
         context: from(`arn:${scope.partition}:s3:::${bucket}`),
@@ -90,15 +91,24 @@ export function stageInvocations(stack: StackRun<unknown>, scope: AwsScope): Inv
 const physicalName = (resource: RegisteredResource): string =>
   resource.inputs.name ?? resource.name;
 
+function functionByArn(stack: StackRun<unknown>, functionArn: string): RegisteredResource {
+  const fn = stack
+    .ofType(LAMBDA_FUNCTION)
+    .find((candidate) => functionArn.endsWith(`:function:${physicalName(candidate)}`));
+  if (fn === undefined) throw new Error(`no function ${functionArn} in the stack`);
+  return fn;
+}
+
+/** A function's logical name (its physical name carries a random suffix). */
+export const functionNamed = (stack: StackRun<unknown>, functionArn: string): string =>
+  functionByArn(stack, functionArn).name;
+
 /**
  * A function's resource policy, as Lambda builds it from its permissions (AddPermission: the
  * service principal, ArnLike AWS:SourceArn and StringEquals AWS:SourceAccount when given).
  */
 export function functionResourcePolicy(stack: StackRun<unknown>, functionArn: string): unknown {
-  const fn = stack
-    .ofType(LAMBDA_FUNCTION)
-    .find((candidate) => functionArn.endsWith(`:function:${physicalName(candidate)}`));
-  if (fn === undefined) throw new Error(`no function ${functionArn} in the stack`);
+  const fn = functionByArn(stack, functionArn);
   const statements = stack
     .ofType("aws:lambda/permission:Permission")
     .filter((permission) => permission.inputs.function === physicalName(fn))

@@ -214,10 +214,15 @@ const PRESIGNED_URL = /\$\{aws:iot:s3-presigned-url(?:-v2)?:https:\/\/[^/]+\/([^
  * the objects the document names (AWS IoT developer guide, "Presigned Amazon S3 URLs").
  */
 function presignUses(stack: StackRun<unknown>, scope: AwsScope): ServiceRoleUse[] {
-  return desiredStates(stack, "AWS::IoT::JobTemplate").flatMap((state) => {
+  const templates = stack
+    .ofType("aws:cloudcontrol/resource:Resource")
+    .filter((resource) => resource.inputs.typeName === "AWS::IoT::JobTemplate");
+  return templates.flatMap((template) => {
+    const state = JSON.parse(template.inputs.desiredState as string);
     const roleArn = state.PresignedUrlConfig?.RoleArn as string | undefined;
     if (roleArn === undefined) return [];
-    const use = `job template ${state.JobTemplateId}, presigned URLs`;
+    // Template ids derive from their content: the logical name keeps test names stable.
+    const use = `job template ${template.name}, presigned URLs`;
     const objects = [...String(state.Document).matchAll(PRESIGNED_URL)].map(
       ([, bucket, key]) => `arn:${scope.partition}:s3:::${bucket}/${decodeURIComponent(key ?? "")}`,
     );
