@@ -1,4 +1,5 @@
 import type { CertificateSigner } from "@fleet/core/contracts";
+import { caIssuingPermissions } from "./ca-issuing-permissions.ts";
 import type { Certificates } from "./certificates.ts";
 import { type LambdaFunction, lambdaFunction } from "./lambda-function.ts";
 
@@ -67,20 +68,7 @@ export function certificateProvider(
       CERT_TEMPLATE_ARN: certificateTemplateArn,
       CERT_VALIDITY_DAYS: String(args.validityDays),
     },
-    permissions: [
-      {
-        actions: ["acm-pca:IssueCertificate"],
-        resources: [certificateAuthorityArn],
-        conditions: [
-          {
-            test: "StringEquals",
-            variable: "acm-pca:TemplateArn",
-            values: [certificateTemplateArn],
-          },
-        ],
-      },
-      { actions: ["acm-pca:GetCertificate"], resources: [certificateAuthorityArn] },
-    ],
+    permissions: caIssuingPermissions(certificateAuthorityArn, certificateTemplateArn),
   });
 
   const invoke = new aws.lambda.Permission("CertificateSignerInvoke", {

@@ -5,6 +5,7 @@ import {
   ROTATION_CSR_TOPIC_FILTER,
   stageResourceNames,
 } from "@fleet/core/contracts";
+import { caIssuingPermissions } from "./ca-issuing-permissions.ts";
 import { type CertificatesConfig, controlPlaneShares } from "./certificates-config.ts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
@@ -293,19 +294,7 @@ export function certificates(args: CertificatesArgs): Certificates {
       // (Service Authorization Reference, AWS IoT).
       { actions: ["iot:AttachThingPrincipal"], resources: [iotArn("cert/*")] },
       ...retireCertificates,
-      {
-        actions: ["acm-pca:IssueCertificate"],
-        resources: [certificateAuthorityArn],
-        // Only client-authentication end-entity certificates: never a CA certificate.
-        conditions: [
-          {
-            test: "StringEquals",
-            variable: "acm-pca:TemplateArn",
-            values: [certificateTemplateArn],
-          },
-        ],
-      },
-      { actions: ["acm-pca:GetCertificate"], resources: [certificateAuthorityArn] },
+      ...caIssuingPermissions(certificateAuthorityArn, certificateTemplateArn),
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [rotations.arn] },
       { actions: ["iot:Publish"], resources: replyTopics("csr") },
     ],

@@ -31,9 +31,12 @@ export const RETAINED_RESOURCE_TYPES: readonly string[] = [
   "aws:timestreamwrite/table:Table",
   "aws:kinesis/stream:Stream",
   "aws:sqs/queue:Queue",
-  // The claim certificate baked into every OS image, and its credentials.
+  // The claim certificate baked into every OS image, its policy attachment, and its
+  // credentials (the secret and the version holding the key: a deleted version loses it).
   "aws:iot/certificate:Certificate",
+  "aws:iot/policyAttachment:PolicyAttachment",
   "aws:secretsmanager/secret:Secret",
+  "aws:secretsmanager/secretVersion:SecretVersion",
   // Ledger, rotations, releases; the allow-list and the artifacts (SST's bucket is a Bucket).
   "aws:dynamodb/table:Table",
   "aws:s3/bucket:Bucket",
@@ -43,20 +46,14 @@ export const RETAINED_RESOURCE_TYPES: readonly string[] = [
   "aws:iot/policy:Policy",
 ];
 
-/** Cloud Control types (pulumi-aws has no resource for them) kept the same way. */
-export const RETAINED_CLOUD_CONTROL_TYPES: readonly string[] = [
-  // Account-wide: while it exists, every CreateCertificateFromCsr of the account signs with
-  // the private CA; a deleted provider would silently hand signing back to AWS IoT.
-  "AWS::IoT::CertificateProvider",
-];
-
-const CLOUD_CONTROL_RESOURCE = "aws:cloudcontrol/resource:Resource";
-
-/** Whether a resource of this type (and these inputs) is kept by a protected stage. */
-export function isRetained(type: string, props: Record<string, unknown>): boolean {
-  if (type === CLOUD_CONTROL_RESOURCE) {
-    return RETAINED_CLOUD_CONTROL_TYPES.includes(props.typeName as string);
-  }
+/**
+ * Whether a resource of this Pulumi type is kept by a protected stage. No Cloud Control resource
+ * is: the job templates are replaced on every change by design (stacks/job-template.ts), and the
+ * certificate provider must go with its signer function, which is not kept: a provider left
+ * behind would point every CreateCertificateFromCsr of the account at a deleted function and
+ * fail them all, where a removed one hands signing back to AWS IoT.
+ */
+export function isRetained(type: string): boolean {
   return RETAINED_RESOURCE_TYPES.includes(type);
 }
 
@@ -67,7 +64,7 @@ export function isRetained(type: string, props: Record<string, unknown>): boolea
 export function retainProtectedStageResources(): void {
   if (!$app.protect) return;
   $util.runtime.registerStackTransformation((args) => {
-    if (!isRetained(args.type, args.props)) return undefined;
+    if (!isRetained(args.type)) return undefined;
     return { props: args.props, opts: { ...args.opts, retainOnDelete: true, protect: true } };
   });
 }

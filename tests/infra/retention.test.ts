@@ -17,6 +17,8 @@ const KEPT_BY_PROD = [
   "aws:timestreamwrite/table:Table TelemetryTable",
   "aws:iot/certificate:Certificate ClaimCertificate",
   "aws:secretsmanager/secret:Secret ClaimCredentials",
+  "aws:secretsmanager/secretVersion:SecretVersion ClaimCredentialsVersion",
+  "aws:iot/policyAttachment:PolicyAttachment ClaimPolicyAttachment",
   "aws:kinesis/stream:Stream TelemetryStream",
   "aws:sqs/queue:Queue TelemetryDeadLetterQueue",
   "aws:sqs/queue:Queue TelemetryIngestFailureQueue",
@@ -29,7 +31,6 @@ const KEPT_BY_PROD = [
   "aws:iot/thingGroup:ThingGroup CanaryThingGroup",
   "aws:iot/policy:Policy DevicePolicy",
   "aws:iot/policy:Policy ClaimPolicy",
-  "aws:cloudcontrol/resource:Resource CertificateProvider",
 ].sort();
 
 const named = (options: ResourceOptions[]) =>
@@ -67,10 +68,8 @@ describe("retention of stateful resources", () => {
     expect(dev.options.filter((option) => option.retainOnDelete || option.protect)).toEqual([]);
   });
 
-  it("keeps the certificate provider among Cloud Control resources, not the job templates", () => {
-    const cloudControl = "aws:cloudcontrol/resource:Resource";
-
-    expect(isRetained(cloudControl, { typeName: "AWS::IoT::CertificateProvider" })).toBe(true);
-    expect(isRetained(cloudControl, { typeName: "AWS::IoT::JobTemplate" })).toBe(false);
+  it("keeps no Cloud Control resource: not the job templates, not the certificate provider whose function goes", () => {
+    expect(isRetained("aws:cloudcontrol/resource:Resource")).toBe(false);
+    expect(prod.options.some((option) => option.name === "CertificateProvider")).toBe(true);
   });
 });
