@@ -55,25 +55,29 @@ export async function simulate(
   return result.overallResult as Decision;
 }
 
-/** Whether `service` may assume a role whose trust policy is `trust`, in `context`. */
-export async function simulateTrust(
-  roleArn: string,
-  trust: unknown,
+/**
+ * What a resource policy (a role's trust policy, a function's invoke policy) lets `service` do
+ * with `action` on the resource, in `context`; no identity policy takes part.
+ */
+async function simulateResourcePolicy(
+  action: string,
+  resource: string,
+  policy: unknown,
   service: string,
   context: Record<string, string>,
   scope: AwsScope,
 ): Promise<Decision> {
-  const authorization = { action: "sts:AssumeRole", resource: roleArn, context, source: service };
+  const authorization = { action, resource, context, source: service };
   const result = await runSimulation(
     {
       identityPolicies: [],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: trust,
+      resourcePolicy: policy,
       request: {
         principal: service,
-        action: authorization.action,
-        resource: { resource: roleArn, accountId: accountOf(roleArn, scope) },
+        action,
+        resource: { resource, accountId: accountOf(resource, scope) },
         contextVariables: context,
       },
     },
@@ -83,35 +87,25 @@ export async function simulateTrust(
   return result.overallResult as Decision;
 }
 
+/** Whether `service` may assume a role whose trust policy is `trust`, in `context`. */
+export function simulateTrust(
+  roleArn: string,
+  trust: unknown,
+  service: string,
+  context: Record<string, string>,
+  scope: AwsScope,
+): Promise<Decision> {
+  return simulateResourcePolicy("sts:AssumeRole", roleArn, trust, service, context, scope);
+}
+
 /** Whether `service` may invoke a function whose resource policy is `policy`, in `context`. */
-export async function simulateInvocation(
+export function simulateInvocation(
   functionArn: string,
   policy: unknown,
   service: string,
   context: Record<string, string>,
   scope: AwsScope,
 ): Promise<Decision> {
-  const authorization = {
-    action: "lambda:InvokeFunction",
-    resource: functionArn,
-    context,
-    source: service,
-  };
-  const result = await runSimulation(
-    {
-      identityPolicies: [],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: policy,
-      request: {
-        principal: service,
-        action: authorization.action,
-        resource: { resource: functionArn, accountId: accountOf(functionArn, scope) },
-        contextVariables: context,
-      },
-    },
-    {},
-  );
-  if (result.resultType === "error") throw new InvalidSimulationError(authorization, result.errors);
-  return result.overallResult as Decision;
+  const action = "lambda:InvokeFunction";
+  return simulateResourcePolicy(action, functionArn, policy, service, context, scope);
 }
