@@ -19,6 +19,7 @@ export * from "./provisioning-template.ts";
 export * from "./rotation.ts";
 export * from "./stage-aws-settings.ts";
 export * from "./stage-resources.ts";
+export * from "./status-details.ts";
 export * from "./telemetry.ts";
 export * from "./telemetry-rule.ts";
 export * from "./telemetry-store-settings.ts";

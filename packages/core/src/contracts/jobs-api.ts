@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { ThingNameSchema } from "./identity.ts";
+import { StatusDetailsSchema } from "./status-details.ts";
 
 /**
  * Payloads of the AWS IoT Jobs device MQTT API (developer guide "Jobs device MQTT API" and
@@ -33,37 +34,6 @@ export type JobExecutionUpdateStatus = z.infer<typeof JobExecutionUpdateStatusSc
 export const JobIdSchema = z
   .string()
   .regex(/^[a-zA-Z0-9_-]{1,64}$/, "a job id is 1-64 characters of [a-zA-Z0-9_-]");
-
-const STATUS_DETAILS_KEY_CHARS = /^[a-zA-Z0-9:_-]+$/;
-const STATUS_DETAILS_KEY_MAX = 128;
-const STATUS_DETAILS_VALUE_MAX = 1024;
-const CONTROL_CHARACTER = /\p{C}/u;
-
-/**
- * Progress a device reports for an operator to read. AWS limits: keys 1-128 characters of
- * [a-zA-Z0-9:_-], values 1-1024 characters without control characters. Each broken rule is
- * reported against its own key.
- */
-export const StatusDetailsSchema = z.record(z.string(), z.string()).superRefine((details, ctx) => {
-  for (const [key, value] of Object.entries(details)) {
-    const broken = (message: string) => ctx.addIssue({ code: "custom", path: [key], message });
-    if (key.length === 0 || key.length > STATUS_DETAILS_KEY_MAX) {
-      broken(
-        `statusDetails key "${key}" is ${key.length} characters; keys are 1-${STATUS_DETAILS_KEY_MAX}`,
-      );
-    } else if (!STATUS_DETAILS_KEY_CHARS.test(key)) {
-      broken(`statusDetails key "${key}" has characters outside [a-zA-Z0-9:_-]`);
-    }
-    if (value.length === 0 || value.length > STATUS_DETAILS_VALUE_MAX) {
-      broken(
-        `statusDetails value of "${key}" is ${value.length} characters; values are 1-${STATUS_DETAILS_VALUE_MAX}`,
-      );
-    } else if (CONTROL_CHARACTER.test(value)) {
-      broken(`statusDetails value of "${key}" contains control characters`);
-    }
-  }
-});
-export type StatusDetails = z.infer<typeof StatusDetailsSchema>;
 
 /** Correlates a request with its reply; AWS reflects it unchanged. */
 const ClientTokenSchema = z.string();

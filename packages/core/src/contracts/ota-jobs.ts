@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { ThingNameSchema } from "./identity.ts";
-import { JobExecutionStatusSchema, JobIdSchema, StatusDetailsSchema } from "./jobs-api.ts";
+import { JobExecutionStatusSchema, JobIdSchema } from "./jobs-api.ts";
+import { StatusDetailsSchema } from "./status-details.ts";
 
 /**
  * Jobs as operators see them (`fleet jobs [--json]`, `fleet jobs show ID`), the same for a

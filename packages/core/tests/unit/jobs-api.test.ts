@@ -6,11 +6,11 @@ import {
   JobsErrorResponseSchema,
   NextJobExecutionChangedSchema,
   StartNextPendingJobExecutionRequestSchema,
-  StatusDetailsSchema,
   UpdateJobExecutionAcceptedSchema,
   UpdateJobExecutionRequestSchema,
 } from "../../src/contracts/jobs-api.ts";
 import { parseMessage } from "../../src/contracts/parse-message.ts";
+import { StatusDetailsSchema } from "../../src/contracts/status-details.ts";
 import { jobsTopics } from "../../src/contracts/topics.ts";
 import { fixture, fixtureJson, violation } from "./support.ts";
 

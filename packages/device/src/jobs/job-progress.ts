@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { StatusDetailsSchema } from "@fleet/core/contracts";
+import { toStatusDetails } from "@fleet/core/contracts";
 import * as z from "zod";
 import { writePrivateFile } from "../private-file.ts";
 
@@ -16,7 +16,9 @@ export const JobProgressSchema = z.object({
   outcome: z
     .object({
       status: z.enum(["SUCCEEDED", "FAILED"]),
-      statusDetails: StatusDetailsSchema,
+      // Cleaned on read too: an outcome saved by an older device with raw command output
+      // must still read back (unreadable progress would run the job's steps again).
+      statusDetails: z.record(z.string(), z.string()).transform(toStatusDetails),
     })
     .optional(),
 });

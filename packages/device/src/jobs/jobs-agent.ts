@@ -9,6 +9,7 @@ import {
   NextJobExecutionChangedSchema,
   parseMessage,
   type StatusDetails,
+  toStatusDetails,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import type { Timers } from "../clock.ts";
@@ -23,9 +24,6 @@ import {
   writeJobProgress,
 } from "./job-progress.ts";
 import type { StepHandler, StepHandlers } from "./step-handler.ts";
-
-/** Longest status-details value AWS IoT Jobs accepts. */
-const DETAIL_MAX = 1024;
 
 export interface JobsAgentOptions {
   thingName: string;
@@ -87,7 +85,8 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
         accepted: topics.updateAccepted(jobId),
         rejected: topics.updateRejected(jobId),
       },
-      payload: { status, statusDetails, clientToken },
+      // Cleaned here, the one way out: AWS refuses the whole update for one bad detail.
+      payload: { status, statusDetails: toStatusDetails(statusDetails), clientToken },
       timeoutMs: options.replyTimeoutMs,
       timers,
       matches: (payload) => replyField(payload, "clientToken") === clientToken,
@@ -126,7 +125,7 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
         : undefined;
     if (reason !== undefined) {
       log.warn({ reason }, "jobs.rejected");
-      await update(jobId, "REJECTED", { reason: reason.slice(0, DETAIL_MAX) });
+      await update(jobId, "REJECTED", { reason });
       return "done";
     }
 
@@ -166,11 +165,12 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
         log.warn({ ...position, reason: outcome.reason }, "jobs.step-failed");
         terminal = {
           status: "FAILED",
-          statusDetails: {
+          // Persisted as sent, so the saved outcome reads back and is sent, never re-run.
+          statusDetails: toStatusDetails({
             ...outcome.details,
             ...position,
-            reason: outcome.reason.slice(0, DETAIL_MAX),
-          },
+            reason: outcome.reason,
+          }),
         };
         break;
       }

@@ -1,4 +1,4 @@
-import { jobsTopics } from "@fleet/core/contracts";
+import { jobsTopics, StatusDetailsSchema } from "@fleet/core/contracts";
 import { createJobsAgent } from "../../src/jobs/jobs-agent.ts";
 import type { StepHandlers } from "../../src/jobs/step-handler.ts";
 import { createCaptureLogger } from "./capture-logger.ts";
@@ -23,13 +23,16 @@ const TERMINAL = ["SUCCEEDED", "FAILED", "REJECTED", "CANCELED", "TIMED_OUT", "R
 /**
  * AWS IoT Jobs on fake sessions: start-next hands out the first execution of `queue` that is
  * not terminal (marking it IN_PROGRESS); updates are accepted and recorded, except those of a
- * terminal execution (e.g. `cancel`ed), rejected with InvalidStateTransition as AWS does. The queue outlives
+ * terminal execution (e.g. `cancel`ed), rejected with InvalidStateTransition as AWS does, and
+ * those whose statusDetails break AWS's limits (a control character, ...), rejected with
+ * InvalidRequest and counted in `refused`. The queue outlives
  * a device, so a test restarts the device with `boot` again and the job comes back.
  */
 export function createFakeJobs(thingName: string) {
   const topics = jobsTopics(thingName);
   const queue: FakeExecution[] = [];
   const updates: RecordedUpdate[] = [];
+  const refused: RecordedUpdate[] = [];
   const pending = () => queue.find((e) => e.status === "QUEUED" || e.status === "IN_PROGRESS");
 
   const onPublish = (session: FakeSession, topic: string, payload: string) => {
@@ -63,7 +66,19 @@ export function createFakeJobs(thingName: string) {
         });
         return;
       }
-      updates.push({ jobId, status, statusDetails: body.statusDetails as Record<string, string> });
+      const statusDetails = body.statusDetails as Record<string, string>;
+      const details = StatusDetailsSchema.safeParse(statusDetails ?? {});
+      if (!details.success) {
+        refused.push({ jobId, status, statusDetails });
+        session.deliver(topics.updateRejected(jobId), {
+          code: "InvalidRequest",
+          message: details.error.issues.map((issue) => issue.message).join("; "),
+          clientToken: body.clientToken,
+          timestamp: 3,
+        });
+        return;
+      }
+      updates.push({ jobId, status, statusDetails });
       if (execution) execution.status = status;
       session.deliver(topics.updateAccepted(jobId), {
         clientToken: body.clientToken,
@@ -111,6 +126,7 @@ export function createFakeJobs(thingName: string) {
     onPublish,
     queue,
     updates,
+    refused,
     boot,
     add(jobId: string, jobDocument: unknown) {
       queue.push({ jobId, jobDocument, status: "QUEUED" });

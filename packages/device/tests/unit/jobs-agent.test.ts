@@ -286,10 +286,79 @@ describe("jobs agent", () => {
       });
       await vi.waitFor(() => expect(jobs.status("os-3")).toBe("FAILED"));
       expect(jobs.updates.at(-1)?.statusDetails.reason).toBe(
-        "command 1/2 exited with 3: unpacking\ndisk full",
+        "command 1/2 exited with 3: unpacking | disk full",
       );
       expect(reboots).toBe(0);
       await expect(stat(join(stateDir, "os", "2.1.0.done"))).rejects.toThrow(/ENOENT/);
+    });
+
+    it("reports an os-update failing with multi-line output FAILED once and runs nothing again after a reconnect and a restart", async () => {
+      const { jobs, boot } = setUp();
+      const log = join(stateDir, "commands.log");
+      const failing = (version: string) => ({
+        version: "1",
+        steps: [
+          {
+            operation: "os-update",
+            version,
+            commands: [
+              `echo ${version} >> ${log}; printf 'E: dpkg\\tbroken\\r\\nE: \\033[31mhalt\\n' >&2; exit 100`,
+            ],
+          },
+        ],
+      });
+      const handlers = { "os-update": createOsUpdateStep({ stateDir, reboot: async () => {} }) };
+      jobs.add("os-5", failing("4.0.0"));
+      let device = boot(handlers);
+      await vi.waitFor(() => expect(jobs.status("os-5")).toBe("FAILED"));
+      expect(jobs.refused).toEqual([]);
+      expect(jobs.updates.filter((u) => u.status === "FAILED")).toEqual([
+        {
+          jobId: "os-5",
+          status: "FAILED",
+          statusDetails: {
+            step: "1/1",
+            operation: "os-update",
+            reason: "command 1/1 exited with 100: E: dpkg broken | E:  [31mhalt",
+          },
+        },
+      ]);
+
+      device.sessions.latest().end({ reason: "keepalive timeout" });
+      await device.time.advance(1_000);
+      await device.stop();
+      jobs.add("os-6", failing("4.0.1"));
+      device = boot(handlers);
+      await vi.waitFor(() => expect(jobs.status("os-6")).toBe("FAILED"));
+      expect(await readFile(log, "utf8")).toBe("4.0.0\n4.0.1\n");
+      expect(jobs.updates.filter((u) => u.jobId === "os-5" && u.status === "FAILED")).toHaveLength(
+        1,
+      );
+      expect(jobs.refused).toEqual([]);
+    });
+
+    it("sends an outcome an older device saved with raw command output, cleaned, without running the commands", async () => {
+      const { jobs, boot } = setUp();
+      const log = join(stateDir, "commands.log");
+      jobs.add("os-7", document(osUpdate("5.0.0", log)));
+      await mkdir(join(stateDir, "jobs"));
+      const reason = "command 1/2 exited with 1: line one\nline two";
+      await writeFile(
+        jobProgressFile(stateDir),
+        JSON.stringify({
+          jobId: "os-7",
+          stepIndex: 1,
+          stepState: null,
+          outcome: { status: "FAILED", statusDetails: { step: "1/1", reason } },
+        }),
+      );
+      boot({ "os-update": createOsUpdateStep({ stateDir, reboot: async () => {} }) });
+      await vi.waitFor(() => expect(jobs.status("os-7")).toBe("FAILED"));
+      expect(jobs.updates.at(-1)?.statusDetails).toEqual({
+        step: "1/1",
+        reason: "command 1/2 exited with 1: line one | line two",
+      });
+      await expect(stat(log)).rejects.toThrow(/ENOENT/);
     });
 
     it("fails cleanly instead of running the commands twice when a restart cut them short", async () => {

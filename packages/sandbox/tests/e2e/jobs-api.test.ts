@@ -162,6 +162,31 @@ describe("AWS IoT Jobs device MQTT API", () => {
     expect(env.sandbox.jobs.describeJobExecution("job-limits", thingName).versionNumber).toBe(1);
   });
 
+  it("rejects an update whose status-detail value holds control characters with InvalidRequest, as AWS does", async () => {
+    const { thingName, client, topics } = await device("SN-JOBS-0007");
+    await env.sandbox.jobs.createJob({ jobId: "job-ctrl", document: {}, targets: [thingName] });
+
+    // AWS: statusDetails values match [^\p{C}]+ (API reference, JobExecutionState).
+    const multiLine = await request(client, topics.update("job-ctrl"), {
+      status: "FAILED",
+      statusDetails: { step: "1/1", reason: "exited with 100:\nE: dpkg broken" },
+      clientToken: "ctrl",
+    });
+    expect(multiLine).toEqual({
+      outcome: "rejected",
+      body: {
+        code: "InvalidRequest",
+        message: 'statusDetails value of "reason" contains control characters',
+        clientToken: "ctrl",
+        timestamp: expect.any(Number),
+      },
+    });
+    expect(env.sandbox.jobs.describeJobExecution("job-ctrl", thingName)).toMatchObject({
+      status: "QUEUED",
+      versionNumber: 1,
+    });
+  });
+
   it("answers get and $next with the thing's pending executions", async () => {
     const { thingName, client, topics } = await device("SN-JOBS-0003");
     await env.sandbox.jobs.createJob({ jobId: "job-a", document: { n: 1 }, targets: [thingName] });
