@@ -105,6 +105,28 @@ export class FleetIndexUnavailableError extends FleetError {
   }
 }
 
+/**
+ * JSON nested deeper than its reader allows, refused before it was parsed: a small document of
+ * brackets would otherwise cost memory in the parser and overflow the stack of whatever walks
+ * the result recursively (JSON.stringify, loggers, schema checks).
+ */
+export class JsonTooDeepError extends FleetError {
+  readonly maxDepth: number;
+  /** 1-based line and column of the bracket that went one level too deep. */
+  readonly line: number;
+  readonly column: number;
+
+  constructor(fields: { maxDepth: number; line: number; column: number }) {
+    super(
+      `JSON nested deeper than ${fields.maxDepth} levels at line ${fields.line}, column ${fields.column}`,
+    );
+    this.name = "JsonTooDeepError";
+    this.maxDepth = fields.maxDepth;
+    this.line = fields.line;
+    this.column = fields.column;
+  }
+}
+
 /** An allow-list over the size limit, refused before it was parsed in full. */
 export class AllowListTooLargeError extends FleetError {
   readonly maxBytes: number;

@@ -75,6 +75,13 @@ describe("fleet allowlist --stage", () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
+  it("--dry-run refuses a JSON nesting bomb naming its line and column, without crashing", async () => {
+    const file = await listFile(`[\n  "board-0001",\n  ${"[".repeat(1_000_000)}`);
+    expect(await main(["allowlist", "upload", file, "--stage", "dev", "--dry-run"])).toBe(2);
+    expect(stderr.join("")).toContain("is JSON nested deeper than 8 levels at line 3, column 10");
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it("refuses an empty file without --allow-empty, before touching AWS", async () => {
     const file = await listFile("serial\n# nothing yet\n");
     expect(await main(["allowlist", "upload", file, "--stage", "dev"])).toBe(2);

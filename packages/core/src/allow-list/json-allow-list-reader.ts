@@ -1,4 +1,13 @@
+import { parseJsonWithinDepth } from "../contracts/json-depth.ts";
+import { JsonTooDeepError } from "../errors.ts";
 import type { SerialCollector } from "./serial-collector.ts";
+
+/**
+ * Both JSON forms nest at most two levels; a few more let an object entry be reported as
+ * "an object, not a string". Anything deeper is refused before parsing, so a nesting bomb
+ * costs one scan instead of gigabytes of nested arrays.
+ */
+export const ALLOW_LIST_MAX_JSON_DEPTH = 8;
 
 /**
  * The JSON form: `["SN1", "SN2"]` or `{ "serials": ["SN1", "SN2"] }`, parsed in memory (the
@@ -8,8 +17,12 @@ import type { SerialCollector } from "./serial-collector.ts";
 export function readJsonAllowList(text: string, collector: SerialCollector): number {
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = parseJsonWithinDepth(text, ALLOW_LIST_MAX_JSON_DEPTH);
   } catch (error) {
+    if (error instanceof JsonTooDeepError) {
+      collector.issue(0, aroundLine(text, error.line, error.column), `is ${error.message}`);
+      return 0;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     collector.issue(0, excerpt(text, reason), `is not valid JSON (${reason})`);
     return 0;
@@ -55,4 +68,12 @@ function excerpt(text: string, reason: string): string {
   if (position === undefined) return text.trim();
   const at = Number(position);
   return text.slice(Math.max(0, at - 30), at + 30).trim();
+}
+
+// The text just before the refused bracket on its line: the quote ends where the problem is.
+function aroundLine(text: string, line: number, column: number): string {
+  let start = 0;
+  for (let current = 1; current < line; current += 1) start = text.indexOf("\n", start) + 1;
+  const at = start + column - 1;
+  return text.slice(Math.max(start, at - 30), at + 1).trim();
 }

@@ -1,6 +1,7 @@
 import type * as z from "zod";
 import { toDotPath } from "zod/v4/core";
 import { type ContractIssue, ContractViolationError } from "../errors.ts";
+import { parseJsonWithinDepth } from "./json-depth.ts";
 
 // `fatal` so a payload that is not UTF-8 is refused instead of decoded with U+FFFD.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -18,7 +19,7 @@ export function parseMessage<S extends z.ZodType>(
 ): z.output<S> {
   let json: unknown;
   try {
-    json = JSON.parse(typeof payload === "string" ? payload : utf8.decode(payload));
+    json = parseJsonWithinDepth(typeof payload === "string" ? payload : utf8.decode(payload));
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const issue: ContractIssue = { path: "", message: `expected UTF-8 JSON (${reason})` };

@@ -157,6 +157,36 @@ describe("parseAllowList, JSON form", () => {
   });
 });
 
+describe("parseAllowList, JSON nesting limit", () => {
+  it("refuses a JSON document nested too deep, naming the line and column", async () => {
+    const parsed = await parse(`{\n  "serials": ["SN-0001",\n    [[[[[[[["SN-0002"]]]]]]]]]\n}`);
+    expect(parsed.serials.size).toBe(0);
+    expect(parsed.errors).toEqual([
+      {
+        line: 0,
+        text: "[[[[[[[",
+        message: "is JSON nested deeper than 8 levels at line 3, column 11",
+      },
+    ]);
+  });
+
+  it("refuses a 64 MiB nesting bomb in bounded time and memory", async () => {
+    const bomb = encoder.encode("[".repeat(ALLOW_LIST_MAX_BYTES));
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    const parsed = await parseAllowList(chunks(bomb));
+    expect(performance.now() - started).toBeLessThan(5000);
+    // The text itself (64 MiB) is held once; nested arrays would be gigabytes.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(512 * 1024 * 1024);
+    expect(parsed.errors).toEqual([
+      expect.objectContaining({
+        line: 0,
+        message: "is JSON nested deeper than 8 levels at line 1, column 9",
+      }),
+    ]);
+  });
+});
+
 describe("parseAllowList, size limit", () => {
   it("refuses a 100 MB body once the limit is crossed, without reading the rest", async () => {
     // 1 MiB comment lines: cheap to scan, so the test measures the limit, not the parser.

@@ -72,6 +72,16 @@ describe("the sandbox HTTP API's allow-list routes", () => {
     expect(response.status).toBe(413);
   });
 
+  it("refuses a 64 MiB JSON nesting bomb with 400 naming its line and column, in bounded time", async () => {
+    const started = performance.now();
+    const response = await put(`{"serials":\n${"[".repeat(ALLOW_LIST_MAX_BYTES - 20)}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain(
+      "is JSON nested deeper than 8 levels at line 2, column 8",
+    );
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
   it("answers 404 on the allow-list routes when serving a bare fleet inventory", async () => {
     const bare = await startSandboxApi({ listDevices: async () => [] });
     try {
