@@ -148,6 +148,7 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
       const outcome = await handler({
         jobId,
         step,
+        timeLeftMs: secondsToMs(execution.approximateSecondsBeforeTimedOut),
         index,
         count: steps.length,
         resumedPhase,
@@ -266,6 +267,10 @@ const NO_LONGER_ACTIVE_CODES = new Set([
   "TerminalStateReached",
   "ResourceNotFound",
 ]);
+
+function secondsToMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : seconds * 1000;
+}
 
 function isNoLongerActive(error: unknown): boolean {
   return error instanceof JobUpdateRejectedError && NO_LONGER_ACTIVE_CODES.has(error.code);

@@ -13,6 +13,11 @@ export interface StepContext<S extends JobStep = JobStep> {
    */
   readonly resumedPhase: string | undefined;
   /**
+   * Time left before AWS times the execution out, as it stood when the job was (re)started
+   * (AWS's `approximateSecondsBeforeTimedOut`); undefined when the job has no in-progress timer.
+   */
+  readonly timeLeftMs: number | undefined;
+  /**
    * Persists `phase` as the step's state (so a restart resumes from it), then reports
    * IN_PROGRESS with `{step: "i/n", operation, phase, ...detail}`.
    */

@@ -11,7 +11,7 @@ import {
 import type { Logger } from "pino";
 import type { Timers } from "../clock.ts";
 import type { DeviceConnection, TlsFiles } from "../connection/device-connection.ts";
-import { replyField, requestReply } from "../connection/request-reply.ts";
+import { type Reply, replyField, requestReply } from "../connection/request-reply.ts";
 import { DeviceError, ReplyTimeoutError, RotationError, type RotationStep } from "../errors.ts";
 import type { StepContext, StepHandler, StepOutcome } from "../jobs/step-handler.ts";
 import { writePrivateFile } from "../private-file.ts";
@@ -31,11 +31,22 @@ export interface CertificateRotatorOptions {
   thingName: string;
   files: RotationFiles;
   connection: DeviceConnection;
-  /** Longest wait for the backend's reply to the CSR and to the commit. */
+  /** Longest wait for the backend's reply to the commit, and the first wait for the CSR's. */
   replyTimeoutMs: number;
+  /**
+   * Longest wait for the CSR's reply over every re-send, cut to the job's time left (less one
+   * reply wait, to report FAILED in time). Default 15 minutes.
+   */
+  csrDeadlineMs?: number;
   timers: Timers;
   logger: Logger;
 }
+
+/**
+ * The backend's CSR function is slow when many rotations start at once (the daily audit:
+ * reserved concurrency 1, CA polling). Rotations have 60 minutes (stacks/certificates.ts).
+ */
+const ROTATOR_DEFAULTS = { csrDeadlineMs: 15 * 60_000 };
 
 export interface CertificateRotator {
   /** The `rotate-certificate` step handler; the job id is the rotation id. */
@@ -99,16 +110,32 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
 
   const save = (progress: RotationProgress) => writeRotationProgress(files.stateFile, progress);
 
-  const requestCertificate = async (rotationId: string): Promise<string> => {
+  const requestCertificate = async (
+    rotationId: string,
+    timeLeftMs: number | undefined,
+  ): Promise<string> => {
     const keyPem = await readFile(files.next.keyFile, "utf8");
     const csrPem = await createCsrPem(thingName, keyPem);
-    const reply = await requestReply({
-      connection,
-      topics: { request: topics.csr, accepted: topics.csrAccepted, rejected: topics.csrRejected },
-      payload: { rotationId, certificateSigningRequest: csrPem },
-      timeoutMs: options.replyTimeoutMs,
-      timers,
-      matches: (payload) => replyField(payload, "rotationId") === rotationId,
+    const deadlineMs = Math.min(
+      options.csrDeadlineMs ?? ROTATOR_DEFAULTS.csrDeadlineMs,
+      timeLeftMs === undefined ? Number.POSITIVE_INFINITY : timeLeftMs - options.replyTimeoutMs,
+    );
+    const reply = await resendUntilAnswered({
+      waitsMs: csrWaits(options.replyTimeoutMs, deadlineMs),
+      ask: (timeoutMs) =>
+        requestReply({
+          connection,
+          topics: {
+            request: topics.csr,
+            accepted: topics.csrAccepted,
+            rejected: topics.csrRejected,
+          },
+          payload: { rotationId, certificateSigningRequest: csrPem },
+          timeoutMs,
+          timers,
+          matches: (payload) => replyField(payload, "rotationId") === rotationId,
+        }),
+      onResend: (attempt) => logger.info({ rotationId, attempt }, "rotation.csr-resend"),
     }).catch(failOnTimeout("csr"));
     if (reply.outcome === "rejected") {
       const rejected = parseMessage(RotationRejectedSchema, reply.payload, topics.csrRejected);
@@ -220,7 +247,7 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
       await context.report(step, details(next));
     };
     if (current.step === "key") {
-      const newCertificateId = await requestCertificate(current.rotationId);
+      const newCertificateId = await requestCertificate(current.rotationId, context.timeLeftMs);
       await reach({ ...current, step: "certificate", newCertificateId }, "verify");
     }
     if (current.step === "certificate") {
@@ -301,6 +328,44 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
       connection.events.off("certificateRefused", onCertificateRefused);
     },
   };
+}
+
+/**
+ * Waits for the CSR's reply: the first `replyTimeoutMs`, each later one twice the last, the
+ * last cut so that all of them fit `deadlineMs` (at least the first is always made). Doubling
+ * keeps a slow backend's queue from filling with copies of the same CSR.
+ */
+export function csrWaits(replyTimeoutMs: number, deadlineMs: number): number[] {
+  const waits = [replyTimeoutMs];
+  let total = replyTimeoutMs;
+  while (total < deadlineMs) {
+    const next = Math.min(2 * (waits.at(-1) ?? replyTimeoutMs), deadlineMs - total);
+    waits.push(next);
+    total += next;
+  }
+  return waits;
+}
+
+/**
+ * Sends the same request again each time a wait ends without a reply; a late reply to an
+ * earlier send still answers a later one. The backend is idempotent: a CSR of a rotation
+ * already issued gets the same certificate again (core's sign-rotation-csr, step 3).
+ */
+async function resendUntilAnswered(options: {
+  waitsMs: number[];
+  ask: (timeoutMs: number) => Promise<Reply>;
+  onResend: (attempt: number) => void;
+}): Promise<Reply> {
+  const { waitsMs, ask } = options;
+  for (const [index, timeoutMs] of waitsMs.slice(0, -1).entries()) {
+    try {
+      return await ask(timeoutMs);
+    } catch (error) {
+      if (!(error instanceof ReplyTimeoutError)) throw error;
+    }
+    options.onResend(index + 2);
+  }
+  return ask(waitsMs.at(-1) ?? 0);
 }
 
 function failOnTimeout(step: RotationStep) {

@@ -41,6 +41,7 @@ export function createFakeRotationCloud(pki: TestPki, thingName: string) {
   const updates: JobUpdate[] = [];
   let jobDocument: Record<string, unknown> = { ...ROTATE_CERTIFICATE_JOB_DOCUMENT };
   let status = "QUEUED";
+  let secondsBeforeTimedOut: number | undefined;
 
   const execution = () => ({
     jobId: JOB_ID,
@@ -51,6 +52,9 @@ export function createFakeRotationCloud(pki: TestPki, thingName: string) {
     lastUpdatedAt: 1_795_000_000,
     versionNumber: updates.length + 1,
     executionNumber: 1,
+    ...(secondsBeforeTimedOut !== undefined && {
+      approximateSecondsBeforeTimedOut: secondsBeforeTimedOut,
+    }),
   });
 
   const reject = (session: FakeSession, topic: string, rotationId: unknown, code: string) =>
@@ -110,6 +114,10 @@ export function createFakeRotationCloud(pki: TestPki, thingName: string) {
     updates,
     /** The job's last status, as the Jobs service holds it. */
     status: () => status,
+    /** The execution's in-progress timer, as AWS reports it with the execution. */
+    setSecondsBeforeTimedOut(seconds: number) {
+      secondsBeforeTimedOut = seconds;
+    },
     setJobDocument(document: Record<string, unknown>) {
       jobDocument = document;
     },

@@ -51,7 +51,10 @@ describe("certificate rotation on the device", () => {
     );
 
   /** One run of the device's jobs agent and rotator, as after a (re)start. */
-  async function boot(cloud: Cloud, options: { refuse?: (certFile: string) => boolean } = {}) {
+  async function boot(
+    cloud: Cloud,
+    options: { refuse?: (certFile: string) => boolean; csrDeadlineMs?: number } = {},
+  ) {
     const { logger, lines } = createCaptureLogger();
     const rotation = files();
     const first = await recoverRotation(rotation, logger);
@@ -75,6 +78,7 @@ describe("certificate rotation on the device", () => {
       files: rotation,
       connection,
       replyTimeoutMs: 10_000,
+      ...(options.csrDeadlineMs !== undefined && { csrDeadlineMs: options.csrDeadlineMs }),
       timers: time.timers,
       logger,
     });
@@ -163,6 +167,75 @@ describe("certificate rotation on the device", () => {
     expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
     expect(device.connection.credentials).toEqual(rotation.current);
     expect(cloud.requests.commits).toEqual([]);
+  });
+
+  describe("with a slow backend", () => {
+    /** Lets the reply wait that is running now end, as the device's timer would. */
+    const waitOut = async (
+      device: { time: { advance(ms: number): Promise<void> } },
+      ms: number,
+    ) => {
+      await flushPromises();
+      await device.time.advance(ms);
+    };
+
+    it("sends the same CSR again when no reply came in time, and rotates with the certificate then sent", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.csr.push("silent", "silent");
+      const device = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(1));
+      await waitOut(device, 10_000);
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(2));
+      // Each wait is twice the last, so a slow backend is not flooded with copies.
+      await waitOut(device, 19_999);
+      expect(cloud.requests.csrs).toHaveLength(2);
+      await waitOut(device, 1);
+      await waitForStatus(cloud, "SUCCEEDED");
+
+      expect(cloud.requests.csrs).toHaveLength(3);
+      // The same CSR (same new key), over the old certificate every time.
+      const [first, ...again] = cloud.requests.csrs;
+      expect(first?.certFile).toBe(rotation.current.certFile);
+      for (const csr of again) expect(csr).toEqual(first);
+      expect(cloud.updates.map((update) => update.status)).not.toContain("FAILED");
+      expect(device.lines().filter((line) => line.msg === "rotation.csr-resend")).toHaveLength(2);
+    });
+
+    it("reports FAILED with Timeout once the CSR deadline passed, without a last wait beyond it", async () => {
+      const rotation = await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.answers.csr.push("silent", "silent", "silent", "silent");
+      const device = await boot(cloud, { csrDeadlineMs: 35_000 });
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(1));
+      // Waits of 10 s, 20 s, then the 5 s left of the deadline.
+      await waitOut(device, 10_000);
+      await waitOut(device, 20_000);
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(3));
+      await waitOut(device, 5_000);
+      await waitForStatus(cloud, "FAILED");
+      expect(cloud.requests.csrs).toHaveLength(3);
+      expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
+        phase: "csr",
+        errorCode: "Timeout",
+      });
+      expect(device.connection.credentials).toEqual(rotation.current);
+    });
+
+    it("gives up on the CSR in time to report FAILED before the job's in-progress timer ends", async () => {
+      await provisionedDir();
+      const cloud = createFakeRotationCloud(pki, THING);
+      cloud.setSecondsBeforeTimedOut(40);
+      cloud.answers.csr.push("silent", "silent", "silent");
+      const device = await boot(cloud);
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(1));
+      // 40 s left less one reply wait: waits of 10 s and 20 s.
+      await waitOut(device, 10_000);
+      await vi.waitFor(() => expect(cloud.requests.csrs).toHaveLength(2));
+      await waitOut(device, 20_000);
+      await waitForStatus(cloud, "FAILED");
+      expect(cloud.requests.csrs).toHaveLength(2);
+    });
   });
 
   it("refuses a certificate that does not match the new key", async () => {
