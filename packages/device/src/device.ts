@@ -37,6 +37,7 @@ import type { ProvisioningState } from "./provisioning/provisioning-state.ts";
 import { createCertificateRotator, recoverRotation } from "./rotation/certificate-rotator.ts";
 import { rotationFiles } from "./rotation/rotation-files.ts";
 import { openDeviceSettings } from "./settings/device-settings.ts";
+import { reportedAppsFile } from "./shadow/reported-apps.ts";
 import { createShadowReporter } from "./shadow/shadow-reporter.ts";
 import { openOfflineBuffer } from "./telemetry/offline-buffer.ts";
 import { createSources } from "./telemetry/sources/create-sources.ts";
@@ -283,6 +284,7 @@ export async function startDevice(
       osVersion: await readOsVersion(config.stateDir),
       settings: settings.current(),
     }),
+    reportedAppsFile: reportedAppsFile(config.stateDir),
     logger,
   });
   apps.on("changed", () => shadow.report());

@@ -6,12 +6,15 @@ import {
 import type { Logger } from "pino";
 import type { DeviceConnection } from "../connection/device-connection.ts";
 import { errorText } from "../error-text.ts";
+import { appsUpdate, readReportedApps, writeReportedApps } from "./reported-apps.ts";
 
 export interface ShadowReporterOptions {
   thingName: string;
   connection: Pick<DeviceConnection, "state" | "events" | "publish">;
   /** What the device reports now: its apps, OS version and settings. */
   state: () => Promise<DeviceReportedState>;
+  /** Where the names of the apps last reported are kept (`reportedAppsFile(stateDir)`). */
+  reportedAppsFile: string;
   logger: Logger;
 }
 
@@ -25,6 +28,8 @@ export interface ShadowReporter {
  * Keeps the thing's classic shadow `state.reported` current: publishes
  * `{state: {reported: {apps, osVersion, settings}}}` (QoS 1) after each connect and after each
  * `report()`. Reports asked for while one is being sent are folded into one more publish.
+ * An app reported before and removed since is sent as null, which removes it from the shadow;
+ * the names reported are kept on disk, so this holds across restarts.
  */
 export function createShadowReporter(options: ShadowReporterOptions): ShadowReporter {
   const { connection, logger } = options;
@@ -36,7 +41,10 @@ export function createShadowReporter(options: ShadowReporterOptions): ShadowRepo
   const send = async () => {
     const reported = DeviceReportedStateSchema.parse(await options.state());
     if (stopped || connection.state !== "connected") return;
-    await connection.publish(topic, JSON.stringify({ state: { reported } }), 1);
+    const apps = appsUpdate(reported.apps, await readReportedApps(options.reportedAppsFile));
+    const update = { state: { reported: { ...reported, apps } } };
+    await connection.publish(topic, JSON.stringify(update), 1);
+    await writeReportedApps(options.reportedAppsFile, Object.keys(reported.apps));
     logger.debug({ reported }, "shadow.reported");
   };
 

@@ -12,7 +12,12 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Merges `patch` into `target`: objects merge key by key, `null` deletes, anything else replaces. */
+/**
+ * Merges `patch` into `target`: objects merge key by key, `null` deletes, anything else
+ * (arrays too) replaces. AWS: "Updates affect only the fields specified" (developer guide,
+ * "Device Shadow service documents"); a property set to null is deleted ("Interacting with
+ * shadows"). So a map re-sent without a key keeps that key: only null removes it.
+ */
 export function mergeState(target: JsonObject | undefined, patch: JsonObject): JsonObject {
   const merged: JsonObject = { ...target };
   for (const [key, value] of Object.entries(patch)) {

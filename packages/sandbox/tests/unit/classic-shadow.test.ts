@@ -72,6 +72,17 @@ describe("the classic shadow service", () => {
     });
   });
 
+  it("keeps a key a re-sent map leaves out and removes only a key set to null, as AWS merges", async () => {
+    await request("update", { state: { reported: { apps: { led: "1.0.0", fan: "2.0.0" } } } });
+    await request("update", { state: { reported: { apps: { led: "1.1.0" } } } });
+    expect(store.find(THING)?.state.reported).toEqual({ apps: { led: "1.1.0", fan: "2.0.0" } });
+
+    await request("update", { state: { reported: { apps: { led: "1.1.0", fan: null } } } });
+    const shadow = store.find(THING);
+    expect(shadow?.state.reported).toEqual({ apps: { led: "1.1.0" } });
+    expect(shadow?.metadata.reported).toEqual({ apps: { led: { timestamp: 1767225600 } } });
+  });
+
   it("rejects a stale version with 409, bad JSON and a missing state with 400", async () => {
     await request("update", { state: { reported: { a: 1 } } });
     expect(
