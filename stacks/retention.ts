@@ -37,7 +37,8 @@ export const RETAINED_RESOURCE_TYPES: readonly string[] = [
   "aws:iot/policyAttachment:PolicyAttachment",
   "aws:secretsmanager/secret:Secret",
   "aws:secretsmanager/secretVersion:SecretVersion",
-  // Ledger, rotations, releases; the allow-list and the artifacts (SST's bucket is a Bucket).
+  // Ledger, rotations, releases; the allow-list, the artifacts and the magnetic store's
+  // rejection reports (SST's bucket is a Bucket).
   "aws:dynamodb/table:Table",
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",

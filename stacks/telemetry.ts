@@ -29,7 +29,12 @@ export interface Telemetry {
   ingestFailureQueue: aws.sqs.Queue;
   /** `TelemetryStoreSettings` JSON for readers (`fleet telemetry query --stage`). */
   storeParameter: aws.ssm.Parameter;
-  timestream?: { database: aws.timestreamwrite.Database; table: aws.timestreamwrite.Table };
+  timestream?: {
+    database: aws.timestreamwrite.Database;
+    table: aws.timestreamwrite.Table;
+    /** Where the magnetic store reports the records it rejects after accepting the write. */
+    rejectedRecords: sst.aws.Bucket;
+  };
 }
 
 /**
@@ -215,7 +220,7 @@ interface StoreResources {
   /** The ingest function's variables naming its store. */
   environment: Record<string, $util.Input<string>>;
   permissions: sst.aws.FunctionPermissionArgs[];
-  timestream?: { database: aws.timestreamwrite.Database; table: aws.timestreamwrite.Table };
+  timestream?: Telemetry["timestream"];
 }
 
 function telemetryStore(config: TelemetryConfig, databaseName: string): StoreResources {
@@ -243,6 +248,7 @@ function telemetryStore(config: TelemetryConfig, databaseName: string): StoreRes
   }
 
   const database = new aws.timestreamwrite.Database("TelemetryDatabase", { databaseName });
+  const rejectedRecords = rejectedRecordsBucket();
   const table = new aws.timestreamwrite.Table("TelemetryTable", {
     databaseName: database.databaseName,
     tableName: TIMESTREAM_TABLE_NAME,
@@ -252,7 +258,20 @@ function telemetryStore(config: TelemetryConfig, databaseName: string): StoreRes
     },
     // A device replays its offline buffer with the original times: records older than the
     // memory store's retention are accepted by the magnetic store instead of rejected.
-    magneticStoreWriteProperties: { enableMagneticStoreWrites: true },
+    // The magnetic store rejects some records after WriteRecords has answered (a redelivered
+    // record whose version is not higher than the stored one): without a location, those
+    // rejections are lost silently (Timestream developer guide, "Handling rejected records").
+    magneticStoreWriteProperties: {
+      enableMagneticStoreWrites: true,
+      magneticStoreRejectedDataLocation: {
+        s3Configuration: {
+          bucketName: rejectedRecords.name,
+          objectKeyPrefix: MAGNETIC_STORE_REJECTIONS_PREFIX,
+          // As the bucket's default encryption; SSE_KMS would need a key grant for Timestream.
+          encryptionOption: "SSE_S3",
+        },
+      },
+    },
   });
   return {
     settings: $resolve({ database: database.databaseName, table: table.tableName }).apply(
@@ -268,6 +287,26 @@ function telemetryStore(config: TelemetryConfig, databaseName: string): StoreRes
       // The SDK discovers the regional write endpoint first; this action has no resource.
       { actions: ["timestream:DescribeEndpoints"], resources: ["*"] },
     ],
-    timestream: { database, table },
+    timestream: { database, table, rejectedRecords },
   };
+}
+
+/** Key prefix of the magnetic store's rejection reports in the rejected-records bucket. */
+export const MAGNETIC_STORE_REJECTIONS_PREFIX = "magnetic-store-rejections/";
+
+/**
+ * Where Timestream writes the magnetic store's rejection reports: a private bucket (no public
+ * access, HTTPS only, SSE-S3 by default, as stacks/private-bucket.ts) that no function reads;
+ * an operator reads the reports with the console or the CLI, so no function role gets access.
+ */
+function rejectedRecordsBucket(): sst.aws.Bucket {
+  const bucket = new sst.aws.Bucket("TelemetryRejectedRecords", {
+    enforceHttps: true,
+    cors: false,
+  });
+  new aws.s3.BucketServerSideEncryptionConfiguration("TelemetryRejectedRecordsEncryption", {
+    bucket: bucket.name,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+  });
+  return bucket;
 }

@@ -48,7 +48,8 @@ describe.each(STORES)("provisioning for %s", (store) => {
         authType: "default",
         defaultTable: TIMESTREAM_TABLE_NAME,
       });
-      expect(source?.jsonData?.defaultDatabase).toMatch(ENV_REFERENCE);
+      // Double-quoted: the plugin inserts the database raw and `fleet-<stage>` has a hyphen.
+      expect(source?.jsonData?.defaultDatabase).toMatch(/^"\$\{[A-Z][A-Z0-9_]*\}"$/);
       expect(source?.jsonData?.defaultRegion).toMatch(ENV_REFERENCE);
       expect(source?.secureJsonData).toBeUndefined();
     } else {

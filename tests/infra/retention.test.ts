@@ -27,6 +27,7 @@ const KEPT_BY_PROD = [
   "aws:dynamodb/table:Table Releases",
   "aws:s3/bucket:Bucket AllowListBucket",
   "aws:s3/bucket:Bucket ArtifactsBucket",
+  "aws:s3/bucket:Bucket TelemetryRejectedRecordsBucket",
   "aws:iot/thingGroup:ThingGroup DeviceThingGroup",
   "aws:iot/thingGroup:ThingGroup CanaryThingGroup",
   "aws:iot/policy:Policy DevicePolicy",

@@ -522,6 +522,8 @@ describe("telemetry stack", () => {
     });
 
     it("creates the stage's database and table with the configured retention", () => {
+      const bucketName = stack.one("aws:s3/bucket:Bucket", "TelemetryRejectedRecordsBucket").inputs
+        .bucket;
       expect(stack.one("aws:timestreamwrite/database:Database").inputs).toEqual({
         databaseName: "fleet-dev",
       });
@@ -532,9 +534,57 @@ describe("telemetry stack", () => {
           memoryStoreRetentionPeriodInHours: 12,
           magneticStoreRetentionPeriodInDays: 730,
         },
-        // Replayed offline buffers carry times older than the memory store keeps.
-        magneticStoreWriteProperties: { enableMagneticStoreWrites: true },
+        // Replayed offline buffers carry times older than the memory store keeps; what the
+        // magnetic store rejects after the write is reported to the bucket, not lost.
+        magneticStoreWriteProperties: {
+          enableMagneticStoreWrites: true,
+          magneticStoreRejectedDataLocation: {
+            s3Configuration: {
+              bucketName,
+              objectKeyPrefix: "magnetic-store-rejections/",
+              encryptionOption: "SSE_S3",
+            },
+          },
+        },
       });
+    });
+
+    it("reports magnetic-store rejections to a private, SSE-S3 encrypted, TLS-only bucket", () => {
+      const bucketName = stack.one("aws:s3/bucket:Bucket", "TelemetryRejectedRecordsBucket").inputs
+        .bucket;
+      expect(bucketName).toMatch(/^fleet-dev-telemetryrejectedrecords/);
+      const bucketArn = `arn:aws:s3:::${bucketName}`;
+      expect(
+        stack.one(
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        ).inputs,
+      ).toEqual({
+        bucket: bucketName,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      });
+      expect(stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toEqual({
+        bucket: bucketName,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      expect(
+        JSON.parse(stack.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement,
+      ).toEqual([
+        {
+          Effect: "Deny",
+          Principal: { "*": "*" },
+          Action: "s3:*",
+          Resource: [bucketArn, `${bucketArn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]);
+      // Only Timestream writes there and only an operator reads: no function is granted it.
+      const s3Grants = permissionStatements(stack.resources).filter((statement) =>
+        statement.actions.some((action) => action.startsWith("s3:")),
+      );
+      expect(s3Grants).toEqual([]);
     });
 
     it("points the function at the table, and only the table", () => {
