@@ -8,6 +8,7 @@ import {
   type LedCommandParams,
   LedCommandParamsSchema,
   type LedSection,
+  parseJsonWithinDepth,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import type { DeviceConnection } from "../connection/device-connection.ts";
@@ -82,7 +83,7 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
   const handle = async (command: string, payload: Buffer) => {
     let request: unknown;
     try {
-      request = JSON.parse(payload.toString("utf8"));
+      request = parseJsonWithinDepth(payload.toString("utf8"));
     } catch {
       request = undefined;
     }

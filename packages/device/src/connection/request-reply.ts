@@ -1,3 +1,4 @@
+import { parseJsonWithinDepth } from "@fleet/core/contracts";
 import type { Timers } from "../clock.ts";
 import { NotConnectedError, ReplyTimeoutError } from "../errors.ts";
 import type { ConnectionState } from "./connection-state.ts";
@@ -72,7 +73,7 @@ export async function requestReply(options: {
 /** A top-level field of a JSON reply (for `matches`); undefined when the payload is not JSON. */
 export function replyField(payload: Buffer, name: string): unknown {
   try {
-    return (JSON.parse(payload.toString("utf8")) as Record<string, unknown>)[name];
+    return (parseJsonWithinDepth(payload.toString("utf8")) as Record<string, unknown>)[name];
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { parseJsonWithinDepth } from "@fleet/core/contracts";
 import * as z from "zod";
 
 /**
@@ -13,7 +14,7 @@ export interface BusMessage {
   payload: unknown;
 }
 
-/** The longest line a party may send; a longer one closes its connection (it is not a bus client). */
+/** The longest line a party may send; a longer one is dropped up to its newline. */
 export const MAX_BUS_LINE_BYTES = 64 * 1024;
 
 export const BUS_TOPICS = {
@@ -29,9 +30,14 @@ export const BUS_TOPICS = {
 export function parseBusLine(
   line: string,
 ): { ok: true; message: BusMessage } | { ok: false; reason: string } {
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_BUS_LINE_BYTES) {
+    return { ok: false, reason: `line of ${bytes} bytes, more than ${MAX_BUS_LINE_BYTES}` };
+  }
   let json: unknown;
   try {
-    json = JSON.parse(line);
+    // Depth-checked: the payload is re-encoded for every app, and JSON.stringify recurses.
+    json = parseJsonWithinDepth(line);
   } catch (error) {
     return { ok: false, reason: `not JSON: ${(error as Error).message}` };
   }

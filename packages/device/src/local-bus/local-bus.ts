@@ -32,7 +32,8 @@ export interface LocalBusOptions {
  * Serves the local bus: a Unix socket (mode 0600, so only the device's user and its apps can
  * talk on it) carrying newline-delimited JSON `{topic, payload}`. Every message from an app
  * or from the device client reaches every other party, never back to its sender. A line that
- * is not a bus message is logged and dropped; the sender stays connected.
+ * is not a bus message (not JSON, nested too deep, too long) is logged and dropped; the sender
+ * stays connected.
  */
 export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus & BusClient> {
   const { socketPath } = options;
@@ -60,13 +61,17 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus 
     logger.debug({ clients: sockets.size }, "bus.client-connected");
     socket.setEncoding("utf8");
     let buffered = "";
+    // Set while the rest of a too-long line streams in: memory stays bounded, and the app
+    // keeps its connection for the lines after it.
+    let skipping = false;
     socket.on("data", (chunk: string) => {
       buffered += chunk;
       let newline = buffered.indexOf("\n");
       while (newline !== -1) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
-        if (line !== "") {
+        if (skipping) skipping = false;
+        else if (line !== "") {
           const parsed = parseBusLine(line);
           if (parsed.ok) deliver(parsed.message, socket);
           else logger.warn({ reason: parsed.reason }, "bus.invalid-message-dropped");
@@ -74,8 +79,9 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus 
         newline = buffered.indexOf("\n");
       }
       if (Buffer.byteLength(buffered) > MAX_BUS_LINE_BYTES) {
-        logger.warn({ maxBytes: MAX_BUS_LINE_BYTES }, "bus.line-too-long");
-        socket.destroy();
+        if (!skipping) logger.warn({ maxBytes: MAX_BUS_LINE_BYTES }, "bus.line-too-long");
+        buffered = "";
+        skipping = true;
       }
     });
     socket.on("error", (error) => logger.debug({ err: error }, "bus.client-error"));

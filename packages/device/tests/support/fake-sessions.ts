@@ -15,7 +15,7 @@ export interface FakeSession {
   accept(): void;
   /** The session ends (refusal, failed attempt or lost connection). */
   end(end: SessionEnd): void;
-  /** The broker delivers a message to this client (JSON-encoded unless a string). */
+  /** The broker delivers a message to this client (JSON-encoded unless a string or bytes). */
   deliver(topic: string, payload: unknown): void;
 }
 
@@ -52,7 +52,9 @@ export function createFakeSessions(options: FakeSessionsOptions = {}) {
       deliver: (topic, payload) =>
         handlers.onMessage?.(
           topic,
-          Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload)),
+          payload instanceof Uint8Array
+            ? Buffer.from(payload)
+            : Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload)),
         ),
     };
     sessions.push(fake);
