@@ -1,32 +1,28 @@
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { join } from "node:path";
 import {
   APP_MANIFEST_FILE,
   type AppManifest,
   AppManifestSchema,
   type AppUpdateStep,
   MAX_ARTIFACT_BYTES,
+  parseJsonWithinDepth,
 } from "@fleet/core/contracts";
 import type { ReadEntry } from "tar";
 import { errorText } from "../error-text.ts";
 import { ArtifactContentError } from "./app-errors.ts";
+import { type ArtifactEntry, findUnsafeEntry } from "./artifact-entries.ts";
+import { stripSetIdBits } from "./strip-set-id-bits.ts";
 
 /** An artifact may unpack to at most this many bytes (a small tarball can inflate hugely). */
 const MAX_UNPACKED_BYTES = 4 * MAX_ARTIFACT_BYTES;
-const ALLOWED_TYPES = new Set([
-  "File",
-  "OldFile",
-  "ContiguousFile",
-  "Directory",
-  "SymbolicLink",
-  "Link",
-]);
 
 /**
  * Unpacks a verified artifact into `stagingDir`, then renames it to `versionDir` so a version
  * directory is either complete or absent. Every entry is checked first: an absolute path, a
- * `..` segment, a link pointing outside the directory or a device/FIFO entry refuses the
- * whole artifact. Returns the validated manifest, which must name the step's app and version.
+ * `..` segment, a link that resolves outside the directory (through the archive's other
+ * links too) or a device/FIFO entry refuses the whole artifact. Setuid and setgid bits are
+ * cleared. Returns the validated manifest, which must name the step's app and version.
  */
 export async function unpackArtifact(options: {
   step: AppUpdateStep;
@@ -44,25 +40,24 @@ export async function unpackArtifact(options: {
 
   // Loaded on first use: tar and zlib stay out of a device's memory until it installs an app.
   const { extract, list } = await import("tar");
-  const problems: { message: string; entry: string }[] = [];
+  const entries: ArtifactEntry[] = [];
   let unpackedBytes = 0;
   try {
     await list({
       file: tarball,
       onReadEntry: (entry: ReadEntry) => {
         unpackedBytes += entry.size;
-        const problem = entryProblem(entry);
-        if (problem) problems.push({ message: problem, entry: entry.path });
+        entries.push({ path: entry.path, type: entry.type, linkpath: entry.linkpath });
       },
     });
   } catch (error) {
     throw refuse(`artifact is not a readable .tar.gz: ${errorText(error)}`, undefined, error);
   }
-  const first = problems[0];
-  if (first)
+  const unsafe = findUnsafeEntry(entries);
+  if (unsafe)
     throw refuse(
-      `unsafe artifact entry ${JSON.stringify(first.entry)}: ${first.message}`,
-      first.entry,
+      `unsafe artifact entry ${JSON.stringify(unsafe.entry)}: ${unsafe.message}`,
+      unsafe.entry,
     );
   if (unpackedBytes > MAX_UNPACKED_BYTES) {
     throw refuse(`artifact unpacks to ${unpackedBytes} bytes, more than ${MAX_UNPACKED_BYTES}`);
@@ -73,6 +68,7 @@ export async function unpackArtifact(options: {
   try {
     // strict: any warning (e.g. an entry tar would rewrite) fails the unpack.
     await extract({ file: tarball, cwd: stagingDir, strict: true, preservePaths: false });
+    await stripSetIdBits(stagingDir);
   } catch (error) {
     await rm(stagingDir, { recursive: true, force: true });
     throw refuse(`cannot unpack artifact: ${errorText(error)}`, undefined, error);
@@ -99,7 +95,7 @@ export async function readManifest(dir: string): Promise<AppManifest> {
   const file = join(dir, APP_MANIFEST_FILE);
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, "utf8"));
+    raw = parseJsonWithinDepth(await readFile(file, "utf8"));
   } catch (error) {
     throw new Error(`cannot read ${APP_MANIFEST_FILE} at the artifact root: ${errorText(error)}`, {
       cause: error,
@@ -112,27 +108,4 @@ export async function readManifest(dir: string): Promise<AppManifest> {
     throw new Error(`invalid ${APP_MANIFEST_FILE}: ${field}: ${issue?.message ?? "invalid"}`);
   }
   return parsed.data;
-}
-
-function entryProblem(entry: ReadEntry): string | null {
-  if (!ALLOWED_TYPES.has(entry.type)) return `entry type ${entry.type} is not allowed`;
-  if (escapes(entry.path)) return "path is absolute or leaves the app directory";
-  if (entry.type === "SymbolicLink") {
-    const target = entry.linkpath ?? "";
-    if (posix.isAbsolute(target) || escapes(posix.join(posix.dirname(entry.path), target))) {
-      return `symbolic link to ${JSON.stringify(target)} leaves the app directory`;
-    }
-  }
-  // Hard link targets are archive paths, relative to the root.
-  if (entry.type === "Link" && escapes(entry.linkpath ?? "")) {
-    return `hard link to ${JSON.stringify(entry.linkpath)} leaves the app directory`;
-  }
-  return null;
-}
-
-function escapes(path: string): boolean {
-  if (path === "" || posix.isAbsolute(path) || /^[a-zA-Z]:/.test(path)) return true;
-  if (path.split("/").includes("..")) return true;
-  const normalized = posix.normalize(path);
-  return normalized === ".." || normalized.startsWith("../");
 }
