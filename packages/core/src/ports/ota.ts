@@ -29,6 +29,12 @@ export interface OtaJobSpec {
   description: string;
   /** Cancel the job once this percent of executions failed (FAILED, REJECTED, TIMED_OUT). */
   abortFailurePct: number;
+  /**
+   * ISO time at which the job is canceled with every execution not started by then (AWS
+   * SchedulingConfig `endTime` with `endBehavior` CANCEL); IN_PROGRESS ones run on. None: the
+   * job runs until every execution ended.
+   */
+  endTime?: string;
 }
 
 /** IoT Jobs as a release uses them. */

@@ -8,6 +8,19 @@ import { type AppArtifact, readAppArtifact } from "./read-app-artifact.ts";
 /** Percent of failed executions at which a release's job is canceled, unless the operator says. */
 export const DEFAULT_ABORT_FAILURE_PCT = 10;
 
+/**
+ * Minutes a canary job may run before its executions not started are canceled (the device is
+ * offline) and the release aborts, unless the operator says. A canary device offline for a
+ * day is not a canary.
+ */
+export const DEFAULT_CANARY_DEADLINE_MINUTES = 24 * 60;
+/**
+ * AWS: a job's `endTime` is "a minimum of thirty minutes from the current time" and "no later
+ * than two years from the current time" (API reference, SchedulingConfig). AWS measures from
+ * when CreateJob arrives, so the shortest deadline leaves a minute for the call to get there.
+ */
+const CANARY_DEADLINE_MINUTES = { min: 31, max: 2 * 365 * 24 * 60 - 1 };
+
 export interface ReleaseAppDeps {
   artifacts: ArtifactStore;
   jobs: OtaJobs;
@@ -26,6 +39,12 @@ export interface ReleaseAppRequest {
   canaryGroup?: string | null;
   /** Default DEFAULT_ABORT_FAILURE_PCT. */
   abortFailurePct?: number;
+  /**
+   * Minutes from its creation after which the canary job is canceled with the executions that
+   * have not started (offline canary devices), so the release aborts instead of stalling.
+   * Default DEFAULT_CANARY_DEADLINE_MINUTES; 31 minutes to 2 years less a minute.
+   */
+  canaryDeadlineMinutes?: number;
 }
 
 /** What a long release is doing, for the operator's progress display. */
@@ -57,8 +76,10 @@ export function artifactKeyFor(artifact: AppArtifact): string {
  *    before uploading anything.
  * 3. Upload the artifact (skipped by the store if that content is already there).
  * 4. Create the release record: phase `canary` with a canary group, else `fleet`.
- * 5. Create the first job: the canary group's, or the targets' at once. If that fails the
- *    release ends `failed` with the reason, and the error is rethrown.
+ * 5. Create the first job: the canary group's, ending at the canary deadline (executions not
+ *    started by then are canceled, the job with them, and the release aborts), or the
+ *    targets' at once. If that fails the release ends `failed` with the reason, and the error
+ *    is rethrown.
  */
 export function createReleaseApp(deps: ReleaseAppDeps) {
   const { artifacts, jobs, releases, clock } = deps;
@@ -73,6 +94,14 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
       throw new InvalidReleaseRequestError(
         `abort failure percentage ${abortFailurePct} is out of range: expected 0 to 100`,
         { field: "abortFailurePct" },
+      );
+    }
+    const canaryDeadlineMinutes = request.canaryDeadlineMinutes ?? DEFAULT_CANARY_DEADLINE_MINUTES;
+    const { min, max } = CANARY_DEADLINE_MINUTES;
+    if (!(canaryDeadlineMinutes >= min && canaryDeadlineMinutes <= max)) {
+      throw new InvalidReleaseRequestError(
+        `canary deadline of ${canaryDeadlineMinutes} minutes is out of range: expected ${min} to ${max}`,
+        { field: "canaryDeadlineMinutes" },
       );
     }
     if (request.targets.length === 0) {
@@ -127,7 +156,9 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
       canaryGroup === null ? targets : [{ kind: "group", name: canaryGroup }];
     try {
       const document = releaseJobDocument(record, artifacts.documentUrl(artifactKey));
-      await jobs.createJob(releaseJobSpec(record, first.jobId, jobTargets, document));
+      const spec = releaseJobSpec(record, first.jobId, jobTargets, document);
+      const endTime = new Date(now.getTime() + canaryDeadlineMinutes * 60_000).toISOString();
+      await jobs.createJob(first.phase === "canary" ? { ...spec, endTime } : spec);
     } catch (error) {
       const reason = `${first.phase} job not created: ${describeError(error)}`;
       await releases.update(

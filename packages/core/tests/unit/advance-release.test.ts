@@ -46,7 +46,19 @@ describe("createAdvanceRelease", () => {
       ...canary,
       jobId: fleetJobId,
       targets: [{ kind: "group", name: "fleet" }],
+      // Only the canary has a deadline.
+      endTime: undefined,
     });
+  });
+
+  it("aborts the release when the canary deadline canceled an offline device's queued execution", async () => {
+    jobs.finish(canaryJobId, "CANCELED", { succeeded: 1, canceled: 1 });
+
+    expect(await advanceRelease(canaryJobId)).toMatchObject({
+      phase: "aborted",
+      reason: "canary job canceled: 1 of 2 executions failed (1 CANCELED)",
+    });
+    expect(jobs.created).toHaveLength(1);
   });
 
   it("does nothing more when the same completion is delivered twice", async () => {

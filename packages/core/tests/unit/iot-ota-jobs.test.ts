@@ -107,6 +107,23 @@ describe("IotOtaJobs", () => {
     ]);
   });
 
+  it("ends a job with an end time by canceling what has not started (SchedulingConfig CANCEL)", async () => {
+    await jobs.createJob({
+      jobId: "led-1_2_0-1795000000-canary",
+      targets: [{ kind: "group", name: "canary" }],
+      document: DOCUMENT,
+      description: "Release led-1_2_0-1795000000: led 1.2.0",
+      abortFailurePct: 10,
+      endTime: "2026-11-23T00:00:30.500Z",
+    });
+
+    expect(inputs(CreateJobCommand)[0]?.schedulingConfig).toEqual({
+      // UTC, to the minute as the API takes it, rounded up: never earlier than asked.
+      endTime: "2026-11-23T00:01",
+      endBehavior: "CANCEL",
+    });
+  });
+
   it("reuses target ARNs already resolved instead of describing them again", async () => {
     await jobs.resolveTargets(["canary"]);
     mock.resetHistory();

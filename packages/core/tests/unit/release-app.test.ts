@@ -83,8 +83,36 @@ describe("createReleaseApp", () => {
         },
         description: `Release led-1_2_0-${EPOCH}: led 1.2.0`,
         abortFailurePct: 10,
+        // The canary deadline, 24 hours by default: offline canary devices cannot stall it.
+        endTime: "2026-11-23T00:00:00.000Z",
       },
     ]);
+  });
+
+  it("ends the canary job at the operator's canary deadline, and gives the fleet job none", async () => {
+    await releaseApp({
+      artifactPath: file,
+      targets: ["fleet"],
+      canaryGroup: "canary",
+      canaryDeadlineMinutes: 45,
+    });
+    const later = new Date(NOW.getTime() + 1_000);
+    await createReleaseApp({ artifacts, jobs, releases, clock: () => later })({
+      artifactPath: file,
+      targets: ["fleet"],
+      canaryDeadlineMinutes: 45,
+    });
+
+    expect(jobs.created.map((job) => job.endTime)).toEqual(["2026-11-22T00:45:00.000Z", undefined]);
+  });
+
+  it("refuses a canary deadline AWS could refuse: under 31 minutes or two years or more", async () => {
+    for (const canaryDeadlineMinutes of [30, 2 * 365 * 24 * 60]) {
+      await expect(
+        releaseApp({ artifactPath: file, targets: ["fleet"], canaryDeadlineMinutes }),
+      ).rejects.toBeInstanceOf(InvalidReleaseRequestError);
+    }
+    expect(jobs.created).toEqual([]);
   });
 
   it("goes straight to the fleet job without a canary group, with the operator's abort percentage", async () => {

@@ -45,6 +45,10 @@ export class LocalOtaJobs implements OtaJobs {
           ],
         },
         timeoutConfig: { inProgressTimeoutInMinutes: OTA_IN_PROGRESS_TIMEOUT_MINUTES },
+        // As the AWS adapter: at the end time what has not started is canceled, the job too.
+        ...(spec.endTime === undefined
+          ? {}
+          : { schedulingConfig: { endTime: spec.endTime, endBehavior: "CANCEL" } }),
       });
     } catch (error) {
       if (

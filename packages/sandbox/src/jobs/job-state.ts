@@ -11,6 +11,17 @@ export const AbortCriterionSchema = z.object({
 export type AbortCriterion = z.infer<typeof AbortCriterionSchema>;
 
 /**
+ * AWS `SchedulingConfig` without start time or maintenance windows: at `endTime` the rollout
+ * stops (STOP_ROLLOUT), or the job is canceled with its QUEUED executions (CANCEL) and its
+ * IN_PROGRESS ones too (FORCE_CANCEL).
+ */
+export const ScheduledEndSchema = z.object({
+  endTime: z.iso.datetime(),
+  endBehavior: z.enum(["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"]),
+});
+export type ScheduledEnd = z.infer<typeof ScheduledEndSchema>;
+
+/**
  * A job: IN_PROGRESS while any execution is pending (or not rolled out yet), COMPLETED once every
  * one is terminal, CANCELED by CancelJob or its abort config. `targets` are the things the job
  * runs on: the named things plus the members of `thingGroups` when it was created (a snapshot
@@ -29,6 +40,7 @@ export const JobRecordSchema = z.object({
   unreleased: z.array(ThingNameSchema).optional(),
   abortCriteria: z.array(AbortCriterionSchema).optional(),
   inProgressTimeoutInMinutes: z.number().int().positive().optional(),
+  schedulingConfig: ScheduledEndSchema.optional(),
   createdAt: z.iso.datetime(),
   completedAt: z.iso.datetime().optional(),
 });

@@ -33,6 +33,8 @@ import {
   type JobRecord,
   type JobsState,
   JobsStateSchema,
+  type ScheduledEnd,
+  ScheduledEndSchema,
 } from "./job-state.ts";
 
 export type { AbortCriterion } from "./job-state.ts";
@@ -53,6 +55,8 @@ export interface CreateJobInput {
   rolloutMaximumPerMinute?: number;
   abortConfig?: { criteriaList: readonly AbortCriterionInput[] };
   timeoutConfig?: { inProgressTimeoutInMinutes: number };
+  /** `schedulingConfig` with `endTime` (ISO) and `endBehavior`; no start time. */
+  schedulingConfig?: ScheduledEnd;
 }
 
 export type AbortCriterionInput = z.input<typeof AbortCriterionSchema>;
@@ -98,6 +102,7 @@ const CreateJobInputSchema = z
     timeoutConfig: z
       .object({ inProgressTimeoutInMinutes: z.number().int().min(1).max(10080) })
       .optional(),
+    schedulingConfig: ScheduledEndSchema.optional(),
   })
   .refine((input) => input.targets.length + input.thingGroups.length > 0, {
     path: ["targets"],
@@ -125,6 +130,8 @@ export class JobStore {
   readonly #rolloutTimers = new Map<string, NodeJS.Timeout>();
   /** `jobId/thingName` -> that IN_PROGRESS execution's timeout. */
   readonly #timeoutTimers = new Map<string, NodeJS.Timeout>();
+  /** jobId -> the job's scheduled end. */
+  readonly #endTimers = new Map<string, NodeJS.Timeout>();
   readonly #timerWork = new Set<Promise<void>>();
   #closed = false;
   /** `jobCompleted(jobId)`, `jobCanceled(jobId)`: after the change is persisted. */
@@ -178,6 +185,7 @@ export class JobStore {
     const targets = [...new Set([...request.targets, ...members])];
 
     const now = this.#clock();
+    if (request.schedulingConfig !== undefined) checkEndTime(request.schedulingConfig, now);
     const batch = request.rolloutMaximumPerMinute ?? targets.length;
     const job: JobRecord = {
       jobId,
@@ -196,12 +204,16 @@ export class JobStore {
       ...(request.timeoutConfig === undefined
         ? {}
         : { inProgressTimeoutInMinutes: request.timeoutConfig.inProgressTimeoutInMinutes }),
+      ...(request.schedulingConfig === undefined
+        ? {}
+        : { schedulingConfig: request.schedulingConfig }),
       createdAt: now.toISOString(),
     };
     this.#jobs.set(jobId, job);
     this.#executions.set(jobId, new Map());
     await this.#commit(this.#queue(jobId, targets.slice(0, batch)), [jobId]);
     this.#scheduleRollout(jobId);
+    this.#scheduleEnd(jobId);
     return this.describeJob(jobId);
   }
 
@@ -327,11 +339,16 @@ export class JobStore {
   /** Stops the rollout and timeout timers, waits for changes they started, then flushes. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of [...this.#rolloutTimers.values(), ...this.#timeoutTimers.values()]) {
+    for (const timer of [
+      ...this.#rolloutTimers.values(),
+      ...this.#timeoutTimers.values(),
+      ...this.#endTimers.values(),
+    ]) {
       clearTimeout(timer);
     }
     this.#rolloutTimers.clear();
     this.#timeoutTimers.clear();
+    this.#endTimers.clear();
     await Promise.all(this.#timerWork);
     await this.flush();
   }
@@ -439,6 +456,44 @@ export class JobStore {
     this.#rolloutTimers.set(jobId, timer);
   }
 
+  /**
+   * At its scheduling end time a job still IN_PROGRESS ends as its `endBehavior` says. The time
+   * from creation to the end is counted in Jobs minutes (`minuteMs`), like every Jobs timer.
+   */
+  #scheduleEnd(jobId: string): void {
+    const job = this.#jobs.get(jobId);
+    const end = job?.schedulingConfig;
+    if (this.#closed || job?.status !== "IN_PROGRESS" || end === undefined) return;
+    const createdMs = Date.parse(job.createdAt);
+    const minutes = (Date.parse(end.endTime) - createdMs) / 60_000;
+    const delay = createdMs + minutes * this.#minuteMs - this.#clock().getTime();
+    const timer = setTimeout(
+      () => {
+        this.#endTimers.delete(jobId);
+        this.#runTimerWork("scheduled end", async () => {
+          const current = this.#jobs.get(jobId);
+          if (current?.status !== "IN_PROGRESS") return;
+          if (end.endBehavior === "STOP_ROLLOUT") {
+            this.#jobs.set(jobId, { ...current, unreleased: [] });
+            clearTimeout(this.#rolloutTimers.get(jobId));
+            this.#rolloutTimers.delete(jobId);
+            await this.#commit([], [jobId]);
+            return;
+          }
+          const force = end.endBehavior === "FORCE_CANCEL";
+          await this.#commit(
+            this.#cancel(current, { force }),
+            [],
+            [{ event: "jobCanceled", jobId }],
+          );
+        });
+      },
+      Math.max(0, delay),
+    );
+    timer.unref();
+    this.#endTimers.set(jobId, timer);
+  }
+
   /** An IN_PROGRESS execution of a job with an in-progress timeout times out unless it ends first. */
   #watchTimeout(execution: JobExecutionRecord): void {
     const key = `${execution.jobId}/${execution.thingName}`;
@@ -498,7 +553,10 @@ export class JobStore {
       this.#executions.get(execution.jobId)?.set(execution.thingName, execution);
       this.#watchTimeout(execution);
     }
-    for (const job of state.jobs) this.#scheduleRollout(job.jobId);
+    for (const job of state.jobs) {
+      this.#scheduleRollout(job.jobId);
+      this.#scheduleEnd(job.jobId);
+    }
   }
 }
 
@@ -512,6 +570,20 @@ function parseState(path: string, text: string): JobsState {
   const parsed = JobsStateSchema.safeParse(json);
   if (!parsed.success) throw new StateFileError(path, z.prettifyError(parsed.error));
   return parsed.data;
+}
+
+/**
+ * AWS: `endTime` is "a minimum of thirty minutes from the current time" and "no later than two
+ * years from the current time" (API reference, SchedulingConfig); CreateJob refuses others.
+ */
+function checkEndTime(end: ScheduledEnd, now: Date): void {
+  const minutesAhead = (Date.parse(end.endTime) - now.getTime()) / 60_000;
+  if (minutesAhead < 30 || minutesAhead > 2 * 365 * 24 * 60) {
+    throw new InvalidRequestError(
+      "schedulingConfig.endTime",
+      `endTime ${end.endTime} must be 30 minutes to 2 years from now`,
+    );
+  }
 }
 
 export function epochSeconds(date: Date): number {

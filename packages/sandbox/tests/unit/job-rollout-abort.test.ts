@@ -136,6 +136,85 @@ describe("jobs with groups, rollout, abort criteria and timeouts", () => {
     expect(store.describeJobExecution("job-1", "SN-2").status).toBe("QUEUED");
   });
 
+  describe("scheduling end time", () => {
+    const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+    it("cancels the job with its QUEUED executions at the end time; one IN_PROGRESS runs on (CANCEL)", async () => {
+      const store = await open({ minuteMs: 2 });
+      const canceled: string[] = [];
+      store.events.on("jobCanceled", (jobId) => canceled.push(jobId));
+      await store.createJob({
+        jobId: "job-1",
+        document: {},
+        thingGroups: ["canary"],
+        schedulingConfig: { endTime: inMinutes(31), endBehavior: "CANCEL" },
+      });
+      await store.startNextPendingExecution("SN-1", undefined);
+
+      await vi.waitFor(() => expect(store.describeJob("job-1").status).toBe("CANCELED"));
+      expect(canceled).toEqual(["job-1"]);
+      expect(store.describeJobExecution("job-1", "SN-2").status).toBe("CANCELED");
+      expect(store.describeJobExecution("job-1", "SN-1").status).toBe("IN_PROGRESS");
+      await store.updateJobExecution("SN-1", "job-1", { status: "SUCCEEDED" });
+      expect(store.describeJobExecution("job-1", "SN-1").status).toBe("SUCCEEDED");
+    });
+
+    it("cancels IN_PROGRESS executions too with FORCE_CANCEL, and only stops the rollout with STOP_ROLLOUT", async () => {
+      const store = await open({ minuteMs: 2 });
+      await store.createJob({
+        jobId: "forced",
+        document: {},
+        targets: ["SN-1"],
+        schedulingConfig: { endTime: inMinutes(31), endBehavior: "FORCE_CANCEL" },
+      });
+      await store.startNextPendingExecution("SN-1", undefined);
+      await vi.waitFor(() =>
+        expect(store.describeJobExecution("forced", "SN-1").status).toBe("CANCELED"),
+      );
+
+      // One a minute to 40 things: the end time (minute 31) comes before the rollout is done.
+      const things = Array.from({ length: 40 }, (_, index) => `SN-${index + 10}`);
+      await store.createJob({
+        jobId: "stopped",
+        document: {},
+        targets: things,
+        rolloutMaximumPerMinute: 1,
+        schedulingConfig: { endTime: inMinutes(31), endBehavior: "STOP_ROLLOUT" },
+      });
+      await vi.waitFor(() => expect(store.describeJob("stopped").unreleased).toEqual([]));
+      const queued = store.listJobExecutions("stopped").length;
+      expect(queued).toBeLessThan(things.length);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(store.listJobExecutions("stopped")).toHaveLength(queued);
+      expect(store.describeJob("stopped").status).toBe("IN_PROGRESS");
+    });
+
+    it("refuses an end time less than 30 minutes ahead, as AWS does", async () => {
+      const store = await open();
+      await expect(
+        store.createJob({
+          jobId: "job-1",
+          document: {},
+          targets: ["SN-1"],
+          schedulingConfig: { endTime: inMinutes(29), endBehavior: "CANCEL" },
+        }),
+      ).rejects.toThrow(/30 minutes to 2 years/);
+    });
+
+    it("keeps the end time across a restart", async () => {
+      const store = await open({ minuteMs: 60_000 });
+      await store.createJob({
+        jobId: "job-1",
+        document: {},
+        targets: ["SN-1"],
+        schedulingConfig: { endTime: inMinutes(31), endBehavior: "CANCEL" },
+      });
+      await store.close();
+      const reopened = await open({ minuteMs: 2 });
+      await vi.waitFor(() => expect(reopened.describeJob("job-1").status).toBe("CANCELED"));
+    });
+  });
+
   it("keeps rollout and abort settings across a restart", async () => {
     const store = await open({ minuteMs: 60_000 });
     await store.createJob({

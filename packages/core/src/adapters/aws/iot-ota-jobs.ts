@@ -94,6 +94,13 @@ export class IotOtaJobs implements OtaJobs {
             ],
           },
           timeoutConfig: { inProgressTimeoutInMinutes: this.#options.inProgressTimeoutMinutes },
+          ...(spec.endTime === undefined
+            ? {}
+            : {
+                // CANCEL, not STOP_ROLLOUT (which leaves QUEUED executions queued, so the job
+                // never ends) nor FORCE_CANCEL (which would cut off a device mid-install).
+                schedulingConfig: { endTime: awsJobTime(spec.endTime), endBehavior: "CANCEL" },
+              }),
         }),
       ),
     );
@@ -260,4 +267,13 @@ function iso(date: Date | undefined): string {
 function required<T>(value: T | undefined, field: string): T {
   if (value === undefined) throw new FleetError(`AWS IoT answered without ${field}`);
   return value;
+}
+
+/**
+ * A job time as SchedulingConfig takes it: "YYYY-MM-DD for the date and HH:MM for the time"
+ * (API reference), in UTC, rounded up to the minute so the end is never earlier than asked.
+ */
+export function awsJobTime(iso: string): string {
+  const minute = 60_000;
+  return new Date(Math.ceil(Date.parse(iso) / minute) * minute).toISOString().slice(0, 16);
 }
