@@ -205,3 +205,66 @@ export class CommandTimeoutError extends SandboxError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/**
+ * A request the sandbox API refuses before any route runs (`http-api/request-guard.ts`);
+ * `status` is the HTTP status it answers with.
+ */
+export class ApiRequestRefusedError extends SandboxError {
+  readonly status: 401 | 403 | 415 | 421;
+  constructor(status: 401 | 403 | 415 | 421, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ApiRequestRefusedError";
+    this.status = status;
+  }
+}
+
+/** No bearer token, or not this run's (401). */
+export class ApiTokenError extends ApiRequestRefusedError {
+  readonly tokenGiven: boolean;
+  constructor(tokenGiven: boolean) {
+    super(
+      401,
+      tokenGiven
+        ? "wrong bearer token: each sandbox run has its own, read it again from sandbox.json"
+        : "missing bearer token: send Authorization: Bearer <token from sandbox.json>",
+    );
+    this.name = "ApiTokenError";
+    this.tokenGiven = tokenGiven;
+  }
+}
+
+/** A request from a web page (it carries `Origin`) that is not one the sandbox serves (403). */
+export class ForeignOriginError extends ApiRequestRefusedError {
+  readonly origin: string;
+  constructor(origin: string) {
+    super(403, `requests from web pages are refused (Origin ${origin})`);
+    this.name = "ForeignOriginError";
+    this.origin = origin;
+  }
+}
+
+/** A body whose declared type is not the one the API takes, e.g. a form's text/plain (415). */
+export class UnsupportedContentTypeError extends ApiRequestRefusedError {
+  readonly contentType: string | null;
+  readonly expected: string;
+  constructor(contentType: string | null, expected: string) {
+    super(415, `the body must be sent as ${expected} (got ${contentType ?? "no content type"})`);
+    this.name = "UnsupportedContentTypeError";
+    this.contentType = contentType;
+    this.expected = expected;
+  }
+}
+
+/** A `Host` that is not a loopback name with the API's port: a DNS rebinding attempt (421). */
+export class MisdirectedHostError extends ApiRequestRefusedError {
+  readonly host: string | null;
+  constructor(host: string | null) {
+    super(
+      421,
+      `the API answers only to localhost, 127.0.0.1 or [::1] with its port (Host ${host ?? "missing"})`,
+    );
+    this.name = "MisdirectedHostError";
+    this.host = host;
+  }
+}

@@ -38,7 +38,7 @@ export function registerSandboxCommand(program: Command): void {
     )
     .option(
       "--host <address>",
-      "interface to listen on (the API is unauthenticated: keep loopback)",
+      "interface the MQTT broker listens on (the API always stays on loopback)",
       "127.0.0.1",
     )
     .option(

@@ -11,6 +11,7 @@ import {
   startSandboxApi,
 } from "@fleet/sandbox";
 import {
+  isLoopbackHost,
   isProcessAlive,
   readSandboxInfo,
   removeSandboxInfo,
@@ -24,7 +25,10 @@ import { startLiveSummary } from "./live-summary.ts";
 export interface RunSandboxOptions {
   stateDir: string;
   serials: readonly string[];
-  /** Interface for the broker and the API. Default 127.0.0.1 (loopback only). */
+  /**
+   * Interface the MQTT broker listens on. Default 127.0.0.1 (loopback only). The API always
+   * listens on loopback.
+   */
   host?: string;
   /** MQTT over TLS port. Default 8883, the port AWS IoT Core devices use. */
   mqttPort?: number;
@@ -57,7 +61,8 @@ export const OTA_HINT = `try OTA: \`npm run build:apps\`, then \`npx fleet ota r
  * `fleet sandbox`: the local cloud in one process.
  *  1. Refuse to start twice on one state dir; resume a stopped sandbox's state otherwise.
  *  2. Start the IoT Core emulation (CA, registry, mTLS broker) and the loopback API, then
- *     announce both in `<stateDir>/sandbox.json`.
+ *     announce both, with the API's token, in `<stateDir>/sandbox.json` (mode 0600); warn when
+ *     the broker listens beyond loopback.
  *  3. Install the allow-list (given, kept from the last run, or the simulated serials).
  *  4. Run a real `fleet-device` process per simulated device; each provisions itself by
  *     claim with a key it generates, exactly as a board does on first boot.
@@ -93,11 +98,12 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     }
     throw error;
   }
-  const api = await startSandboxApi(sandbox, { host: settings.host, port: settings.apiPort });
+  const api = await startSandboxApi(sandbox, { port: settings.apiPort });
   await writeSandboxInfo(stateDir, {
     version: 1,
     pid: process.pid,
     apiUrl: api.url,
+    token: api.token,
     mqtt: sandbox.mqtt,
     startedAt: new Date().toISOString(),
   });
@@ -131,6 +137,11 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     throw error;
   }
 
+  if (!isLoopbackHost(settings.host)) {
+    const warning = `MQTT listens on ${settings.host}, beyond loopback: other machines can reach the broker (devices still need a certificate from this sandbox's CA); the API stays on ${api.url}`;
+    logger.warn({ host: settings.host }, warning);
+    process.stderr.write(`fleet sandbox: warning: ${warning}\n`);
+  }
   const canary = joinCanaryOnceProvisioned(sandbox, settings.serials[0], logger);
   process.stdout.write(`${OTA_HINT}\n`);
   const summary = startLiveSummary({

@@ -32,7 +32,10 @@ import type { LedCommander, LedOutcome } from "./led-commander.ts";
 import type { OtaService, ProgressReporter, ReleaseRequest } from "./ota-service.ts";
 import type { RotationRequest, RotationService, RotationStartResult } from "./rotation-service.ts";
 
-/** Talks to a running sandbox through the loopback API announced in `<stateDir>/sandbox.json`. */
+/**
+ * Talks to a running sandbox through the loopback API announced in `<stateDir>/sandbox.json`,
+ * with the bearer token it gives: the API refuses requests without it.
+ */
 export class SandboxClient
   implements
     FleetInventory,
@@ -43,9 +46,11 @@ export class SandboxClient
     LedCommander
 {
   readonly apiUrl: string;
+  readonly #token: string;
 
-  private constructor(apiUrl: string) {
+  private constructor(apiUrl: string, token: string) {
     this.apiUrl = apiUrl;
+    this.#token = token;
   }
 
   static async connect(stateDir: string): Promise<SandboxClient> {
@@ -57,7 +62,7 @@ export class SandboxClient
         }); start one with \`npm start\` or \`fleet sandbox --state-dir ${stateDir}\``,
       );
     }
-    return new SandboxClient(info.apiUrl);
+    return new SandboxClient(info.apiUrl, info.token);
   }
 
   async listDevices(): Promise<DeviceView[]> {
@@ -188,7 +193,12 @@ export class SandboxClient
       response = await fetch(new URL(path, this.apiUrl), {
         method,
         body,
-        headers: method === "POST" ? { "content-type": "application/json" } : undefined,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          // The allow-list upload (the only PUT) sends the file's bytes as they are.
+          ...(method === "POST" ? { "content-type": "application/json" } : {}),
+          ...(method === "PUT" ? { "content-type": "application/octet-stream" } : {}),
+        },
       });
     } catch (error) {
       throw new SandboxUnavailableError(`sandbox API at ${this.apiUrl} is not reachable`, {

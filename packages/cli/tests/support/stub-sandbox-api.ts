@@ -53,6 +53,7 @@ export function stubSandboxApi(): StubSandboxApi {
         version: 1,
         pid: process.pid,
         apiUrl: `http://127.0.0.1:${port}`,
+        token: "stub-sandbox-token-0123456789",
         mqtt: { host: "127.0.0.1", port: 8883 },
         startedAt: new Date().toISOString(),
       }),

@@ -30,6 +30,7 @@ describe("fleet CLI failures", () => {
       version: 1,
       pid: 2 ** 22 + 7, // above Linux's pid_max default: never a live process
       apiUrl: "http://127.0.0.1:9",
+      token: "a-token-of-a-sandbox-long-gone",
       mqtt: { host: "127.0.0.1", port: 8883 },
       startedAt: new Date().toISOString(),
     };

@@ -55,6 +55,7 @@ describe("fleet rotation against a sandbox", () => {
         version: 1,
         pid: process.pid,
         apiUrl: `http://127.0.0.1:${port}`,
+        token: "rotation-test-token-0123456789",
         mqtt: { host: "127.0.0.1", port: 8883 },
         startedAt: new Date().toISOString(),
       }),

@@ -28,26 +28,38 @@ import * as z from "zod";
 import type { AllowListUploadResult } from "../allow-list-upload.ts";
 import type { CommandOutcome } from "../commands/command-requests.ts";
 import {
+  ApiRequestRefusedError,
+  ApiTokenError,
   CommandTimeoutError,
   InvalidRequestError,
   ResourceAlreadyExistsError,
   ResourceNotFoundError,
 } from "../errors.ts";
 import type { CreateJobInput, JobStore } from "../jobs/job-store.ts";
+import { createApiToken } from "./api-token.ts";
+import { LOOPBACK_ADDRESS } from "./loopback.ts";
 import {
   parseDeadLetterQuery,
   parseTelemetryQuery,
   QueryParameterError,
 } from "./query-parameters.ts";
+import { type RequestGuardOptions, requestGuard } from "./request-guard.ts";
 
+/**
+ * The API always listens on loopback: it creates jobs whose commands run on this machine, so
+ * there is no option to put it on another interface.
+ */
 export interface SandboxApiOptions {
-  /** Interface to listen on. Default `127.0.0.1`: the API has no authentication, so loopback only. */
-  host?: string;
   /** Port. Default 0 (a free port; clients find it in `sandbox.json`). */
   port?: number;
+  /** Origins of pages the sandbox itself serves that may call the API. Default none. */
+  allowedOrigins?: readonly string[];
 }
 
-const DEFAULTS = { host: "127.0.0.1", port: 0 } as const;
+const DEFAULTS = { port: 0, allowedOrigins: [] } as const;
+
+/** Takes the allow-list file's bytes as they are, not JSON. */
+const ALLOW_LIST_PATH = "/v1/allowlist";
 
 /**
  * What the API serves. A `Sandbox` is one; a bare `FleetInventory` still serves `/v1/devices`
@@ -102,11 +114,15 @@ const StartRotationsBodySchema = z.union([
 
 export interface SandboxApi {
   url: string;
+  /** This run's bearer token, for `sandbox.json`. */
+  token: string;
   close(): Promise<void>;
 }
 
 /**
- * The loopback HTTP API the CLI (and later a dashboard) talks to:
+ * The loopback HTTP API the CLI (and later a dashboard) talks to. Every request passes
+ * `requestGuard` first (loopback Host, no foreign Origin, the run's bearer token, JSON bodies;
+ * 421, 403, 401 or 415 otherwise); `PUT /v1/allowlist` takes `application/octet-stream`.
  * - `GET /v1/devices`: every device view.
  * - `GET /v1/allowlist`: `{ version, serials, count }`.
  * - `PUT /v1/allowlist[?allowEmpty=1]`: body = the file's bytes; 400 with `issues` when it is
@@ -130,8 +146,12 @@ export interface SandboxApi {
  *   already rotating keeps its rotation) and answers their records as an array; 400 for another
  *   body, 404 for an unknown device, 409 for a device without an ACTIVE certificate.
  */
-export function createSandboxApp(backend: SandboxApiBackend): Hono {
+export function createSandboxApp(
+  backend: SandboxApiBackend,
+  access: Omit<RequestGuardOptions, "fileBodyPaths">,
+): Hono {
   const app = new Hono();
+  app.use(requestGuard({ ...access, fileBodyPaths: [ALLOW_LIST_PATH] }));
   app.get("/v1/health", (c) => c.json({ ok: true }));
   app.get("/v1/devices", async (c) => c.json(await backend.listDevices()));
 
@@ -142,7 +162,7 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
   });
 
   app.put(
-    "/v1/allowlist",
+    ALLOW_LIST_PATH,
     bodyLimit({
       maxSize: ALLOW_LIST_MAX_BYTES,
       onError: (c) =>
@@ -277,6 +297,11 @@ export function createSandboxApp(backend: SandboxApiBackend): Hono {
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
+    if (error instanceof ApiRequestRefusedError) {
+      // RFC 6750: a 401 names the scheme the client must use.
+      if (error instanceof ApiTokenError) c.header("WWW-Authenticate", 'Bearer realm="sandbox"');
+      return c.json({ error: error.message }, error.status);
+    }
     if (error instanceof QueryParameterError) {
       return c.json({ error: error.message, parameter: error.parameter }, 400);
     }
@@ -348,15 +373,18 @@ export async function startSandboxApi(
   backend: SandboxApiBackend,
   options: SandboxApiOptions = {},
 ): Promise<SandboxApi> {
-  const { host, port } = { ...DEFAULTS, ...options };
-  const app = createSandboxApp(backend);
+  const { port, allowedOrigins } = { ...DEFAULTS, ...options };
+  const token = createApiToken();
+  let boundPort = port;
+  const app = createSandboxApp(backend, { token, port: () => boundPort, allowedOrigins });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: LOOPBACK_ADDRESS, port }, () => resolve(s));
     s.once("error", reject);
   });
-  const address = server.address() as AddressInfo;
+  boundPort = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${LOOPBACK_ADDRESS}:${boundPort}`,
+    token,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,17 +1,19 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import * as z from "zod";
-import { readOptionalFile } from "../state/private-files.ts";
+import { readOptionalFile, writePrivateFile } from "../state/private-files.ts";
 
 /**
  * `<stateDir>/sandbox.json`: written by a running sandbox so that clients (the CLI, tests)
- * know where its API and broker listen. Removed on a clean stop.
+ * know where its API and broker listen, and the API's bearer token: hence mode 0600, so only
+ * the developer's own processes can call the API. Removed on a clean stop.
  */
 export const SandboxInfoSchema = z.object({
   version: z.literal(1),
   pid: z.number().int().positive(),
   apiUrl: z.url(),
+  /** Sent as `Authorization: Bearer <token>`; a new one at each start. */
+  token: z.string().min(22),
   mqtt: z.object({ host: z.string(), port: z.number().int().positive() }),
   startedAt: z.iso.datetime(),
 });
@@ -24,9 +26,8 @@ export function sandboxInfoPath(stateDir: string): string {
 }
 
 export async function writeSandboxInfo(stateDir: string, info: SandboxInfo): Promise<void> {
-  await writeFileAtomic(sandboxInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`, {
-    mode: 0o644,
-  });
+  // Atomic, and 0600 from the first byte: the token is never readable by other users.
+  await writePrivateFile(sandboxInfoPath(stateDir), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 /** Returns null when no sandbox has announced itself in this state dir. */

@@ -1,13 +1,14 @@
 import { JobDetailSchema, JobSummarySchema } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { apiFetch } from "./api-fetch.ts";
 import { startTestSandbox } from "./sandbox-fixture.ts";
 
 describe("the sandbox HTTP API's job routes", () => {
   let env: Awaited<ReturnType<typeof startTestSandbox>>;
   let api: SandboxApi;
   const create = (body: unknown) =>
-    fetch(`${api.url}/v1/jobs`, { method: "POST", body: JSON.stringify(body) });
+    apiFetch(api, `/v1/jobs`, { method: "POST", body: JSON.stringify(body) });
 
   beforeAll(async () => {
     env = await startTestSandbox("jobs-http");
@@ -26,10 +27,10 @@ describe("the sandbox HTTP API's job routes", () => {
       targets: [device.thingName],
     });
     expect(created.status).toBe(201);
-    const shown = JobDetailSchema.parse(await (await fetch(`${api.url}/v1/jobs/http-job`)).json());
+    const shown = JobDetailSchema.parse(await (await apiFetch(api, `/v1/jobs/http-job`)).json());
     expect(shown).toMatchObject({ status: "IN_PROGRESS", counts: { queued: 1 } });
     expect(shown.executions).toMatchObject([{ thingName: device.thingName, status: "QUEUED" }]);
-    const listed = JobSummarySchema.array().parse(await (await fetch(`${api.url}/v1/jobs`)).json());
+    const listed = JobSummarySchema.array().parse(await (await apiFetch(api, `/v1/jobs`)).json());
     expect(listed.map((job) => job.jobId)).toContain("http-job");
     expect(
       (await create({ jobId: "http-job", document: {}, targets: [device.thingName] })).status,
@@ -43,6 +44,6 @@ describe("the sandbox HTTP API's job routes", () => {
     expect((await create({ jobId: "orphan", document: {}, targets: ["SN-NONE"] })).status).toBe(
       404,
     );
-    expect((await fetch(`${api.url}/v1/jobs/missing`)).status).toBe(404);
+    expect((await apiFetch(api, `/v1/jobs/missing`)).status).toBe(404);
   });
 });

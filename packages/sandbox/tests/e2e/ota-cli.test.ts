@@ -45,6 +45,7 @@ describe("the demo apps, operated from the fleet CLI", () => {
       version: 1,
       pid: process.pid,
       apiUrl: api.url,
+      token: api.token,
       mqtt: env.sandbox.mqtt,
       startedAt: new Date().toISOString(),
     });

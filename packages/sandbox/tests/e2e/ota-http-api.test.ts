@@ -10,6 +10,7 @@ import {
 } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CANARY_THING_GROUP, type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { apiFetch } from "./api-fetch.ts";
 import { nextMessage, startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
 /** A release artifact: `app.json` at the root of a .tar.gz, made with the system's tar. */
@@ -30,8 +31,8 @@ describe("the sandbox's OTA routes", () => {
   let env: Awaited<ReturnType<typeof startTestSandbox>>;
   let api: SandboxApi;
   const post = (path: string, body: unknown) =>
-    fetch(`${api.url}${path}`, { method: "POST", body: JSON.stringify(body) });
-  const get = async (path: string) => (await fetch(`${api.url}${path}`)).json();
+    apiFetch(api, `${path}`, { method: "POST", body: JSON.stringify(body) });
+  const get = async (path: string) => (await apiFetch(api, `${path}`)).json();
 
   beforeAll(async () => {
     env = await startTestSandbox("ota-http", { commandTimeoutMs: 500 });

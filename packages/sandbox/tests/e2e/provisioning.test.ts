@@ -8,6 +8,7 @@ import type { ReconcileSummary } from "@fleet/core";
 import { claimClientId, type DeviceView, telemetryTopic } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { apiFetch } from "./api-fetch.ts";
 import {
   type ClientCredentials,
   connectClient,
@@ -88,8 +89,9 @@ describe("provisioning by claim against the allow-list (real fleet-device proces
   }
 
   async function upload(serials: readonly string[]): Promise<{ reconcile: ReconcileSummary }> {
-    const response = await fetch(`${api.url}/v1/allowlist`, {
+    const response = await apiFetch(api, `/v1/allowlist`, {
       method: "PUT",
+      headers: { "content-type": "application/octet-stream" },
       body: `serial\n${serials.join("\n")}\n`,
     });
     expect(response.status).toBe(200);
@@ -97,7 +99,7 @@ describe("provisioning by claim against the allow-list (real fleet-device proces
   }
 
   async function device(serial: string): Promise<DeviceView | undefined> {
-    const response = await fetch(`${api.url}/v1/devices`);
+    const response = await apiFetch(api, `/v1/devices`);
     const views = (await response.json()) as DeviceView[];
     return views.find((view) => view.serial === serial);
   }

@@ -9,6 +9,7 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
 import { deviceKeyAndCsr } from "../device-key-and-csr.ts";
+import { apiFetch } from "./api-fetch.ts";
 import {
   type ClientCredentials,
   connectClient,
@@ -208,7 +209,7 @@ describe("certificate rotation in the sandbox", () => {
 
   describe("HTTP API", () => {
     async function post(body: unknown): Promise<{ status: number; json: unknown }> {
-      const response = await fetch(`${api.url}/v1/rotations`, {
+      const response = await apiFetch(api, `/v1/rotations`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -222,7 +223,7 @@ describe("certificate rotation in the sandbox", () => {
       expect(status).toBe(200);
       const [record] = json as RotationRecord[];
       expect(record).toMatchObject({ thingName: device.thingName, step: "requested" });
-      const listed = (await (await fetch(`${api.url}/v1/rotations`)).json()) as RotationRecord[];
+      const listed = (await (await apiFetch(api, `/v1/rotations`)).json()) as RotationRecord[];
       expect(listed.map((each) => each.rotationId)).toContain(record?.rotationId);
     });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ALLOW_LIST_MAX_BYTES } from "@fleet/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxApi, startSandbox, startSandboxApi } from "../../src/index.ts";
+import { apiFetch } from "./api-fetch.ts";
 import { startTestSandbox, tempDir } from "./sandbox-fixture.ts";
 
 describe("the sandbox HTTP API's allow-list routes", () => {
@@ -10,9 +11,13 @@ describe("the sandbox HTTP API's allow-list routes", () => {
   let api: SandboxApi;
 
   const put = (body: string | Uint8Array, query = "") =>
-    fetch(`${api.url}/v1/allowlist${query}`, { method: "PUT", body });
+    apiFetch(api, `/v1/allowlist${query}`, {
+      method: "PUT",
+      body,
+      headers: { "content-type": "application/octet-stream" },
+    });
   const current = async () =>
-    (await (await fetch(`${api.url}/v1/allowlist`)).json()) as {
+    (await (await apiFetch(api, `/v1/allowlist`)).json()) as {
       version: string | null;
       serials: string[];
       count: number;
@@ -63,7 +68,7 @@ describe("the sandbox HTTP API's allow-list routes", () => {
       serials: ["SN-API-0001", "SN-API-0002"],
       count: 2,
     });
-    const devices = (await (await fetch(`${api.url}/v1/devices`)).json()) as { state: string }[];
+    const devices = (await (await apiFetch(api, `/v1/devices`)).json()) as { state: string }[];
     expect(devices.map((device) => device.state)).toEqual(["pending", "pending"]);
   });
 
@@ -85,8 +90,8 @@ describe("the sandbox HTTP API's allow-list routes", () => {
   it("answers 404 on the allow-list routes when serving a bare fleet inventory", async () => {
     const bare = await startSandboxApi({ listDevices: async () => [] });
     try {
-      expect((await fetch(`${bare.url}/v1/allowlist`)).status).toBe(404);
-      expect((await fetch(`${bare.url}/v1/devices`)).status).toBe(200);
+      expect((await apiFetch(bare, `/v1/allowlist`)).status).toBe(404);
+      expect((await apiFetch(bare, `/v1/devices`)).status).toBe(200);
     } finally {
       await bare.close();
     }

@@ -7,6 +7,7 @@ import type { DeadLetter } from "@fleet/core";
 import { type DeviceView, telemetryTopic } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { apiFetch } from "./api-fetch.ts";
 import { startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
 const DEVICE_BIN = fileURLToPath(
@@ -72,7 +73,7 @@ describe("telemetry from real fleet-device processes to the sandbox store", () =
   const devices: ChildProcess[] = [];
 
   async function get<T>(path: string): Promise<T> {
-    const response = await fetch(`${api.url}${path}`);
+    const response = await apiFetch(api, `${path}`);
     if (response.status !== 200)
       throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
