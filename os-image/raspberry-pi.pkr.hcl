@@ -49,7 +49,7 @@ variable "claim_key_file" {
 
 variable "root_ca_file" {
   type        = string
-  description = "CA bundle of the IoT endpoint (Amazon Root CA 1) on the build host."
+  description = "CA bundle of the IoT endpoint on the build host: os-image/files/amazon-root-cas.pem (Amazon Root CA 1-4) unless the endpoint needs another."
 }
 
 variable "device_client_tarball" {

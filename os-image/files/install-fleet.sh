@@ -5,7 +5,8 @@
 #
 # Inputs, staged in $FLEET_STAGING (default /tmp/fleet-image):
 #   fleet-device.tar.gz  the client with its runtime: bin/node and lib/fleet-device.mjs
-#   claim.cert.pem, claim.key.pem, root-ca.pem, and the files of os-image/files/
+#   claim.cert.pem, claim.key.pem, root-ca.pem (the CA bundle: os-image/files/amazon-root-cas.pem,
+#   Amazon Root CA 1-4), and the files of os-image/files/
 # Environment: FLEET_ENDPOINT_HOST, FLEET_ENDPOINT_PORT (default 8883), FLEET_TEMPLATE_NAME.
 set -eu
 

@@ -16,8 +16,13 @@ import { stageClientConfig } from "../targets/stage-client-config.ts";
 export const RASPBERRY_PI_TEMPLATE = fileURLToPath(
   new URL("../../../../os-image/raspberry-pi.pkr.hcl", import.meta.url),
 );
-/** Debian's ca-certificates ships the CA of AWS IoT's ATS endpoints here. */
-export const DEFAULT_ROOT_CA = "/etc/ssl/certs/Amazon_Root_CA_1.pem";
+/**
+ * The image's CA bundle: Amazon Root CA 1-4 (ATS endpoints chain to 1, RSA, or 3, ECC; Amazon
+ * Trust Services recommends trusting all its roots), made by scripts/amazon-root-cas.ts.
+ */
+export const DEFAULT_ROOT_CA = fileURLToPath(
+  new URL("../../../../os-image/files/amazon-root-cas.pem", import.meta.url),
+);
 
 /** What the prerequisite check looks at; the real machine or a test double. */
 export interface ImageBuildHost {
@@ -75,7 +80,9 @@ export async function missingImagePrerequisites(
     );
   }
   if (!(await host.exists(options.rootCa))) {
-    missing.push(`the IoT root CA ${options.rootCa}: \`sudo apt-get install ca-certificates\``);
+    missing.push(
+      `the IoT root CA bundle ${options.rootCa}: \`node scripts/amazon-root-cas.ts\` writes the default one`,
+    );
   }
   return missing;
 }

@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { DescribeEndpointCommand, IoTClient } from "@aws-sdk/client-iot";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  DEFAULT_ROOT_CA,
   fetchStageImageInputs,
   type ImageBuildHost,
   missingImagePrerequisites,
@@ -38,6 +40,11 @@ function host(
 
 describe("image build prerequisites", () => {
   const { stderr } = captureCliOutput({ awsEnv: true });
+
+  it("trusts the image's bundle of Amazon Root CA 1-4 unless --root-ca says otherwise", () => {
+    expect(DEFAULT_ROOT_CA).toMatch(/\/os-image\/files\/amazon-root-cas\.pem$/);
+    expect(existsSync(DEFAULT_ROOT_CA)).toBe(true);
+  });
 
   it("finds nothing missing on a ready build machine", async () => {
     expect(await missingImagePrerequisites(host(), OPTIONS)).toEqual([]);
