@@ -99,6 +99,12 @@ export interface DeviceOptions {
   keepaliveSeconds?: number;
   /** Abandon an attempt with no CONNACK after this long. Default 30000. */
   connectTimeoutMs?: number;
+  /**
+   * Least time between two CONNECTs, plus up to `connectJitterMs` at random. Defaults 1000 and
+   * 1000: AWS IoT Core allows 1 CONNECT per second per client id (see `DeviceConnectionOptions`).
+   */
+  minConnectIntervalMs?: number;
+  connectJitterMs?: number;
   /** Longest wait for a clean DISCONNECT on `stop()`. Default 5000. */
   stopTimeoutMs?: number;
   /** How a connection is made (thing and claim sessions). Default: mqtt.js over mutual TLS. */
@@ -202,6 +208,8 @@ export async function startDevice(
     random,
     // Without claim credentials a refused device has nothing to fall back on: it keeps retrying.
     refusalLimit: config.provisioning?.reprovisionAfterRefusals,
+    minConnectIntervalMs: options.minConnectIntervalMs,
+    connectJitterMs: options.connectJitterMs,
   });
   connection.events.on("state", (change) => events.emit("state", change));
   // The certificate may change (provisioning, re-provisioning): read it at each connect.

@@ -12,6 +12,8 @@ import { InvalidStateTransitionError } from "../errors.ts";
  *
  *   connecting -> idle           (refused as not authorized `refusalLimit` times in a row: the
  *                                 device provisions again, then starts the loop anew)
+ *   idle -> backoff              (started or switched again less than the CONNECT spacing
+ *                                 after the previous attempt)
  */
 export type ConnectionState =
   | "idle"
@@ -22,7 +24,7 @@ export type ConnectionState =
   | "stopped";
 
 const TRANSITIONS: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {
-  idle: ["connecting", "stopping"],
+  idle: ["connecting", "backoff", "stopping"],
   connecting: ["connected", "backoff", "idle", "stopping"],
   connected: ["backoff", "stopping"],
   backoff: ["connecting", "stopping"],

@@ -24,12 +24,20 @@ export interface ConnectionEvents {
   refusedRepeatedly: [refusal: Refusal];
   /** A message arrived on a filter subscribed with `subscribe` on the current connection. */
   message: [message: { topic: string; payload: Buffer }];
-  /** The broker rejected the certificate of an attempt (CONNACK 5 or a certificate alert). */
+  /**
+   * The broker refused an attempt as not authorized (a refusing CONNACK, a certificate alert or
+   * a close before CONNACK; see `connect-refusal.ts`).
+   */
   certificateRefused: [end: SessionEnd & { files: TlsFiles }];
 }
 
-/** How the first attempt with switched credentials ended (see `switchCredentials`). */
-export type SwitchOutcome = { accepted: true } | { accepted: false; end: SessionEnd };
+/**
+ * How the first attempt with switched credentials ended (see `switchCredentials`); `timedOut`
+ * when neither an acceptance nor a refusal came within `switchTimeoutMs`.
+ */
+export type SwitchOutcome =
+  | { accepted: true }
+  | { accepted: false; end: SessionEnd; timedOut?: boolean };
 
 /** The last of the consecutive not-authorized refusals that ended the loop. */
 export interface Refusal {
@@ -53,7 +61,31 @@ export interface DeviceConnectionOptions {
    * Default: never stop (an operator may yet activate the certificate or fix the policy).
    */
   refusalLimit?: number;
+  /**
+   * Least time between two CONNECTs of this client id, whatever the backoff says (a retry, a
+   * credential switch, the fall-back to the old certificate). Default 1000: AWS IoT Core
+   * "restricts MQTT CONNECT requests from the same accountId and clientId to 1 MQTT CONNECT
+   * operation per second" (AWS General Reference, AWS IoT Core quotas).
+   */
+  minConnectIntervalMs?: number;
+  /**
+   * Up to this much random time is added to `minConnectIntervalMs`, so that devices told to
+   * switch at once do not reconnect in step. Default 1000 (AWS IoT has been seen throttling
+   * below its stated 1 per second: github.com/aws-greengrass/aws-greengrass-nucleus/pull/1003).
+   */
+  connectJitterMs?: number;
+  /**
+   * Longest wait for the outcome of `switchCredentials`: then it resolves `timedOut` (the
+   * caller falls back) while the loop keeps retrying. Default 90000 (three CONNACK timeouts).
+   */
+  switchTimeoutMs?: number;
 }
+
+export const DEVICE_CONNECTION_DEFAULTS = {
+  minConnectIntervalMs: 1_000,
+  connectJitterMs: 1_000,
+  switchTimeoutMs: 90_000,
+} as const;
 
 export interface DeviceConnection {
   readonly state: ConnectionState;
@@ -73,9 +105,10 @@ export interface DeviceConnection {
   /** The certificate and key files the next attempts use. */
   readonly credentials: TlsFiles;
   /**
-   * Makes the following attempts use `files` and reconnects at once (a connection that is
-   * up is closed first). Resolves when the broker accepts the connection or rejects the
-   * certificate; a network failure in between is retried with backoff as usual.
+   * Makes the following attempts use `files` and reconnects as soon as the CONNECT spacing
+   * allows (a connection that is up is closed first). Resolves when the broker accepts the
+   * connection or refuses it, or after `switchTimeoutMs` (`timedOut`); a network failure in
+   * between is retried with backoff as usual.
    */
   switchCredentials(files: TlsFiles): Promise<SwitchOutcome>;
   /** Makes the following attempts use `files` without touching the connection that is up. */
@@ -94,15 +127,22 @@ export interface DeviceConnection {
  */
 export function createDeviceConnection(options: DeviceConnectionOptions): DeviceConnection {
   const { openSession, logger, clock, timers } = options;
+  const minConnectIntervalMs =
+    options.minConnectIntervalMs ?? DEVICE_CONNECTION_DEFAULTS.minConnectIntervalMs;
+  const connectJitterMs = options.connectJitterMs ?? DEVICE_CONNECTION_DEFAULTS.connectJitterMs;
+  const switchTimeoutMs = options.switchTimeoutMs ?? DEVICE_CONNECTION_DEFAULTS.switchTimeoutMs;
   // A copy: `switchCredentials` changes the files the next attempts read.
   const target: SessionTarget = { ...options.target, tls: { ...options.target.tls } };
   const useFiles = (files: TlsFiles) => {
     target.tls = { ...target.tls, certFile: files.certFile, keyFile: files.keyFile };
   };
   let switching: ((outcome: SwitchOutcome) => void) | undefined;
+  let switchTimer: TimerHandle | undefined;
   const settleSwitch = (outcome: SwitchOutcome) => {
     const resolve = switching;
     switching = undefined;
+    if (switchTimer !== undefined) timers.clearTimeout(switchTimer);
+    switchTimer = undefined;
     resolve?.(outcome);
   };
   const events = new EventEmitter<ConnectionEvents>();
@@ -117,6 +157,8 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
   let stableTimer: TimerHandle | undefined;
   let connects = 0;
   let connectedAt = 0;
+  /** When the last CONNECT went out (an attempt began), for the spacing. */
+  let lastAttemptAt: number | undefined;
   // Only an accepted connection resets it: a flaky link between two refusals proves nothing.
   let refusals = 0;
   let stopping: Promise<void> | undefined;
@@ -129,8 +171,30 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     events.emit("state", { state: to, previous });
   };
 
+  /** How long to wait before a CONNECT wanted in `delayMs`: never sooner than the spacing. */
+  const spaced = (delayMs: number) => {
+    if (lastAttemptAt === undefined) return delayMs;
+    const gapMs = minConnectIntervalMs + Math.floor(options.random() * connectJitterMs);
+    return Math.max(delayMs, lastAttemptAt + gapMs - clock.now());
+  };
+
+  /** Attempts now when `delayMs` <= 0, else once it has passed (the state is `backoff`). */
+  const scheduleAttempt = (delayMs: number) => {
+    if (retryTimer !== undefined) timers.clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (delayMs <= 0) {
+      attempt();
+      return;
+    }
+    retryTimer = timers.setTimeout(() => {
+      retryTimer = undefined;
+      attempt();
+    }, delayMs);
+  };
+
   const attempt = () => {
     transition("connecting", { attempt: backoff.attempt });
+    lastAttemptAt = clock.now();
     const id = ++attemptId;
     const current = () => id === attemptId && (state === "connecting" || state === "connected");
     let sessionEnded = false;
@@ -194,12 +258,9 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       transition("idle", refusal);
       events.emit("refusedRepeatedly", refusal);
     } else {
-      const delayMs = backoff.next();
+      const delayMs = spaced(backoff.next());
       transition("backoff", { attempt: backoff.attempt, delayMs, reason: end.reason });
-      retryTimer = timers.setTimeout(() => {
-        retryTimer = undefined;
-        attempt();
-      }, delayMs);
+      scheduleAttempt(delayMs);
     }
     if (refused) {
       settleSwitch({ accepted: false, end });
@@ -217,16 +278,20 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     if (retryTimer !== undefined) timers.clearTimeout(retryTimer);
     retryTimer = undefined;
     clearStableTimer();
+    const reason = "switch-credentials";
     if (state === "connected" || state === "connecting") {
       attemptId += 1;
-      transition("backoff", { attempt: backoff.attempt, delayMs: 0, reason: "switch-credentials" });
+      transition("backoff", { attempt: backoff.attempt, delayMs: spaced(0), reason });
       // A session still opening is kept by its attempt once open: close it after that.
       await opening;
       const stale = session;
       session = undefined;
       await stale?.close();
     }
-    if (state === "backoff" || state === "idle") attempt();
+    if (state === "idle")
+      transition("backoff", { attempt: backoff.attempt, delayMs: spaced(0), reason });
+    // Closing took time: the spacing is measured again.
+    if (state === "backoff") scheduleAttempt(spaced(0));
   };
 
   const shutDown = async () => {
@@ -250,7 +315,11 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     },
     events,
     start() {
-      attempt();
+      // From `idle`, after refusals: the last CONNECT may be less than the spacing ago.
+      const delayMs = spaced(0);
+      if (delayMs > 0)
+        transition("backoff", { attempt: backoff.attempt, delayMs, reason: "start" });
+      scheduleAttempt(delayMs);
     },
     async publish(topic, payload, qos) {
       if (state !== "connected" || session === undefined) throw new NotConnectedError({ topic });
@@ -280,6 +349,15 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
           resolve(result);
         };
       });
+      // A deadline for the newest switch: without it a broker that neither accepts nor refuses
+      // (timeouts, network failures retried with backoff) would hold a rotation forever.
+      if (switchTimer !== undefined) timers.clearTimeout(switchTimer);
+      switchTimer = timers.setTimeout(() => {
+        switchTimer = undefined;
+        const reason = `no CONNACK with the switched credentials within ${switchTimeoutMs} ms`;
+        logger.warn({ certFile: files.certFile, switchTimeoutMs }, "connection.switch-timed-out");
+        settleSwitch({ accepted: false, end: { reason }, timedOut: true });
+      }, switchTimeoutMs);
       await restart();
       return outcome;
     },

@@ -1,10 +1,6 @@
 import { connect, ErrorWithReasonCode } from "mqtt";
-import {
-  CONNACK_NOT_AUTHORIZED,
-  type MqttSession,
-  type OpenSession,
-  type SessionEnd,
-} from "./session.ts";
+import { isRefusingConnack } from "./connect-refusal.ts";
+import type { MqttSession, OpenSession, SessionEnd } from "./session.ts";
 import { readTlsMaterial } from "./tls-material.ts";
 
 /**
@@ -36,6 +32,11 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
 
   let lastError: Error | undefined;
   let accepted = false;
+  // Set once TLS is up: a close after this and before CONNACK is the broker's doing.
+  let handshaken = false;
+  client.stream.once("secureConnect", () => {
+    handshaken = true;
+  });
   let closing = false;
   let ended = false;
 
@@ -82,7 +83,7 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
     ended = true;
     // Release mqtt.js's stores and timers; with reconnectPeriod 0 it would not retry anyway.
     client.end(true);
-    if (!closing) handlers.onEnded(describeEnd(lastError, accepted));
+    if (!closing) handlers.onEnded(describeEnd(lastError, { accepted, handshaken }));
   });
   return session;
 };
@@ -94,18 +95,31 @@ const CERTIFICATE_REJECTED_ALERTS = new Set([
   "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
 ]);
 
-function describeEnd(error: Error | undefined, accepted: boolean): SessionEnd {
+/** mqtt.js's error when no CONNACK came within `connectTimeout`: a silent broker, not a refusal. */
+const CONNACK_TIMEOUT = "connack timeout";
+
+function describeEnd(
+  error: Error | undefined,
+  attempt: { accepted: boolean; handshaken: boolean },
+): SessionEnd {
+  if (attempt.accepted) return { reason: error?.message ?? "connection closed" };
   // Before CONNACK 0, a reason-coded error is the broker refusing the connection.
-  if (!accepted && error instanceof ErrorWithReasonCode) {
+  if (error instanceof ErrorWithReasonCode) {
     return {
       reason: error.message,
       returnCode: error.code,
-      certificateRejected: error.code === CONNACK_NOT_AUTHORIZED,
+      certificateRejected: isRefusingConnack(error.code),
     };
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (!accepted && code !== undefined && CERTIFICATE_REJECTED_ALERTS.has(code)) {
+  if (code !== undefined && CERTIFICATE_REJECTED_ALERTS.has(code)) {
     return { reason: error?.message ?? code, certificateRejected: true };
+  }
+  // AWS IoT Core may close the connection of a client it does not authorize instead of
+  // answering CONNACK 5 (see `connect-refusal.ts`): after TLS is up, that close is a refusal.
+  if (attempt.handshaken && error?.message !== CONNACK_TIMEOUT) {
+    const cause = error === undefined ? "" : ` (${error.message})`;
+    return { reason: `closed by the broker before CONNACK${cause}`, certificateRejected: true };
   }
   return { reason: error?.message ?? "connection closed" };
 }

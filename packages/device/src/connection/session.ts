@@ -20,17 +20,16 @@ export interface SessionTarget {
   closeTimeoutMs: number;
 }
 
-/** MQTT 3.1.1 CONNACK return code 5: not authorized. */
-export const CONNACK_NOT_AUTHORIZED = 5;
-
 /** Why a session ended; reported once per session. */
 export interface SessionEnd {
   reason: string;
   /** CONNACK return code when the broker refused the connection (5 = not authorized). */
   returnCode?: number;
   /**
-   * The broker rejected the device's own certificate: CONNACK 5, or a TLS alert naming the
-   * certificate (AWS IoT Core is reported to fail the handshake for a deactivated one).
+   * The broker refused the device itself (see `connect-refusal.ts`): a refusing CONNACK (5,
+   * or a code outside the MQTT specifications), a TLS alert naming the certificate (AWS IoT
+   * Core is reported to fail the handshake for a deactivated one), or a close after the TLS
+   * handshake and before any CONNACK.
    */
   certificateRejected?: boolean;
 }

@@ -2,6 +2,7 @@ import { telemetryTopic } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle, Timers } from "../clock.ts";
 import type { DeviceConnection } from "../connection/device-connection.ts";
+import { createPublishPacer } from "../connection/publish-pacer.ts";
 import { errorText } from "../error-text.ts";
 import { heartbeatSection } from "./heartbeat.ts";
 import type { OfflineBuffer } from "./offline-buffer.ts";
@@ -20,18 +21,26 @@ export interface TelemetryPublisherOptions {
   clientVersion: string;
   logger: Logger;
   /**
-   * QoS 1 messages sent before waiting for their PUBACKs while the buffer drains. Default 10:
-   * a backlog replays in a few round trips without nearing AWS IoT Core's limit of 100
-   * publishes per second per connection.
+   * QoS 1 messages sent before waiting for their PUBACKs while the buffer drains. Default 10,
+   * far below AWS IoT Core's 100 unacknowledged inbound QoS 1 publishes per client.
    */
   maxInFlight?: number;
+  /**
+   * Most telemetry publishes per second while the buffer drains, after a first `maxInFlight`
+   * at once (see `createPublishPacer`: at most 60 in any second by default). Default 50:
+   * half of AWS IoT Core's 100 "publish requests per second per connection" (AWS General
+   * Reference, AWS IoT Core quotas; over it AWS discards publishes or disconnects THROTTLED),
+   * leaving the rest to jobs, shadow and command replies on the same connection. A day offline
+   * at a reading a minute (1,440 messages) replays in about 30 s.
+   */
+  maxPublishesPerSecond?: number;
   /** Called with the JSON payload after the broker acknowledged it (replayed ones included). */
   onPublished?: (payload: string) => void;
   /** Expiry (epoch seconds) of the certificate in use, reported in the heartbeat. */
   certificateNotAfter?: () => number | undefined;
 }
 
-export const TELEMETRY_PUBLISHER_DEFAULTS = { maxInFlight: 10 } as const;
+export const TELEMETRY_PUBLISHER_DEFAULTS = { maxInFlight: 10, maxPublishesPerSecond: 50 } as const;
 
 export interface TelemetryPublisher {
   /** Sends the buffer now if connected (the publisher also does on each connect and append). */
@@ -49,12 +58,18 @@ export interface TelemetryPublisher {
  *    logged and left out of that message.
  * 2. Append heartbeat + sections to the offline buffer, which assigns the seq and drops the
  *    oldest message when full (logged with the count; the heartbeat reports the total).
- * 3. While connected, send the buffer oldest first at QoS 1 and delete each message only on
- *    its PUBACK; a failed publish stops the drain until the next connect or reading.
+ * 3. While connected, send the buffer oldest first at QoS 1, paced under
+ *    `maxPublishesPerSecond`, and delete each message only on its PUBACK; a failed publish
+ *    stops the drain until the next connect or reading.
  */
 export function startTelemetry(options: TelemetryPublisherOptions): TelemetryPublisher {
   const { connection, buffer, timers, logger } = options;
   const maxInFlight = options.maxInFlight ?? TELEMETRY_PUBLISHER_DEFAULTS.maxInFlight;
+  const pacer = createPublishPacer({
+    perSecond: options.maxPublishesPerSecond ?? TELEMETRY_PUBLISHER_DEFAULTS.maxPublishesPerSecond,
+    burst: maxInFlight,
+    clock: options.clock,
+  });
   const topic = telemetryTopic(options.thingName);
   let timer: TimerHandle | undefined;
   let stopped = false;
@@ -142,6 +157,8 @@ export function startTelemetry(options: TelemetryPublisherOptions): TelemetryPub
       if (batch.length === 0) return;
       const results = await Promise.allSettled(
         batch.map(async (message) => {
+          const waitMs = pacer.reserve();
+          if (waitMs > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, waitMs));
           await connection.publish(topic, message.payload, 1);
           // A late PUBACK after stop() is not recorded: the message is sent again next time.
           if (stopped) return;

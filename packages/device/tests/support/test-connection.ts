@@ -25,6 +25,8 @@ export function createTestConnection(options: {
   time: ReturnType<typeof createFakeTime>;
   tls?: SessionTarget["tls"];
   random?: () => number;
+  /** Default 0: these tests follow flows; the CONNECT spacing has its own tests. */
+  minConnectIntervalMs?: number;
 }): DeviceConnection {
   return createDeviceConnection({
     target: {
@@ -38,5 +40,7 @@ export function createTestConnection(options: {
     clock: options.time.clock,
     timers: options.time.timers,
     random: options.random ?? (() => 0.5),
+    minConnectIntervalMs: options.minConnectIntervalMs ?? 0,
+    connectJitterMs: 0,
   });
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { assertTransition, type ConnectionState } from "../../src/connection/connection-state.ts";
-import { createDeviceConnection } from "../../src/connection/device-connection.ts";
+import {
+  createDeviceConnection,
+  type DeviceConnection,
+  type SwitchOutcome,
+} from "../../src/connection/device-connection.ts";
 import type { OpenSession } from "../../src/connection/session.ts";
 import {
   InvalidStateTransitionError,
@@ -19,7 +23,14 @@ const NOT_AUTHORIZED = {
 };
 
 function setUp(
-  options: { random?: () => number; openSession?: OpenSession; refusalLimit?: number } = {},
+  options: {
+    random?: () => number;
+    openSession?: OpenSession;
+    refusalLimit?: number;
+    minConnectIntervalMs?: number;
+    connectJitterMs?: number;
+    switchTimeoutMs?: number;
+  } = {},
 ) {
   const time = createFakeTime();
   const sessions = createFakeSessions();
@@ -33,6 +44,10 @@ function setUp(
     timers: time.timers,
     random: options.random ?? (() => 0.5),
     refusalLimit: options.refusalLimit,
+    // The backoff and switch tests below; the CONNECT spacing has its own describe block.
+    minConnectIntervalMs: options.minConnectIntervalMs ?? 0,
+    connectJitterMs: options.connectJitterMs ?? 0,
+    switchTimeoutMs: options.switchTimeoutMs,
   });
   const states: ConnectionState[] = [];
   connection.events.on("state", ({ state }) => states.push(state));
@@ -316,5 +331,89 @@ describe("connection state machine", () => {
       const { connection } = setUp();
       await expect(connection.subscribe(["a/b"])).rejects.toThrow(NotConnectedError);
     });
+  });
+});
+
+describe("CONNECT spacing and the credential switch deadline", () => {
+  const CURRENT = { certFile: "/cert.pem", keyFile: "/key.pem" };
+  const NEXT = { certFile: "/cert.next.pem", keyFile: "/key.next.pem" };
+
+  /** Fake-time instants at which the connection opened a session (sent a CONNECT). */
+  function connectTimes(time: ReturnType<typeof createFakeTime>, connection: DeviceConnection) {
+    const times: number[] = [];
+    connection.events.on("state", ({ state }) => {
+      if (state === "connecting") times.push(time.clock.now());
+    });
+    return times;
+  }
+
+  it("leaves at least a second, with jitter, between CONNECTs whatever the backoff says", async () => {
+    const jitters = [0.1, 0.9, 0.4, 0.7];
+    let draw = 0;
+    const { time, sessions, connection } = setUp({
+      // Backoff and spacing draw in turn; zero backoff leaves only the spacing.
+      random: () => (draw++ % 2 === 0 ? 0 : (jitters[(draw >> 1) - 1] ?? 0.5)),
+      minConnectIntervalMs: 1_000,
+      connectJitterMs: 1_000,
+    });
+    const times = connectTimes(time, connection);
+    connection.start();
+    await flushPromises();
+    for (let i = 0; i < 4; i++) {
+      sessions.latest().end(NOT_AUTHORIZED);
+      while (connection.state !== "connecting") await time.advance(100);
+    }
+    const gaps = times.slice(1).map((at, i) => at - (times[i] as number));
+    expect(gaps).toEqual([1_100, 1_900, 1_400, 1_700]);
+  });
+
+  it("falls back to the old certificate no sooner than a second after the refused switch", async () => {
+    const { time, sessions, connection } = setUp({
+      minConnectIntervalMs: 1_000,
+      connectJitterMs: 1_000,
+      random: () => 0.25,
+    });
+    const times = connectTimes(time, connection);
+    connection.start();
+    await flushPromises();
+    sessions.latest().accept();
+    await time.advance(10_000);
+
+    const switched = connection.switchCredentials(NEXT);
+    await flushPromises();
+    sessions.latest().end(NOT_AUTHORIZED);
+    expect(await switched).toMatchObject({ accepted: false });
+    // The rotation goes back to the old pair at once; the CONNECT waits for the spacing.
+    const fallBack = connection.switchCredentials(CURRENT);
+    await flushPromises();
+    expect(sessions.latest().target.tls.certFile).toBe(NEXT.certFile);
+    await time.advance(5_000);
+    expect(sessions.latest().target.tls.certFile).toBe(CURRENT.certFile);
+    sessions.latest().accept();
+    expect(await fallBack).toEqual({ accepted: true });
+    const [, switchAt, fallBackAt] = times;
+    expect((fallBackAt as number) - (switchAt as number)).toBe(1_250);
+  });
+
+  it("ends a credential switch that gets neither CONNACK nor refusal within its deadline", async () => {
+    const { time, sessions, connection } = setUp({ switchTimeoutMs: 60_000 });
+    connection.start();
+    await flushPromises();
+    sessions.latest().accept();
+
+    const switched = connection.switchCredentials(NEXT);
+    let outcome: SwitchOutcome | undefined;
+    void switched.then((result) => {
+      outcome = result;
+    });
+    // Every attempt with the new files fails on the network: retried, never refused.
+    for (let t = 0; t < 59_000; t += 1_000) {
+      if (connection.state === "connecting") sessions.latest().end({ reason: "ECONNRESET" });
+      await time.advance(1_000);
+    }
+    expect(outcome).toBeUndefined();
+    await time.advance(1_000);
+    expect(outcome).toMatchObject({ accepted: false, timedOut: true });
+    expect(outcome?.accepted === false && outcome.end.reason).toMatch(/within 60000 ms/);
   });
 });

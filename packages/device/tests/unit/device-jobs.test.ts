@@ -60,6 +60,9 @@ describe("device jobs, settings and shadow", () => {
       clock: time.clock,
       timers: time.timers,
       exit: (code) => exits.push(code),
+      // These tests follow flows; the CONNECT spacing has its own tests.
+      minConnectIntervalMs: 0,
+      connectJitterMs: 0,
     });
     devices.push(device);
     const published = (topic: string) =>

@@ -85,6 +85,9 @@ describe("a device whose certificate is revoked provisions again by itself", () 
       openSession: fakes.open,
       logger,
       clock: { now: () => NOW },
+      // These tests follow flows; the CONNECT spacing has its own tests.
+      minConnectIntervalMs: 0,
+      connectJitterMs: 0,
     });
     devices.push(device);
     const phases: DevicePhase[] = [];

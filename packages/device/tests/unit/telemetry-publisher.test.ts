@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TelemetrySchema, telemetryTopic } from "@fleet/core/contracts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { heartbeatSection } from "../../src/telemetry/heartbeat.ts";
 import { type OfflineBuffer, openOfflineBuffer } from "../../src/telemetry/offline-buffer.ts";
 import { createLedSource } from "../../src/telemetry/sources/led.ts";
 import type { AnyTelemetrySource } from "../../src/telemetry/sources/telemetry-source.ts";
 import { createVehicleSource } from "../../src/telemetry/sources/vehicle.ts";
+import { buildTelemetryMessage } from "../../src/telemetry/telemetry-message.ts";
 import { startTelemetry } from "../../src/telemetry/telemetry-publisher.ts";
 import { createCaptureLogger } from "../support/capture-logger.ts";
 import { createFakeSessions } from "../support/fake-sessions.ts";
@@ -228,6 +230,46 @@ describe("telemetry publisher", () => {
     sessions.latest().accept();
     await flushPromises();
     expect(published().map((p) => p.message.seq)).toEqual([0, 1, 2]);
+  });
+
+  it("paces a 1,000-message replay under AWS IoT's 100 publishes a second", async () => {
+    const { time, sessions, connection, buffer } = setUp({
+      maxMessages: 2_000,
+      intervalMs: 600_000,
+    });
+    // A long outage's backlog, as the publisher itself would have buffered it.
+    const now = time.clock.now();
+    for (let i = 0; i < 1_000; i++) {
+      buffer.append((seq, status) => {
+        const heartbeat = heartbeatSection({
+          now,
+          startedAt: now,
+          clientVersion: "0.1.0",
+          reconnects: 0,
+          buffer: status,
+        });
+        return JSON.stringify(buildTelemetryMessage({ seq, now, sections: { heartbeat } }).message);
+      });
+    }
+    const sentAt: number[] = [];
+    connection.start();
+    await flushPromises();
+    const session = sessions.latest();
+    const publish = session.published.push.bind(session.published);
+    session.published.push = (...items) => {
+      for (const _ of items) sentAt.push(time.clock.now());
+      return publish(...items);
+    };
+    session.accept();
+    // Small steps: each paced publish books its timer a few promise turns after the last.
+    for (let ms = 0; ms < 30_000; ms += 10) await time.advance(10);
+    expect(buffer.stats().queued).toBe(0);
+    // The first 10 (maxInFlight) at once, then 50 a second: at most 61 in any one-second window.
+    const busiest = Math.max(
+      ...sentAt.map((at) => sentAt.filter((t) => t >= at && t < at + 1_000).length),
+    );
+    expect(sentAt.length).toBeGreaterThanOrEqual(1_000);
+    expect(busiest).toBeLessThanOrEqual(61);
   });
 
   it("stops taking readings when stopped", async () => {
