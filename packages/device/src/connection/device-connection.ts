@@ -250,6 +250,10 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     } else {
       logger.warn({ reason: end.reason }, "connection.failed");
     }
+    // A close before CONNACK is also AWS IoT's answer to a CONNECT too soon after the previous
+    // one (a restarted process): only a second refusal in a row, a second or more later, ends
+    // a credential switch. Either counts toward `refusalLimit`.
+    const conclusive = refused && (end.closedBeforeConnack !== true || refusals >= 2);
     if (wasConnected) events.emit("disconnected", end);
     if (options.refusalLimit !== undefined && refusals >= options.refusalLimit) {
       const refusal = { reason: end.reason, returnCode: end.returnCode, refusals };
@@ -262,7 +266,7 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
       transition("backoff", { attempt: backoff.attempt, delayMs, reason: end.reason });
       scheduleAttempt(delayMs);
     }
-    if (refused) {
+    if (conclusive) {
       settleSwitch({ accepted: false, end });
       events.emit("certificateRefused", { ...end, files: { ...target.tls } });
     }

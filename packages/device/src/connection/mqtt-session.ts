@@ -119,7 +119,11 @@ function describeEnd(
   // answering CONNACK 5 (see `connect-refusal.ts`): after TLS is up, that close is a refusal.
   if (attempt.handshaken && error?.message !== CONNACK_TIMEOUT) {
     const cause = error === undefined ? "" : ` (${error.message})`;
-    return { reason: `closed by the broker before CONNACK${cause}`, certificateRejected: true };
+    return {
+      reason: `closed by the broker before CONNACK${cause}`,
+      certificateRejected: true,
+      closedBeforeConnack: true,
+    };
   }
   return { reason: error?.message ?? "connection closed" };
 }

@@ -32,6 +32,11 @@ export interface SessionEnd {
    * handshake and before any CONNACK.
    */
   certificateRejected?: boolean;
+  /**
+   * The refusal was a close before CONNACK, which is also how AWS IoT Core hangs up on a
+   * CONNECT over its per-client-id rate: one alone does not prove the credentials refused.
+   */
+  closedBeforeConnack?: boolean;
 }
 
 export interface SessionHandlers {

@@ -395,6 +395,33 @@ describe("CONNECT spacing and the credential switch deadline", () => {
     expect((fallBackAt as number) - (switchAt as number)).toBe(1_250);
   });
 
+  it("takes one close before CONNACK as inconclusive: the switch settles on the second in a row", async () => {
+    const { time, sessions, connection } = setUp({ minConnectIntervalMs: 1_000 });
+    const CLOSED = {
+      reason: "closed by the broker before CONNACK",
+      certificateRejected: true,
+      closedBeforeConnack: true,
+    };
+    connection.start();
+    await flushPromises();
+    sessions.latest().accept();
+
+    let outcome: SwitchOutcome | undefined;
+    void connection.switchCredentials(NEXT).then((result) => {
+      outcome = result;
+    });
+    // A second after the first CONNECT: the switch's own CONNECT.
+    await time.advance(1_000);
+    expect(sessions.latest().target.tls.certFile).toBe(NEXT.certFile);
+    sessions.latest().end(CLOSED);
+    await time.advance(2_000);
+    expect(outcome).toBeUndefined();
+    expect(sessions.latest().target.tls.certFile).toBe(NEXT.certFile);
+    sessions.latest().end(CLOSED);
+    await flushPromises();
+    expect(outcome).toEqual({ accepted: false, end: CLOSED });
+  });
+
   it("ends a credential switch that gets neither CONNACK nor refusal within its deadline", async () => {
     const { time, sessions, connection } = setUp({ switchTimeoutMs: 60_000 });
     connection.start();

@@ -87,7 +87,7 @@ describe("mqtt session refusals", () => {
 
   it("counts a close after the TLS handshake and before any CONNACK as a refusal", async () => {
     const end = await endOf("close");
-    expect(end.certificateRejected).toBe(true);
+    expect(end).toMatchObject({ certificateRejected: true, closedBeforeConnack: true });
     expect(end.reason).toMatch(/closed by the broker before CONNACK/);
   });
 
