@@ -41,7 +41,15 @@ interface Target {
 }
 
 const stateDir = await mkdtemp(join(tmpdir(), "fleet-bench-"));
-const sandbox = await startSandbox({ stateDir });
+// A throughput run publishes far beyond AWS's 100/s per connection and reconnects each round:
+// the quotas are lifted, but the per-PUBLISH token bucket still runs (Infinity never empties).
+const sandbox = await startSandbox({
+  stateDir,
+  brokerQuotas: {
+    publishesPerSecondPerConnection: Number.POSITIVE_INFINITY,
+    connectsPerSecondPerClientId: Number.POSITIVE_INFINITY,
+  },
+});
 try {
   const publisher = await enrolDevice(sandbox, "bench-device", stateDir);
   const subscriber = await enrolTelemetryConsumer(sandbox, "bench-consumer");

@@ -129,6 +129,19 @@ export class ConnectionRefusedError extends SandboxError {
 }
 
 /**
+ * A CONNECT over AWS IoT's "connect requests per second per client ID": the broker closes the
+ * connection without a CONNACK, as AWS IoT Core hangs up.
+ */
+export class ConnectThrottledError extends SandboxError {
+  readonly clientId: string;
+  constructor(clientId: string, reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = "ConnectThrottledError";
+    this.clientId = clientId;
+  }
+}
+
+/**
  * Deleting a resource that something still references: a certificate with policies or things
  * attached, a thing with principals attached (AWS DeleteConflictException).
  */

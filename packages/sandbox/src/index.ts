@@ -28,12 +28,14 @@ export type {
   ConnectRefusedEvent,
   DisconnectReason,
   PublishDeniedEvent,
+  PublishThrottledEvent,
   SandboxEvent,
   SandboxEventMap,
   SandboxEvents,
   SubscribeDeniedEvent,
   TlsRefusedEvent,
 } from "./iot-core/broker-events.ts";
+export { AWS_BROKER_QUOTAS, type BrokerQuotas } from "./iot-core/broker-quotas.ts";
 export type { BrokerService, ServiceReply, ServiceRequest } from "./iot-core/broker-service.ts";
 export {
   FleetProvisioning,

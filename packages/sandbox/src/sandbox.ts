@@ -60,6 +60,7 @@ import { definedOnly } from "./defined-only.ts";
 import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./enroll-device.ts";
 import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
+import type { BrokerQuotas } from "./iot-core/broker-quotas.ts";
 import { ensurePolicy } from "./iot-core/ensure-policy.ts";
 import { FleetProvisioning } from "./iot-core/fleet-provisioning.ts";
 import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
@@ -127,6 +128,11 @@ export interface SandboxOptions {
   jobsMinuteMs?: number;
   /** How long `sendCommand` waits for the device's reply by default. Default 10 s. */
   commandTimeoutMs?: number;
+  /**
+   * The message broker quotas (publishes per second per connection, CONNECTs per second per
+   * client id, subscriptions per connection). Default: AWS IoT Core's (`AWS_BROKER_QUOTAS`).
+   */
+  brokerQuotas?: Partial<BrokerQuotas>;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -428,6 +434,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: mqttPort,
     logger,
     events,
+    quotas: options.brokerQuotas,
     services: [
       provisioning,
       new JobsMqttApi({ store: jobs, logger, deliverDocument }),

@@ -11,7 +11,8 @@ export type DisconnectReason =
   | "CONNECTION_LOST"
   | "DUPLICATE_CLIENTID"
   | "MQTT_KEEP_ALIVE_TIMEOUT"
-  | "SERVER_INITIATED_DISCONNECT";
+  | "SERVER_INITIATED_DISCONNECT"
+  | "THROTTLED";
 
 interface EventBase {
   clientId: string;
@@ -30,7 +31,10 @@ export interface TlsRefusedEvent {
   at: string;
 }
 
-/** CONNACK 5 "not authorized": the certificate, the client id or the policy refused the client. */
+/**
+ * CONNACK 5 "not authorized": the certificate, the client id or the policy refused the client;
+ * or a CONNECT over the per-client-id rate, closed without a CONNACK (reason `THROTTLED: ...`).
+ */
 export interface ConnectRefusedEvent extends EventBase {
   kind: "connect-refused";
   certificateId?: string;
@@ -45,7 +49,21 @@ export interface PublishDeniedEvent extends EventBase {
   reason: string;
 }
 
-/** A SUBSCRIBE the policy denies; the broker closes the connection, as AWS IoT Core does. */
+/**
+ * A PUBLISH over AWS IoT's publish requests per second per connection; the broker ends the
+ * connection with disconnectReason THROTTLED.
+ */
+export interface PublishThrottledEvent extends EventBase {
+  kind: "publish-throttled";
+  certificateId: string;
+  topic: string;
+  reason: string;
+}
+
+/**
+ * A SUBSCRIBE the policy denies, or one past the subscriptions per connection; the broker
+ * closes the connection, as AWS IoT Core does.
+ */
 export interface SubscribeDeniedEvent extends EventBase {
   kind: "subscribe-denied";
   certificateId: string;
@@ -75,6 +93,7 @@ export type SandboxEvent =
   | TlsRefusedEvent
   | ConnectRefusedEvent
   | PublishDeniedEvent
+  | PublishThrottledEvent
   | SubscribeDeniedEvent
   | ClientConnectedEvent
   | ClientDisconnectedEvent;
@@ -84,6 +103,7 @@ export interface SandboxEventMap {
   "tls-refused": [TlsRefusedEvent];
   "connect-refused": [ConnectRefusedEvent];
   "publish-denied": [PublishDeniedEvent];
+  "publish-throttled": [PublishThrottledEvent];
   "subscribe-denied": [SubscribeDeniedEvent];
   "client-connected": [ClientConnectedEvent];
   "client-disconnected": [ClientDisconnectedEvent];

@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import { createServer, type PeerCertificate, TLSSocket } from "node:tls";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
-import { ConnectionRefusedError } from "../errors.ts";
+import { ConnectionRefusedError, ConnectThrottledError } from "../errors.ts";
 import { listen } from "../listen.ts";
 import { certificateIdOf } from "../local-ca/certificate-id.ts";
 import {
@@ -12,12 +12,14 @@ import {
   type SandboxEvent,
   type SandboxEvents,
 } from "./broker-events.ts";
+import { AWS_BROKER_QUOTAS, type BrokerQuotas } from "./broker-quotas.ts";
 import type { BrokerService, ServiceReply } from "./broker-service.ts";
 import { checkConnect, checkConnection } from "./connect-check.ts";
 import { ConnectionAuthorizer, describeDenial } from "./connection-authorizer.ts";
 import { connectedPresence, disconnectedPresence, hasPresenceEvents } from "./presence-events.ts";
 import type { IotRegistry, RegistryChange } from "./registry.ts";
 import { type Sessions, SessionTable } from "./sessions.ts";
+import { TokenBucket } from "./token-bucket.ts";
 import { topicMatchesFilter } from "./topic-filter.ts";
 import type { TopicRule } from "./topic-rule.ts";
 
@@ -40,6 +42,8 @@ export interface MqttBrokerOptions {
    * refused at CONNECT whatever the registry says. Default: nothing is revoked.
    */
   isRevokedByCa?: (serialNumber: string) => boolean;
+  /** The message broker quotas enforced. Default: AWS's (`AWS_BROKER_QUOTAS`). */
+  quotas?: Partial<BrokerQuotas>;
 }
 
 export interface MqttBroker {
@@ -74,6 +78,8 @@ interface Connection {
   ending: { reason: DisconnectReason; detail: string } | undefined;
   /** Topic filters the client subscribed to, with their QoS: replies need a matching one. */
   subscriptions: Map<string, number>;
+  /** The connection's share of "publish requests per second per connection". */
+  publishes: TokenBucket;
 }
 
 /**
@@ -103,6 +109,19 @@ interface Connection {
  * - Replies of reserved-topic services (`/accepted`, `/rejected`) go to the requesting client
  *   only, and only when it subscribed to the reply topic and its policy allows iot:Receive on
  *   it: another claim holder never sees someone else's certificate or ownership token.
+ * - The message broker quotas (`BrokerQuotas`, AWS's values by default):
+ *   - a CONNECT within a second of the previous one of its client id is dropped without a
+ *     CONNACK: "1 connection per client ID per second is the service limit, it will hang up on
+ *     you" (AWS IoT SDK engineer, github.com/aws/aws-iot-device-sdk-java/issues/127);
+ *   - a PUBLISH over the per-connection rate ends the connection with disconnectReason
+ *     THROTTLED, "The client is disconnected for exceeding a throttling limit" (developer
+ *     guide, "Lifecycle events"). The quota page says such publishes "are discarded", and
+ *     AWS's SDK maintainers report hang-ups over the rate limits
+ *     (github.com/aws/aws-iot-device-sdk-python-v2/issues/551): the sandbox takes the stricter
+ *     of the two, so a client within the rate passes both;
+ *   - a SUBSCRIBE past the subscriptions per connection closes the connection: AWS "might
+ *     reject subscription requests on the same connection in excess of this amount and the
+ *     connection is closed" (quota page), reported as CLIENT_ERROR.
  */
 export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttBroker> {
   const { registry, logger, events } = options;
@@ -111,6 +130,9 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   const connections = new WeakMap<Client, Connection>();
   const sessions = new SessionTable<Connection>();
   const versionNumbers = new Map<string, number>();
+  const quotas: BrokerQuotas = { ...AWS_BROKER_QUOTAS, ...options.quotas };
+  /** Each client id's share of "connect requests per second per client ID". */
+  const connectRates = new Map<string, TokenBucket>();
   let closing = false;
   /** Service requests still being handled: `close` waits for their state changes. */
   const servicesUnderWay = new Set<Promise<void>>();
@@ -141,6 +163,26 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   const broker = await Aedes.createBroker({
     // AWS IoT allows client ids of up to 128 characters; aedes defaults to 23.
     maxClientsIdLength: 128,
+
+    preConnect(_client, packet, done) {
+      const clientId = packet.clientId;
+      const now = performance.now();
+      let rate = connectRates.get(clientId);
+      if (rate === undefined) {
+        const perSecond = quotas.connectsPerSecondPerClientId;
+        rate = new TokenBucket({ capacity: 1, perSecond, now });
+        connectRates.set(clientId, rate);
+      }
+      if (rate.take(now)) {
+        done(null, true);
+        return;
+      }
+      const reason = `THROTTLED: more than ${quotas.connectsPerSecondPerClientId} CONNECT per second for client id ${clientId} (AWS IoT Core quota "Connect requests per second per client ID"); closed without CONNACK`;
+      logger.info({ clientId, reason }, "connection refused");
+      emit({ kind: "connect-refused", clientId, reason, at: new Date().toISOString() });
+      // An error (not just `false`) makes aedes close the socket without a CONNACK.
+      done(new ConnectThrottledError(clientId, reason), false);
+    },
 
     authenticate(client, _username, _password, done) {
       const clientId = client.id;
@@ -191,6 +233,11 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         connectedAt: undefined,
         ending: undefined,
         subscriptions: new Map(),
+        publishes: new TokenBucket({
+          capacity: quotas.publishesPerSecondPerConnection,
+          perSecond: quotas.publishesPerSecondPerConnection,
+          now: performance.now(),
+        }),
       });
       // aedes closes the session holding this client id once this one registers.
       const previous = sessions.handle(clientId);
@@ -211,6 +258,11 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       const connection = connections.get(client);
       if (connection === undefined) {
         done(new Error("PUBLISH from an unauthenticated connection"));
+        return;
+      }
+      if (!connection.publishes.take(performance.now())) {
+        throttlePublish(connection, packet);
+        done(new Error("THROTTLED"));
         return;
       }
       const reason = publishDenial(connection, packet);
@@ -243,8 +295,19 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         done(new Error("SUBSCRIBE from an unauthenticated connection"));
         return;
       }
+      const { subscriptions } = connection;
+      if (
+        !subscriptions.has(subscription.topic) &&
+        subscriptions.size >= quotas.subscriptionsPerConnection
+      ) {
+        refuseSubscription(connection, subscription.topic);
+        done(new Error("subscriptions per connection exceeded"));
+        return;
+      }
       const decision = connection.authorizer.authorize("iot:Subscribe", subscription.topic);
       if (decision.allowed) {
+        // Counted at once: the filters of one SUBSCRIBE are authorized before any is recorded.
+        subscriptions.set(subscription.topic, subscriptions.get(subscription.topic) ?? 0);
         done(null, subscription);
         return;
       }
@@ -271,6 +334,41 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       return connection.authorizer.authorize("iot:Receive", packet.topic).allowed ? packet : null;
     },
   });
+
+  /** A PUBLISH over the per-connection rate: the connection ends THROTTLED (see above). */
+  function throttlePublish(connection: Connection, packet: PublishPacket): void {
+    if (connection.ending !== undefined) return;
+    const reason = `more than ${quotas.publishesPerSecondPerConnection} publishes per second on this connection (AWS IoT Core quota "Publish requests per second per connection")`;
+    connection.ending = { reason: "THROTTLED", detail: reason };
+    logger.info(
+      { clientId: connection.clientId, topic: packet.topic, reason },
+      "publish throttled",
+    );
+    emit({
+      kind: "publish-throttled",
+      clientId: connection.clientId,
+      certificateId: connection.certificateId,
+      topic: packet.topic,
+      reason,
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** A SUBSCRIBE past the subscriptions per connection: the connection is closed (see above). */
+  function refuseSubscription(connection: Connection, topicFilter: string): void {
+    if (connection.ending !== undefined) return;
+    const reason = `more than ${quotas.subscriptionsPerConnection} subscriptions on this connection (AWS IoT Core quota "Subscriptions per connection")`;
+    connection.ending = { reason: "CLIENT_ERROR", detail: reason };
+    logger.info({ clientId: connection.clientId, topicFilter, reason }, "subscribe refused");
+    emit({
+      kind: "subscribe-denied",
+      clientId: connection.clientId,
+      certificateId: connection.certificateId,
+      topicFilter,
+      reason,
+      at: new Date().toISOString(),
+    });
+  }
 
   broker.on("clientReady", (client) => {
     const connection = connections.get(client);

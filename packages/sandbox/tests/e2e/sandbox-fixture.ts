@@ -95,13 +95,48 @@ export function topicArn(kind: "topic" | "topicfilter" | "client", name: string)
   return `arn:${partition}:iot:${region}:${accountId}:${kind}/${name}`;
 }
 
-/** MQTT 3.1.1 over TLS with a client certificate, no automatic reconnect. */
-export function connectClient(
+/**
+ * When each client id last sent a CONNECT, by sandbox: this module's clients, and the device
+ * processes' connects the sandbox reports (see `watchConnects`).
+ */
+const lastConnects = new WeakMap<Sandbox, Map<string, number>>();
+
+function connectTimes(sandbox: Sandbox): Map<string, number> {
+  let times = lastConnects.get(sandbox);
+  if (times === undefined) {
+    times = new Map();
+    lastConnects.set(sandbox, times);
+  }
+  return times;
+}
+
+/** Records the CONNECTs of every client of `sandbox`, so `connectClient` can keep its distance. */
+export function watchConnects(sandbox: Sandbox): void {
+  const times = connectTimes(sandbox);
+  sandbox.events.on("event", (event) => {
+    if (event.kind === "client-connected" || event.kind === "connect-refused") {
+      times.set(event.clientId, Date.now());
+    }
+  });
+}
+/** Over AWS IoT's 1 CONNECT per second per client id (`AWS_BROKER_QUOTAS`), with a margin. */
+const CONNECT_SPACING_MS = 1_100;
+
+/**
+ * MQTT 3.1.1 over TLS with a client certificate, no automatic reconnect. Like a well-behaved
+ * client it waits until a second has passed since the previous CONNECT of the same client id,
+ * which the sandbox (as AWS IoT Core) drops without a CONNACK.
+ */
+export async function connectClient(
   sandbox: Sandbox,
   credentials: ClientCredentials,
   clientId: string,
   options: IClientOptions = {},
 ): Promise<MqttClient> {
+  const times = connectTimes(sandbox);
+  const wait = (times.get(clientId) ?? Number.NEGATIVE_INFINITY) + CONNECT_SPACING_MS - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  times.set(clientId, Date.now());
   return connectAsync({
     protocol: "mqtts",
     host: "127.0.0.1",
@@ -164,6 +199,7 @@ export async function startTestSandbox(
 ) {
   const dir = await tempDir(name);
   const sandbox = await startSandbox({ ...options, stateDir: join(dir.path, "state") });
+  watchConnects(sandbox);
   const clients: MqttClient[] = [];
   return {
     sandbox,
