@@ -1,7 +1,8 @@
-import { DEFAULT_ABORT_FAILURE_PCT } from "@fleet/core";
+import { DEFAULT_ABORT_FAILURE_PCT, DEFAULT_CANARY_DEADLINE_MINUTES } from "@fleet/core";
 import { type ReleaseRecord, ThingGroupNameSchema } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { readArtifactFile } from "../app-artifact-file.ts";
+import { parseDurationOption } from "../duration-option.ts";
 import { UsageError } from "../errors.ts";
 import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
@@ -33,6 +34,7 @@ interface ReleaseOptions extends TargetOptions {
   target: string[];
   canary?: string;
   abortFailurePct: string;
+  canaryDeadline?: string;
   json: boolean;
 }
 
@@ -55,6 +57,10 @@ export function registerOtaCommand(program: Command): void {
         "cancel a job once this percent of devices failed",
         String(DEFAULT_ABORT_FAILURE_PCT),
       )
+      .option(
+        "--canary-deadline <duration>",
+        `cancel canary executions not started by then (offline devices) and abort (default ${DEFAULT_CANARY_DEADLINE_MINUTES / 60}h)`,
+      )
       .option("--json", "print the release as JSON", false),
   ).action(async (options: ReleaseOptions) => {
     const request = {
@@ -62,6 +68,9 @@ export function registerOtaCommand(program: Command): void {
       canaryGroup:
         options.canary === undefined ? null : groupOrThingName("--canary", options.canary),
       abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
+      ...(options.canaryDeadline === undefined
+        ? {}
+        : { canaryDeadlineMinutes: parseCanaryDeadline(options.canaryDeadline) }),
     };
     const target = resolveTarget(options);
     const progress = (message: string) => process.stderr.write(`fleet: ${message}\n`);
@@ -95,6 +104,11 @@ function groupOrThingName(flag: string, name: string): string {
     );
   }
   return parsed.data;
+}
+
+/** Whole minutes, as the job's end time is set to the minute; the range is core's to check. */
+function parseCanaryDeadline(value: string): number {
+  return Math.ceil(parseDurationOption("--canary-deadline", value) / 60_000);
 }
 
 function parseAbortFailurePct(value: string): number {

@@ -8,6 +8,8 @@ export interface ReleaseRequest {
   targets: string[];
   canaryGroup: string | null;
   abortFailurePct: number;
+  /** When the canary job gives up on devices that have not started; absent: core's default. */
+  canaryDeadlineMinutes?: number;
 }
 
 /** Progress lines for the operator (stderr), e.g. `uploading ... 50%`. */

@@ -73,6 +73,18 @@ describe("fleet ota against a sandbox", () => {
     expect(JSON.parse(stdout.join(""))).toEqual(RELEASE);
   });
 
+  it("release --canary-deadline sends the canary deadline in whole minutes; a bad duration is a usage error", async () => {
+    answerReleases();
+    const artifact = await writeAppArtifact(MANIFEST);
+    const flags = ["--target", "fleet", "--canary", "canary", "--json"];
+    expect(await release(artifact, ...flags, "--canary-deadline", "90m")).toBe(0);
+    expect(JSON.parse(api.requests[0]?.body ?? "")).toMatchObject({ canaryDeadlineMinutes: 90 });
+
+    expect(await release(artifact, ...flags, "--canary-deadline", "soon")).toBe(2);
+    expect(stderr.join("")).toContain("--canary-deadline soon: expected a duration");
+    expect(api.requests).toHaveLength(1);
+  });
+
   it("an artifact whose app.json lacks a version is a usage error naming the file and field, and nothing is sent", async () => {
     const artifact = await writeAppArtifact({ name: "led", start: "node main.js" });
     const code = await release(artifact, "--target", "fleet");

@@ -97,6 +97,7 @@ const CreateReleaseBodySchema = z.strictObject({
   targets: z.array(z.string().min(1)).min(1),
   canaryGroup: z.string().min(1).optional(),
   abortFailurePct: z.number().min(0).max(100).optional(),
+  canaryDeadlineMinutes: z.number().positive().optional(),
 });
 
 const ThingNameBodySchema = z.strictObject({ thingName: ThingNameSchema });
@@ -134,8 +135,9 @@ export interface SandboxApi {
  *   404 for an unknown target thing, 409 for a job id in use.
  * - `GET /v1/jobs`: every job as a `JobSummary`, newest first; `GET /v1/jobs/:jobId`: its
  *   `JobDetail` (document as stored, executions).
- * - `POST /v1/releases` `{ artifactPath, targets, canaryGroup?, abortFailurePct? }`: 201 with
- *   the `ReleaseRecord`; 400 for a bad body or artifact, 404 naming unknown targets.
+ * - `POST /v1/releases` `{ artifactPath, targets, canaryGroup?, abortFailurePct?,
+ *   canaryDeadlineMinutes? }`: 201 with the `ReleaseRecord`; 400 for a bad body or artifact,
+ *   404 naming unknown targets.
  * - `GET /v1/releases`: every release, newest first.
  * - `GET|POST /v1/thing-groups/:name/things` (`{ thingName }`), `DELETE
  *   /v1/thing-groups/:name/things/:thingName`: the group's members, add, remove.
