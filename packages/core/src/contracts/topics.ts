@@ -47,6 +47,11 @@ export function jobsTopics(thingName: string) {
     update: (jobId: string) => `${base}/${jobId}/update`,
     updateAccepted: (jobId: string) => `${base}/${jobId}/update/accepted`,
     updateRejected: (jobId: string) => `${base}/${jobId}/update/rejected`,
+    /**
+     * Both replies to every job's update, in one subscription: a filter per job would pile up
+     * against AWS IoT's 50 subscriptions per connection.
+     */
+    updateReplies: `${base}/+/update/+`,
   } as const;
 }
 

@@ -18,9 +18,9 @@ export interface Reply {
 
 /**
  * Publishes one request on the thing's connection and waits for its reply. The reply topics
- * are subscribed first on every call: with a clean session a reconnect (a credential switch
- * too) drops them, and AWS IoT keeps no reply for a client that was not subscribed. `matches`
- * tells this request's reply from a stale one on the same topic.
+ * are subscribed first on every call (unless `subscribe` says otherwise): with a clean session
+ * a reconnect (a credential switch too) drops them, and AWS IoT keeps no reply for a client that
+ * was not subscribed. `matches` tells this request's reply from a stale one on the same topic.
  *
  * @throws ReplyTimeoutError when no matching reply arrives within `timeoutMs`;
  *   NotConnectedError when the connection is down or stops before the reply.
@@ -32,9 +32,15 @@ export async function requestReply(options: {
   timeoutMs: number;
   timers: Timers;
   matches?: (payload: Buffer) => boolean;
+  /**
+   * Filters to subscribe before publishing. Default the two reply topics; `[]` for a caller
+   * that holds a wildcard subscription covering them on every connection.
+   */
+  subscribe?: readonly string[];
 }): Promise<Reply> {
   const { connection, topics, timers } = options;
-  await connection.subscribe([topics.accepted, topics.rejected]);
+  const filters = options.subscribe ?? [topics.accepted, topics.rejected];
+  if (filters.length > 0) await connection.subscribe(filters);
   let onMessage: ((message: { topic: string; payload: Buffer }) => void) | undefined;
   let onState: ((change: { state: ConnectionState }) => void) | undefined;
   let timer: unknown;

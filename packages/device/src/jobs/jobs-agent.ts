@@ -50,8 +50,9 @@ type Terminal = NonNullable<JobProgress["outcome"]>;
 /**
  * An AWS IoT Jobs agent over the thing's own connection, running the product's versioned job
  * documents (`checkJobDocument`):
- * 1. After each connect: subscribe to `notify-next` and the `start-next` replies, then
- *    publish `start-next` (an IN_PROGRESS execution left by a restart comes back first).
+ * 1. After each connect: subscribe to `notify-next`, the `start-next` replies and, with one
+ *    wildcard filter, every job's update replies; then publish `start-next` (an IN_PROGRESS
+ *    execution left by a restart comes back first).
  * 2. On `notify-next` with an execution, when idle: `start-next` again.
  * 3. One job at a time: an invalid document, or one with an operation this device has no
  *    handler for, is REJECTED with `{reason}`.
@@ -90,6 +91,8 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
       timeoutMs: options.replyTimeoutMs,
       timers,
       matches: (payload) => replyField(payload, "clientToken") === clientToken,
+      // Covered by `updateReplies`, subscribed after each connect.
+      subscribe: [],
     });
     if (reply.outcome === "rejected") {
       const error = parseMessage(
@@ -237,7 +240,12 @@ export function createJobsAgent(options: JobsAgentOptions): JobsAgent {
   const onConnected = () => {
     if (stopped) return;
     connection
-      .subscribe([topics.notifyNext, topics.startNextAccepted, topics.startNextRejected])
+      .subscribe([
+        topics.notifyNext,
+        topics.startNextAccepted,
+        topics.startNextRejected,
+        topics.updateReplies,
+      ])
       .then(pull)
       .catch((error: unknown) =>
         logger.warn({ reason: errorText(error) }, "jobs.subscribe-failed"),

@@ -48,7 +48,7 @@ describe("jobs agent", () => {
     };
   }
 
-  it("subscribes to notify-next and the start-next replies, then asks for the next job", async () => {
+  it("subscribes to notify-next, the start-next replies and every job's update replies, then asks for the next job", async () => {
     const { jobs, boot } = setUp();
     const { sessions } = boot({});
     await vi.waitFor(() =>
@@ -58,7 +58,21 @@ describe("jobs agent", () => {
       jobs.topics.notifyNext,
       jobs.topics.startNextAccepted,
       jobs.topics.startNextRejected,
+      `$aws/things/${THING}/jobs/+/update/+`,
     ]);
+  });
+
+  it("keeps the same four subscriptions however many jobs it runs", async () => {
+    const { jobs, boot } = setUp();
+    const ids = Array.from({ length: 30 }, (_, i) => `cfg-many-${i}`);
+    for (const id of ids) jobs.add(id, document(configure(5_000)));
+    const { sessions } = boot({ configure: recordingConfigure([]) });
+    await vi.waitFor(() =>
+      expect(ids.map((id) => jobs.status(id))).toEqual(ids.map(() => "SUCCEEDED")),
+    );
+    // 30 jobs, two updates each: no filter per job, no SUBSCRIBE per update.
+    expect(sessions.sessions).toHaveLength(1);
+    expect(sessions.latest().subscribed).toHaveLength(4);
   });
 
   it("rejects an invalid document with the reason the document check gives", async () => {
