@@ -168,9 +168,11 @@ export function createCertificateRotator(options: CertificateRotatorOptions): Ce
     if (!outcome.accepted) {
       // Back on the old pair before the job reports FAILED over it.
       await connection.switchCredentials(files.current);
-      throw new RotationError(`the new certificate was refused: ${outcome.end.reason}`, {
+      // Timed out: the broker neither accepted nor refused it (see `switchTimeoutMs`).
+      const verdict = outcome.timedOut === true ? "got no answer" : "was refused";
+      throw new RotationError(`the new certificate ${verdict}: ${outcome.end.reason}`, {
         step: "switch",
-        errorCode: "NewCertificateRefused",
+        errorCode: outcome.timedOut === true ? "SwitchTimedOut" : "NewCertificateRefused",
       });
     }
   };

@@ -53,17 +53,23 @@ describe("certificate rotation on the device", () => {
   /** One run of the device's jobs agent and rotator, as after a (re)start. */
   async function boot(
     cloud: Cloud,
-    options: { refuse?: (certFile: string) => boolean; csrDeadlineMs?: number } = {},
+    options: {
+      refuse?: (certFile: string) => boolean;
+      /** Sessions with this certificate get neither CONNACK nor a close. */
+      silent?: (certFile: string) => boolean;
+      csrDeadlineMs?: number;
+    } = {},
   ) {
     const { logger, lines } = createCaptureLogger();
     const rotation = files();
     const first = await recoverRotation(rotation, logger);
     const time = createFakeTime();
     const sessions = createFakeSessions({
-      onOpen: (session) =>
-        options.refuse?.(session.target.tls.certFile)
-          ? session.end(NOT_AUTHORIZED)
-          : session.accept(),
+      onOpen: (session) => {
+        if (options.silent?.(session.target.tls.certFile)) return;
+        if (options.refuse?.(session.target.tls.certFile)) session.end(NOT_AUTHORIZED);
+        else session.accept();
+      },
       onPublish: cloud.onPublish,
     });
     const connection = createTestConnection({
@@ -266,6 +272,25 @@ describe("certificate rotation on the device", () => {
     expect(device.connection.credentials).toEqual(rotation.current);
     expect(device.connection.state).toBe("connected");
     expect(await readFile(rotation.current.certFile, "utf8")).toBe(pki.device.certPem);
+    expect(cloud.requests.commits).toEqual([]);
+  });
+
+  it("falls back to the old certificate when the switch gets no answer within its deadline", async () => {
+    const rotation = await provisionedDir();
+    const cloud = createFakeRotationCloud(pki, THING);
+    const device = await boot(cloud, { silent: (file) => file === rotation.next.certFile });
+    await vi.waitFor(() => expect(device.connection.credentials).toEqual(rotation.next));
+    expect(device.connection.state).toBe("connecting");
+    // DEVICE_CONNECTION_DEFAULTS.switchTimeoutMs
+    await device.time.advance(90_000);
+    await waitForStatus(cloud, "FAILED");
+
+    expect(cloud.updates.at(-1)?.statusDetails).toMatchObject({
+      phase: "switch",
+      errorCode: "SwitchTimedOut",
+    });
+    expect(device.connection.credentials).toEqual(rotation.current);
+    expect(device.connection.state).toBe("connected");
     expect(cloud.requests.commits).toEqual([]);
   });
 
