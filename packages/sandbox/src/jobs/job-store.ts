@@ -244,6 +244,18 @@ export class JobStore {
     return [...(this.#executions.get(jobId)?.values() ?? [])];
   }
 
+  /**
+   * AWS's `approximateSecondsBeforeTimedOut` of an IN_PROGRESS execution whose job has an
+   * in-progress timeout (in Jobs minutes, as the timer runs); undefined otherwise.
+   */
+  secondsBeforeTimedOut(execution: JobExecutionRecord): number | undefined {
+    const minutes = this.#jobs.get(execution.jobId)?.inProgressTimeoutInMinutes;
+    if (execution.status !== "IN_PROGRESS" || minutes === undefined) return undefined;
+    const startedMs = (execution.startedAt ?? epochSeconds(this.#clock())) * 1000;
+    const leftMs = startedMs + minutes * this.#minuteMs - this.#clock().getTime();
+    return Math.max(0, Math.floor(leftMs / 1000));
+  }
+
   /** The thing's QUEUED and IN_PROGRESS executions, IN_PROGRESS first, then oldest first. */
   pendingExecutions(thingName: string): JobExecutionRecord[] {
     const pending: JobExecutionRecord[] = [];

@@ -221,8 +221,11 @@ function executionView(
   includeJobDocument: boolean,
   deliverDocument: DeliverDocument,
 ): JobExecution {
+  // AWS includes it while an in-progress timer runs; the device bounds its waits by it.
+  const secondsLeft = store.secondsBeforeTimedOut(execution);
   return {
     ...execution,
+    ...(secondsLeft === undefined ? {} : { approximateSecondsBeforeTimedOut: secondsLeft }),
     ...(includeJobDocument
       ? { jobDocument: deliverDocument(store.describeJob(execution.jobId).document) }
       : {}),

@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ResourceNotFoundError } from "../../src/errors.ts";
 import { JobStore, type JobStoreOptions } from "../../src/jobs/job-store.ts";
 import { jobDetail, jobSummary } from "../../src/jobs/job-views.ts";
+import { JobsMqttApi } from "../../src/jobs/jobs-mqtt-api.ts";
 
 const groups: Record<string, string[]> = {
   canary: ["SN-1", "SN-2"],
@@ -213,6 +215,33 @@ describe("jobs with groups, rollout, abort criteria and timeouts", () => {
       const reopened = await open({ minuteMs: 2 });
       await vi.waitFor(() => expect(reopened.describeJob("job-1").status).toBe("CANCELED"));
     });
+  });
+
+  it("tells a started execution the seconds left before its in-progress timeout, as AWS does", async () => {
+    const store = await open();
+    await store.createJob({
+      jobId: "job-1",
+      document: {},
+      targets: ["SN-1"],
+      timeoutConfig: { inProgressTimeoutInMinutes: 60 },
+    });
+    await store.createJob({ jobId: "job-2", document: {}, targets: ["SN-2"] });
+    const api = new JobsMqttApi({ store, logger: pino({ level: "silent" }) });
+    const startNext = async (thingName: string) => {
+      const reply = await api.handle({
+        topic: `$aws/things/${thingName}/jobs/start-next`,
+        payload: Buffer.from("{}"),
+        clientId: thingName,
+        certificateId: "cert",
+        thingName,
+      });
+      return (reply?.payload as { execution?: Record<string, unknown> } | undefined)?.execution;
+    };
+
+    const timed = await startNext("SN-1");
+    expect(timed?.approximateSecondsBeforeTimedOut).toBeGreaterThan(3590);
+    expect(timed?.approximateSecondsBeforeTimedOut).toBeLessThanOrEqual(3600);
+    expect(await startNext("SN-2")).not.toHaveProperty("approximateSecondsBeforeTimedOut");
   });
 
   it("keeps rollout and abort settings across a restart", async () => {
