@@ -192,6 +192,22 @@ export class JobsRequestRejectedError extends SandboxError {
 }
 
 /**
+ * A stored job document the sandbox cannot prepare for a device (e.g. a presigned-URL
+ * placeholder it cannot sign). The Jobs API fails that execution with `reason` rather than
+ * answering InternalError, so one bad job never blocks the thing's queue.
+ */
+export class UndeliverableJobDocumentError extends SandboxError {
+  readonly jobId: string;
+  readonly reason: string;
+  constructor(jobId: string, reason: string, options?: { cause?: unknown }) {
+    super(`job ${jobId}: the job document cannot be delivered: ${reason}`, options);
+    this.name = "UndeliverableJobDocumentError";
+    this.jobId = jobId;
+    this.reason = reason;
+  }
+}
+
+/**
  * A Device Shadow request refused as AWS refuses it (`/rejected` payload): `code` is the HTTP
  * status AWS uses (400 bad request, 403 forbidden, 404 no shadow, 409 version conflict, 413
  * payload too large).

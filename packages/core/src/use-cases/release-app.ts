@@ -1,5 +1,6 @@
 import type { JobDocument } from "../contracts/job-document.ts";
 import type { ReleaseRecord, ReleaseTarget } from "../contracts/ota-release.ts";
+import { checkPresignedUrlPlaceholders } from "../contracts/presigned-url-placeholder.ts";
 import { InvalidReleaseRequestError, ReleaseTargetNotFoundError } from "../errors.ts";
 import type { ArtifactStore, OtaJobSpec, OtaJobs, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
@@ -76,10 +77,11 @@ export function artifactKeyFor(artifact: AppArtifact): string {
  *    before uploading anything.
  * 3. Upload the artifact (skipped by the store if that content is already there).
  * 4. Create the release record: phase `canary` with a canary group, else `fleet`.
- * 5. Create the first job: the canary group's, ending at the canary deadline (executions not
- *    started by then are canceled, the job with them, and the release aborts), or the
- *    targets' at once. If that fails the release ends `failed` with the reason, and the error
- *    is rethrown.
+ * 5. Create the first job, its presigned-URL placeholders checked first (AWS presigns at
+ *    delivery: a malformed one would fail every device instead): the canary group's, ending
+ *    at the canary deadline (executions not started by then are canceled, the job with them,
+ *    and the release aborts), or the targets' at once. If that fails the release ends
+ *    `failed` with the reason, and the error is rethrown.
  */
 export function createReleaseApp(deps: ReleaseAppDeps) {
   const { artifacts, jobs, releases, clock } = deps;
@@ -156,6 +158,7 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
       canaryGroup === null ? targets : [{ kind: "group", name: canaryGroup }];
     try {
       const document = releaseJobDocument(record, artifacts.documentUrl(artifactKey));
+      assertPlaceholders(document);
       const spec = releaseJobSpec(record, first.jobId, jobTargets, document);
       const endTime = new Date(now.getTime() + canaryDeadlineMinutes * 60_000).toISOString();
       await jobs.createJob(first.phase === "canary" ? { ...spec, endTime } : spec);
@@ -194,6 +197,15 @@ export function releaseJobSpec(
     description: `Release ${record.releaseId}: ${record.app} ${record.version}`,
     abortFailurePct: record.abortFailurePct,
   };
+}
+
+function assertPlaceholders(document: JobDocument): void {
+  const check = checkPresignedUrlPlaceholders(document);
+  if (!check.ok) {
+    throw new InvalidReleaseRequestError(`job document refused: ${check.reason}`, {
+      field: "document",
+    });
+  }
 }
 
 async function assertGroup(jobs: OtaJobs, name: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import {
+  checkPresignedUrlPlaceholders,
   JobIdSchema,
   type StatusDetails,
   ThingNameSchema,
@@ -171,6 +172,9 @@ export class JobStore {
       );
     }
     const request = parsed.data;
+    // AWS presigns at delivery: a bad placeholder stored now would fail every device later.
+    const placeholders = checkPresignedUrlPlaceholders(request.document);
+    if (!placeholders.ok) throw new InvalidRequestError("document", placeholders.reason);
     const { jobId } = request;
     if (this.#jobs.has(jobId)) {
       throw new ResourceAlreadyExistsError("job", jobId, "job ids are unique");
@@ -289,6 +293,22 @@ export class JobStore {
     const updated = updateExecution(execution, request, epochSeconds(this.#clock()));
     await this.#commit([updated]);
     return updated;
+  }
+
+  /**
+   * Fails an execution whose job document cannot be delivered (FAILED, `reason` in its status
+   * details, at most the 1024 characters AWS allows a value), so the thing's queue moves on.
+   */
+  async failUndeliverableExecution(
+    jobId: string,
+    thingName: string,
+    reason: string,
+  ): Promise<JobExecutionRecord> {
+    const execution = this.#requireExecution(jobId, thingName);
+    const request = { status: "FAILED", statusDetails: { reason: reason.slice(0, 1024) } } as const;
+    const failed = updateExecution(execution, request, epochSeconds(this.#clock()));
+    await this.#commit([failed]);
+    return failed;
   }
 
   /**

@@ -9,7 +9,7 @@ import {
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { JobsRequestRejectedError } from "../errors.ts";
+import { JobsRequestRejectedError, UndeliverableJobDocumentError } from "../errors.ts";
 import type { BrokerService, ServiceReply, ServiceRequest } from "../iot-core/broker-service.ts";
 import { executionState, isTerminal } from "./job-execution-state-machine.ts";
 import type { JobExecutionRecord } from "./job-state.ts";
@@ -113,19 +113,28 @@ export class JobsMqttApi implements BrokerService {
       }
       case "start-next": {
         const { statusDetails } = validate(StartNextPendingJobExecutionRequestSchema, json);
-        const started = await store.startNextPendingExecution(thingName, statusDetails);
-        return { ...(started === undefined ? {} : { execution: this.#view(started) }), timestamp };
+        // Each undeliverable document fails its execution, so this ends with the queue.
+        for (;;) {
+          const started = await store.startNextPendingExecution(thingName, statusDetails);
+          if (started === undefined) return { timestamp };
+          const execution = await this.#viewOrFail(started);
+          if (execution !== undefined) return { execution, timestamp };
+        }
       }
       case "describe": {
         const { executionNumber, includeJobDocument = true } = validate(
           DescribeJobExecutionRequestSchema,
           json,
         );
-        const execution =
-          operation.jobId === "$next"
-            ? store.pendingExecutions(thingName)[0]
-            : store.findJobExecution(operation.jobId, thingName);
-        if (operation.jobId === "$next" && execution === undefined) return { timestamp };
+        if (operation.jobId === "$next") {
+          for (;;) {
+            const next = store.pendingExecutions(thingName)[0];
+            if (next === undefined) return { timestamp };
+            const execution = await this.#viewOrFail(next, includeJobDocument);
+            if (execution !== undefined) return { execution, timestamp };
+          }
+        }
+        const execution = store.findJobExecution(operation.jobId, thingName);
         if (
           execution === undefined ||
           (executionNumber !== undefined && executionNumber !== execution.executionNumber)
@@ -141,27 +150,51 @@ export class JobsMqttApi implements BrokerService {
             `Job execution ${execution.jobId} is in terminal state ${execution.status}.`,
           );
         }
-        return { execution: this.#view(execution, includeJobDocument), timestamp };
+        const view = await this.#viewOrFail(execution, includeJobDocument);
+        if (view === undefined) throw undeliverable(execution);
+        return { execution: view, timestamp };
       }
       case "update": {
         const request = validate(UpdateJobExecutionRequestSchema, json);
         const updated = await store.updateJobExecution(thingName, operation.jobId, request);
+        let jobDocument: Record<string, unknown> | undefined;
+        if (request.includeJobDocument === true) {
+          const view = await this.#viewOrFail(updated);
+          if (view === undefined) throw undeliverable(updated);
+          jobDocument = view.jobDocument;
+        }
         return {
           ...(request.includeJobExecutionState === true
             ? { executionState: executionState(updated) }
             : {}),
-          ...(request.includeJobDocument === true
-            ? { jobDocument: this.#deliver(store.describeJob(updated.jobId).document) }
-            : {}),
+          ...(jobDocument === undefined ? {} : { jobDocument }),
           timestamp,
         };
       }
     }
   }
 
-  /** The JobExecution data type, with the job document unless asked not to. */
-  #view(execution: JobExecutionRecord, includeJobDocument = true): JobExecution {
-    return executionView(execution, this.#options.store, includeJobDocument, this.#deliver);
+  /**
+   * The JobExecution data type, with the job document unless asked not to; undefined when the
+   * document cannot be delivered, after failing the execution with the reason (a terminal one
+   * stays as it is).
+   */
+  async #viewOrFail(
+    execution: JobExecutionRecord,
+    includeJobDocument = true,
+  ): Promise<JobExecution | undefined> {
+    const { store, logger } = this.#options;
+    try {
+      return executionView(execution, store, includeJobDocument, this.#deliver);
+    } catch (error) {
+      if (!(error instanceof UndeliverableJobDocumentError)) throw error;
+      const { jobId, thingName } = execution;
+      logger.warn({ jobId, thingName, reason: error.reason }, "job execution failed: document");
+      if (!isTerminal(execution.status)) {
+        await store.failUndeliverableExecution(jobId, thingName, error.message);
+      }
+      return undefined;
+    }
   }
 
   get #deliver(): DeliverDocument {
@@ -207,7 +240,7 @@ export function jobsNotifications(
       payload: {
         ...(next === undefined
           ? {}
-          : { execution: executionView(next, store, true, deliverDocument) }),
+          : { execution: notifiedExecution(next, store, deliverDocument) }),
         timestamp,
       },
     });
@@ -215,6 +248,24 @@ export function jobsNotifications(
   return messages;
 }
 
+/**
+ * notify-next's execution. A document that cannot be delivered is left out: the device asks
+ * with start-next, which fails that execution with the reason (a notification cannot).
+ */
+function notifiedExecution(
+  execution: JobExecutionRecord,
+  store: JobStore,
+  deliverDocument: DeliverDocument,
+): JobExecution {
+  try {
+    return executionView(execution, store, true, deliverDocument);
+  } catch (error) {
+    if (!(error instanceof UndeliverableJobDocumentError)) throw error;
+    return executionView(execution, store, false, deliverDocument);
+  }
+}
+
+/** The view of an execution; a `deliverDocument` failure is an UndeliverableJobDocumentError. */
 function executionView(
   execution: JobExecutionRecord,
   store: JobStore,
@@ -227,9 +278,34 @@ function executionView(
     ...execution,
     ...(secondsLeft === undefined ? {} : { approximateSecondsBeforeTimedOut: secondsLeft }),
     ...(includeJobDocument
-      ? { jobDocument: deliverDocument(store.describeJob(execution.jobId).document) }
+      ? { jobDocument: deliver(execution.jobId, store, deliverDocument) }
       : {}),
   };
+}
+
+function deliver(
+  jobId: string,
+  store: JobStore,
+  deliverDocument: DeliverDocument,
+): Record<string, unknown> {
+  const { document } = store.describeJob(jobId);
+  try {
+    return deliverDocument(document);
+  } catch (error) {
+    throw new UndeliverableJobDocumentError(jobId, describe(error), { cause: error });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a device sees after its execution was failed for an undeliverable document. */
+function undeliverable(execution: JobExecutionRecord): JobsRequestRejectedError {
+  return new JobsRequestRejectedError(
+    "TerminalStateReached",
+    `Job execution ${execution.jobId} failed: its job document cannot be delivered.`,
+  );
 }
 
 function summaryOf(execution: JobExecutionRecord): JobExecutionSummary {
