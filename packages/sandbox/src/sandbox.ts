@@ -368,6 +368,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     templateBody: provisioningTemplateBody(names),
     preProvisioningHook: decideProvisioning,
     logger,
+    clock,
   });
   const jobs = await JobStore.open(stateDir, {
     thingExists: (thingName) => registry.findThing(thingName) !== undefined,
@@ -490,6 +491,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     "rotation audit and sweep",
     auditIntervalMs,
     async () => {
+      // Also deletes PENDING_ACTIVATION certificates of provisioning nobody finished.
+      await provisioning.expireUnclaimedCertificates();
       const sweep = await sweepRotations();
       const started = await startExpiringRotations(rotationThresholdMs);
       if (sweep.timedOut.length + sweep.failures.length + started.length > 0) {

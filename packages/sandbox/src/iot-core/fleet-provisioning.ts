@@ -17,6 +17,11 @@ import {
   type ProvisioningTemplate,
 } from "./apply-provisioning-template.ts";
 import type { BrokerService, ServiceReply, ServiceRequest } from "./broker-service.ts";
+import {
+  type ClaimRequestQuota,
+  ClaimThrottle,
+  DEFAULT_CLAIM_REQUEST_QUOTA,
+} from "./claim-throttle.ts";
 import type { IotRegistry } from "./registry.ts";
 import { registryArn } from "./sandbox-scope.ts";
 
@@ -37,6 +42,8 @@ export interface FleetProvisioningOptions {
   logger: Logger;
   /** Default `() => new Date()`. */
   clock?: () => Date;
+  /** Requests per claim client id (both operations). Default `DEFAULT_CLAIM_REQUEST_QUOTA`. */
+  claimRequestQuota?: ClaimRequestQuota;
 }
 
 /** "The certificate ownership token expires after one hour" (developer guide, fleet-provision-api). */
@@ -54,6 +61,10 @@ const REGISTER_THING_TOPIC = /^\$aws\/provisioning-templates\/([^/]+)\/provision
  * - 403: the pre-provisioning hook denied or failed: "If the Lambda function fails, the
  *   provisioning request fails with ACCESS_DENIED" (developer guide, "Pre-provisioning hooks");
  * - 404: the template does not exist (FreeRTOS: "Template ID not found");
+ * - 429 `ThrottlingException`: the claim client is over its request quota. AWS documents no
+ *   throttled reply for this API; 429 and ThrottlingException are what AWS IoT's other APIs
+ *   answer when throttled ("Rate exceeded"), and a device treats any `/rejected` as "retry
+ *   after a backoff";
  * - 500: an internal failure.
  * AWS's denial message is generic; the sandbox adds the hook's reason to errorMessage, since
  * the device's log is where a developer looks first.
@@ -80,15 +91,25 @@ interface OwnershipToken {
  * - RegisterThing: check the token, call the pre-provisioning hook with the event AWS sends,
  *   then apply the template (thing, attributes, group, certificate ACTIVE, policy, attachment).
  * Tokens live in memory: after a sandbox restart a device starts over with a new CSR.
+ *
+ * Unfinished provisioning leaves nothing behind: as AWS documents ("If the certificate created
+ * by CreateCertificateFromCsr isn't activated and hasn't been attached to a policy or a thing
+ * by the time the token expires, the certificate is deleted", developer guide,
+ * fleet-provision-api), a PENDING_ACTIVATION certificate whose token expired is deleted, on
+ * the next request and on `expireUnclaimedCertificates` (the sandbox's periodic sweep). Each
+ * claim client id is held to `claimRequestQuota`.
  */
 export class FleetProvisioning implements BrokerService {
   readonly #options: FleetProvisioningOptions;
   readonly #clock: () => Date;
   readonly #tokens = new Map<string, OwnershipToken>();
+  readonly #throttle: ClaimThrottle;
+  #sweep: Promise<string[]> | undefined;
 
   constructor(options: FleetProvisioningOptions) {
     this.#options = options;
     this.#clock = options.clock ?? (() => new Date());
+    this.#throttle = new ClaimThrottle(options.claimRequestQuota ?? DEFAULT_CLAIM_REQUEST_QUOTA);
   }
 
   handles(topic: string): boolean {
@@ -99,6 +120,14 @@ export class FleetProvisioning implements BrokerService {
     const { logger } = this.#options;
     const fields = { clientId: request.clientId, topic: request.topic };
     try {
+      if (!this.#throttle.take(request.clientId, this.#clock().getTime())) {
+        throw new ProvisioningRejection(
+          429,
+          "ThrottlingException",
+          `Rate exceeded: claim client ${request.clientId} is over its provisioning request quota; retry after a backoff.`,
+        );
+      }
+      await this.expireUnclaimedCertificates();
       const accepted =
         request.topic === CREATE_CERTIFICATE_FROM_CSR_TOPIC
           ? await this.#createCertificateFromCsr(request)
@@ -142,7 +171,6 @@ export class FleetProvisioning implements BrokerService {
       status: "PENDING_ACTIVATION",
     });
     const now = this.#clock().getTime();
-    this.#pruneTokens(now);
     const token = randomBytes(48).toString("base64");
     this.#tokens.set(token, { certificateId, expiresAt: now + OWNERSHIP_TOKEN_TTL_MS });
     logger.info(
@@ -173,8 +201,6 @@ export class FleetProvisioning implements BrokerService {
       json,
     );
 
-    const now = this.#clock().getTime();
-    this.#pruneTokens(now);
     const token = this.#tokens.get(certificateOwnershipToken);
     const certificate = token && registry.findCertificate(token.certificateId);
     if (token === undefined || certificate === undefined) {
@@ -223,10 +249,40 @@ export class FleetProvisioning implements BrokerService {
     return { thingName, deviceConfiguration: { ...(templateBody.DeviceConfiguration ?? {}) } };
   }
 
-  #pruneTokens(now: number): void {
+  /**
+   * Forgets expired ownership tokens and deletes every PENDING_ACTIVATION certificate no live
+   * token names once it is older than a token's lifetime (this also finds those whose token a
+   * restart forgot). Returns the deleted certificate ids; a call during a sweep joins it.
+   */
+  expireUnclaimedCertificates(): Promise<string[]> {
+    this.#sweep ??= this.#expireUnclaimed().finally(() => {
+      this.#sweep = undefined;
+    });
+    return this.#sweep;
+  }
+
+  async #expireUnclaimed(): Promise<string[]> {
+    const now = this.#clock().getTime();
     for (const [token, { expiresAt }] of this.#tokens) {
       if (expiresAt <= now) this.#tokens.delete(token);
     }
+    const claimed = new Set([...this.#tokens.values()].map((token) => token.certificateId));
+    const { registry, logger } = this.#options;
+    const deleted: string[] = [];
+    for (const { certificateId, status, createdAt } of registry.listCertificates()) {
+      if (status !== "PENDING_ACTIVATION" || claimed.has(certificateId)) continue;
+      if (Date.parse(createdAt) + OWNERSHIP_TOKEN_TTL_MS > now) continue;
+      // AWS deletes only a certificate not attached to a policy or thing; so does the registry.
+      await registry.deleteCertificate(certificateId).then(
+        () => deleted.push(certificateId),
+        (error: unknown) =>
+          logger.warn({ certificateId, err: error }, "unclaimed certificate kept"),
+      );
+    }
+    if (deleted.length > 0) {
+      logger.info({ count: deleted.length }, "unclaimed PENDING_ACTIVATION certificates deleted");
+    }
+    return deleted;
   }
 }
 
