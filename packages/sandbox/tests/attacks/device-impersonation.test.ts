@@ -14,6 +14,7 @@ import {
 } from "@fleet/core/contracts";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SandboxEventMap } from "../../src/index.ts";
 import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";
 import { openLocalCa } from "../../src/local-ca/local-ca.ts";
 import { deviceKeyAndCsr } from "../device-key-and-csr.ts";
@@ -46,10 +47,10 @@ describe("a device acting as another thing", () => {
   }
 
   /** The attacker's session is closed by the broker after `attack`, with the denial event. */
-  async function expectDisconnected(
-    kind: "publish-denied" | "subscribe-denied",
+  async function expectDisconnected<K extends "publish-denied" | "subscribe-denied">(
+    kind: K,
     attack: (client: MqttClient) => void,
-  ) {
+  ): Promise<SandboxEventMap[K][0]> {
     const client = await attackerSession();
     const denied = nextEvent(env.sandbox, kind, (event) => event.clientId === ATTACKER);
     const closed = whenClosed(client);
