@@ -104,8 +104,9 @@ export interface SandboxOptions {
    */
   rotationThresholdMs?: number;
   /**
-   * How often the audit (expiring certificates → rotations) and the rotation sweeper run; both
-   * also run once at start. Default 24 hours.
+   * How often the audit (expiring certificates → rotations), the rotation sweeper and the sweep
+   * of unclaimed PENDING_ACTIVATION certificates run; all also run once at start. Default 24
+   * hours.
    */
   auditIntervalMs?: number;
   /** How long a device has to commit a rotation before the sweeper abandons it. Default 5 min. */
