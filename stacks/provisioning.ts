@@ -202,6 +202,9 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
       { actions: ["s3:GetObject"], resources: [allowListObjectArn] },
       listAllowListBucket,
       { actions: ["dynamodb:PutItem", "dynamodb:DeleteItem"], resources: [ledger.arn] },
+      // Whether the serial's thing already has a usable certificate (one device, one identity).
+      { actions: ["iot:ListThingPrincipals"], resources: [iotArn("thing/*")] },
+      { actions: ["iot:DescribeCertificate"], resources: [iotArn("cert/*")] },
     ],
   });
 

@@ -316,7 +316,7 @@ describe("provisioning stack", () => {
       });
     });
 
-    it("lets the hook read the allow-list object and write the ledger, nothing more", () => {
+    it("lets the hook read the allow-list object, write the ledger and read things' certificates, nothing more", () => {
       expect(grantsOf("PreProvisioningHook")).toEqual([
         expect.objectContaining({
           effect: "Allow",
@@ -327,6 +327,14 @@ describe("provisioning stack", () => {
         expect.objectContaining({
           actions: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
           resources: [tableArn],
+        }),
+        expect.objectContaining({
+          actions: ["iot:ListThingPrincipals"],
+          resources: [iotArn("thing/*")],
+        }),
+        expect.objectContaining({
+          actions: ["iot:DescribeCertificate"],
+          resources: [iotArn("cert/*")],
         }),
       ]);
     });

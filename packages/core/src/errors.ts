@@ -285,6 +285,24 @@ export class NoActiveCertificateError extends FleetError {
   }
 }
 
+/**
+ * A rotation was asked for a thing with several ACTIVE certificates and no word on which one
+ * the device connects with: rotating a guess could retire the device's own certificate and keep
+ * another holder's. A kind of `NoActiveCertificateError`: no single certificate to rotate.
+ */
+export class SeveralActiveCertificatesError extends NoActiveCertificateError {
+  readonly certificateIds: readonly string[];
+
+  constructor(
+    message: string,
+    options: { thingName: string; certificateIds: readonly string[]; cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "SeveralActiveCertificatesError";
+    this.certificateIds = options.certificateIds;
+  }
+}
+
 /** A control-plane rate limit that is not a positive whole number of calls per second. */
 export class InvalidRateLimitError extends FleetError {
   readonly callsPerSecond: number;

@@ -151,7 +151,9 @@ export interface Device {
  *    again. Otherwise, with `provisioning` configured: provision by claim, store the
  *    credentials, then connect as the thing. With `provisioning` configured, a certificate the
  *    broker keeps refusing as not authorized counts as revoked: it is moved to
- *    `revoked/<timestamp>/` and the device provisions again (see `reprovisionAfterRefusals`).
+ *    `revoked/<timestamp>/` and the device provisions again (see `reprovisionAfterRefusals`);
+ *    so does, at once, a certificate past its notAfter by the device's clock at start or
+ *    refused by the broker as expired (TLS alert `certificate_expired`).
  * 3. Keep the connection up with jittered backoff.
  * 4. Serve the local bus (`localBus.socketPath`) and start the installed apps; apply the
  *    persisted settings (`<stateDir>/settings.json`).
@@ -196,6 +198,15 @@ export async function startDevice(
   } else {
     // Fail fast on unreadable TLS files; later attempts re-read them (certificate rotation).
     await readTlsMaterial({ ...config.tls, ...firstFiles });
+    const certFile = firstFiles?.certFile ?? config.tls.certFile;
+    if (config.provisioning !== undefined && expiredBy(certFile, clock.now())) {
+      // Past its notAfter by the device's own clock (it was off longer than the certificate
+      // lives): no broker accepts it, and the hook lets a thing whose certificates all expired
+      // provision again. Moved aside, never deleted, like a revoked one.
+      const movedTo = await credentials.moveToRevoked(new Date(clock.now()));
+      logger.warn({ certFile, movedTo }, "credentials.expired");
+      provisioner = await prepareProvisioner();
+    }
   }
 
   const connection = createDeviceConnection({
@@ -407,7 +418,10 @@ export async function startDevice(
   const reprovision = async (refusal: Refusal) => {
     // Moved, never deleted: the revoked certificate stays for the operator to inspect.
     const movedTo = await credentials.moveToRevoked(new Date(clock.now()));
-    logger.warn({ ...refusal, movedTo }, "credentials.revoked");
+    logger.warn(
+      { ...refusal, movedTo },
+      refusal.expired ? "credentials.expired" : "credentials.revoked",
+    );
     events.emit("credentialsRevoked", { ...refusal, movedTo });
     if (stopping) return;
     enter("provisioning");
@@ -485,4 +499,13 @@ async function needsProvisioning(
 function certificateNotAfterOf(file: string): number {
   const certificate = new X509Certificate(readFileSync(file));
   return Math.floor(Date.parse(certificate.validTo) / 1000);
+}
+
+/** Whether the certificate in `file` is past its notAfter at `nowMs`; unreadable → false. */
+function expiredBy(file: string, nowMs: number): boolean {
+  try {
+    return Date.parse(new X509Certificate(readFileSync(file)).validTo) <= nowMs;
+  } catch {
+    return false;
+  }
 }

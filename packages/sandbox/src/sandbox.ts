@@ -11,6 +11,7 @@ import {
   createListFleetDevices,
   createReconcileAllowList,
   createReleaseApp,
+  createResetDevice,
   createSignProvisioningCsr,
   createSignRotationCsr,
   createStartRotation,
@@ -18,6 +19,7 @@ import {
   DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND,
   type DeadLetter,
   type DeadLetterListOptions,
+  type DeviceReset,
   type ReconcileSummary,
   type ReleaseAppRequest,
   type ReleaseProgress,
@@ -176,6 +178,11 @@ export interface Sandbox {
   /** The current allow-list's version and serials (sorted); version null before any upload. */
   readAllowList(): Promise<{ version: string | null; serials: string[] }>;
   /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
+  /**
+   * `fleet devices reset SERIAL`: revokes every certificate of the serial's thing (registry and
+   * CA), so that the device may provision again by claim (core's `createResetDevice`).
+   */
+  resetDevice(serial: string): Promise<DeviceReset>;
   uploadAllowList(
     body: Uint8Array,
     options: { allowEmpty: boolean },
@@ -196,7 +203,8 @@ export interface Sandbox {
   /**
    * Starts a certificate rotation of the device (its job is queued at once); returns the
    * device's active rotation when it has one. Unknown thing → `ResourceNotFoundError`; no
-   * ACTIVE certificate → core's `NoActiveCertificateError`.
+   * ACTIVE certificate → core's `NoActiveCertificateError`; several ACTIVE ones (which one the
+   * device uses is unknown) → its subclass `SeveralActiveCertificatesError`.
    */
   startRotation(thingName: string): Promise<RotationRecord>;
   /** Rotates every device whose certificate in use expires within `withinMs` (the audit). */
@@ -326,12 +334,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // The sandbox's CA is the private CA of a stage in `private-ca` mode: it signs every CSR.
   const decideProvisioning = createDecideProvisioning({
     allowList,
+  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
     ledger,
     certificateSigner: "private-ca",
     logger,
   });
-  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
+    registry: deviceRegistry,
   const revoker = new LocalCaRevoker(ca);
+    clock,
   const reconcileOnce = createReconcileAllowList({
     allowList: store,
     registry: deviceRegistry,
@@ -535,6 +545,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
     uploadAllowList: (body, uploadOptions) =>
       uploadAllowList(
+    resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
         { store, current: () => allowList.current(), reconcile },
         body,
         uploadOptions,

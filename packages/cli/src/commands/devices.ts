@@ -1,6 +1,7 @@
 import type { DeviceView } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { type Column, printRows } from "../output/print-rows.ts";
+import { deviceResetterFor } from "../targets/device-resetter-for.ts";
 import { fleetInventoryFor } from "../targets/fleet-inventory-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
@@ -24,7 +25,7 @@ export function formatApps(apps: Readonly<Record<string, string>>): string {
 }
 
 export function registerDevicesCommand(program: Command): void {
-  withTargetOptions(
+  const devices = withTargetOptions(
     program
       .command("devices")
       .description("list the fleet's devices: provisioning state, connection, certificate, apps")
@@ -35,4 +36,24 @@ export function registerDevicesCommand(program: Command): void {
     devices.sort((a, b) => a.serial.localeCompare(b.serial));
     printRows(devices, DEVICE_COLUMNS, { json: options.json });
   });
+  // Its target and --json are the parent's options: commander gives options to the parent
+  // wherever they stand, so `fleet devices reset X --stage prod` reaches `devices.opts()`.
+  devices
+    .command("reset")
+    .argument("<serial>", "the device's serial")
+    .description(
+      "revoke the device's certificates so that it may provision again by claim (a replaced board, a wiped disk); takes --stage, --state-dir, --json",
+    )
+    .action(async (serial: string) => {
+      const options = devices.opts<TargetOptions & { json: boolean }>();
+      const resetter = await deviceResetterFor(resolveTarget(options));
+      const reset = await resetter.resetDevice(serial);
+      if (options.json) process.stdout.write(`${JSON.stringify(reset)}\n`);
+      else {
+        const revoked = reset.revoked.length === 0 ? "none" : reset.revoked.join(", ");
+        process.stdout.write(
+          `${reset.serial}: certificates revoked: ${revoked}; it may provision again by claim\n`,
+        );
+      }
+    });
 }

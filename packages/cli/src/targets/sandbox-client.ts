@@ -2,6 +2,7 @@ import type {
   DeadLetter,
   DeadLetterListOptions,
   DeadLetterReader,
+  DeviceReset,
   FleetInventory,
   ReconcileSummary,
   RotationRecord,
@@ -28,6 +29,7 @@ import {
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import * as z from "zod";
 import { CliError, SandboxUnavailableError } from "../errors.ts";
+import type { DeviceResetter } from "./device-resetter.ts";
 import type { LedCommander, LedOutcome } from "./led-commander.ts";
 import type { OtaService, ProgressReporter, ReleaseRequest } from "./ota-service.ts";
 import type { RotationRequest, RotationService, RotationStartResult } from "./rotation-service.ts";
@@ -39,6 +41,7 @@ import type { RotationRequest, RotationService, RotationStartResult } from "./ro
 export class SandboxClient
   implements
     FleetInventory,
+    DeviceResetter,
     TelemetryReader,
     DeadLetterReader,
     RotationService,
@@ -67,6 +70,15 @@ export class SandboxClient
 
   async listDevices(): Promise<DeviceView[]> {
     return this.request("GET", "/v1/devices", z.array(DeviceViewSchema));
+  }
+
+  async resetDevice(serial: string): Promise<DeviceReset> {
+    return this.request(
+      "POST",
+      `/v1/devices/${encodeURIComponent(serial)}/reset`,
+      DeviceResetSchema,
+      jsonBody({}),
+    );
   }
 
   async query(query: TelemetryQuery): Promise<TelemetrySample[]> {
@@ -232,6 +244,12 @@ function jsonBody(value: unknown): Uint8Array {
 function errorMessage(response: Response, reply: unknown): string {
   return (reply as { error?: string } | null)?.error ?? response.statusText;
 }
+
+const DeviceResetSchema = z.object({
+  serial: z.string(),
+  thingName: z.string(),
+  revoked: z.array(z.string()),
+});
 
 const CommandAnswerSchema = z.discriminatedUnion("status", [
   z.object({ status: z.literal("accepted"), reply: CommandAcceptedSchema }),

@@ -52,6 +52,25 @@ describe("fleet devices against a sandbox", () => {
   });
 });
 
+describe("fleet devices reset against a sandbox", () => {
+  const api = stubSandboxApi();
+  const { stdout, stderr } = captureCliOutput();
+
+  it("asks the sandbox to reset the serial and prints the certificates it revoked", async () => {
+    const revoked = ["c".repeat(64)];
+    api.route = () => ({ body: { serial: "sim-0001", thingName: "sim-0001", revoked } });
+    const code = await main(["devices", "reset", "sim-0001", "--state-dir", api.stateDir]);
+    expect(stderr.join("")).toBe("");
+    expect(code).toBe(0);
+    expect(api.requests.map((r) => [r.method, r.url])).toEqual([
+      ["POST", "/v1/devices/sim-0001/reset"],
+    ]);
+    expect(stdout.join("")).toBe(
+      `sim-0001: certificates revoked: ${revoked[0]}; it may provision again by claim\n`,
+    );
+  });
+});
+
 describe("formatApps", () => {
   it("is - for a device that has reported no apps", () => {
     expect(formatApps({})).toBe("-");

@@ -5,6 +5,7 @@ import {
   IoTClient,
   ListThingPrincipalsCommand,
   SearchIndexCommand,
+  UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -127,6 +128,36 @@ describe("fleet devices --stage", () => {
     const table = stdout.join("");
     expect(table).toMatch(/serial.*thing.*state.*connected/);
     expect(table).toMatch(/10000000a1b2c3d4.*rpi-1.*provisioned.*yes/);
+  });
+
+  it("reset revokes the thing's ACTIVE certificate in AWS IoT: INACTIVE, then REVOKED", async () => {
+    const arn = `arn:aws:iot:eu-west-1:123456789012:cert/${CERT}`;
+    iot.on(ListThingPrincipalsCommand, { thingName: "10000000a1b2c3d4" }).resolves({
+      principals: [arn],
+    });
+    iot.on(DescribeCertificateCommand, { certificateId: CERT }).resolves({
+      certificateDescription: {
+        certificateId: CERT,
+        certificateArn: arn,
+        status: "ACTIVE",
+        certificatePem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+      },
+    });
+    iot.on(UpdateCertificateCommand).resolves({});
+
+    expect(await main(["devices", "reset", "10000000a1b2c3d4", "--stage", "dev", "--json"])).toBe(
+      0,
+    );
+
+    expect(iot.commandCalls(UpdateCertificateCommand).map((c) => c.args[0].input)).toEqual([
+      { certificateId: CERT, newStatus: "INACTIVE" },
+      { certificateId: CERT, newStatus: "REVOKED" },
+    ]);
+    expect(JSON.parse(stdout.join(""))).toEqual({
+      serial: "10000000a1b2c3d4",
+      thingName: "10000000a1b2c3d4",
+      revoked: [CERT],
+    });
   });
 
   it("an invalid stage name is a usage error naming the stage", async () => {

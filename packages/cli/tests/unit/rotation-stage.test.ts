@@ -49,6 +49,8 @@ describe("fleet rotation --stage", () => {
       certificateDescription: {
         certificateId: CERT,
         status: "ACTIVE",
+        // AWS always describes the PEM; the registry skips a description without one.
+        certificatePem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
         creationDate: new Date("2026-01-01T00:00:00Z"),
       },
     });

@@ -1,7 +1,7 @@
 import * as z from "zod";
 
 /** Lifecycle state of a device as operators see it. */
-export const DeviceStateSchema = z.enum(["pending", "provisioned", "denied", "revoked"]);
+export const DeviceStateSchema = z.enum(["pending", "provisioned", "expired", "denied", "revoked"]);
 export type DeviceState = z.infer<typeof DeviceStateSchema>;
 
 /**
@@ -16,7 +16,10 @@ export const DeviceViewSchema = z.object({
   certificateId: z.string().nullable(),
   /** ISO 8601 expiry of the device's active certificate. */
   notAfter: z.iso.datetime().nullable(),
-  /** Why the device is denied or revoked; null otherwise. */
+  /**
+   * Why the device is denied, revoked or expired, or what is odd about a provisioned one
+   * (several usable certificates); null otherwise.
+   */
   reason: z.string().nullable(),
   /** Each installed app's running version, as the device last reported it ({} before). */
   apps: z.record(z.string(), z.string()),

@@ -16,12 +16,17 @@ export interface DeviceFacts {
   certificates: readonly AttachedCertificate[];
   /** Apps and their running versions, from the device's reported state ({} when none). */
   apps: Readonly<Record<string, string>>;
+  /** What "expired" is measured against. Default: the time of the call. */
+  now?: Date;
 }
 
 /**
  * The state a thing's certificates give it, the same for a deployed stage and the sandbox.
- * The ACTIVE certificate is the one that matters (the newest, mid-rotation); without one, the
- * newest certificate tells why the device cannot connect.
+ * A usable certificate (ACTIVE, not expired) is the one that matters (the newest, mid-rotation);
+ * several usable ones are named in the reason (a rotation under way, or a second registration
+ * that rotation will not guess about). ACTIVE ones that all expired make the device `expired`:
+ * it provisions again by claim when it comes back. Without an ACTIVE one, the newest
+ * certificate tells why the device cannot connect.
  */
 export function deriveDeviceView(facts: DeviceFacts): DeviceView {
   const base = {
@@ -33,7 +38,35 @@ export function deriveDeviceView(facts: DeviceFacts): DeviceView {
   const newestFirst = facts.certificates.toSorted(
     (a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0),
   );
-  const chosen = newestFirst.find((c) => c.status === "ACTIVE") ?? newestFirst[0];
+  const now = (facts.now ?? new Date()).getTime();
+  const active = newestFirst.filter((c) => c.status === "ACTIVE");
+  const usable = active.filter((c) => c.notAfter === null || c.notAfter.getTime() > now);
+  const [newestUsable] = usable;
+  if (newestUsable !== undefined) {
+    const reason =
+      usable.length > 1
+        ? `${usable.length} usable ACTIVE certificates (${usable.map((c) => c.certificateId).join(", ")}): a rotation under way, or a second registration; rotation needs the one in use named`
+        : null;
+    return {
+      ...base,
+      state: "provisioned",
+      certificateId: newestUsable.certificateId,
+      notAfter: newestUsable.notAfter?.toISOString() ?? null,
+      reason,
+    };
+  }
+  const [newestExpired] = active;
+  if (newestExpired !== undefined) {
+    const notAfter = newestExpired.notAfter?.toISOString() ?? null;
+    return {
+      ...base,
+      state: "expired",
+      certificateId: newestExpired.certificateId,
+      notAfter,
+      reason: `certificate ${newestExpired.certificateId} expired at ${notAfter}; the device provisions again by claim when it comes back`,
+    };
+  }
+  const chosen = newestFirst[0];
   if (chosen === undefined) {
     return {
       ...base,
@@ -45,9 +78,6 @@ export function deriveDeviceView(facts: DeviceFacts): DeviceView {
   }
   const certificateId = chosen.certificateId;
   const notAfter = chosen.notAfter?.toISOString() ?? null;
-  if (chosen.status === "ACTIVE") {
-    return { ...base, state: "provisioned", certificateId, notAfter, reason: null };
-  }
   const allRevoked = facts.certificates.every((c) => c.status === "REVOKED");
   return {
     ...base,

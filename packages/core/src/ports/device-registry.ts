@@ -47,11 +47,6 @@ export interface DeviceRegistry {
   attachPolicy(certificateId: string): Promise<void>;
   /** Attaches the certificate to the thing (attaching an attached one succeeds). */
   attachThingPrincipal(thingName: string, certificateId: string): Promise<void>;
-  /**
-   * The id of the ACTIVE certificate the thing connects with; null when it has none. When
-   * several are ACTIVE (mid-rotation) the oldest registered one, the one not being rotated in.
-   */
-  activeCertificateId(thingName: string): Promise<string | null>;
   /** The thing the certificate is attached to; null when it is attached to none. */
   thingOfCertificate(certificateId: string): Promise<string | null>;
 }

@@ -6,7 +6,9 @@ import {
   SERIAL_PARAMETER,
 } from "../contracts/provisioning-template.ts";
 import type { DeviceLedger } from "../ports/device-ledger.ts";
+import type { DeviceRegistry } from "../ports/device-registry.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
+import { usableCertificates } from "./usable-certificates.ts";
 
 /** What the use cases read of the allow-list: the current version's serials (an AllowListCache). */
 export interface AllowListSource {
@@ -24,6 +26,11 @@ export interface ProvisioningDecision {
 export interface DecideProvisioningDeps {
   allowList: AllowListSource;
   ledger: DeviceLedger;
+  /**
+   * The thing's certificates (status and PEM, for notAfter): a serial whose thing still has a
+   * usable one is that device's already, and is not registered a second time.
+   */
+  registry: Pick<DeviceRegistry, "listCertificates">;
   /**
    * Who signed the certificate the device registers. Only the private CA (the certificate
    * provider) is known to copy the CSR's subject; AWS does not document what its own CA puts
@@ -47,7 +54,11 @@ const QUOTE_MAX = 80;
  *    IoT as signer the subject is unknown and skipped: the serial is then bound to the claim
  *    holder's word and the allow-list alone.
  * 3. Check the serial is on the current allow-list.
- * 4. Record a denial in the ledger, or clear the serial's entry when allowed; a ledger failure
+ * 4. Check the serial's thing has no usable certificate (ACTIVE and not expired): one device,
+ *    one identity. Anyone holding the claim certificate could otherwise add a key of their own
+ *    to a provisioned device's thing and connect as it. A device whose certificates all expired,
+ *    or whose thing an operator reset (certificates revoked), provisions again.
+ * 5. Record a denial in the ledger, or clear the serial's entry when allowed; a ledger failure
  *    is logged and never changes the decision.
  * Any failure or error denies, with a reason that names it.
  */
@@ -84,6 +95,23 @@ export function createDecideProvisioning(
     if (!list.serials.has(serial)) {
       const version = list.version === null ? "no list uploaded yet" : `version ${list.version}`;
       return deny(serial, `serial "${serial}" is not on the allow-list (${version})`);
+    }
+    const thingName = thingNameFromSerial(serial);
+    let usable: Awaited<ReturnType<typeof usableCertificates>>;
+    try {
+      usable = usableCertificates(await deps.registry.listCertificates(thingName), clock());
+    } catch (error) {
+      return deny(
+        serial,
+        `cannot read the certificates of thing ${thingName}: ${describeError(error)}`,
+      );
+    }
+    if (usable.length > 0) {
+      const ids = usable.map((c) => c.certificateId).join(", ");
+      return deny(
+        serial,
+        `thing ${thingName} already has a usable certificate (${ids}); an operator resets it with \`fleet devices reset ${serial}\` before it provisions again`,
+      );
     }
     return { allowProvisioning: true, reason: `serial "${serial}" is on the allow-list`, serial };
   }

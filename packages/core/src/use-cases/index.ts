@@ -7,6 +7,7 @@ export type { UseCaseLogger } from "./logger.ts";
 export * from "./read-app-artifact.ts";
 export * from "./reconcile-allow-list.ts";
 export * from "./release-app.ts";
+export * from "./reset-device.ts";
 export * from "./rotate-expiring-certificates.ts";
 export * from "./sign-provisioning-csr.ts";
 export * from "./sign-rotation-csr.ts";

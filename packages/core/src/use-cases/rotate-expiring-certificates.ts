@@ -10,14 +10,18 @@ import type { AuditFindings } from "../ports/audit-findings.ts";
 import type { DeviceRegistry } from "../ports/device-registry.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 
-/** Starts a thing's rotation, or returns the one already under way (`created` false). */
+/**
+ * Starts the rotation of the thing's certificate `certificateId`, or returns the thing's
+ * rotation already under way (`created` false).
+ */
 export type StartRotationForThing = (
   thingName: string,
+  certificateId: string,
 ) => Promise<{ rotationId: string; created: boolean }>;
 
 export interface RotateExpiringCertificatesDeps {
   findings: AuditFindings;
-  registry: Pick<DeviceRegistry, "thingOfCertificate" | "activeCertificateId">;
+  registry: Pick<DeviceRegistry, "thingOfCertificate" | "listCertificates">;
   startRotation: StartRotationForThing;
   logger?: UseCaseLogger;
   /** Certificates looked up, and rotations started, at the same time. Default 8. */
@@ -44,8 +48,12 @@ export interface ExpiringRotation {
 
 export interface SkippedCertificate {
   certificateId: string;
-  /** `no-thing`: attached to no thing; `not-in-use`: not the ACTIVE certificate its thing uses. */
-  reason: "no-thing" | "not-in-use";
+  /**
+   * `no-thing`: attached to no thing; `not-in-use`: not ACTIVE, so no device connects with it;
+   * `same-thing`: an earlier finding names another certificate of its thing, rotated first
+   * (one rotation per thing; this one waits for the next audit).
+   */
+  reason: "no-thing" | "not-in-use" | "same-thing";
   thingName: string | null;
 }
 
@@ -79,8 +87,9 @@ const DEFAULT_CONCURRENCY = 8;
  *    and found certificates.
  * 2. Read every page of the check's findings (a failure here throws: nothing started yet).
  * 3. For each distinct certificate, with bounded concurrency: find its thing and skip it when
- *    it has none, or when it is not the ACTIVE certificate the thing connects with.
- * 4. Start one rotation per thing; a thing already rotating counts as `alreadyActive`. A
+ *    it has none, or when it is not ACTIVE (no device connects with it).
+ * 4. Start one rotation per thing, of the certificate the finding names (never a guess among
+ *    the thing's ACTIVE ones); a thing already rotating counts as `alreadyActive`. A
  *    device's failure is recorded and the others go on.
  * 5. Return the summary.
  */
@@ -113,8 +122,7 @@ export function createRotateExpiringCertificates(
     }
     summary.flagged = certificateIds.size;
 
-    // Only the certificate a thing connects with is rotated, so each thing appears once.
-    const certificateOfThing = new Map<string, string>();
+    const thingOfFlagged = new Map<string, string>();
     await Promise.all(
       [...certificateIds].map((certificateId) =>
         limit(async () => {
@@ -125,11 +133,13 @@ export function createRotateExpiringCertificates(
               summary.skipped.push({ certificateId, reason: "no-thing", thingName });
               return;
             }
-            if ((await deps.registry.activeCertificateId(thingName)) !== certificateId) {
+            const certificates = await deps.registry.listCertificates(thingName);
+            const flagged = certificates.find((c) => c.certificateId === certificateId);
+            if (flagged?.status !== "ACTIVE") {
               summary.skipped.push({ certificateId, reason: "not-in-use", thingName });
               return;
             }
-            certificateOfThing.set(thingName, certificateId);
+            thingOfFlagged.set(certificateId, thingName);
           } catch (error) {
             const reason = describeError(error);
             summary.failures.push({
@@ -147,11 +157,20 @@ export function createRotateExpiringCertificates(
       ),
     );
 
+    // One rotation per thing, of its first certificate in the findings' order.
+    const certificateOfThing = new Map<string, string>();
+    for (const certificateId of certificateIds) {
+      const thingName = thingOfFlagged.get(certificateId);
+      if (thingName === undefined) continue;
+      if (certificateOfThing.has(thingName)) {
+        summary.skipped.push({ certificateId, reason: "same-thing", thingName });
+      } else certificateOfThing.set(thingName, certificateId);
+    }
     await Promise.all(
       [...certificateOfThing].map(([thingName, certificateId]) =>
         limit(async () => {
           try {
-            const { rotationId, created } = await deps.startRotation(thingName);
+            const { rotationId, created } = await deps.startRotation(thingName, certificateId);
             const rotation = { thingName, certificateId, rotationId };
             (created ? summary.started : summary.alreadyActive).push(rotation);
             logger.info(

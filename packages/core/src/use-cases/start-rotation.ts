@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { NoActiveCertificateError, RotationAlreadyActiveError } from "../errors.ts";
+import {
+  NoActiveCertificateError,
+  RotationAlreadyActiveError,
+  SeveralActiveCertificatesError,
+} from "../errors.ts";
 import type { DeviceRegistry } from "../ports/device-registry.ts";
 import type { JobStarter } from "../ports/job-starter.ts";
 import type { RotationRecord, RotationStore } from "../ports/rotation-store.ts";
@@ -19,7 +23,10 @@ export interface StartRotationDeps {
  * Starts a certificate rotation for one device; idempotent: the thing's active rotation, if
  * any, is returned instead of a second one.
  * 1. Return the thing's active rotation if it has one.
- * 2. Find the ACTIVE certificate it connects with (none → `NoActiveCertificateError`).
+ * 2. Find the ACTIVE certificate it connects with: the one named (the audit finding's), which
+ *    must be ACTIVE on the thing, else its only ACTIVE one; none → `NoActiveCertificateError`,
+ *    several and none named → `SeveralActiveCertificatesError` (never a guess: the oldest may be
+ *    the device's own while another holder's is the one in use).
  * 3. Create the record at `requested`; the store's conditional write makes a concurrent start
  *    lose, and the winner's record is returned.
  * 4. Create the IoT job and keep its id. If that fails the record ends `failed`, so the next
@@ -29,16 +36,15 @@ export function createStartRotation(deps: StartRotationDeps) {
   const { rotations, registry, jobs, clock, deadlineMs } = deps;
   const logger = deps.logger ?? silentLogger;
 
-  return async function startRotation(thingName: string): Promise<RotationRecord> {
+  /** `certificateId`: the certificate to replace, when the caller knows it. */
+  return async function startRotation(
+    thingName: string,
+    certificateId?: string,
+  ): Promise<RotationRecord> {
     const active = await rotations.activeFor(thingName);
     if (active !== null) return active;
 
-    const oldCertificateId = await registry.activeCertificateId(thingName);
-    if (oldCertificateId === null) {
-      throw new NoActiveCertificateError(`Thing ${thingName} has no ACTIVE certificate to rotate`, {
-        thingName,
-      });
-    }
+    const oldCertificateId = await certificateInUse(thingName, certificateId);
     const now = clock();
     const record: RotationRecord = {
       rotationId: randomUUID(),
@@ -82,4 +88,30 @@ export function createStartRotation(deps: StartRotationDeps) {
     logger.info({ thingName, rotationId: record.rotationId, jobId }, "rotation started");
     return started;
   };
+
+  async function certificateInUse(thingName: string, named?: string): Promise<string> {
+    const activeIds = (await registry.listCertificates(thingName))
+      .filter((certificate) => certificate.status === "ACTIVE")
+      .map((certificate) => certificate.certificateId);
+    if (named !== undefined) {
+      if (activeIds.includes(named)) return named;
+      throw new NoActiveCertificateError(
+        `Certificate ${named} is not an ACTIVE certificate of thing ${thingName}`,
+        { thingName },
+      );
+    }
+    const [only, ...others] = activeIds;
+    if (only === undefined) {
+      throw new NoActiveCertificateError(`Thing ${thingName} has no ACTIVE certificate to rotate`, {
+        thingName,
+      });
+    }
+    if (others.length > 0) {
+      throw new SeveralActiveCertificatesError(
+        `Thing ${thingName} has ${activeIds.length} ACTIVE certificates (${activeIds.join(", ")}): which one the device connects with is unknown, so none is rotated; reset the device (fleet devices reset) or revoke the stray certificate`,
+        { thingName, certificateIds: activeIds },
+      );
+    }
+    return only;
+  }
 }

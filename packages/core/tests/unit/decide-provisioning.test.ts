@@ -11,6 +11,7 @@ import {
   createDecideProvisioning,
   type UseCaseLogger,
 } from "../../src/index.ts";
+import type { DeviceRegistry, RegisteredCertificate } from "../../src/ports/index.ts";
 import { InMemoryAllowListStore, InMemoryDeviceLedger } from "./fakes/index.ts";
 import { fixture, fixtureJson } from "./support.ts";
 
@@ -32,23 +33,77 @@ function staticList(serials: string[], version: string | null = "v7"): AllowList
   return { current: async () => ({ version, serials: new Set(serials) }) };
 }
 
+/** A registry whose things have no certificates, unless `certificates` says otherwise. */
+function registryWith(
+  certificates: Record<string, RegisteredCertificate[]> = {},
+): Pick<DeviceRegistry, "listCertificates"> {
+  return { listCertificates: async (thingName) => certificates[thingName] ?? [] };
+}
+
 function setup(
   allowList: AllowListSource = staticList(["device-0001", "device-0002"]),
   certificateSigner: CertificateSigner = "private-ca",
+  registry = registryWith(),
+  now = NOW,
 ) {
   const ledger = new InMemoryDeviceLedger();
   const logger: UseCaseLogger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const decide = createDecideProvisioning({
     allowList,
     ledger,
+    registry,
     certificateSigner,
     logger,
-    clock: () => NOW,
+    clock: () => now,
   });
   return { decide, ledger, logger };
 }
 
 describe("the pre-provisioning hook decision", () => {
+  /** The provisioned device-0001's certificate, valid until 2126. */
+  const owned = (status: RegisteredCertificate["status"]): RegisteredCertificate => ({
+    certificateId: "c0ffee01",
+    status,
+    certificatePem: certificate("cn-device-0001"),
+  });
+
+  it("denies a serial whose thing already has an ACTIVE certificate that has not expired, and records it", async () => {
+    const registry = registryWith({ "device-0001": [owned("REVOKED"), owned("ACTIVE")] });
+    const { decide, ledger } = setup(undefined, undefined, registry);
+    const decision = await decide(sampleEvent);
+    expect(decision.allowProvisioning).toBe(false);
+    expect(decision.reason).toBe(
+      "thing device-0001 already has a usable certificate (c0ffee01); an operator resets it with `fleet devices reset device-0001` before it provisions again",
+    );
+    expect(ledger.get("device-0001")?.outcome).toBe("denied");
+  });
+
+  it("allows a serial whose thing has only revoked or inactive certificates", async () => {
+    const registry = registryWith({ "device-0001": [owned("REVOKED"), owned("INACTIVE")] });
+    const { decide } = setup(undefined, undefined, registry);
+    expect((await decide(sampleEvent)).allowProvisioning).toBe(true);
+  });
+
+  it("allows a serial whose thing's only ACTIVE certificate has expired", async () => {
+    const registry = registryWith({ "device-0001": [owned("ACTIVE")] });
+    const afterExpiry = new Date("2127-01-01T00:00:00.000Z");
+    const { decide } = setup(undefined, undefined, registry, afterExpiry);
+    expect((await decide(sampleEvent)).allowProvisioning).toBe(true);
+  });
+
+  it("denies, naming the cause, when the thing's certificates cannot be read", async () => {
+    const registry: Pick<DeviceRegistry, "listCertificates"> = {
+      listCertificates: async () => {
+        throw new Error("throttled");
+      },
+    };
+    const { decide } = setup(undefined, undefined, registry);
+    expect(await decide(sampleEvent)).toMatchObject({
+      allowProvisioning: false,
+      reason: "cannot read the certificates of thing device-0001: throttled",
+    });
+  });
+
   it("allows an allow-listed serial whose new certificate names it, and clears its ledger entry", async () => {
     const { decide, ledger } = setup();
     await ledger.record({ serial: "device-0001", outcome: "revoked", reason: "old", at: "x" });

@@ -468,26 +468,6 @@ describe("IotDeviceRegistry rotation methods", () => {
     );
   });
 
-  it("takes the oldest ACTIVE certificate as the one the thing connects with", async () => {
-    const [device] = aws.seed({
-      thingName: "rpi-0001",
-      serial: "rpi-0001",
-      certificates: [{ status: "REVOKED" }, { status: "ACTIVE" }, { status: "INACTIVE" }],
-    });
-    const current = device?.certificates[1]?.certificateId;
-    const { certificateId: rotatedIn } = await registry.registerCertificate(NEW_PEM);
-    await registry.attachThingPrincipal("rpi-0001", rotatedIn);
-
-    expect(await registry.activeCertificateId("rpi-0001")).toBe(current);
-  });
-
-  it("answers no active certificate for a thing without one, or without the thing", async () => {
-    aws.seed({ thingName: "rpi-0001", serial: "rpi-0001", certificates: [{ status: "REVOKED" }] });
-
-    expect(await registry.activeCertificateId("rpi-0001")).toBeNull();
-    expect(await registry.activeCertificateId("ghost-0000")).toBeNull();
-  });
-
   it("finds the thing a certificate is attached to", async () => {
     const [, device] = aws.seed(
       { thingName: "rpi-0001", serial: "rpi-0001", certificates: [{}] },

@@ -54,7 +54,7 @@ function findingsOf(certificateIds: string[], failure?: Error) {
   return { findings, listed };
 }
 
-/** Things with their certificates; the first ACTIVE one is the one the thing connects with. */
+/** Things with their certificates, ACTIVE or INACTIVE. */
 function registryOf(things: Record<string, { id: string; active: boolean }[]>) {
   const failing = new Set<string>();
   const registry: RotateExpiringCertificatesDeps["registry"] = {
@@ -65,8 +65,12 @@ function registryOf(things: Record<string, { id: string; active: boolean }[]>) {
       );
       return owner?.[0] ?? null;
     },
-    async activeCertificateId(thingName) {
-      return things[thingName]?.find((c) => c.active)?.id ?? null;
+    async listCertificates(thingName) {
+      return (things[thingName] ?? []).map((c) => ({
+        certificateId: c.id,
+        status: c.active ? "ACTIVE" : "INACTIVE",
+        certificatePem: "",
+      }));
     },
   };
   return { registry, failing };
@@ -75,10 +79,13 @@ function registryOf(things: Record<string, { id: string; active: boolean }[]>) {
 /** Rotations as the rotation store keeps them: at most one active per thing. */
 function rotations(active: Record<string, string> = {}) {
   const calls: string[] = [];
+  /** The certificate each call asked to rotate. */
+  const rotated: string[] = [];
   const failing = new Set<string>();
   let next = 1;
-  const startRotation: StartRotationForThing = async (thingName) => {
+  const startRotation: StartRotationForThing = async (thingName, certificateId) => {
     calls.push(thingName);
+    rotated.push(certificateId);
     if (failing.has(thingName)) throw new Error("ConditionalCheckFailed: store unavailable");
     const existing = active[thingName];
     if (existing !== undefined) return { rotationId: existing, created: false };
@@ -86,7 +93,7 @@ function rotations(active: Record<string, string> = {}) {
     active[thingName] = rotationId;
     return { rotationId, created: true };
   };
-  return { startRotation, calls, failing, active };
+  return { startRotation, calls, rotated, failing, active };
 }
 
 describe("rotate expiring certificates", () => {
@@ -142,7 +149,7 @@ describe("rotate expiring certificates", () => {
     expect(Object.keys(active)).toHaveLength(2);
   });
 
-  it("rotates a device once for its certificate in use, however often the findings name it", async () => {
+  it("rotates a device once, the certificate the findings name first, however many of its certificates they name", async () => {
     const { findings } = findingsOf([A, C, A]);
     const { registry } = registryOf({
       "thing-a": [
@@ -150,19 +157,36 @@ describe("rotate expiring certificates", () => {
         { id: C, active: true },
       ],
     });
-    const { startRotation, calls } = rotations();
+    const { startRotation, calls, rotated } = rotations();
     const rotate = createRotateExpiringCertificates({ findings, registry, startRotation });
 
     const summary = await rotate(notificationFromSnsEvent());
 
     expect(summary.flagged).toBe(2);
     expect(calls).toEqual(["thing-a"]);
+    expect(rotated).toEqual([A]);
     expect(summary.started).toEqual([
       { thingName: "thing-a", certificateId: A, rotationId: "rotation-1" },
     ]);
     expect(summary.skipped).toEqual([
-      { certificateId: C, reason: "not-in-use", thingName: "thing-a" },
+      { certificateId: C, reason: "same-thing", thingName: "thing-a" },
     ]);
+  });
+
+  it("rotates the certificate the finding names, not the thing's oldest ACTIVE one", async () => {
+    const { findings } = findingsOf([A]);
+    const { registry } = registryOf({
+      "thing-a": [
+        { id: B, active: true },
+        { id: A, active: true },
+      ],
+    });
+    const { startRotation, rotated } = rotations();
+    const rotate = createRotateExpiringCertificates({ findings, registry, startRotation });
+
+    await rotate(notificationFromSnsEvent());
+
+    expect(rotated).toEqual([A]);
   });
 
   it("skips a certificate attached to no thing and one its device no longer connects with", async () => {

@@ -1,7 +1,7 @@
 import type { webcrypto } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { rotationTopics } from "../../src/contracts/topics.ts";
-import { CertificateIssueError } from "../../src/errors.ts";
+import { CertificateIssueError, SeveralActiveCertificatesError } from "../../src/errors.ts";
 import type { CertificateIssuer, JobStarter } from "../../src/ports/index.ts";
 import { x509 } from "../../src/rotation/x509.ts";
 import {
@@ -123,6 +123,35 @@ describe("certificate rotation", () => {
 
   it("refuses to rotate a device without an ACTIVE certificate", async () => {
     await expect(t.start("device-9999")).rejects.toThrow(/no ACTIVE certificate/);
+  });
+
+  it("refuses to guess which of several ACTIVE certificates to rotate, naming them", async () => {
+    const [twice] = t.registry.seed({
+      thingName: "device-0002",
+      serial: "device-0002",
+      certificates: [{}, {}],
+    });
+    const ids = twice?.certificates.map((c) => c.certificateId) ?? [];
+    const refused = await t.start("device-0002").catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SeveralActiveCertificatesError);
+    expect(refused).toMatchObject({ thingName: "device-0002", certificateIds: ids });
+    expect(await t.rotations.activeFor("device-0002")).toBeNull();
+  });
+
+  it("rotates the named certificate of a thing with several ACTIVE ones", async () => {
+    const [twice] = t.registry.seed({
+      thingName: "device-0002",
+      serial: "device-0002",
+      certificates: [{}, {}],
+    });
+    const inUse = twice?.certificates[1]?.certificateId as string;
+    expect(await t.start("device-0002", inUse)).toMatchObject({ oldCertificateId: inUse });
+  });
+
+  it("refuses to rotate a named certificate that is not ACTIVE on the thing", async () => {
+    await expect(t.start(THING, "f".repeat(64))).rejects.toThrow(
+      `Certificate ${"f".repeat(64)} is not an ACTIVE certificate of thing ${THING}`,
+    );
   });
 
   it("issues a certificate that is ACTIVE, carries the device policy and is attached to the thing", async () => {

@@ -46,6 +46,8 @@ export interface Refusal {
   returnCode?: number;
   /** Consecutive not-authorized refusals counted (the limit). */
   refusals: number;
+  /** The broker refused the certificate as expired: the loop stopped at the first refusal. */
+  expired?: boolean;
 }
 
 export interface DeviceConnectionOptions {
@@ -57,8 +59,9 @@ export interface DeviceConnectionOptions {
   timers: Timers;
   random: () => number;
   /**
-   * Stop retrying after this many consecutive not-authorized refusals (`refusedRepeatedly`).
-   * Default: never stop (an operator may yet activate the certificate or fix the policy).
+   * Stop retrying after this many consecutive not-authorized refusals (`refusedRepeatedly`),
+   * or at the first refusal of the certificate as expired. Default: never stop (an operator
+   * may yet activate the certificate or fix the policy).
    */
   refusalLimit?: number;
   /**
@@ -123,7 +126,7 @@ export interface DeviceConnection {
  * connection that stays up `stableAfterMs` resets the backoff. Refusals are retried too,
  * because an operator may yet activate the certificate or fix the policy; with a
  * `refusalLimit`, that many not-authorized refusals in a row end the loop instead (the device
- * then concludes its certificate was revoked).
+ * then concludes its certificate was revoked), and so does one refusal as expired.
  */
 export function createDeviceConnection(options: DeviceConnectionOptions): DeviceConnection {
   const { openSession, logger, clock, timers } = options;
@@ -255,8 +258,15 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     // a credential switch. Either counts toward `refusalLimit`.
     const conclusive = refused && (end.closedBeforeConnack !== true || refusals >= 2);
     if (wasConnected) events.emit("disconnected", end);
-    if (options.refusalLimit !== undefined && refusals >= options.refusalLimit) {
-      const refusal = { reason: end.reason, returnCode: end.returnCode, refusals };
+    // An expired certificate is never accepted again: counting more refusals only waits.
+    const expired = refused && end.certificateExpired === true;
+    if (options.refusalLimit !== undefined && (refusals >= options.refusalLimit || expired)) {
+      const refusal = {
+        reason: end.reason,
+        returnCode: end.returnCode,
+        refusals,
+        ...(expired && { expired }),
+      };
       refusals = 0;
       backoff.reset();
       transition("idle", refusal);

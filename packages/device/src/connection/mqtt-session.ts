@@ -88,11 +88,15 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
   return session;
 };
 
+/** The alert a server sends for a client certificate past its notAfter (Node's code for it). */
+const CERTIFICATE_EXPIRED_ALERT = "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED";
+
 /** TLS alerts by which a server rejects the client certificate itself (RFC 8446 6.2). */
 const CERTIFICATE_REJECTED_ALERTS = new Set([
   "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
   "ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED",
   "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+  CERTIFICATE_EXPIRED_ALERT,
 ]);
 
 /** mqtt.js's error when no CONNACK came within `connectTimeout`: a silent broker, not a refusal. */
@@ -113,7 +117,11 @@ function describeEnd(
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code !== undefined && CERTIFICATE_REJECTED_ALERTS.has(code)) {
-    return { reason: error?.message ?? code, certificateRejected: true };
+    const reason = error?.message ?? code;
+    if (code === CERTIFICATE_EXPIRED_ALERT) {
+      return { reason, certificateRejected: true, certificateExpired: true };
+    }
+    return { reason, certificateRejected: true };
   }
   // AWS IoT Core may close the connection of a client it does not authorize instead of
   // answering CONNACK 5 (see `connect-refusal.ts`): after TLS is up, that close is a refusal.

@@ -37,6 +37,11 @@ export interface SessionEnd {
    * CONNECT over its per-client-id rate: one alone does not prove the credentials refused.
    */
   closedBeforeConnack?: boolean;
+  /**
+   * The refusal was the TLS alert `certificate_expired`: the certificate will never be accepted
+   * again, so there is nothing to wait for.
+   */
+  certificateExpired?: boolean;
 }
 
 export interface SessionHandlers {

@@ -180,6 +180,18 @@ describe("device connection", () => {
     expect(time.pendingDelays()).toEqual([500]); // the backoff starts over too
   });
 
+  it("stops at the first refusal of its certificate as expired, which no retry would change", async () => {
+    const { connection, sessions } = setUp({ refusalLimit: 3 });
+    const refused: unknown[] = [];
+    connection.events.on("refusedRepeatedly", (refusal) => refused.push(refusal));
+    connection.start();
+    await flushPromises();
+    const reason = "ssl/tls alert certificate expired";
+    sessions.latest().end({ reason, certificateRejected: true, certificateExpired: true });
+    expect(refused).toEqual([{ reason, returnCode: undefined, refusals: 1, expired: true }]);
+    expect(connection.state).toBe("idle");
+  });
+
   it("counts only not-authorized refusals toward the limit, and a connection resets the count", async () => {
     const { time, sessions, connection } = setUp({ refusalLimit: 3 });
     const refused: unknown[] = [];

@@ -46,7 +46,8 @@ describe("a device whose certificate is revoked provisions again by itself", () 
   const credentials = (file = "") => join(dir, "credentials", file);
   const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
-  async function start(overrides: Partial<DeviceConfigInput> = {}) {
+  /** `now`: the device's clock. */
+  async function start(overrides: Partial<DeviceConfigInput> = {}, now = NOW) {
     const cloud = createFakeCloud(pki);
     const thingOutcomes: ThingOutcome[] = [];
     let connects = 0;
@@ -84,7 +85,7 @@ describe("a device whose certificate is revoked provisions again by itself", () 
     const device = await startDevice(config, {
       openSession: fakes.open,
       logger,
-      clock: { now: () => NOW },
+      clock: { now: () => now },
       // These tests follow flows; the CONNECT spacing has its own tests.
       minConnectIntervalMs: 0,
       connectJitterMs: 0,
@@ -169,6 +170,45 @@ describe("a device whose certificate is revoked provisions again by itself", () 
     expect(await revoked).toMatchObject({ refusals: 3, reason: alert.reason });
     await connected(2);
     expect(claimSessions()).toBe(2);
+  });
+
+  it("provisions again at the first refusal of its certificate as expired (TLS alert 45)", async () => {
+    const { device, connected, claimSessions, kickThen, lines } = await start();
+    await connected(1);
+    const revoked = new Promise((resolve) => device.events.once("credentialsRevoked", resolve));
+    const expired: SessionEnd = {
+      reason: "ssl/tls alert certificate expired",
+      certificateRejected: true,
+      certificateExpired: true,
+    };
+    kickThen(expired);
+    expect(await revoked).toMatchObject({ refusals: 1, expired: true, reason: expired.reason });
+    await connected(2);
+    expect(claimSessions()).toBe(2);
+    expect(lines().find((line) => line.msg === "credentials.expired")).toMatchObject({
+      level: 40,
+      expired: true,
+    });
+  });
+
+  it("provisions again at start when its own clock is past its certificate's notAfter", async () => {
+    const first = await start();
+    await first.connected(1);
+    const old = await readCredentials(credentials());
+    await devices.pop()?.stop();
+
+    // The certificates of these tests live a day: the device was off for two.
+    const later = Date.now() + 2 * 86_400_000;
+    const { connected, claimSessions, lines } = await start({}, later);
+    await connected(1);
+
+    expect(claimSessions()).toBe(1);
+    expect((await readCredentials(credentials())).cert).not.toBe(old.cert);
+    const backup = credentials(`revoked/${new Date(later).toISOString().replaceAll(":", "-")}`);
+    expect(await readCredentials(backup)).toEqual(old);
+    expect(lines().find((line) => line.msg === "credentials.expired")).toMatchObject({
+      movedTo: backup,
+    });
   });
 
   it("does not provision again after two refusals followed by a connection", async () => {

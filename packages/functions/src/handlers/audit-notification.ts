@@ -68,9 +68,9 @@ const rotateExpiring = createRotateExpiringCertificates({
   findings: new DeviceDefenderAuditFindings({ iot, logger: useCaseLogger(logger) }),
   registry,
   // `created`: whether this call started the rotation, or found the thing's running one.
-  startRotation: async (thingName) => {
+  startRotation: async (thingName, certificateId) => {
     const running = await rotations.activeFor(thingName);
-    const record = running ?? (await startRotation(thingName));
+    const record = running ?? (await startRotation(thingName, certificateId));
     return { rotationId: record.rotationId, created: running === null };
   },
   logger: useCaseLogger(logger),

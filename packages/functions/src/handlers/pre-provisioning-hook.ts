@@ -7,7 +7,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { AllowListCache, createDecideProvisioning, type ProvisioningDecision } from "@fleet/core";
 import {
   createDynamoDbClient,
+  createIotClient,
   DynamoDbDeviceLedger,
+  IotDeviceRegistry,
   S3AllowListStore,
 } from "@fleet/core/adapters/aws";
 import {
@@ -27,7 +29,9 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * Trigger: AWS IoT, before it runs the provisioning template for a RegisterThing request
  * (stacks/provisioning.ts). Allows only a valid serial on the current allow-list, whose
  * certificate names it when the stage's private CA signed it (`CERTIFICATE_SIGNER` private-ca;
- * with aws-iot the subject AWS IoT's CA writes is unknown and not checked). Whatever goes wrong
+ * with aws-iot the subject AWS IoT's CA writes is unknown and not checked), and only while the
+ * serial's thing has no usable certificate (ListThingPrincipals, DescribeCertificate): a
+ * provisioned device is not registered a second time. Whatever goes wrong
  * denies: a hook that throws or times out denies too, but then the reason is lost, so every
  * error becomes a logged denial here.
  */
@@ -52,6 +56,7 @@ const decide = createDecideProvisioning({
     dynamo: createDynamoDbClient(),
     tableName: env.DEVICE_LEDGER_TABLE,
   }),
+  registry: new IotDeviceRegistry({ iot: createIotClient() }),
   certificateSigner: env.CERTIFICATE_SIGNER,
   logger: useCaseLogger(logger),
 });

@@ -1,4 +1,9 @@
 import { Readable } from "node:stream";
+import {
+  DescribeCertificateCommand,
+  IoTClient,
+  ListThingPrincipalsCommand,
+} from "@aws-sdk/client-iot";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { PreProvisioningHookResult } from "@fleet/core/contracts";
@@ -24,6 +29,7 @@ type Handler = (event: unknown, context: Context) => Promise<PreProvisioningHook
 
 const s3 = mockClient(S3Client);
 const documents = mockClient(DynamoDBDocumentClient);
+const iot = mockClient(IoTClient);
 
 /** The allow-list object as S3 returns it: a stream, with the bucket's version id. */
 function storeAllowList(text: string): void {
@@ -52,6 +58,9 @@ describe("pre-provisioning-hook handler", () => {
     documents.reset();
     documents.on(PutCommand).resolves({});
     documents.on(DeleteCommand).resolves({});
+    iot.reset();
+    // Not provisioned yet: the serial's thing has no certificate.
+    iot.on(ListThingPrincipalsCommand).resolves({ principals: [] });
     vi.stubEnv("POWERTOOLS_DEV", "");
     for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
     stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
@@ -155,6 +164,33 @@ describe("pre-provisioning-hook handler", () => {
     const result = await handler(event, context);
 
     expect(result).toEqual({ allowProvisioning: true });
+  });
+
+  it("denies an allow-listed serial whose thing already has an ACTIVE certificate, naming it", async () => {
+    storeAllowList(`${SERIAL}\n`);
+    const certificateId = "c0ffee".padEnd(64, "0");
+    iot.on(ListThingPrincipalsCommand, { thingName: SERIAL }).resolves({
+      principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${certificateId}`],
+    });
+    iot.on(DescribeCertificateCommand, { certificateId }).resolves({
+      certificateDescription: {
+        certificateId,
+        certificateArn: `arn:aws:iot:eu-west-1:123456789012:cert/${certificateId}`,
+        status: "ACTIVE",
+        certificatePem: fixture("pre-provisioning-hook").certificatePem,
+      },
+    });
+    const handler = await loadHandler();
+
+    expect(await handler(fixture("pre-provisioning-hook"), context)).toEqual({
+      allowProvisioning: false,
+    });
+    expect(logRecords(stdout, stderr)).toContainEqual(
+      expect.objectContaining({
+        message: "provisioning denied",
+        reason: expect.stringContaining(`already has a usable certificate (${certificateId})`),
+      }),
+    );
   });
 
   it("denies a certificate whose subject is not the serial when the private CA signed it", async () => {

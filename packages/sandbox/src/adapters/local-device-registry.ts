@@ -98,18 +98,6 @@ export class LocalDeviceRegistry implements DeviceRegistry {
     await this.#registry.attachThingPrincipal(thingName, certificateId);
   }
 
-  async activeCertificateId(thingName: string): Promise<string | null> {
-    if (this.#registry.findThing(thingName) === undefined) return null;
-    const active = this.#registry
-      .listThingPrincipals(thingName)
-      .flatMap((certificateId) => {
-        const certificate = this.#registry.findCertificate(certificateId);
-        return certificate?.status === "ACTIVE" ? [certificate] : [];
-      })
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    return active[0]?.certificateId ?? null;
-  }
-
   async thingOfCertificate(certificateId: string): Promise<string | null> {
     if (this.#registry.findCertificate(certificateId) === undefined) return null;
     return this.#registry.listPrincipalThings(certificateId)[0] ?? null;

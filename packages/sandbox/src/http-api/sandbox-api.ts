@@ -3,6 +3,7 @@ import {
   ALLOW_LIST_MAX_BYTES,
   AllowListTooLargeError,
   type DeadLetter,
+  type DeviceReset,
   InvalidAllowListError,
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
@@ -19,6 +20,7 @@ import {
   type JobDetail,
   type JobSummary,
   type ReleaseRecord,
+  SerialSchema,
   ThingNameSchema,
 } from "@fleet/core/contracts";
 import { serve } from "@hono/node-server";
@@ -67,6 +69,7 @@ const ALLOW_LIST_PATH = "/v1/allowlist";
  */
 export interface SandboxApiBackend {
   listDevices(): Promise<DeviceView[]>;
+  resetDevice?(serial: string): Promise<DeviceReset>;
   readAllowList?(): Promise<{ version: string | null; serials: string[] }>;
   uploadAllowList?(
     body: Uint8Array,
@@ -125,6 +128,8 @@ export interface SandboxApi {
  * `requestGuard` first (loopback Host, no foreign Origin, the run's bearer token, JSON bodies;
  * 421, 403, 401 or 415 otherwise); `PUT /v1/allowlist` takes `application/octet-stream`.
  * - `GET /v1/devices`: every device view.
+ * - `POST /v1/devices/:serial/reset` `{}`: revokes the thing's certificates so that the device
+ *   may provision again by claim; answers `{ serial, thingName, revoked }`, 400 for a bad serial.
  * - `GET /v1/allowlist`: `{ version, serials, count }`.
  * - `PUT /v1/allowlist[?allowEmpty=1]`: body = the file's bytes; 400 with `issues` when it is
  *   not a valid allow-list, 413 past the size limit; else `{ version, diff, reconcile }`.
@@ -156,6 +161,13 @@ export function createSandboxApp(
   app.use(requestGuard({ ...access, fileBodyPaths: [ALLOW_LIST_PATH] }));
   app.get("/v1/health", (c) => c.json({ ok: true }));
   app.get("/v1/devices", async (c) => c.json(await backend.listDevices()));
+  app.post("/v1/devices/:serial/reset", async (c) => {
+    if (backend.resetDevice === undefined)
+      return c.json({ error: "this API resets no devices" }, 404);
+    const serial = SerialSchema.safeParse(c.req.param("serial"));
+    if (!serial.success) return c.json({ error: "not a valid serial", field: "serial" }, 400);
+    return c.json(await backend.resetDevice(serial.data));
+  });
 
   app.get("/v1/allowlist", async (c) => {
     if (backend.readAllowList === undefined) return noAllowList(c);

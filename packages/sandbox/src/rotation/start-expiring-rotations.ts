@@ -5,17 +5,21 @@ import type { Logger } from "pino";
 export interface StartExpiringRotationsDeps {
   /** Every thing of the registry: an audit covers the account, not one thing group. */
   thingNames(): Iterable<string>;
-  registry: Pick<DeviceRegistry, "listCertificates" | "activeCertificateId">;
-  /** `createStartRotation(...)`: idempotent, so a device already rotating is not restarted. */
-  startRotation(thingName: string): Promise<RotationRecord>;
+  registry: Pick<DeviceRegistry, "listCertificates">;
+  /**
+   * `createStartRotation(...)` of the certificate the audit flagged: idempotent, so a device
+   * already rotating is not restarted.
+   */
+  startRotation(thingName: string, certificateId: string): Promise<RotationRecord>;
   clock: () => Date;
   logger: Logger;
 }
 
 /**
  * The sandbox's Device Defender audit (DEVICE_CERTIFICATE_EXPIRING_CHECK) and its follow-up in
- * one: every thing whose certificate in use (the one a rotation would replace)
- * expires within `withinMs` gets a rotation. Returns the rotations of those devices, already
+ * one: every thing with an ACTIVE certificate that expires within `withinMs` gets a rotation
+ * of that certificate (the one the audit names, never a guess among several ACTIVE ones; one
+ * rotation per thing, the soonest to expire first). Returns the rotations of those devices, already
  * running ones included; a device that fails is logged and the others go on.
  */
 export function createStartExpiringRotations(deps: StartExpiringRotationsDeps) {
@@ -26,15 +30,17 @@ export function createStartExpiringRotations(deps: StartExpiringRotationsDeps) {
     const rotations: RotationRecord[] = [];
     for (const thingName of [...thingNames()]) {
       try {
-        const certificateId = await registry.activeCertificateId(thingName);
-        if (certificateId === null) continue;
-        const certificate = (await registry.listCertificates(thingName)).find(
-          (candidate) => candidate.certificateId === certificateId,
-        );
-        if (certificate === undefined) continue;
-        const notAfter = Date.parse(new X509Certificate(certificate.certificatePem).validTo);
-        if (notAfter > horizon) continue;
-        rotations.push(await startRotation(thingName));
+        const expiring = (await registry.listCertificates(thingName))
+          .filter((certificate) => certificate.status === "ACTIVE")
+          .map((certificate) => ({
+            certificateId: certificate.certificateId,
+            notAfter: Date.parse(new X509Certificate(certificate.certificatePem).validTo),
+          }))
+          .filter((certificate) => certificate.notAfter <= horizon)
+          .sort((a, b) => a.notAfter - b.notAfter);
+        const [soonest] = expiring;
+        if (soonest === undefined) continue;
+        rotations.push(await startRotation(thingName, soonest.certificateId));
       } catch (error) {
         logger.warn({ thingName, err: error }, "expiring certificate not rotated");
       }

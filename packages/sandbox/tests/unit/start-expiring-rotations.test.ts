@@ -33,25 +33,25 @@ describe("the sandbox's expiring-certificate audit", () => {
     return { certificateId, status, certificatePem };
   }
 
-  /** Things with their certificates; the first ACTIVE one is the one in use. */
+  /** Things with their certificates. */
   function audit(things: Record<string, RegisteredCertificate[]>) {
     const started: string[] = [];
+    const rotated: string[] = [];
     const startExpiringRotations = createStartExpiringRotations({
       thingNames: () => Object.keys(things),
       registry: {
         listCertificates: async (thingName) => things[thingName] ?? [],
-        activeCertificateId: async (thingName) =>
-          things[thingName]?.find((each) => each.status === "ACTIVE")?.certificateId ?? null,
       },
-      async startRotation(thingName): Promise<RotationRecord> {
+      async startRotation(thingName, certificateId): Promise<RotationRecord> {
         if (thingName === "broken") throw new Error("job not created");
         started.push(thingName);
+        rotated.push(certificateId);
         return rotationRecord({ thingName });
       },
       clock: () => new Date(),
       logger: pino({ level: "silent" }),
     });
-    return { started, startExpiringRotations };
+    return { started, rotated, startExpiringRotations };
   }
 
   it("rotates only the devices whose certificate in use expires within the threshold", async () => {
@@ -68,6 +68,14 @@ describe("the sandbox's expiring-certificate audit", () => {
     const rotations = await startExpiringRotations(30 * DAY_MS);
     expect(started).toEqual(["expiring"]);
     expect(rotations.map((rotation) => rotation.thingName)).toEqual(["expiring"]);
+  });
+
+  it("rotates the expiring certificate of a thing with several ACTIVE ones, not the oldest", async () => {
+    const { rotated, startExpiringRotations } = audit({
+      twice: [await certificate("fresh", 300 * DAY_MS), await certificate("expiring", DAY_MS)],
+    });
+    await startExpiringRotations(30 * DAY_MS);
+    expect(rotated).toEqual(["expiring"]);
   });
 
   it("goes on with the other devices when one cannot be rotated", async () => {

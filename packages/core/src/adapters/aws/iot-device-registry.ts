@@ -33,8 +33,11 @@ import { listThingCertificates } from "./thing-certificates.ts";
 export interface IotDeviceRegistryOptions {
   /** Preferably from `createIotClient`, whose retry settings absorb throttling. */
   iot: IoTClient;
-  /** The stage's thing group: `stageResourceNames(stage).thingGroupName`. */
-  thingGroupName: string;
+  /**
+   * The stage's thing group (`stageResourceNames(stage).thingGroupName`), which `listDevices`
+   * lists. Callers that never list the fleet (the pre-provisioning hook) may leave it out.
+   */
+  thingGroupName?: string;
   /**
    * The stage's device policy (`stageResourceNames(stage).devicePolicyName`), which
    * `attachPolicy` attaches. Needed only by rotation; other callers may leave it out.
@@ -64,7 +67,7 @@ const PAGE_SIZE = 250;
  */
 export class IotDeviceRegistry implements DeviceRegistry {
   readonly #iot: IoTClient;
-  readonly #thingGroupName: string;
+  readonly #thingGroupName: string | undefined;
   readonly #devicePolicyName: string | undefined;
   readonly #limit: LimitFunction;
   readonly #detachRetries: number;
@@ -87,10 +90,16 @@ export class IotDeviceRegistry implements DeviceRegistry {
 
   /** Pages through the fleet group; each page's things are described concurrently. */
   async *listDevices(): AsyncIterable<RegisteredDevice> {
+    const thingGroupName = this.#thingGroupName;
+    if (thingGroupName === undefined) {
+      throw new FleetError(
+        "IotDeviceRegistry cannot list the fleet: construct it with thingGroupName (stageResourceNames(stage).thingGroupName)",
+      );
+    }
     const list = (nextToken: string | undefined) =>
       this.#iot.send(
         new ListThingsInThingGroupCommand({
-          thingGroupName: this.#thingGroupName,
+          thingGroupName,
           maxResults: PAGE_SIZE,
           nextToken,
         }),
@@ -234,21 +243,6 @@ export class IotDeviceRegistry implements DeviceRegistry {
     await callAws(IOT_SERVICE, "AttachThingPrincipal", () =>
       this.#iot.send(new AttachThingPrincipalCommand({ thingName, principal })),
     );
-  }
-
-  /** Among the thing's ACTIVE certificates, the one AWS IoT registered first. */
-  async activeCertificateId(thingName: string): Promise<string | null> {
-    const ids = await this.#certificateIds(thingName);
-    const described = await Promise.all(
-      ids.map((id) => this.#limit(() => this.#describeCertificate(id))),
-    );
-    const active = described.flatMap((c) =>
-      c?.status === "ACTIVE" && c.certificateId !== undefined
-        ? [{ certificateId: c.certificateId, createdAt: c.creationDate?.getTime() ?? 0 }]
-        : [],
-    );
-    active.sort((a, b) => a.createdAt - b.createdAt);
-    return active[0]?.certificateId ?? null;
   }
 
   /** ListPrincipalThings; a certificate on several things (never done here) answers the first. */

@@ -147,15 +147,6 @@ export class InMemoryDeviceRegistry implements DeviceRegistry {
     this.#existing(certificateId).things.add(thingName);
   }
 
-  async activeCertificateId(thingName: string): Promise<string | null> {
-    this.#enter("activeCertificateId", thingName);
-    // Map order is registration order: the first ACTIVE one is the oldest.
-    for (const [certificateId, record] of this.#certificates) {
-      if (record.status === "ACTIVE" && record.things.has(thingName)) return certificateId;
-    }
-    return null;
-  }
-
   async thingOfCertificate(certificateId: string): Promise<string | null> {
     this.#enter("thingOfCertificate", certificateId);
     const [thingName] = this.#certificates.get(certificateId)?.things ?? [];

@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey } from "@aws-sdk/client-s3";
 import { fixture, context as lambdaContext } from "../../unit/lambda-test-kit.ts";
 import type { HandlerScenario } from "../handler-scenario.ts";
+import { answerRegistry, DEVICE_PEMS } from "../iot-answers.ts";
 import type { SdkRecorder } from "../sdk-recorder.ts";
 
 /** The serial of the fixture event and its certificate's CN. */
@@ -19,9 +20,18 @@ function storeAllowList(sdk: SdkRecorder, text: string): void {
 
 export const scenarios: HandlerScenario[] = [
   {
-    name: "allows an allow-listed serial and clears its ledger entry",
-    async run({ sdk, load }) {
+    name: "allows an allow-listed serial whose thing has no certificate and clears its ledger entry",
+    async run({ sdk, aws, load }) {
       storeAllowList(sdk, `serial\n${SERIAL}\n`);
+      answerRegistry(sdk, aws, { thingName: SERIAL, certificates: [], policies: [] });
+      await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
+    },
+  },
+  {
+    name: "denies an allow-listed serial whose thing already has an ACTIVE certificate",
+    async run({ sdk, aws, load }) {
+      storeAllowList(sdk, `serial\n${SERIAL}\n`);
+      answerRegistry(sdk, aws, { thingName: SERIAL, certificates: [DEVICE_PEMS[0]], policies: [] });
       await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
     },
   },
