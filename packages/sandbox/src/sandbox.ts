@@ -175,14 +175,14 @@ export interface Sandbox {
   readonly allowList: AllowListCache;
   /** Every device: things, plus allow-listed, denied and revoked serials without one. */
   listDevices(): Promise<DeviceView[]>;
-  /** The current allow-list's version and serials (sorted); version null before any upload. */
-  readAllowList(): Promise<{ version: string | null; serials: string[] }>;
-  /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
   /**
    * `fleet devices reset SERIAL`: revokes every certificate of the serial's thing (registry and
    * CA), so that the device may provision again by claim (core's `createResetDevice`).
    */
   resetDevice(serial: string): Promise<DeviceReset>;
+  /** The current allow-list's version and serials (sorted); version null before any upload. */
+  readAllowList(): Promise<{ version: string | null; serials: string[] }>;
+  /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
   uploadAllowList(
     body: Uint8Array,
     options: { allowEmpty: boolean },
@@ -331,17 +331,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const ledger = new FileDeviceLedger(join(stateDir, "device-ledger.json"));
   // No TTL: an upload takes effect for the next device at once (a version check is one small read).
   const allowList = new AllowListCache({ store, ttlMs: 0 });
+  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
   // The sandbox's CA is the private CA of a stage in `private-ca` mode: it signs every CSR.
   const decideProvisioning = createDecideProvisioning({
     allowList,
-  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
     ledger,
+    registry: deviceRegistry,
     certificateSigner: "private-ca",
     logger,
-  });
-    registry: deviceRegistry,
-  const revoker = new LocalCaRevoker(ca);
     clock,
+  });
+  const revoker = new LocalCaRevoker(ca);
   const reconcileOnce = createReconcileAllowList({
     allowList: store,
     registry: deviceRegistry,
@@ -539,13 +539,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     claim,
     allowList,
     listDevices,
+    resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
     async readAllowList() {
       const { version, serials } = await allowList.current();
       return { version, serials: [...serials].sort() };
     },
     uploadAllowList: (body, uploadOptions) =>
       uploadAllowList(
-    resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
         { store, current: () => allowList.current(), reconcile },
         body,
         uploadOptions,
