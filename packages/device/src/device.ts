@@ -328,7 +328,9 @@ export async function startDevice(
     thingName,
     connection,
     handlers: {
-      "app-update": createAppUpdateStep(apps),
+      "app-update": createAppUpdateStep(apps, {
+        releasePublicKeyFile: config.apps.releasePublicKeyFile,
+      }),
       "os-update": createOsUpdateStep({ stateDir: config.stateDir, reboot }),
       reboot: createRebootStep(reboot),
       configure: createConfigureStep(settings),

@@ -52,6 +52,7 @@ import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload
 import { ARTIFACTS_DIR, startArtifactServer } from "./artifacts/artifact-server.ts";
 import { ArtifactUrlSigner } from "./artifacts/artifact-url-signer.ts";
 import { replacePresignedUrlPlaceholders } from "./artifacts/presigned-url-placeholders.ts";
+import { openReleaseKey, type SandboxReleaseKey } from "./artifacts/release-key.ts";
 import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
 import {
   type CommandOutcome,
@@ -171,6 +172,8 @@ export interface Sandbox {
   readonly jobs: JobStore;
   /** The claim certificate and key devices provision with (`<stateDir>/claim/`), and the template. */
   readonly claim: ClaimCredentials;
+  /** The release key pair (`<stateDir>/release-key/`): it signs releases, devices trust it. */
+  readonly releaseKey: Pick<SandboxReleaseKey, "publicKeyFile" | "keyId">;
   /** The current allow-list as the pre-provisioning hook sees it (always the latest upload). */
   readonly allowList: AllowListCache;
   /** Every device: things, plus allow-listed, denied and revoked serials without one. */
@@ -391,6 +394,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger,
   });
   const signer = await ArtifactUrlSigner.open(stateDir);
+  const releaseKey = await openReleaseKey(stateDir);
   const artifactServer = await startArtifactServer({ stateDir, signer, logger });
   // Devices get signed URLs each time a document is sent; stored documents keep placeholders.
   const deliverDocument: DeliverDocument = (document) =>
@@ -477,6 +481,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }),
     jobs: otaJobs,
     releases,
+    signer: releaseKey.signer,
     clock,
     logger,
   });
@@ -537,6 +542,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     sessions: broker.sessions,
     events,
     claim,
+    releaseKey: { publicKeyFile: releaseKey.publicKeyFile, keyId: releaseKey.keyId },
     allowList,
     listDevices,
     resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
