@@ -240,6 +240,20 @@ describe("createReleaseApp", () => {
       reason: "fleet job not created: ThrottlingException: Rate exceeded",
     });
   });
+
+  it("refuses a job document whose presigned placeholder is malformed, naming the step, and creates no job", async () => {
+    artifacts.documentUrl = (key) =>
+      `\${aws:iot:s3-presigned-url-v2:https://s3.eu-west-1.amazonaws.com/artifacts/${key}`;
+
+    const released = releaseApp({ artifactPath: file, targets: ["fleet"] });
+
+    await expect(released).rejects.toBeInstanceOf(InvalidReleaseRequestError);
+    await expect(released).rejects.toThrow("steps[0].url: malformed presigned URL placeholder");
+    expect(jobs.created).toEqual([]);
+    const [record] = releases.records.values();
+    expect(record?.phase).toBe("failed");
+    expect(record?.reason).toContain("steps[0].url");
+  });
 });
 
 describe("releaseIdFor", () => {
