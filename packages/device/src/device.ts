@@ -219,6 +219,7 @@ export async function startDevice(
     random,
     // Without claim credentials a refused device has nothing to fall back on: it keeps retrying.
     refusalLimit: config.provisioning?.reprovisionAfterRefusals,
+    certificateExpired: () => expiredBy(connection.credentials.certFile, clock.now()),
     minConnectIntervalMs: options.minConnectIntervalMs,
     connectJitterMs: options.connectJitterMs,
   });
