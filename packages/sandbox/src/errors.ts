@@ -142,6 +142,37 @@ export class ConnectThrottledError extends SandboxError {
 }
 
 /**
+ * A CONNECT whose client id breaks MQTT 3.1.1's string rules or AWS's "Client ID size":
+ * `returnCode` 2 is "Connection Refused, identifier rejected" (MQTT 3.1.1 3.2.2.3).
+ */
+export class ClientIdRejectedError extends SandboxError {
+  readonly returnCode = 2;
+  readonly clientId: string;
+  constructor(clientId: string, reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = "ClientIdRejectedError";
+    this.clientId = clientId;
+  }
+}
+
+/** An MQTT packet longer than the broker reads, refused from its fixed header. */
+export class PacketTooLargeError extends SandboxError {
+  readonly packetType: string;
+  readonly bytes: number;
+  readonly maxBytes: number;
+  constructor(packetType: string, bytes: number, maxBytes: number, options?: { cause?: unknown }) {
+    super(
+      `PAYLOAD_LIMIT_EXCEEDED: ${packetType} packet of ${bytes} bytes exceeds ${maxBytes} (AWS IoT Core quota "Message size", 128 KB payload); refused before reading it`,
+      options,
+    );
+    this.name = "PacketTooLargeError";
+    this.packetType = packetType;
+    this.bytes = bytes;
+    this.maxBytes = maxBytes;
+  }
+}
+
+/**
  * Deleting a resource that something still references: a certificate with policies or things
  * attached, a thing with principals attached (AWS DeleteConflictException).
  */

@@ -3,7 +3,12 @@ import type { Socket } from "node:net";
 import { createServer, type PeerCertificate, TLSSocket } from "node:tls";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
-import { ConnectionRefusedError, ConnectThrottledError } from "../errors.ts";
+import {
+  ClientIdRejectedError,
+  ConnectionRefusedError,
+  ConnectThrottledError,
+  PacketTooLargeError,
+} from "../errors.ts";
 import { listen } from "../listen.ts";
 import { certificateIdOf } from "../local-ca/certificate-id.ts";
 import {
@@ -16,6 +21,14 @@ import { AWS_BROKER_QUOTAS, type BrokerQuotas } from "./broker-quotas.ts";
 import type { BrokerService, ServiceReply } from "./broker-service.ts";
 import { checkConnect, checkConnection } from "./connect-check.ts";
 import { ConnectionAuthorizer, describeDenial } from "./connection-authorizer.ts";
+import {
+  clientIdProblem,
+  MAX_PACKET_BYTES,
+  payloadProblem,
+  topicFilterProblem,
+  topicNameProblem,
+} from "./message-limits.ts";
+import { limitPacketSize } from "./packet-size-guard.ts";
 import { connectedPresence, disconnectedPresence, hasPresenceEvents } from "./presence-events.ts";
 import type { IotRegistry, RegistryChange } from "./registry.ts";
 import { type Sessions, SessionTable } from "./sessions.ts";
@@ -186,6 +199,18 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
 
     authenticate(client, _username, _password, done) {
       const clientId = client.id;
+      const badClientId = clientIdProblem(clientId);
+      if (badClientId !== undefined) {
+        logger.info({ clientId, reason: badClientId }, "connection refused");
+        emit({
+          kind: "connect-refused",
+          clientId,
+          reason: badClientId,
+          at: new Date().toISOString(),
+        });
+        done(new ClientIdRejectedError(clientId, badClientId), false);
+        return;
+      }
       const refuse = (certificateId: string | undefined, reason: string) => {
         logger.info({ clientId, certificateId, reason }, "connection refused");
         emit({
@@ -265,6 +290,12 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         done(new Error("THROTTLED"));
         return;
       }
+      const invalid = topicNameProblem(packet.topic) ?? payloadProblem(packet.payload);
+      if (invalid !== undefined) {
+        refuseInvalid(connection, "publish", packet.topic, invalid);
+        done(new Error(invalid));
+        return;
+      }
       const reason = publishDenial(connection, packet);
       if (reason === undefined) {
         done(null);
@@ -293,6 +324,12 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       const connection = connections.get(client);
       if (connection === undefined) {
         done(new Error("SUBSCRIBE from an unauthenticated connection"));
+        return;
+      }
+      const invalid = topicFilterProblem(subscription.topic);
+      if (invalid !== undefined) {
+        refuseInvalid(connection, "subscribe", subscription.topic, invalid);
+        done(new Error(invalid));
         return;
       }
       const { subscriptions } = connection;
@@ -352,6 +389,28 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       reason,
       at: new Date().toISOString(),
     });
+  }
+
+  /**
+   * A PUBLISH or SUBSCRIBE breaking MQTT 3.1.1's topic rules or AWS's size limits: the connection
+   * ends CLIENT_ERROR, as AWS IoT ends one over the payload limit (see `message-limits.ts`).
+   */
+  function refuseInvalid(
+    connection: Connection,
+    packet: "publish" | "subscribe",
+    topic: string,
+    reason: string,
+  ): void {
+    if (connection.ending !== undefined) return;
+    connection.ending = { reason: "CLIENT_ERROR", detail: reason };
+    const { clientId, certificateId } = connection;
+    const at = new Date().toISOString();
+    logger.info({ clientId, topic, reason }, `${packet} refused`);
+    if (packet === "publish") {
+      emit({ kind: "publish-denied", clientId, certificateId, topic, reason, at });
+    } else {
+      emit({ kind: "subscribe-denied", clientId, certificateId, topicFilter: topic, reason, at });
+    }
   }
 
   /** A SUBSCRIBE past the subscriptions per connection: the connection is closed (see above). */
@@ -490,7 +549,16 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
 
   broker.on("clientError", (client, error) => {
     const connection = connections.get(client);
+    if (error instanceof PacketTooLargeError) {
+      logger.info({ clientId: client.id, reason: error.message }, "packet refused");
+    }
     if (connection) connection.ending ??= { reason: "CLIENT_ERROR", detail: error.message };
+  });
+
+  // A packet too large before CONNECT: no client id to name yet.
+  broker.on("connectionError", (_client, error) => {
+    if (error instanceof PacketTooLargeError)
+      logger.info({ reason: error.message }, "packet refused");
   });
 
   broker.on("clientDisconnect", (client) => {
@@ -563,7 +631,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       key: options.serverCertificate.privateKeyPem,
       minVersion: "TLSv1.2",
     },
-    broker.handle,
+    (socket: TLSSocket) => limitPacketSize(broker.handle(socket), MAX_PACKET_BYTES),
   );
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { ShadowRequestRejectedError } from "../errors.ts";
 import type { BrokerService, ServiceReply, ServiceRequest } from "../iot-core/broker-service.ts";
-import type { ShadowStore } from "./shadow-store.ts";
+import { SHADOW_REQUEST_MAX_BYTES, type ShadowStore } from "./shadow-store.ts";
 
 const SHADOW_TOPIC = /^\$aws\/things\/([^/]+)\/shadow\/(update|get)$/;
 
@@ -31,6 +31,10 @@ export class ClassicShadowService implements BrokerService {
     const [, thingName = "", operation] = SHADOW_TOPIC.exec(request.topic) ?? [];
     let clientToken: string | undefined;
     try {
+      // Refused by its raw size before any parse or merge: a 30 MB update must cost nothing.
+      if (request.payload.length > SHADOW_REQUEST_MAX_BYTES) {
+        throw new ShadowRequestRejectedError(413, "The payload exceeds the maximum size allowed");
+      }
       const json = parse(request.payload, operation === "get");
       const token = (json as { clientToken?: unknown }).clientToken;
       clientToken = typeof token === "string" ? token : undefined;

@@ -18,6 +18,15 @@ export const SHADOWS_FILE = "shadows.json";
 /** AWS's limit on a classic shadow's state document. */
 export const SHADOW_DOCUMENT_MAX_BYTES = 8 * 1024;
 
+/**
+ * The largest request payload the service reads. Only desired and reported count toward the
+ * 8 KB ("Diagnosing problems with shadows"), so the envelope (`clientToken` of at most 64 bytes,
+ * `version`, JSON punctuation) gets 1 KiB of room; a larger payload cannot hold a state within
+ * the limit and is refused unread, 413 "The payload exceeds the maximum size allowed" (developer
+ * guide, "Device Shadow error messages").
+ */
+export const SHADOW_REQUEST_MAX_BYTES = SHADOW_DOCUMENT_MAX_BYTES + 1024;
+
 const SectionsSchema = z.object({
   desired: z.record(z.string(), z.unknown()).optional(),
   reported: z.record(z.string(), z.unknown()).optional(),

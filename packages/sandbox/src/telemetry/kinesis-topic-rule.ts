@@ -7,6 +7,7 @@ import {
   type RuleStatement,
   type TopicRule,
 } from "../iot-core/topic-rule.ts";
+import { oversizedRecordReason, takeBatch } from "./put-records-limits.ts";
 
 /** A message the rule's action could not deliver: what the rule's error action receives. */
 export interface RuleActionFailure {
@@ -37,8 +38,6 @@ interface Entry {
   partitionKey: string;
 }
 
-/** PutRecords takes at most 500 records per call. */
-const MAX_RECORDS_PER_PUT = 500;
 /** Attempts per record before the error action (throttled or failed entries are put again). */
 const MAX_ATTEMPTS = 4;
 const RETRY_BASE_DELAY_MS = 50;
@@ -46,8 +45,13 @@ const RETRY_BASE_DELAY_MS = 50;
 /**
  * A topic rule with a Kinesis action, as AWS IoT runs one: each message the SQL selects becomes
  * one record (the SQL's output, partition key from the template) of the stream. Records are
- * batched while a PutRecords call is under way, in arrival order; entries the stream refuses
- * are put again with backoff, and those still refused go to the error action.
+ * batched while a PutRecords call is under way, in arrival order, within PutRecords' count and
+ * byte limits (`PUT_RECORDS_LIMITS`). One bad record never costs the others:
+ * - a record over Kinesis's 1 MiB record limit goes to the error action alone, unsent;
+ * - records the stream refuses one by one (PutRecords' per-record `ErrorCode`) are put again
+ *   with backoff, and those still refused go to the error action, each with its own reason;
+ * - a call that fails as a whole is split in halves, each put on its own, down to the single
+ *   record that fails, so valid records of the same batch still reach the stream.
  */
 export class KinesisTopicRule implements TopicRule {
   readonly name: string;
@@ -84,14 +88,22 @@ export class KinesisTopicRule implements TopicRule {
     // Let the messages of the same tick join the first call.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.#queue.length > 0) {
-      await this.#put(this.#queue.splice(0, MAX_RECORDS_PER_PUT));
+      const batch = takeBatch(this.#queue);
+      if (batch.length > 0) {
+        await this.#put(batch);
+        continue;
+      }
+      // takeBatch stops at a record over the record limit: it goes to the error action alone.
+      const entry = this.#queue.shift() as Entry;
+      await this.#actionError(entry, oversizedRecordReason(entry) ?? "record too large");
     }
   }
 
+  /** Puts `entries`, retrying refused records; a call failing as a whole is split (see above). */
   async #put(entries: Entry[]): Promise<void> {
     const { client, streamName, logger } = this.#options;
     let pending = entries;
-    let reason = "";
+    let reasons: string[] = [];
     for (let attempt = 1; attempt <= MAX_ATTEMPTS && pending.length > 0; attempt++) {
       if (attempt > 1) await sleep(RETRY_BASE_DELAY_MS * 2 ** (attempt - 2));
       try {
@@ -104,28 +116,53 @@ export class KinesisTopicRule implements TopicRule {
             })),
           }),
         );
-        const failed = pending.filter((_, index) => Records[index]?.ErrorCode !== undefined);
-        reason = Records.find((record) => record.ErrorCode !== undefined)?.ErrorMessage ?? "";
-        pending = failed;
+        const failed = pending.flatMap((entry, index) => {
+          const result = Records[index];
+          return result?.ErrorCode === undefined
+            ? []
+            : [{ entry, reason: `${result.ErrorCode}: ${result.ErrorMessage ?? ""}` }];
+        });
+        pending = failed.map((each) => each.entry);
+        reasons = failed.map((each) => each.reason);
       } catch (error) {
-        reason = error instanceof Error ? error.message : String(error);
+        const reason = error instanceof Error ? error.message : String(error);
+        if (pending.length > 1) {
+          logger.warn({ rule: this.name, records: pending.length, reason }, "put failed: split");
+          const half = Math.ceil(pending.length / 2);
+          await this.#put(pending.slice(0, half));
+          await this.#put(pending.slice(half));
+          return;
+        }
+        reasons = [reason];
       }
       if (pending.length > 0) {
-        logger.warn({ rule: this.name, records: pending.length, attempt, reason }, "put failed");
+        logger.warn(
+          { rule: this.name, records: pending.length, attempt, reason: reasons[0] },
+          "put failed",
+        );
       }
     }
-    for (const entry of pending) {
-      await this.#options
-        .onActionError({
-          ruleName: this.name,
-          message: entry.message,
-          output: entry.output,
-          partitionKey: entry.partitionKey,
-          reason: `Kinesis PutRecords to ${streamName} failed: ${reason}`,
-        })
-        .catch((error: unknown) =>
-          logger.error({ rule: this.name, err: error }, "rule error action failed"),
-        );
+    for (const [index, entry] of pending.entries()) {
+      await this.#actionError(
+        entry,
+        `Kinesis PutRecords to ${streamName} failed: ${reasons[index]}`,
+      );
     }
+  }
+
+  async #actionError(entry: Entry, reason: string): Promise<void> {
+    const { logger } = this.#options;
+    logger.warn({ rule: this.name, topic: entry.message.topic, reason }, "rule action failed");
+    await this.#options
+      .onActionError({
+        ruleName: this.name,
+        message: entry.message,
+        output: entry.output,
+        partitionKey: entry.partitionKey,
+        reason,
+      })
+      .catch((error: unknown) =>
+        logger.error({ rule: this.name, err: error }, "rule error action failed"),
+      );
   }
 }

@@ -97,10 +97,7 @@ export async function startDeviceProcess(
       stateDir,
       heartbeatIntervalSeconds: 60,
       reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-      apps: {
-        healthGraceMs: HEALTH_GRACE_MS,
-        releasePublicKeyFile: sandbox.releaseKey.publicKeyFile,
-      },
+      apps: { healthGraceMs: HEALTH_GRACE_MS },
       reboot: { command: ["exit"] },
       ...options.config,
     }),

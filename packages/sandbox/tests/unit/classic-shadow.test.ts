@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ClassicShadowService } from "../../src/shadow/classic-shadow-service.ts";
-import { ShadowStore } from "../../src/shadow/shadow-store.ts";
+import { SHADOW_REQUEST_MAX_BYTES, ShadowStore } from "../../src/shadow/shadow-store.ts";
 
 const THING = "SN-1";
 const base = `$aws/things/${THING}/shadow`;
@@ -101,6 +101,17 @@ describe("the classic shadow service", () => {
     expect(await request("update", { reported: {} })).toMatchObject({
       payload: { code: 400, message: "Missing required node: state" },
     });
+  });
+
+  it("refuses an update over the request size limit with 413 before reading it, and keeps the shadow", async () => {
+    await request("update", { state: { reported: { a: 1 } } });
+    // Not even JSON: the size alone decides, so nothing is parsed or merged.
+    const huge = `{"state":{"reported":{"blob":"${"x".repeat(SHADOW_REQUEST_MAX_BYTES)}`;
+    expect(await request("update", huge)).toMatchObject({
+      topic: `${base}/update/rejected`,
+      payload: { code: 413, message: "The payload exceeds the maximum size allowed" },
+    });
+    expect(store.find(THING)).toMatchObject({ state: { reported: { a: 1 } }, version: 1 });
   });
 
   it("answers 404 for a shadow never written and 403 for another thing's shadow", async () => {
