@@ -62,9 +62,10 @@ const REGISTER_THING_TOPIC = /^\$aws\/provisioning-templates\/([^/]+)\/provision
  *   provisioning request fails with ACCESS_DENIED" (developer guide, "Pre-provisioning hooks");
  * - 404: the template does not exist (FreeRTOS: "Template ID not found");
  * - 429 `ThrottlingException`: the claim client is over its request quota. AWS documents no
- *   throttled reply for this API; 429 and ThrottlingException are what AWS IoT's other APIs
- *   answer when throttled ("Rate exceeded"), and a device treats any `/rejected` as "retry
- *   after a backoff";
+ *   throttled reply for this API (a user hitting RegisterThing's account rate saw no reply and
+ *   what looked like a closed connection: aws-iot-device-sdk-python-v2 issue 232); 429 and
+ *   ThrottlingException are what AWS IoT's other APIs answer when throttled ("Rate exceeded").
+ *   The device retries after a backoff on any `/rejected`, a timeout or a lost connection;
  * - 500: an internal failure.
  * AWS's denial message is generic; the sandbox adds the hook's reason to errorMessage, since
  * the device's log is where a developer looks first.
