@@ -52,6 +52,11 @@ variable "root_ca_file" {
   description = "CA bundle of the IoT endpoint on the build host: os-image/files/amazon-root-cas.pem (Amazon Root CA 1-4) unless the endpoint needs another."
 }
 
+variable "release_public_key_file" {
+  type        = string
+  description = "The stage's release public key (Ed25519 PEM) on the build host: devices install only app artifacts signed with its private key."
+}
+
 variable "device_client_tarball" {
   type        = string
   description = "The device client with its Node runtime: a .tar.gz holding bin/node and lib/fleet-device.mjs."
@@ -148,6 +153,11 @@ build {
   provisioner "file" {
     source      = var.root_ca_file
     destination = "${local.staging}/root-ca.pem"
+  }
+
+  provisioner "file" {
+    source      = var.release_public_key_file
+    destination = "${local.staging}/release-key.pub.pem"
   }
 
   provisioner "shell" {

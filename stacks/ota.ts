@@ -77,7 +77,8 @@ export function ota(): Ota {
 
   // Each release creates its jobs with its own document and abort percentage (IotOtaJobs); the
   // template presets the same settings for jobs an operator creates by hand, and its document
-  // shows the shape (operators replace the example step).
+  // shows the shape (operators replace the example step, and sign it: devices refuse an
+  // app-update step without the release key's signature).
   const exampleDocument = $jsonStringify({
     version: "1",
     steps: [

@@ -121,6 +121,7 @@ write_config() {
   FLEET_CA_FILE=$(setting FLEET_CA_FILE)
   FLEET_CLAIM_CERT_FILE=$(setting FLEET_CLAIM_CERT_FILE)
   FLEET_CLAIM_KEY_FILE=$(setting FLEET_CLAIM_KEY_FILE)
+  FLEET_RELEASE_PUBLIC_KEY_FILE=$(setting FLEET_RELEASE_PUBLIC_KEY_FILE)
   path_re='/[A-Za-z0-9._/-]+'
   require_setting FLEET_ENDPOINT_HOST "${FLEET_ENDPOINT_HOST:-}" '[A-Za-z0-9.-]+'
   require_setting FLEET_ENDPOINT_PORT "${FLEET_ENDPOINT_PORT:-8883}" '[0-9]{1,5}'
@@ -128,6 +129,7 @@ write_config() {
   require_setting FLEET_CA_FILE "${FLEET_CA_FILE:-}" "$path_re"
   require_setting FLEET_CLAIM_CERT_FILE "${FLEET_CLAIM_CERT_FILE:-}" "$path_re"
   require_setting FLEET_CLAIM_KEY_FILE "${FLEET_CLAIM_KEY_FILE:-}" "$path_re"
+  require_setting FLEET_RELEASE_PUBLIC_KEY_FILE "${FLEET_RELEASE_PUBLIC_KEY_FILE:-}" "$path_re"
 
   tmp="$CONFIG_FILE.tmp.$$"
   # Written beside the target and renamed, so a power cut never leaves half a config.
@@ -143,7 +145,8 @@ write_config() {
     "claimKeyFile": "$FLEET_CLAIM_KEY_FILE",
     "templateName": "$FLEET_TEMPLATE_NAME"
   },
-  "telemetry": { "sources": { "system": {} } }
+  "telemetry": { "sources": { "system": {} } },
+  "apps": { "releasePublicKeyFile": "$FLEET_RELEASE_PUBLIC_KEY_FILE" }
 }
 JSON
   chmod 0640 "$tmp"

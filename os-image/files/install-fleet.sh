@@ -6,7 +6,8 @@
 # Inputs, staged in $FLEET_STAGING (default /tmp/fleet-image):
 #   fleet-device.tar.gz  the client with its runtime: bin/node and lib/fleet-device.mjs
 #   claim.cert.pem, claim.key.pem, root-ca.pem (the CA bundle: os-image/files/amazon-root-cas.pem,
-#   Amazon Root CA 1-4), and the files of os-image/files/
+#   Amazon Root CA 1-4), release-key.pub.pem (the stage's release public key, Ed25519), and
+#   the files of os-image/files/
 # Environment: FLEET_ENDPOINT_HOST, FLEET_ENDPOINT_PORT (default 8883), FLEET_TEMPLATE_NAME.
 set -eu
 
@@ -18,7 +19,7 @@ fail() {
   exit 1
 }
 
-for input in fleet-device.tar.gz claim.cert.pem claim.key.pem root-ca.pem \
+for input in fleet-device.tar.gz claim.cert.pem claim.key.pem root-ca.pem release-key.pub.pem \
   fleet-device.service fleet-firstboot.service fleet-firstboot.sh \
   50-fleet-reboot.rules 60-fleet-gpio.rules; do
   [ -f "$STAGING/$input" ] || fail "missing $STAGING/$input"
@@ -55,6 +56,8 @@ install -d -m 0700 -o fleet -g fleet /etc/fleet/claim
 install -m 0600 -o fleet -g fleet "$STAGING/claim.cert.pem" /etc/fleet/claim/claim.cert.pem
 install -m 0600 -o fleet -g fleet "$STAGING/claim.key.pem" /etc/fleet/claim/claim.key.pem
 install -m 0644 "$STAGING/root-ca.pem" /etc/fleet/root-ca.pem
+# Public, but root's: whoever could replace it could sign their own app artifacts.
+install -m 0644 "$STAGING/release-key.pub.pem" /etc/fleet/release-key.pub.pem
 
 umask 022
 cat >/etc/fleet/endpoint.env <<ENV
@@ -64,6 +67,7 @@ FLEET_TEMPLATE_NAME=$FLEET_TEMPLATE_NAME
 FLEET_CA_FILE=/etc/fleet/root-ca.pem
 FLEET_CLAIM_CERT_FILE=/etc/fleet/claim/claim.cert.pem
 FLEET_CLAIM_KEY_FILE=/etc/fleet/claim/claim.key.pem
+FLEET_RELEASE_PUBLIC_KEY_FILE=/etc/fleet/release-key.pub.pem
 ENV
 
 # An image must never carry a board's identity: each board gets its own machine id, serial

@@ -24,6 +24,7 @@ const ENDPOINT_ENV = [
   "FLEET_CA_FILE=/etc/fleet/root-ca.pem",
   "FLEET_CLAIM_CERT_FILE=/etc/fleet/claim/claim.cert.pem",
   "FLEET_CLAIM_KEY_FILE=/etc/fleet/claim/claim.key.pem",
+  "FLEET_RELEASE_PUBLIC_KEY_FILE=/etc/fleet/release-key.pub.pem",
   "",
 ].join("\n");
 
@@ -110,6 +111,7 @@ describe("fleet-firstboot.sh", () => {
       templateName: "fleet-prod-provision",
     });
     expect(config.stateDir).toBe("/var/lib/fleet");
+    expect(config.apps.releasePublicKeyFile).toBe("/etc/fleet/release-key.pub.pem");
   });
 
   it("makes the config readable by the service group only and the state directory the service user's alone", async () => {

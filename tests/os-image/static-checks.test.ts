@@ -130,6 +130,7 @@ describe("Packer template", () => {
         "claim_cert_file",
         "claim_key_file",
         "root_ca_file",
+        "release_public_key_file",
         "device_client_tarball",
       ]),
     );

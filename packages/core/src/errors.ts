@@ -384,3 +384,32 @@ export class InvalidReleaseRequestError extends FleetError {
     this.field = options.field;
   }
 }
+
+/**
+ * An app artifact's signature is absent or does not verify with the release key: the device
+ * refuses the update with `code` as the execution's errorCode.
+ */
+export class ArtifactSignatureError extends FleetError {
+  readonly code: "SignatureMissing" | "SignatureInvalid";
+
+  constructor(
+    message: string,
+    options: { code: "SignatureMissing" | "SignatureInvalid"; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "ArtifactSignatureError";
+    this.code = options.code;
+  }
+}
+
+/** A release key (PEM) that cannot be read or is not an Ed25519 key. */
+export class ReleaseKeyError extends FleetError {
+  /** The file (or other place) the key came from. */
+  readonly source: string;
+
+  constructor(message: string, options: { source: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "ReleaseKeyError";
+    this.source = options.source;
+  }
+}

@@ -139,6 +139,11 @@ export const AppsConfigSchema = z.strictObject({
    * start. Default: the app artifact contract's 10 s (`DEFAULT_HEALTH_GRACE_MS`).
    */
   healthGraceMs: z.int().min(0).max(HOUR_MS).optional(),
+  /**
+   * The release public key (Ed25519, PEM) app artifacts must be signed with; the image
+   * installs it. Without it the device refuses every app update (`ReleaseKeyMissing`).
+   */
+  releasePublicKeyFile: z.string().min(1).optional(),
 });
 
 /** How the device reboots for an `os-update` or `reboot` job step. */
@@ -301,7 +306,13 @@ function resolveFilePaths(config: DeviceConfig, baseDir: string): DeviceConfig {
     ...config,
     tls: { caFile: at(caFile), certFile: at(certFile), keyFile: at(keyFile) },
     stateDir: at(config.stateDir),
-    apps: { ...config.apps, dir: at(config.apps.dir) },
+    apps: {
+      ...config.apps,
+      dir: at(config.apps.dir),
+      ...(config.apps.releasePublicKeyFile !== undefined && {
+        releasePublicKeyFile: at(config.apps.releasePublicKeyFile),
+      }),
+    },
     localBus: { socketPath: at(config.localBus.socketPath) },
     ...(provisioning && {
       provisioning: {

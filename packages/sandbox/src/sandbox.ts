@@ -52,6 +52,7 @@ import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload
 import { ARTIFACTS_DIR, startArtifactServer } from "./artifacts/artifact-server.ts";
 import { ArtifactUrlSigner } from "./artifacts/artifact-url-signer.ts";
 import { replacePresignedUrlPlaceholders } from "./artifacts/presigned-url-placeholders.ts";
+import { openReleaseKey, type SandboxReleaseKey } from "./artifacts/release-key.ts";
 import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
 import {
   type CommandOutcome,
@@ -171,18 +172,20 @@ export interface Sandbox {
   readonly jobs: JobStore;
   /** The claim certificate and key devices provision with (`<stateDir>/claim/`), and the template. */
   readonly claim: ClaimCredentials;
+  /** The release key pair (`<stateDir>/release-key/`): it signs releases, devices trust it. */
+  readonly releaseKey: Pick<SandboxReleaseKey, "publicKeyFile" | "keyId">;
   /** The current allow-list as the pre-provisioning hook sees it (always the latest upload). */
   readonly allowList: AllowListCache;
   /** Every device: things, plus allow-listed, denied and revoked serials without one. */
   listDevices(): Promise<DeviceView[]>;
-  /** The current allow-list's version and serials (sorted); version null before any upload. */
-  readAllowList(): Promise<{ version: string | null; serials: string[] }>;
-  /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
   /**
    * `fleet devices reset SERIAL`: revokes every certificate of the serial's thing (registry and
    * CA), so that the device may provision again by claim (core's `createResetDevice`).
    */
   resetDevice(serial: string): Promise<DeviceReset>;
+  /** The current allow-list's version and serials (sorted); version null before any upload. */
+  readAllowList(): Promise<{ version: string | null; serials: string[] }>;
+  /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
   uploadAllowList(
     body: Uint8Array,
     options: { allowEmpty: boolean },
@@ -331,17 +334,17 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const ledger = new FileDeviceLedger(join(stateDir, "device-ledger.json"));
   // No TTL: an upload takes effect for the next device at once (a version check is one small read).
   const allowList = new AllowListCache({ store, ttlMs: 0 });
+  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
   // The sandbox's CA is the private CA of a stage in `private-ca` mode: it signs every CSR.
   const decideProvisioning = createDecideProvisioning({
     allowList,
-  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
     ledger,
+    registry: deviceRegistry,
     certificateSigner: "private-ca",
     logger,
-  });
-    registry: deviceRegistry,
-  const revoker = new LocalCaRevoker(ca);
     clock,
+  });
+  const revoker = new LocalCaRevoker(ca);
   const reconcileOnce = createReconcileAllowList({
     allowList: store,
     registry: deviceRegistry,
@@ -391,6 +394,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger,
   });
   const signer = await ArtifactUrlSigner.open(stateDir);
+  const releaseKey = await openReleaseKey(stateDir);
   const artifactServer = await startArtifactServer({ stateDir, signer, logger });
   // Devices get signed URLs each time a document is sent; stored documents keep placeholders.
   const deliverDocument: DeliverDocument = (document) =>
@@ -477,6 +481,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }),
     jobs: otaJobs,
     releases,
+    signer: releaseKey.signer,
     clock,
     logger,
   });
@@ -537,15 +542,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     sessions: broker.sessions,
     events,
     claim,
+    releaseKey: { publicKeyFile: releaseKey.publicKeyFile, keyId: releaseKey.keyId },
     allowList,
     listDevices,
+    resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
     async readAllowList() {
       const { version, serials } = await allowList.current();
       return { version, serials: [...serials].sort() };
     },
     uploadAllowList: (body, uploadOptions) =>
       uploadAllowList(
-    resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
         { store, current: () => allowList.current(), reconcile },
         body,
         uploadOptions,

@@ -39,6 +39,8 @@ export interface ImageBuildOptions {
   stage: string;
   deviceTarball: string;
   rootCa: string;
+  /** The stage's release public key (Ed25519 PEM): devices install only artifacts it signed. */
+  releasePublicKey: string;
   outputDir: string;
 }
 
@@ -48,7 +50,7 @@ export interface ImageBuildOptions {
  */
 export async function missingImagePrerequisites(
   host: ImageBuildHost,
-  options: Pick<ImageBuildOptions, "deviceTarball" | "rootCa">,
+  options: Pick<ImageBuildOptions, "deviceTarball" | "rootCa" | "releasePublicKey">,
 ): Promise<string[]> {
   const missing: string[] = [];
   const packer = await host.which("packer");
@@ -82,6 +84,11 @@ export async function missingImagePrerequisites(
   if (!(await host.exists(options.rootCa))) {
     missing.push(
       `the IoT root CA bundle ${options.rootCa}: \`node scripts/amazon-root-cas.ts\` writes the default one`,
+    );
+  }
+  if (!(await host.exists(options.releasePublicKey))) {
+    missing.push(
+      `the release public key ${options.releasePublicKey}: \`openssl pkey -in release-key.pem -pubout\` writes it from the key \`fleet ota release --signing-key\` signs with`,
     );
   }
   return missing;
@@ -169,6 +176,7 @@ export function packerBuildArgs(input: {
     claim_cert_file: input.claimCertFile,
     claim_key_file: input.claimKeyFile,
     root_ca_file: resolve(input.options.rootCa),
+    release_public_key_file: resolve(input.options.releasePublicKey),
     device_client_tarball: resolve(input.options.deviceTarball),
     output_dir: resolve(input.options.outputDir),
   };
@@ -222,6 +230,10 @@ export function registerImageCommand(program: Command): void {
       "the device client with its Node runtime (.tar.gz with bin/node and lib/fleet-device.mjs)",
     )
     .option("--root-ca <file>", "CA bundle of the IoT endpoint", DEFAULT_ROOT_CA)
+    .requiredOption(
+      "--release-public-key <file>",
+      "the release public key (Ed25519 PEM) devices verify app artifacts with",
+    )
     .option("--output-dir <dir>", "where the image is written", "os-image/output")
     .option("--json", "print the result as JSON (Packer's output goes to stderr)", false)
     .action(async (options: ImageBuildOptions & { json: boolean }) => {

@@ -6,8 +6,14 @@ import { parseDurationOption } from "../duration-option.ts";
 import { UsageError } from "../errors.ts";
 import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
+import { readSigningKeyFile } from "../signing-key-file.ts";
 import { otaServiceFor } from "../targets/ota-service-for.ts";
-import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
+import {
+  resolveTarget,
+  type Target,
+  type TargetOptions,
+  withTargetOptions,
+} from "./target-options.ts";
 
 export const RELEASE_FIELDS: readonly Column<ReleaseRecord>[] = [
   { header: "release", value: (r) => r.releaseId },
@@ -35,6 +41,7 @@ interface ReleaseOptions extends TargetOptions {
   canary?: string;
   abortFailurePct: string;
   canaryDeadline?: string;
+  signingKey?: string;
   json: boolean;
 }
 
@@ -61,6 +68,10 @@ export function registerOtaCommand(program: Command): void {
         "--canary-deadline <duration>",
         `cancel canary executions not started by then (offline devices) and abort (default ${DEFAULT_CANARY_DEADLINE_MINUTES / 60}h)`,
       )
+      .option(
+        "--signing-key <file>",
+        "the release private key (Ed25519 PEM) a stage's devices verify artifacts with; the sandbox signs with its own",
+      )
       .option("--json", "print the release as JSON", false),
   ).action(async (options: ReleaseOptions) => {
     const request = {
@@ -74,13 +85,15 @@ export function registerOtaCommand(program: Command): void {
     };
     const target = resolveTarget(options);
     const progress = (message: string) => process.stderr.write(`fleet: ${message}\n`);
+    const signing = await signingFor(target, options.signingKey);
+    if (signing !== undefined) progress(`signing with release key ${signing.keyId}`);
 
     progress(`reading ${options.artifact}`);
     const artifact = await readArtifactFile(options.artifact);
     progress(
       `${artifact.manifest.name} ${artifact.manifest.version}: ${artifact.size} bytes, sha256 ${artifact.sha256}`,
     );
-    const service = await otaServiceFor(target);
+    const service = await otaServiceFor(target, signing?.signer);
     const release = await service.release({ artifactPath: artifact.path, ...request }, progress);
     printRecord(release, RELEASE_FIELDS, { json: options.json });
   });
@@ -94,6 +107,25 @@ export function registerOtaCommand(program: Command): void {
     const service = await otaServiceFor(resolveTarget(options));
     printRows(await service.listReleases(), RELEASE_COLUMNS, { json: options.json });
   });
+}
+
+/**
+ * A stage's releases are signed with the operator's key file; the sandbox signs with the key
+ * its devices trust (`<stateDir>/release-key/`), so the demo release needs no flag.
+ */
+async function signingFor(target: Target, signingKey: string | undefined) {
+  if (target.kind === "sandbox") {
+    if (signingKey === undefined) return undefined;
+    throw new UsageError(
+      "--signing-key is for a stage: the sandbox signs with its own release key, the one its devices trust",
+    );
+  }
+  if (signingKey === undefined) {
+    throw new UsageError(
+      `--signing-key FILE is required with --stage: the release private key whose public key the stage's devices trust`,
+    );
+  }
+  return readSigningKeyFile(signingKey);
 }
 
 function groupOrThingName(flag: string, name: string): string {

@@ -190,7 +190,11 @@ function deviceConfig(
     telemetry: { sources: { system: {}, led: {}, vehicle: {} } },
     // A simulated reboot ends the device process with exit code 75: the supervisor restarts it.
     reboot: { command: ["exit"] },
-    apps: { healthGraceMs: DEFAULT_HEALTH_GRACE_MS },
+    // The image installs the stage's release public key; here, the sandbox's own.
+    apps: {
+      healthGraceMs: DEFAULT_HEALTH_GRACE_MS,
+      releasePublicKeyFile: sandbox.releaseKey.publicKeyFile,
+    },
   };
 }
 

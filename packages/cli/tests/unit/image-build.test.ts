@@ -17,6 +17,7 @@ import { captureCliOutput } from "../support/cli-output.ts";
 const OPTIONS = {
   deviceTarball: "/build/fleet-device.tar.gz",
   rootCa: "/etc/ssl/certs/Amazon_Root_CA_1.pem",
+  releasePublicKey: "/keys/release-key.pub.pem",
 };
 
 /** A build machine with everything in place, or with the given paths and commands removed. */
@@ -67,13 +68,14 @@ describe("image build prerequisites", () => {
           "/proc/sys/fs/binfmt_misc/qemu-aarch64",
           "/dev/loop-control",
           OPTIONS.deviceTarball,
+          OPTIONS.releasePublicKey,
         ],
         root: false,
         plugins: [],
       }),
       OPTIONS,
     );
-    expect(missing).toHaveLength(7);
+    expect(missing).toHaveLength(8);
     expect(missing.join("\n")).toMatch(/^packer: install it/m);
     expect(missing.join("\n")).toContain("packer plugins install github.com/mkaczanowski/arm");
     expect(missing.join("\n")).toContain("qemu-user-static");
@@ -81,6 +83,7 @@ describe("image build prerequisites", () => {
     expect(missing.join("\n")).toContain("modprobe loop");
     expect(missing.join("\n")).toContain("run with sudo");
     expect(missing.join("\n")).toContain(OPTIONS.deviceTarball);
+    expect(missing.join("\n")).toContain(`the release public key ${OPTIONS.releasePublicKey}`);
   });
 
   it("refuses before any AWS call, naming what is missing", async () => {
@@ -92,10 +95,13 @@ describe("image build prerequisites", () => {
       "dev",
       "--device-tarball",
       "/nonexistent/fleet-device.tar.gz",
+      "--release-public-key",
+      "/nonexistent/release-key.pub.pem",
     ]);
     expect(code).toBe(1);
     expect(stderr.join("")).toContain("missing prerequisites");
     expect(stderr.join("")).toContain("/nonexistent/fleet-device.tar.gz");
+    expect(stderr.join("")).toContain("/nonexistent/release-key.pub.pem");
     expect(iot.calls()).toHaveLength(0);
     iot.restore();
   });
@@ -130,6 +136,8 @@ describe("packer build arguments", () => {
       "claim_key_file=/tmp/fleet-image-x/claim.key.pem",
       "-var",
       "root_ca_file=/etc/ssl/certs/Amazon_Root_CA_1.pem",
+      "-var",
+      "release_public_key_file=/keys/release-key.pub.pem",
       "-var",
       "device_client_tarball=/build/fleet-device.tar.gz",
       "-var",

@@ -128,6 +128,13 @@ describe("fleet ota against a sandbox", () => {
     expect(api.requests).toEqual([]);
   });
 
+  it("release --signing-key is a usage error on the sandbox, which signs with the key its devices trust", async () => {
+    const code = await release("unread.tar.gz", "--target", "fleet", "--signing-key", "key.pem");
+    expect(code).toBe(2);
+    expect(stderr.join("")).toMatch(/^fleet: --signing-key is for a stage/m);
+    expect(api.requests).toEqual([]);
+  });
+
   it("releases lists the sandbox's releases as a table", async () => {
     answerReleases();
     expect(await main(["ota", "releases", "--state-dir", api.stateDir])).toBe(0);

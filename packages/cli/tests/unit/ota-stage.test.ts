@@ -1,4 +1,7 @@
-import { stat } from "node:fs/promises";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   CreateJobCommand,
   DescribeJobCommand,
@@ -14,14 +17,16 @@ import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { type JobDocument, verifyArtifactSignature } from "@fleet/core/contracts";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
 import { writeAppArtifact } from "../support/app-artifact.ts";
 import { captureCliOutput } from "../support/cli-output.ts";
 import { RELEASE } from "../support/ota-fixtures.ts";
 
 const ACCOUNT = "123456789012";
+const RELEASE_KEY = generateKeyPairSync("ed25519");
 const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
 
 describe("fleet ota and fleet jobs --stage", () => {
@@ -31,9 +36,28 @@ describe("fleet ota and fleet jobs --stage", () => {
   const s3 = mockClient(S3Client);
   const dynamo = mockClient(DynamoDBDocumentClient);
   const { stdout, stderr } = captureCliOutput({ awsEnv: true });
-  /** `fleet ota release --artifact <artifact> <flags...> --stage dev`. */
+  let keys: { signing: string; ecdsa: string };
+  /** `fleet ota release --artifact <artifact> <flags...> --stage dev`, signed with RELEASE_KEY. */
   const release = (artifact: string, ...flags: string[]) =>
-    main(["ota", "release", "--artifact", artifact, ...flags, "--stage", "dev"]);
+    main([
+      "ota",
+      "release",
+      "--artifact",
+      artifact,
+      "--signing-key",
+      keys.signing,
+      ...flags,
+      "--stage",
+      "dev",
+    ]);
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fleet-release-key-"));
+    keys = { signing: join(dir, "release-key.pem"), ecdsa: join(dir, "p256.pem") };
+    await writeFile(keys.signing, RELEASE_KEY.privateKey.export({ type: "pkcs8", format: "pem" }));
+    const ecdsa = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    await writeFile(keys.ecdsa, ecdsa.export({ type: "pkcs8", format: "pem" }));
+  });
 
   beforeEach(() => {
     for (const mock of [iot, ssm, sts, s3, dynamo]) mock.reset();
@@ -96,6 +120,60 @@ describe("fleet ota and fleet jobs --stage", () => {
     expect(printed).toMatchObject({ app: "led", version: "1.0.0", phase: "canary" });
     expect(printed.canaryJobId).toBe(input?.jobId);
     expect(stderr.join("")).toContain(`creating job ${input?.jobId}`);
+  });
+
+  it("release signs the artifact with the operator's key: the job's step verifies with its public key", async () => {
+    const artifact = await releaseArtifact();
+    expect(await release(artifact, "--target", "fleet-dev-devices")).toBe(0);
+
+    const document = JSON.parse(
+      iot.commandCalls(CreateJobCommand)[0]?.args[0].input.document ?? "{}",
+    ) as JobDocument;
+    const step = document.steps[0];
+    if (step?.operation !== "app-update") throw new Error("expected an app-update step");
+    expect(() =>
+      verifyArtifactSignature(step, step.signature, RELEASE_KEY.publicKey),
+    ).not.toThrow();
+    expect(stderr.join("")).toContain(`signing with release key ${step.signature?.keyId}`);
+  });
+
+  it("a stage release without --signing-key is a usage error, and nothing is uploaded or created", async () => {
+    const artifact = await releaseArtifact();
+    const code = await main([
+      "ota",
+      "release",
+      "--artifact",
+      artifact,
+      "--target",
+      "fleet-dev-devices",
+      "--stage",
+      "dev",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.join("")).toMatch(/^fleet: --signing-key FILE is required with --stage/m);
+    expect(iot.commandCalls(CreateJobCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
+  });
+
+  it("a signing key that is not Ed25519 is a usage error naming the file", async () => {
+    const artifact = await releaseArtifact();
+    const code = await main([
+      "ota",
+      "release",
+      "--artifact",
+      artifact,
+      "--target",
+      "fleet-dev-devices",
+      "--signing-key",
+      keys.ecdsa,
+      "--stage",
+      "dev",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.join("")).toContain(
+      `--signing-key ${keys.ecdsa} is a ec key; release keys are Ed25519`,
+    );
+    expect(iot.commandCalls(CreateJobCommand)).toHaveLength(0);
   });
 
   it("an unknown target is a usage error naming it, and no job is created", async () => {

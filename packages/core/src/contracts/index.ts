@@ -1,4 +1,5 @@
 export * from "./app-artifact.ts";
+export * from "./artifact-signature.ts";
 export * from "./audit.ts";
 export * from "./certificate-provider.ts";
 export * from "./commands.ts";

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ArtifactSignatureSchema } from "./artifact-signature.ts";
 
 /**
  * The product's IoT job document (version "1"): an ordered list of steps the device client
@@ -57,8 +58,12 @@ export const AppUpdateStepSchema = z.strictObject({
   url: ArtifactUrlSchema,
   sha256: Sha256HexSchema,
   size: z.number().int().positive().max(MAX_ARTIFACT_BYTES),
-  /** Optional detached signature of the artifact, base64 (checked when the device has a key). */
-  signature: z.string().min(1).optional(),
+  /**
+   * The release key's signature of app, version and sha256 (`artifact-signature.ts`). Optional
+   * in the schema so that a device can say what is wrong (`SignatureMissing`) instead of
+   * rejecting the document; a device installs nothing without a valid one.
+   */
+  signature: ArtifactSignatureSchema.optional(),
 });
 export type AppUpdateStep = z.infer<typeof AppUpdateStepSchema>;
 

@@ -1,4 +1,5 @@
 export type * from "./allow-list-store.ts";
+export type * from "./artifact-signer.ts";
 export type * from "./audit-findings.ts";
 export type * from "./certificate-issuer.ts";
 export type * from "./certificate-revoker.ts";

@@ -1,7 +1,9 @@
+import type { ArtifactSignature } from "../contracts/artifact-signature.ts";
 import type { JobDocument } from "../contracts/job-document.ts";
 import type { ReleaseRecord, ReleaseTarget } from "../contracts/ota-release.ts";
 import { checkPresignedUrlPlaceholders } from "../contracts/presigned-url-placeholder.ts";
 import { InvalidReleaseRequestError, ReleaseTargetNotFoundError } from "../errors.ts";
+import type { ArtifactSigner } from "../ports/artifact-signer.ts";
 import type { ArtifactStore, OtaJobSpec, OtaJobs, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 import { type AppArtifact, readAppArtifact } from "./read-app-artifact.ts";
@@ -26,6 +28,8 @@ export interface ReleaseAppDeps {
   artifacts: ArtifactStore;
   jobs: OtaJobs;
   releases: ReleaseStore;
+  /** The release key devices verify the artifact with. */
+  signer: ArtifactSigner;
   clock: () => Date;
   logger?: UseCaseLogger;
 }
@@ -72,7 +76,8 @@ export function artifactKeyFor(artifact: AppArtifact): string {
 
 /**
  * Releases an application artifact to devices.
- * 1. Read the artifact: validate its `app.json`, hash it.
+ * 1. Read the artifact: validate its `app.json`, hash it, and sign app, version and digest
+ *    with the release key (a key that cannot sign fails the release before any upload).
  * 2. Resolve the targets and the canary group (unknown names → ReleaseTargetNotFoundError),
  *    before uploading anything.
  * 3. Upload the artifact (skipped by the store if that content is already there).
@@ -84,7 +89,7 @@ export function artifactKeyFor(artifact: AppArtifact): string {
  *    `failed` with the reason, and the error is rethrown.
  */
 export function createReleaseApp(deps: ReleaseAppDeps) {
-  const { artifacts, jobs, releases, clock } = deps;
+  const { artifacts, jobs, releases, signer, clock } = deps;
   const logger = deps.logger ?? silentLogger;
 
   return async function releaseApp(
@@ -115,6 +120,7 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
     onProgress({ stage: "hashing" });
     const artifact = await readAppArtifact(request.artifactPath);
     const { name: app, version } = artifact.manifest;
+    const signature = await signer.sign({ app, version, sha256: artifact.sha256 });
 
     const targets = await jobs.resolveTargets(request.targets);
     const canaryGroup = request.canaryGroup ?? null;
@@ -157,7 +163,7 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
     const jobTargets: ReleaseTarget[] =
       canaryGroup === null ? targets : [{ kind: "group", name: canaryGroup }];
     try {
-      const document = releaseJobDocument(record, artifacts.documentUrl(artifactKey));
+      const document = releaseJobDocument(record, artifacts.documentUrl(artifactKey), signature);
       assertPlaceholders(document);
       const spec = releaseJobSpec(record, first.jobId, jobTargets, document);
       const endTime = new Date(now.getTime() + canaryDeadlineMinutes * 60_000).toISOString();
@@ -177,10 +183,20 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
   };
 }
 
-/** A release's job document: one app-update step, `url` from `ArtifactStore.documentUrl`. */
-export function releaseJobDocument(record: ReleaseRecord, url: string): JobDocument {
+/**
+ * A release's job document: one app-update step, `url` from `ArtifactStore.documentUrl`. The
+ * fleet job reuses the canary job's document, signature included.
+ */
+export function releaseJobDocument(
+  record: ReleaseRecord,
+  url: string,
+  signature: ArtifactSignature,
+): JobDocument {
   const { app, version, sha256, size } = record;
-  return { version: "1", steps: [{ operation: "app-update", app, version, url, sha256, size }] };
+  return {
+    version: "1",
+    steps: [{ operation: "app-update", app, version, url, sha256, size, signature }],
+  };
 }
 
 /** The spec of one of a release's jobs. */

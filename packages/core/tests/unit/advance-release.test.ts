@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { privateKeySigner } from "../../src/contracts/artifact-signature.ts";
 import type { ReleaseRecord } from "../../src/contracts/ota-release.ts";
 import { createAdvanceRelease } from "../../src/use-cases/advance-release.ts";
 import { createReleaseApp } from "../../src/use-cases/release-app.ts";
@@ -24,7 +26,13 @@ describe("createAdvanceRelease", () => {
     jobs = new InMemoryOtaJobs({ groups: ["canary", "fleet"], things: [] });
     releases = new InMemoryReleaseStore();
     const artifacts = new InMemoryArtifactStore();
-    release = await createReleaseApp({ artifacts, jobs, releases, clock: () => NOW })({
+    release = await createReleaseApp({
+      artifacts,
+      jobs,
+      releases,
+      signer: privateKeySigner(generateKeyPairSync("ed25519").privateKey),
+      clock: () => NOW,
+    })({
       artifactPath: file,
       targets: ["fleet"],
       canaryGroup: "canary",

@@ -1,5 +1,11 @@
+import { generateKeyPairSync } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  privateKeySigner,
+  releaseKeyId,
+  verifyArtifactSignature,
+} from "../../src/contracts/artifact-signature.ts";
 import {
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
@@ -16,6 +22,8 @@ import { InMemoryArtifactStore, InMemoryOtaJobs, InMemoryReleaseStore } from "./
 
 const NOW = new Date("2026-11-22T00:00:00.000Z");
 const EPOCH = NOW.getTime() / 1_000;
+const RELEASE_KEY = generateKeyPairSync("ed25519");
+const signer = privateKeySigner(RELEASE_KEY.privateKey);
 
 describe("createReleaseApp", () => {
   let dir: string;
@@ -31,7 +39,7 @@ describe("createReleaseApp", () => {
     artifacts = new InMemoryArtifactStore();
     jobs = new InMemoryOtaJobs({ groups: ["canary", "fleet"], things: ["rpi-0001"] });
     releases = new InMemoryReleaseStore();
-    releaseApp = createReleaseApp({ artifacts, jobs, releases, clock: () => NOW });
+    releaseApp = createReleaseApp({ artifacts, jobs, releases, signer, clock: () => NOW });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -78,6 +86,10 @@ describe("createReleaseApp", () => {
               url: artifacts.documentUrl(key),
               sha256,
               size,
+              signature: {
+                keyId: releaseKeyId(RELEASE_KEY.publicKey),
+                value: expect.any(String),
+              },
             },
           ],
         },
@@ -89,6 +101,33 @@ describe("createReleaseApp", () => {
     ]);
   });
 
+  it("signs the app, version and digest with the release key, as a device holding its public key checks", async () => {
+    await releaseApp({ artifactPath: file, targets: ["fleet"] });
+
+    const step = jobs.created[0]?.document.steps[0];
+    if (step?.operation !== "app-update") throw new Error("expected an app-update step");
+    expect(() =>
+      verifyArtifactSignature(step, step.signature, RELEASE_KEY.publicKey),
+    ).not.toThrow();
+  });
+
+  it("creates no job and uploads nothing when the release key cannot sign", async () => {
+    const broken = { sign: () => Promise.reject(new Error("kms:Sign denied")) };
+    const release = createReleaseApp({
+      artifacts,
+      jobs,
+      releases,
+      signer: broken,
+      clock: () => NOW,
+    });
+
+    await expect(release({ artifactPath: file, targets: ["fleet"] })).rejects.toThrow(
+      "kms:Sign denied",
+    );
+    expect(artifacts.stored.size).toBe(0);
+    expect(jobs.created).toEqual([]);
+  });
+
   it("ends the canary job at the operator's canary deadline, and gives the fleet job none", async () => {
     await releaseApp({
       artifactPath: file,
@@ -97,7 +136,7 @@ describe("createReleaseApp", () => {
       canaryDeadlineMinutes: 45,
     });
     const later = new Date(NOW.getTime() + 1_000);
-    await createReleaseApp({ artifacts, jobs, releases, clock: () => later })({
+    await createReleaseApp({ artifacts, jobs, releases, signer, clock: () => later })({
       artifactPath: file,
       targets: ["fleet"],
       canaryDeadlineMinutes: 45,
@@ -200,6 +239,20 @@ describe("createReleaseApp", () => {
       phase: "failed",
       reason: "fleet job not created: ThrottlingException: Rate exceeded",
     });
+  });
+
+  it("refuses a job document whose presigned placeholder is malformed, naming the step, and creates no job", async () => {
+    artifacts.documentUrl = (key) =>
+      `\${aws:iot:s3-presigned-url-v2:https://s3.eu-west-1.amazonaws.com/artifacts/${key}`;
+
+    const released = releaseApp({ artifactPath: file, targets: ["fleet"] });
+
+    await expect(released).rejects.toBeInstanceOf(InvalidReleaseRequestError);
+    await expect(released).rejects.toThrow("steps[0].url: malformed presigned URL placeholder");
+    expect(jobs.created).toEqual([]);
+    const [record] = releases.records.values();
+    expect(record?.phase).toBe("failed");
+    expect(record?.reason).toContain("steps[0].url");
   });
 });
 

@@ -62,3 +62,25 @@ export class ArtifactContentError extends AppUpdateError {
     this.entry = fields.entry;
   }
 }
+
+/**
+ * The device does not trust the artifact: no signature, a signature that does not verify
+ * with the release public key, or no usable release key to check it with. Raised before
+ * anything is downloaded; `errorCode` goes into the FAILED execution's status details.
+ */
+export class ArtifactUntrustedError extends AppUpdateError {
+  readonly errorCode:
+    | "SignatureMissing"
+    | "SignatureInvalid"
+    | "ReleaseKeyMissing"
+    | "ReleaseKeyUnreadable";
+  constructor(
+    message: string,
+    fields: { app: string; version: string; errorCode: ArtifactUntrustedError["errorCode"] },
+    options?: { cause?: unknown },
+  ) {
+    super(message, fields, options);
+    this.name = "ArtifactUntrustedError";
+    this.errorCode = fields.errorCode;
+  }
+}

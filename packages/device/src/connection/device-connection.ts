@@ -65,6 +65,13 @@ export interface DeviceConnectionOptions {
    */
   refusalLimit?: number;
   /**
+   * Whether the certificate in use is past its notAfter by the device's own clock. With a
+   * `refusalLimit`, a failed attempt while it is stops the loop like an expiry refusal: a
+   * broker that drops the handshake without an alert (Node's TLS server) would otherwise be
+   * retried forever. Default: never.
+   */
+  certificateExpired?: () => boolean;
+  /**
    * Least time between two CONNECTs of this client id, whatever the backoff says (a retry, a
    * credential switch, the fall-back to the old certificate). Default 1000: AWS IoT Core
    * "restricts MQTT CONNECT requests from the same accountId and clientId to 1 MQTT CONNECT
@@ -259,7 +266,9 @@ export function createDeviceConnection(options: DeviceConnectionOptions): Device
     const conclusive = refused && (end.closedBeforeConnack !== true || refusals >= 2);
     if (wasConnected) events.emit("disconnected", end);
     // An expired certificate is never accepted again: counting more refusals only waits.
-    const expired = refused && end.certificateExpired === true;
+    const expired =
+      (refused && end.certificateExpired === true) ||
+      (!wasConnected && options.certificateExpired?.() === true);
     if (options.refusalLimit !== undefined && (refusals >= options.refusalLimit || expired)) {
       const refusal = {
         reason: end.reason,

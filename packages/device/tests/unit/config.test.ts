@@ -73,6 +73,12 @@ describe("loadDeviceConfig", () => {
     });
   });
 
+  it("resolves a relative release public key against the config file's directory", async () => {
+    await write({ ...VALID, apps: { releasePublicKeyFile: "release-key.pub.pem" } });
+    const config = await loadDeviceConfig(file);
+    expect(config.apps.releasePublicKeyFile).toBe(join(dir, "release-key.pub.pem"));
+  });
+
   it("keeps an explicit thing name", async () => {
     await write({ ...VALID, thingName: "press-line-4" });
     expect((await loadDeviceConfig(file)).thingName).toBe("press-line-4");

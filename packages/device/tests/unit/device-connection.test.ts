@@ -30,6 +30,7 @@ function setUp(
     minConnectIntervalMs?: number;
     connectJitterMs?: number;
     switchTimeoutMs?: number;
+    certificateExpired?: () => boolean;
   } = {},
 ) {
   const time = createFakeTime();
@@ -48,6 +49,7 @@ function setUp(
     minConnectIntervalMs: options.minConnectIntervalMs ?? 0,
     connectJitterMs: options.connectJitterMs ?? 0,
     switchTimeoutMs: options.switchTimeoutMs,
+    certificateExpired: options.certificateExpired,
   });
   const states: ConnectionState[] = [];
   connection.events.on("state", ({ state }) => states.push(state));
@@ -189,6 +191,20 @@ describe("device connection", () => {
     const reason = "ssl/tls alert certificate expired";
     sessions.latest().end({ reason, certificateRejected: true, certificateExpired: true });
     expect(refused).toEqual([{ reason, returnCode: undefined, refusals: 1, expired: true }]);
+    expect(connection.state).toBe("idle");
+  });
+
+  it("stops at a failed attempt while its own clock says the certificate has expired", async () => {
+    const { connection, sessions } = setUp({ refusalLimit: 3, certificateExpired: () => true });
+    const refused: unknown[] = [];
+    connection.events.on("refusedRepeatedly", (refusal) => refused.push(refusal));
+    connection.start();
+    await flushPromises();
+    // How Node's TLS server drops a client certificate it refuses: no alert, a closed socket.
+    const reason =
+      "Client network socket disconnected before secure TLS connection was established";
+    sessions.latest().end({ reason });
+    expect(refused).toEqual([{ reason, returnCode: undefined, refusals: 0, expired: true }]);
     expect(connection.state).toBe("idle");
   });
 

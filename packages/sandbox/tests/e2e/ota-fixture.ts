@@ -97,7 +97,10 @@ export async function startDeviceProcess(
       stateDir,
       heartbeatIntervalSeconds: 60,
       reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-      apps: { healthGraceMs: HEALTH_GRACE_MS },
+      apps: {
+        healthGraceMs: HEALTH_GRACE_MS,
+        releasePublicKeyFile: sandbox.releaseKey.publicKeyFile,
+      },
       reboot: { command: ["exit"] },
       ...options.config,
     }),

@@ -1,8 +1,9 @@
-import { readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ReleaseRecord } from "@fleet/core/contracts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CANARY_THING_GROUP, SANDBOX_RESOURCE_NAMES } from "../../src/index.ts";
+import { ARTIFACTS_DIR, CANARY_THING_GROUP, SANDBOX_RESOURCE_NAMES } from "../../src/index.ts";
 import {
   buildDemoApp,
   currentVersion,
@@ -175,13 +176,14 @@ describe("OTA releases to real fleet-device processes", () => {
   );
 
   it(
-    "an artifact whose SHA-256 does not match is never installed",
+    "an artifact changed in the store after its signed release is never installed",
     async () => {
       const [device] = await startDevices("SN-OTA-SHA1");
       if (device === undefined) throw new Error("no device");
       await preinstallLed("1.0.0", [device]);
-      // The artifact is stored by a release to a thing that never connects; a job then names it
-      // with a wrong digest.
+      // The artifact is stored by a release to a thing that never connects; someone who can
+      // write the store then flips one byte of it (same size, another digest), and a job sends
+      // the release's genuine, signed document to the device.
       const idle = await env.sandbox.enrollDevice("SN-OTA-IDLE", join(env.dir, "idle"));
       const artifact = await buildDemoApp("led", artifacts, "1.2.0");
       const stored = await env.sandbox.createRelease({
@@ -189,19 +191,22 @@ describe("OTA releases to real fleet-device processes", () => {
         targets: [idle.thingName],
       });
       const { document } = await env.sandbox.describeJob(stored.fleetJobId ?? "");
-      const [step] = (document as { steps: Record<string, unknown>[] }).steps;
-      const wrong = "0".repeat(64);
+      const file = join(env.dir, "state", ARTIFACTS_DIR, stored.artifactKey);
+      const bytes = await readFile(file);
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+      await writeFile(file, bytes);
+      const tampered = createHash("sha256").update(bytes).digest("hex");
       const before = (await readdir(join(device.appsDir, "led"))).sort();
 
       await env.sandbox.jobs.createJob({
-        jobId: "led-1_2_0-wrong-sha256",
-        document: { version: "1", steps: [{ ...step, sha256: wrong }] },
+        jobId: "led-1_2_0-tampered",
+        document,
         targets: [device.thingName],
       });
-      const [execution] = await settledExecutions(env.sandbox, "led-1_2_0-wrong-sha256");
+      const [execution] = await settledExecutions(env.sandbox, "led-1_2_0-tampered");
       expect(execution?.status).toBe("FAILED");
       expect(execution?.statusDetails?.reason).toBe(
-        `sha256 mismatch: expected ${wrong}, got ${artifact.sha256}`,
+        `sha256 mismatch: expected ${artifact.sha256}, got ${tampered}`,
       );
       expect(runningVersion(device, "led")).toBe("1.0.0");
       expect(await currentVersion(device, "led")).toBe("1.0.0");
