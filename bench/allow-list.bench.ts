@@ -197,7 +197,7 @@ async function measureDecisions() {
     allowList,
     ledger: memoryLedger(),
     // No device provisioned yet: what is measured is the allow-list lookup.
-    registry: { listCertificates: async () => [] },
+    registry: { listCertificates: async () => [], revokeCertificate: async () => {} },
     certificateSigner: "private-ca",
   });
   const { serials } = await allowList.current();

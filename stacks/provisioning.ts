@@ -202,9 +202,13 @@ export function provisioning(args: ProvisioningArgs): Provisioning {
       { actions: ["s3:GetObject"], resources: [allowListObjectArn] },
       listAllowListBucket,
       { actions: ["dynamodb:PutItem", "dynamodb:DeleteItem"], resources: [ledger.arn] },
-      // Whether the serial's thing already has a usable certificate (one device, one identity).
+      // Whether the serial's thing already has a usable certificate (one device, one identity),
+      // and retiring its old ones (expired, INACTIVE) when it may provision again.
       { actions: ["iot:ListThingPrincipals"], resources: [iotArn("thing/*")] },
-      { actions: ["iot:DescribeCertificate"], resources: [iotArn("cert/*")] },
+      {
+        actions: ["iot:DescribeCertificate", "iot:UpdateCertificate"],
+        resources: [iotArn("cert/*")],
+      },
     ],
   });
 

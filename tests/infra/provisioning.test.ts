@@ -333,7 +333,7 @@ describe("provisioning stack", () => {
           resources: [iotArn("thing/*")],
         }),
         expect.objectContaining({
-          actions: ["iot:DescribeCertificate"],
+          actions: ["iot:DescribeCertificate", "iot:UpdateCertificate"],
           resources: [iotArn("cert/*")],
         }),
       ]);

@@ -6,7 +6,7 @@ import {
   SERIAL_PARAMETER,
 } from "../contracts/provisioning-template.ts";
 import type { DeviceLedger } from "../ports/device-ledger.ts";
-import type { DeviceRegistry } from "../ports/device-registry.ts";
+import type { DeviceRegistry, RegisteredCertificate } from "../ports/device-registry.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 import { usableCertificates } from "./usable-certificates.ts";
 
@@ -28,9 +28,10 @@ export interface DecideProvisioningDeps {
   ledger: DeviceLedger;
   /**
    * The thing's certificates (status and PEM, for notAfter): a serial whose thing still has a
-   * usable one is that device's already, and is not registered a second time.
+   * usable one is that device's already, and is not registered a second time. When it may
+   * provision again, its old ACTIVE (expired) and INACTIVE certificates are revoked.
    */
-  registry: Pick<DeviceRegistry, "listCertificates">;
+  registry: Pick<DeviceRegistry, "listCertificates" | "revokeCertificate">;
   /**
    * Who signed the certificate the device registers. Only the private CA (the certificate
    * provider) is known to copy the CSR's subject; AWS does not document what its own CA puts
@@ -57,7 +58,10 @@ const QUOTE_MAX = 80;
  * 4. Check the serial's thing has no usable certificate (ACTIVE and not expired): one device,
  *    one identity. Anyone holding the claim certificate could otherwise add a key of their own
  *    to a provisioned device's thing and connect as it. A device whose certificates all expired,
- *    or whose thing an operator reset (certificates revoked), provisions again.
+ *    or whose thing an operator reset (certificates revoked), provisions again; its old
+ *    certificates (expired ACTIVE, INACTIVE) are retired then (REVOKED), so that the thing keeps
+ *    one ACTIVE certificate, the new one. A failure to retire one is logged and never changes
+ *    the decision: they cannot connect anyway.
  * 5. Record a denial in the ledger, or clear the serial's entry when allowed; a ledger failure
  *    is logged and never changes the decision.
  * Any failure or error denies, with a reason that names it.
@@ -97,15 +101,16 @@ export function createDecideProvisioning(
       return deny(serial, `serial "${serial}" is not on the allow-list (${version})`);
     }
     const thingName = thingNameFromSerial(serial);
-    let usable: Awaited<ReturnType<typeof usableCertificates>>;
+    let certificates: RegisteredCertificate[];
     try {
-      usable = usableCertificates(await deps.registry.listCertificates(thingName), clock());
+      certificates = await deps.registry.listCertificates(thingName);
     } catch (error) {
       return deny(
         serial,
         `cannot read the certificates of thing ${thingName}: ${describeError(error)}`,
       );
     }
+    const usable = usableCertificates(certificates, clock());
     if (usable.length > 0) {
       const ids = usable.map((c) => c.certificateId).join(", ");
       return deny(
@@ -113,7 +118,24 @@ export function createDecideProvisioning(
         `thing ${thingName} already has a usable certificate (${ids}); an operator resets it with \`fleet devices reset ${serial}\` before it provisions again`,
       );
     }
+    await retire(thingName, certificates);
     return { allowProvisioning: true, reason: `serial "${serial}" is on the allow-list`, serial };
+  }
+
+  /** Revokes the thing's unusable certificates that are not REVOKED yet; failures are logged. */
+  async function retire(thingName: string, certificates: RegisteredCertificate[]): Promise<void> {
+    for (const { certificateId, status } of certificates) {
+      if (status !== "ACTIVE" && status !== "INACTIVE") continue;
+      try {
+        await deps.registry.revokeCertificate(certificateId);
+        logger.info({ thingName, certificateId, status }, "old certificate retired");
+      } catch (error) {
+        logger.warn(
+          { thingName, certificateId, error: describeError(error) },
+          "could not retire an old certificate; the decision stands",
+        );
+      }
+    }
   }
 
   function deny(serial: string | null, reason: string): ProvisioningDecision {

@@ -33,11 +33,22 @@ function staticList(serials: string[], version: string | null = "v7"): AllowList
   return { current: async () => ({ version, serials: new Set(serials) }) };
 }
 
-/** A registry whose things have no certificates, unless `certificates` says otherwise. */
-function registryWith(
-  certificates: Record<string, RegisteredCertificate[]> = {},
-): Pick<DeviceRegistry, "listCertificates"> {
-  return { listCertificates: async (thingName) => certificates[thingName] ?? [] };
+/**
+ * A registry whose things have no certificates, unless `certificates` says otherwise;
+ * `revoked` lists the certificates the hook revoked.
+ */
+function registryWith(certificates: Record<string, RegisteredCertificate[]> = {}) {
+  const revoked: string[] = [];
+  const registry: Pick<DeviceRegistry, "listCertificates" | "revokeCertificate"> & {
+    revoked: string[];
+  } = {
+    revoked,
+    listCertificates: async (thingName) => certificates[thingName] ?? [],
+    revokeCertificate: async (certificateId) => {
+      revoked.push(certificateId);
+    },
+  };
+  return registry;
 }
 
 function setup(
@@ -78,24 +89,40 @@ describe("the pre-provisioning hook decision", () => {
     expect(ledger.get("device-0001")?.outcome).toBe("denied");
   });
 
-  it("allows a serial whose thing has only revoked or inactive certificates", async () => {
-    const registry = registryWith({ "device-0001": [owned("REVOKED"), owned("INACTIVE")] });
+  it("allows a serial whose thing has only revoked or inactive certificates, retiring the inactive one", async () => {
+    const registry = registryWith({
+      "device-0001": [owned("REVOKED"), { ...owned("INACTIVE"), certificateId: "1dle" }],
+    });
     const { decide } = setup(undefined, undefined, registry);
     expect((await decide(sampleEvent)).allowProvisioning).toBe(true);
+    expect(registry.revoked).toEqual(["1dle"]);
   });
 
-  it("allows a serial whose thing's only ACTIVE certificate has expired", async () => {
+  it("allows a serial whose thing's only ACTIVE certificate has expired, and retires it", async () => {
     const registry = registryWith({ "device-0001": [owned("ACTIVE")] });
     const afterExpiry = new Date("2127-01-01T00:00:00.000Z");
     const { decide } = setup(undefined, undefined, registry, afterExpiry);
     expect((await decide(sampleEvent)).allowProvisioning).toBe(true);
+    expect(registry.revoked).toEqual(["c0ffee01"]);
+  });
+
+  it("still allows when an old certificate cannot be retired, and logs it", async () => {
+    const registry = registryWith({ "device-0001": [owned("INACTIVE")] });
+    registry.revokeCertificate = async () => {
+      throw new Error("throttled");
+    };
+    const { decide, logger } = setup(undefined, undefined, registry);
+    expect((await decide(sampleEvent)).allowProvisioning).toBe(true);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ certificateId: "c0ffee01", error: "throttled" }),
+      "could not retire an old certificate; the decision stands",
+    );
   });
 
   it("denies, naming the cause, when the thing's certificates cannot be read", async () => {
-    const registry: Pick<DeviceRegistry, "listCertificates"> = {
-      listCertificates: async () => {
-        throw new Error("throttled");
-      },
+    const registry = registryWith();
+    registry.listCertificates = async () => {
+      throw new Error("throttled");
     };
     const { decide } = setup(undefined, undefined, registry);
     expect(await decide(sampleEvent)).toMatchObject({

@@ -73,7 +73,7 @@ describe("a device stopped past its certificate's validity (real fleet-device pr
     await env.stop();
   });
 
-  it("is shown expired while away, and comes back connected with a new certificate, no operator step", async () => {
+  it("is shown expired while away, and comes back connected with a new certificate, the old one retired, no operator step", async () => {
     await startDevice();
     const first = await waitFor("the device connected", async () => {
       const current = await view();
@@ -103,6 +103,10 @@ describe("a device stopped past its certificate's validity (real fleet-device pr
         : undefined;
     });
     expect(back).toMatchObject({ state: "provisioned", reason: null });
+    // The hook retired the expired certificate when it let the device provision again.
+    expect(env.sandbox.registry.describeCertificate(first.certificateId ?? "").status).toBe(
+      "REVOKED",
+    );
     expect(await readFile(certFile(), "utf8")).not.toBe(oldCert);
   });
 });

@@ -1,8 +1,13 @@
 import { Readable } from "node:stream";
+import {
+  DescribeCertificateCommand,
+  ListThingPrincipalsCommand,
+  UpdateCertificateCommand,
+} from "@aws-sdk/client-iot";
 import { GetObjectCommand, NoSuchKey } from "@aws-sdk/client-s3";
 import { fixture, context as lambdaContext } from "../../unit/lambda-test-kit.ts";
 import type { HandlerScenario } from "../handler-scenario.ts";
-import { answerRegistry, DEVICE_PEMS } from "../iot-answers.ts";
+import { answerRegistry, certificateIdOf, DEVICE_PEMS, iotArn } from "../iot-answers.ts";
 import type { SdkRecorder } from "../sdk-recorder.ts";
 
 /** The serial of the fixture event and its certificate's CN. */
@@ -24,6 +29,26 @@ export const scenarios: HandlerScenario[] = [
     async run({ sdk, aws, load }) {
       storeAllowList(sdk, `serial\n${SERIAL}\n`);
       answerRegistry(sdk, aws, { thingName: SERIAL, certificates: [], policies: [] });
+      await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
+    },
+  },
+  {
+    name: "allows a serial whose thing's only certificate is INACTIVE, and retires it (REVOKED)",
+    async run({ sdk, aws, load }) {
+      storeAllowList(sdk, `serial\n${SERIAL}\n`);
+      const pem = DEVICE_PEMS[0];
+      const certificateId = certificateIdOf(pem);
+      const certificateArn = iotArn(aws, `cert/${certificateId}`);
+      sdk.on(ListThingPrincipalsCommand).resolves({ principals: [certificateArn] });
+      sdk.on(DescribeCertificateCommand).resolves({
+        certificateDescription: {
+          certificateId,
+          certificateArn,
+          certificatePem: pem,
+          status: "INACTIVE",
+        },
+      });
+      sdk.on(UpdateCertificateCommand).resolves({});
       await (await load())(fixture("pre-provisioning-hook"), lambdaContext);
     },
   },
