@@ -9,6 +9,7 @@ import {
 import type { AuditFindings } from "../ports/audit-findings.ts";
 import type { DeviceRegistry } from "../ports/device-registry.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
+import { usableCertificates } from "./usable-certificates.ts";
 
 /**
  * Starts the rotation of the thing's certificate `certificateId`, or returns the thing's
@@ -26,6 +27,8 @@ export interface RotateExpiringCertificatesDeps {
   logger?: UseCaseLogger;
   /** Certificates looked up, and rotations started, at the same time. Default 8. */
   concurrency?: number;
+  /** What "expired" is measured against. Default `() => new Date()`. */
+  clock?: () => Date;
 }
 
 /**
@@ -49,7 +52,8 @@ export interface ExpiringRotation {
 export interface SkippedCertificate {
   certificateId: string;
   /**
-   * `no-thing`: attached to no thing; `not-in-use`: not ACTIVE, so no device connects with it;
+   * `no-thing`: attached to no thing; `not-in-use`: not ACTIVE, or expired, so no device
+   * connects with it (an expired device provisions again by claim instead);
    * `same-thing`: an earlier finding names another certificate of its thing, rotated first
    * (one rotation per thing; this one waits for the next audit).
    */
@@ -87,7 +91,7 @@ const DEFAULT_CONCURRENCY = 8;
  *    and found certificates.
  * 2. Read every page of the check's findings (a failure here throws: nothing started yet).
  * 3. For each distinct certificate, with bounded concurrency: find its thing and skip it when
- *    it has none, or when it is not ACTIVE (no device connects with it).
+ *    it has none, or when it is not ACTIVE or has expired (no device connects with it).
  * 4. Start one rotation per thing, of the certificate the finding names (never a guess among
  *    the thing's ACTIVE ones); a thing already rotating counts as `alreadyActive`. A
  *    device's failure is recorded and the others go on.
@@ -97,6 +101,7 @@ export function createRotateExpiringCertificates(
   deps: RotateExpiringCertificatesDeps,
 ): (notification: AuditNotification) => Promise<RotateExpiringSummary> {
   const logger = deps.logger ?? silentLogger;
+  const clock = deps.clock ?? (() => new Date());
   const limit = pLimit(deps.concurrency ?? DEFAULT_CONCURRENCY);
 
   return async (notification) => {
@@ -135,7 +140,7 @@ export function createRotateExpiringCertificates(
             }
             const certificates = await deps.registry.listCertificates(thingName);
             const flagged = certificates.find((c) => c.certificateId === certificateId);
-            if (flagged?.status !== "ACTIVE") {
+            if (flagged === undefined || usableCertificates([flagged], clock()).length === 0) {
               summary.skipped.push({ certificateId, reason: "not-in-use", thingName });
               return;
             }

@@ -189,6 +189,35 @@ describe("rotate expiring certificates", () => {
     expect(rotated).toEqual([A]);
   });
 
+  it("skips a flagged certificate that has already expired: its device provisions again instead", async () => {
+    const { findings } = findingsOf([A]);
+    const registry: RotateExpiringCertificatesDeps["registry"] = {
+      thingOfCertificate: async () => "thing-a",
+      listCertificates: async () => [
+        {
+          certificateId: A,
+          status: "ACTIVE",
+          // Valid until 2126.
+          certificatePem: fixture("certificates/cn-device-0001.pem").toString("utf8"),
+        },
+      ],
+    };
+    const { startRotation, calls } = rotations();
+    const rotate = createRotateExpiringCertificates({
+      findings,
+      registry,
+      startRotation,
+      clock: () => new Date("2127-01-01T00:00:00Z"),
+    });
+
+    const summary = await rotate(notificationFromSnsEvent());
+
+    expect(calls).toEqual([]);
+    expect(summary.skipped).toEqual([
+      { certificateId: A, reason: "not-in-use", thingName: "thing-a" },
+    ]);
+  });
+
   it("skips a certificate attached to no thing and one its device no longer connects with", async () => {
     const { findings } = findingsOf([D, E, A]);
     const { registry } = registryOf({

@@ -26,7 +26,8 @@ export function createStartExpiringRotations(deps: StartExpiringRotationsDeps) {
   const { thingNames, registry, startRotation, clock, logger } = deps;
 
   return async function startExpiringRotations(withinMs: number): Promise<RotationRecord[]> {
-    const horizon = clock().getTime() + withinMs;
+    const now = clock().getTime();
+    const horizon = now + withinMs;
     const rotations: RotationRecord[] = [];
     for (const thingName of [...thingNames()]) {
       try {
@@ -36,7 +37,9 @@ export function createStartExpiringRotations(deps: StartExpiringRotationsDeps) {
             certificateId: certificate.certificateId,
             notAfter: Date.parse(new X509Certificate(certificate.certificatePem).validTo),
           }))
-          .filter((certificate) => certificate.notAfter <= horizon)
+          // An expired one is left out: no device connects with it to rotate it; the device
+          // provisions again by claim instead (and the hook retires it then).
+          .filter((certificate) => certificate.notAfter > now && certificate.notAfter <= horizon)
           .sort((a, b) => a.notAfter - b.notAfter);
         const [soonest] = expiring;
         if (soonest === undefined) continue;

@@ -34,7 +34,7 @@ describe("the sandbox's expiring-certificate audit", () => {
   }
 
   /** Things with their certificates. */
-  function audit(things: Record<string, RegisteredCertificate[]>) {
+  function audit(things: Record<string, RegisteredCertificate[]>, now = () => new Date()) {
     const started: string[] = [];
     const rotated: string[] = [];
     const startExpiringRotations = createStartExpiringRotations({
@@ -48,7 +48,7 @@ describe("the sandbox's expiring-certificate audit", () => {
         rotated.push(certificateId);
         return rotationRecord({ thingName });
       },
-      clock: () => new Date(),
+      clock: now,
       logger: pino({ level: "silent" }),
     });
     return { started, rotated, startExpiringRotations };
@@ -76,6 +76,16 @@ describe("the sandbox's expiring-certificate audit", () => {
     });
     await startExpiringRotations(30 * DAY_MS);
     expect(rotated).toEqual(["expiring"]);
+  });
+
+  it("leaves out a certificate that has already expired: its device provisions again instead", async () => {
+    const expired = await certificate("expired", DAY_MS);
+    const { started, startExpiringRotations } = audit(
+      { expired: [expired] },
+      () => new Date(Date.now() + 2 * DAY_MS),
+    );
+    expect(await startExpiringRotations(30 * DAY_MS)).toEqual([]);
+    expect(started).toEqual([]);
   });
 
   it("goes on with the other devices when one cannot be rotated", async () => {
