@@ -432,6 +432,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     thingNames: () => registry.listThings().map((thing) => thing.thingName),
     registry: rotationRegistry,
     startRotation,
+    // The broker starts below, before the first audit runs.
+    connectedCertificateId: (thingName) => broker.sessions.get(thingName)?.certificateId,
     clock,
     logger,
   });

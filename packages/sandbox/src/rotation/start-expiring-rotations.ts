@@ -11,6 +11,8 @@ export interface StartExpiringRotationsDeps {
    * already rotating is not restarted.
    */
   startRotation(thingName: string, certificateId: string): Promise<RotationRecord>;
+  /** The certificate the thing's live session connected with; undefined while offline. */
+  connectedCertificateId(thingName: string): string | undefined;
   clock: () => Date;
   logger: Logger;
 }
@@ -18,12 +20,13 @@ export interface StartExpiringRotationsDeps {
 /**
  * The sandbox's Device Defender audit (DEVICE_CERTIFICATE_EXPIRING_CHECK) and its follow-up in
  * one: every thing with an ACTIVE certificate that expires within `withinMs` gets a rotation
- * of that certificate (the one the audit names, never a guess among several ACTIVE ones; one
- * rotation per thing, the soonest to expire first). Returns the rotations of those devices, already
- * running ones included; a device that fails is logged and the others go on.
+ * of that certificate (the one the audit names, never a guess such as the oldest ACTIVE one).
+ * A connected thing is rotated only when the certificate it is connected with expires; one
+ * offline gets its soonest expiring certificate rotated. Returns the rotations of those
+ * devices, already running ones included; a device that fails is logged and the others go on.
  */
 export function createStartExpiringRotations(deps: StartExpiringRotationsDeps) {
-  const { thingNames, registry, startRotation, clock, logger } = deps;
+  const { thingNames, registry, startRotation, connectedCertificateId, clock, logger } = deps;
 
   return async function startExpiringRotations(withinMs: number): Promise<RotationRecord[]> {
     const now = clock().getTime();
@@ -41,9 +44,13 @@ export function createStartExpiringRotations(deps: StartExpiringRotationsDeps) {
           // provisions again by claim instead (and the hook retires it then).
           .filter((certificate) => certificate.notAfter > now && certificate.notAfter <= horizon)
           .sort((a, b) => a.notAfter - b.notAfter);
-        const [soonest] = expiring;
-        if (soonest === undefined) continue;
-        rotations.push(await startRotation(thingName, soonest.certificateId));
+        const connected = connectedCertificateId(thingName);
+        const chosen =
+          connected === undefined
+            ? expiring[0]
+            : expiring.find((certificate) => certificate.certificateId === connected);
+        if (chosen === undefined) continue;
+        rotations.push(await startRotation(thingName, chosen.certificateId));
       } catch (error) {
         logger.warn({ thingName, err: error }, "expiring certificate not rotated");
       }

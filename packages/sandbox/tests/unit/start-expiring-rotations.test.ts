@@ -34,7 +34,11 @@ describe("the sandbox's expiring-certificate audit", () => {
   }
 
   /** Things with their certificates. */
-  function audit(things: Record<string, RegisteredCertificate[]>, now = () => new Date()) {
+  function audit(
+    things: Record<string, RegisteredCertificate[]>,
+    now = () => new Date(),
+    connected: Record<string, string> = {},
+  ) {
     const started: string[] = [];
     const rotated: string[] = [];
     const startExpiringRotations = createStartExpiringRotations({
@@ -48,6 +52,7 @@ describe("the sandbox's expiring-certificate audit", () => {
         rotated.push(certificateId);
         return rotationRecord({ thingName });
       },
+      connectedCertificateId: (thingName) => connected[thingName],
       clock: now,
       logger: pino({ level: "silent" }),
     });
@@ -86,6 +91,18 @@ describe("the sandbox's expiring-certificate audit", () => {
     );
     expect(await startExpiringRotations(30 * DAY_MS)).toEqual([]);
     expect(started).toEqual([]);
+  });
+
+  it("rotates a connected device only for the certificate it is connected with", async () => {
+    const stray = await certificate("stray", DAY_MS);
+    const inUse = await certificate("in-use", 2 * DAY_MS);
+    const { rotated, startExpiringRotations } = audit(
+      { twice: [stray, inUse], fresh: [stray, await certificate("fresh", 300 * DAY_MS)] },
+      undefined,
+      { twice: "in-use", fresh: "fresh" },
+    );
+    await startExpiringRotations(30 * DAY_MS);
+    expect(rotated).toEqual(["in-use"]);
   });
 
   it("goes on with the other devices when one cannot be rotated", async () => {
