@@ -1,4 +1,4 @@
-import { TokenBucket } from "./token-bucket.ts";
+import { KeyedTokenBuckets } from "./keyed-token-buckets.ts";
 
 /** Fleet provisioning requests one claim client may make: a burst, then a steady rate. */
 export interface ClaimRequestQuota {
@@ -16,42 +16,9 @@ export interface ClaimRequestQuota {
  */
 export const DEFAULT_CLAIM_REQUEST_QUOTA: ClaimRequestQuota = { burst: 10, perSecond: 1 };
 
-/**
- * One token bucket per claim client id. A bucket idle long enough to be full again is the same
- * as a new one, so it is dropped: a flood of client ids costs memory only while it lasts.
- */
-export class ClaimThrottle {
-  readonly #quota: ClaimRequestQuota;
-  readonly #buckets = new Map<string, { bucket: TokenBucket; lastUsed: number }>();
-  #prunedAt = Number.NEGATIVE_INFINITY;
-
+/** One token bucket per claim client id, sized by a `ClaimRequestQuota`. */
+export class ClaimThrottle extends KeyedTokenBuckets {
   constructor(quota: ClaimRequestQuota) {
-    this.#quota = quota;
-  }
-
-  /** Spends one of the client's requests; false when it has none left (throttled). */
-  take(clientId: string, now: number): boolean {
-    this.#prune(now);
-    const entry = this.#buckets.get(clientId) ?? {
-      bucket: new TokenBucket({
-        capacity: this.#quota.burst,
-        perSecond: this.#quota.perSecond,
-        now,
-      }),
-      lastUsed: now,
-    };
-    entry.lastUsed = now;
-    this.#buckets.set(clientId, entry);
-    return entry.bucket.take(now);
-  }
-
-  /** At most once a second, so a request costs O(1) however many clients there were. */
-  #prune(now: number): void {
-    if (now - this.#prunedAt < 1000) return;
-    this.#prunedAt = now;
-    const refillMs = (this.#quota.burst / this.#quota.perSecond) * 1000;
-    for (const [clientId, { lastUsed }] of this.#buckets) {
-      if (now - lastUsed >= refillMs) this.#buckets.delete(clientId);
-    }
+    super({ capacity: quota.burst, perSecond: quota.perSecond });
   }
 }

@@ -21,6 +21,7 @@ import { AWS_BROKER_QUOTAS, type BrokerQuotas } from "./broker-quotas.ts";
 import type { BrokerService, ServiceReply } from "./broker-service.ts";
 import { checkConnect, checkConnection } from "./connect-check.ts";
 import { ConnectionAuthorizer, describeDenial } from "./connection-authorizer.ts";
+import { KeyedTokenBuckets } from "./keyed-token-buckets.ts";
 import {
   clientIdProblem,
   MAX_PACKET_BYTES,
@@ -145,7 +146,10 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   const versionNumbers = new Map<string, number>();
   const quotas: BrokerQuotas = { ...AWS_BROKER_QUOTAS, ...options.quotas };
   /** Each client id's share of "connect requests per second per client ID". */
-  const connectRates = new Map<string, TokenBucket>();
+  const connectRates = new KeyedTokenBuckets({
+    capacity: 1,
+    perSecond: quotas.connectsPerSecondPerClientId,
+  });
   let closing = false;
   /** Service requests still being handled: `close` waits for their state changes. */
   const servicesUnderWay = new Set<Promise<void>>();
@@ -179,14 +183,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
 
     preConnect(_client, packet, done) {
       const clientId = packet.clientId;
-      const now = performance.now();
-      let rate = connectRates.get(clientId);
-      if (rate === undefined) {
-        const perSecond = quotas.connectsPerSecondPerClientId;
-        rate = new TokenBucket({ capacity: 1, perSecond, now });
-        connectRates.set(clientId, rate);
-      }
-      if (rate.take(now)) {
+      if (connectRates.take(clientId, performance.now())) {
         done(null, true);
         return;
       }
@@ -337,7 +334,8 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
         !subscriptions.has(subscription.topic) &&
         subscriptions.size >= quotas.subscriptionsPerConnection
       ) {
-        refuseSubscription(connection, subscription.topic);
+        const reason = `more than ${quotas.subscriptionsPerConnection} subscriptions on this connection (AWS IoT Core quota "Subscriptions per connection")`;
+        refuseInvalid(connection, "subscribe", subscription.topic, reason);
         done(new Error("subscriptions per connection exceeded"));
         return;
       }
@@ -392,8 +390,9 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
   }
 
   /**
-   * A PUBLISH or SUBSCRIBE breaking MQTT 3.1.1's topic rules or AWS's size limits: the connection
-   * ends CLIENT_ERROR, as AWS IoT ends one over the payload limit (see `message-limits.ts`).
+   * A PUBLISH or SUBSCRIBE breaking MQTT 3.1.1's topic rules, AWS's size limits or the
+   * subscriptions per connection: the connection ends CLIENT_ERROR, as AWS IoT ends one over
+   * the payload limit (see `message-limits.ts`).
    */
   function refuseInvalid(
     connection: Connection,
@@ -411,22 +410,6 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     } else {
       emit({ kind: "subscribe-denied", clientId, certificateId, topicFilter: topic, reason, at });
     }
-  }
-
-  /** A SUBSCRIBE past the subscriptions per connection: the connection is closed (see above). */
-  function refuseSubscription(connection: Connection, topicFilter: string): void {
-    if (connection.ending !== undefined) return;
-    const reason = `more than ${quotas.subscriptionsPerConnection} subscriptions on this connection (AWS IoT Core quota "Subscriptions per connection")`;
-    connection.ending = { reason: "CLIENT_ERROR", detail: reason };
-    logger.info({ clientId: connection.clientId, topicFilter, reason }, "subscribe refused");
-    emit({
-      kind: "subscribe-denied",
-      clientId: connection.clientId,
-      certificateId: connection.certificateId,
-      topicFilter,
-      reason,
-      at: new Date().toISOString(),
-    });
   }
 
   broker.on("clientReady", (client) => {
