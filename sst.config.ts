@@ -27,10 +27,10 @@
  * `FLEET_CERTIFICATE_SIGNER=aws-iot` (stacks/certificate-signer-config.ts) leaves that to AWS IoT.
  *
  * Removal: prod is protected from `sst remove`, and every stateful resource of prod (the CA,
- * tables, buckets, stream, queues, claim credentials, thing groups, policies, the certificate
- * provider) is retained on removal and protected from deletion and replacement, by one rule in
- * stacks/retention.ts (SST's `removal: "retain"` alone keeps only some types). Every other
- * stage is disposable and removes everything.
+ * tables, buckets, stream, queues, claim credentials, thing groups, policies; not the
+ * certificate provider, which goes with its function) is retained on removal and protected from
+ * deletion and replacement, by one rule in stacks/retention.ts (SST's `removal: "retain"` alone
+ * keeps only some types). Every other stage is disposable and removes everything.
  */
 export default $config({
   async app(input) {
