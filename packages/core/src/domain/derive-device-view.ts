@@ -1,4 +1,5 @@
 import type { DeviceView } from "../contracts/device-view.ts";
+import { isUsableCertificate } from "./usable-certificate.ts";
 
 /** A certificate attached to a thing, as both the AWS registry and the sandbox describe it. */
 export interface AttachedCertificate {
@@ -38,9 +39,9 @@ export function deriveDeviceView(facts: DeviceFacts): DeviceView {
   const newestFirst = facts.certificates.toSorted(
     (a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0),
   );
-  const now = (facts.now ?? new Date()).getTime();
+  const now = facts.now ?? new Date();
   const active = newestFirst.filter((c) => c.status === "ACTIVE");
-  const usable = active.filter((c) => c.notAfter === null || c.notAfter.getTime() > now);
+  const usable = active.filter((c) => isUsableCertificate(c, now));
   const [newestUsable] = usable;
   if (newestUsable !== undefined) {
     const reason =

@@ -1,4 +1,5 @@
 import { X509Certificate } from "node:crypto";
+import { isUsableCertificate } from "../domain/usable-certificate.ts";
 import type { RegisteredCertificate } from "../ports/device-registry.ts";
 
 /** A certificate a device can connect with, and when it stops being one. */
@@ -7,19 +8,14 @@ export interface UsableCertificate {
   notAfter: Date;
 }
 
-/**
- * The certificates a device can still connect with: ACTIVE and not expired at `now`. A PEM that
- * does not parse counts as usable: a certificate of unknown validity must not let anyone
- * register the thing again.
- */
+/** The certificates a device can still connect with (`isUsableCertificate`), read from their PEMs. */
 export function usableCertificates(
   certificates: readonly RegisteredCertificate[],
   now: Date,
 ): UsableCertificate[] {
   return certificates.flatMap((certificate) => {
-    if (certificate.status !== "ACTIVE") return [];
     const notAfter = notAfterOf(certificate.certificatePem);
-    if (notAfter !== null && notAfter.getTime() <= now.getTime()) return [];
+    if (!isUsableCertificate({ status: certificate.status, notAfter }, now)) return [];
     return [{ certificateId: certificate.certificateId, notAfter: notAfter ?? new Date(8.64e15) }];
   });
 }
