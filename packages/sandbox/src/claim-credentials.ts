@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { join } from "node:path";
+import { certificateIdOf } from "@fleet/core/contracts";
 import type { IotRegistry } from "./iot-core/registry.ts";
-import { certificateIdOf } from "./local-ca/certificate-id.ts";
 import { generateP256KeyPair } from "./local-ca/key-pair.ts";
 import type { LocalCa } from "./local-ca/local-ca.ts";
 import { ensurePrivateDir, readOptionalFile, writePrivateFile } from "./state/private-files.ts";

@@ -1,10 +1,9 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { join } from "node:path";
-import { SERIAL_ATTRIBUTE, thingNameFromSerial } from "@fleet/core/contracts";
+import { certificateIdOf, SERIAL_ATTRIBUTE, thingNameFromSerial } from "@fleet/core/contracts";
 import { InvalidRequestError } from "./errors.ts";
 import type { IotRegistry } from "./iot-core/registry.ts";
 import { DEVICE_POLICY_NAME } from "./iot-core/sandbox-scope.ts";
-import { certificateIdOf } from "./local-ca/certificate-id.ts";
 import { generateP256KeyPair } from "./local-ca/key-pair.ts";
 import type { LocalCa } from "./local-ca/local-ca.ts";
 import { ensurePrivateDir, readOptionalFile, writePrivateFile } from "./state/private-files.ts";

@@ -76,7 +76,6 @@ export {
   type JobsMqttApiOptions,
   jobsNotifications,
 } from "./jobs/jobs-mqtt-api.ts";
-export { certificateIdOf } from "./local-ca/certificate-id.ts";
 export type {
   CertificateKeySource,
   IssueCertificateOptions,

@@ -1,6 +1,7 @@
 export * from "./app-artifact.ts";
 export * from "./artifact-signature.ts";
 export * from "./audit.ts";
+export * from "./certificate-id.ts";
 export * from "./certificate-provider.ts";
 export * from "./commands.ts";
 export * from "./dead-letter.ts";

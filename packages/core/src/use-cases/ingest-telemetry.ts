@@ -1,4 +1,5 @@
 import pLimit from "p-limit";
+import { deadLetterPayload } from "../contracts/dead-letter.ts";
 import { parseMessage } from "../contracts/parse-message.ts";
 import { type TelemetryRecord, TelemetryRecordSchema } from "../contracts/telemetry-rule.ts";
 import { telemetryTopic } from "../contracts/topics.ts";
@@ -42,11 +43,7 @@ export interface IngestTelemetryDeps {
 export type IngestTelemetry = (records: readonly IngestRecord[]) => Promise<IngestResult>;
 
 const DEFAULT_CONCURRENCY = 4;
-/** DeadLetter.payload limit. */
-const MAX_PAYLOAD_BYTES = 64 * 1024;
-
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-const lenientUtf8 = new TextDecoder("utf-8");
 
 interface Rejection {
   reason: string;
@@ -197,7 +194,7 @@ function deadLetter(state: RecordState, at: string): DeadLetter {
     issues: rejection?.issues ?? [],
     thing: fields.thing,
     receivedAt: fields.receivedAt === null ? null : new Date(fields.receivedAt).toISOString(),
-    payload: payloadText(record.data),
+    payload: deadLetterPayload(record.data),
     source: { partitionKey: record.partitionKey, sequenceNumber: record.id },
     at,
   };
@@ -219,16 +216,4 @@ function ruleFields(data: Uint8Array): { thing: string | null; receivedAt: numbe
   } catch {
     return { thing: null, receivedAt: null };
   }
-}
-
-/** The record's data as UTF-8 text (base64 when it is not UTF-8), cut to 64 KiB. */
-function payloadText(data: Uint8Array): string {
-  try {
-    strictUtf8.decode(data);
-  } catch {
-    return Buffer.from(data).toString("base64").slice(0, MAX_PAYLOAD_BYTES);
-  }
-  if (data.length <= MAX_PAYLOAD_BYTES) return lenientUtf8.decode(data);
-  // Cutting may split a character: drop its remains rather than keep a replacement character.
-  return lenientUtf8.decode(data.subarray(0, MAX_PAYLOAD_BYTES)).replace(/\uFFFD$/, "");
 }

@@ -1,6 +1,6 @@
-import { createHash, X509Certificate } from "node:crypto";
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import {
+  certificateIdOf,
   parseMessage,
   type RotateCertificateStep,
   RotationCsrAcceptedSchema,
@@ -377,11 +377,6 @@ function failOnTimeout(step: RotationStep) {
     }
     throw error;
   };
-}
-
-/** AWS IoT's certificate id: the SHA-256 of the certificate's DER, in hex. */
-export function certificateIdOf(certificatePem: string): string {
-  return createHash("sha256").update(new X509Certificate(certificatePem).raw).digest("hex");
 }
 
 function sameFiles(a: TlsFiles, b: TlsFiles): boolean {

@@ -2,11 +2,11 @@ import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { certificateIdOf } from "@fleet/core/contracts";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createJobsAgent } from "../../src/jobs/jobs-agent.ts";
 import { x509 } from "../../src/provisioning/x509.ts";
 import {
-  certificateIdOf,
   createCertificateRotator,
   recoverRotation,
 } from "../../src/rotation/certificate-rotator.ts";

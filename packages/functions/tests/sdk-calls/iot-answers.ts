@@ -1,4 +1,3 @@
-import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   DescribeCertificateCommand,
@@ -8,6 +7,7 @@ import {
   ListThingPrincipalsCommand,
   RegisterCertificateWithoutCACommand,
 } from "@aws-sdk/client-iot";
+import { certificateIdOf } from "@fleet/core/contracts";
 import type { AwsScope } from "./handler-scenario.ts";
 import type { SdkRecorder } from "./sdk-recorder.ts";
 
@@ -21,9 +21,7 @@ export const CA_PEM = pcaFixture("ca");
 /** Issued by CA_PEM: the device's current and its rotated certificate. */
 export const DEVICE_PEMS = [pcaFixture("device-1"), pcaFixture("device-2")] as const;
 
-/** AWS IoT's certificate id: the SHA-256 of the DER encoding. */
-export const certificateIdOf = (pem: string) =>
-  createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
+export { certificateIdOf };
 
 export const iotArn = (aws: AwsScope, resource: string) =>
   `arn:${aws.partition}:iot:${aws.region}:${aws.accountId}:${resource}`;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import { createServer, type PeerCertificate, TLSSocket } from "node:tls";
+import { certificateIdOf } from "@fleet/core/contracts";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Logger } from "pino";
 import {
@@ -10,7 +11,6 @@ import {
   PacketTooLargeError,
 } from "../errors.ts";
 import { listen } from "../listen.ts";
-import { certificateIdOf } from "../local-ca/certificate-id.ts";
 import {
   type DisconnectReason,
   emitSandboxEvent,

@@ -1,6 +1,7 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import {
+  certificateIdOf,
   type IotPolicyDocument,
   IotPolicyDocumentSchema,
   ThingNameSchema,
@@ -14,7 +15,6 @@ import {
   ResourceNotFoundError,
   StateFileError,
 } from "../errors.ts";
-import { certificateIdOf } from "../local-ca/certificate-id.ts";
 import { type CoalescingWriter, createCoalescingWriter } from "../state/coalescing-writer.ts";
 import { readOptionalFile } from "../state/private-files.ts";
 import type { NamedPolicy } from "./policy-evaluator.ts";

@@ -1,9 +1,9 @@
 import { randomBytes, type webcrypto, X509Certificate } from "node:crypto";
 import { join } from "node:path";
+import { certificateIdOf } from "@fleet/core/contracts";
 import { InvalidCsrError, InvalidRequestError, StateFileError } from "../errors.ts";
 import { ensurePrivateDir, readOptionalFile, writePrivateFile } from "../state/private-files.ts";
 import { acceptedPublicKeySpki, type PublicKeyInput } from "./accepted-public-key.ts";
-import { certificateIdOf } from "./certificate-id.ts";
 import { generateP256KeyPair, importP256SigningKey, P256_SIGNING_ALGORITHM } from "./key-pair.ts";
 import {
   normalizeSerialNumber,

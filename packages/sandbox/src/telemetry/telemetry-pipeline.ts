@@ -8,7 +8,7 @@ import {
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
-import { TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
+import { deadLetterPayload, TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { DuckDbDeadLetterSink } from "../adapters/duckdb-dead-letter-sink.ts";
 import { DuckDbTelemetryReader } from "../adapters/duckdb-telemetry-reader.ts";
@@ -22,8 +22,6 @@ import { startLocalKinesis } from "./local-kinesis.ts";
 
 /** The stage's Kinesis action partitions by thing, so one device's records stay in order. */
 const PARTITION_KEY_TEMPLATE = "${topic(2)}";
-/** DeadLetter.payload limit. */
-const MAX_PAYLOAD_CHARS = 64 * 1024;
 
 export interface TelemetryPipelineOptions {
   /** `<stateDir>/telemetry.duckdb` holds the samples and dead letters. */
@@ -97,7 +95,7 @@ export async function startTelemetryPipeline(
           issues: [],
           thing: record.partitionKey,
           receivedAt: null,
-          payload: payloadText(Buffer.from(record.data, "base64")),
+          payload: deadLetterPayload(Buffer.from(record.data, "base64")),
           source: { partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber },
           at: new Date().toISOString(),
         })),
@@ -131,20 +129,9 @@ function ruleErrorLetter(failure: RuleActionFailure): DeadLetter {
     issues: [],
     thing: failure.message.topic.split("/")[1] ?? null,
     receivedAt: new Date(failure.message.receivedAt).toISOString(),
-    payload: payloadText(failure.output),
+    payload: deadLetterPayload(failure.output),
     // It never reached the stream, so it has no sequence number.
     source: { partitionKey: failure.partitionKey, sequenceNumber: "" },
     at: new Date().toISOString(),
   };
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** UTF-8 text, or base64 when the bytes are not UTF-8; cut to the dead-letter limit. */
-function payloadText(bytes: Buffer): string {
-  try {
-    return strictUtf8.decode(bytes).slice(0, MAX_PAYLOAD_CHARS);
-  } catch {
-    return bytes.toString("base64").slice(0, MAX_PAYLOAD_CHARS);
-  }
 }

@@ -3,7 +3,7 @@
 // put in the same call were dead-lettered with it. The broker now refuses payloads over 128 KB,
 // so the rule is driven directly here, on the sandbox's real pipeline (kinesalite, the ingest
 // poller, DuckDB).
-import { telemetryTopic } from "@fleet/core/contracts";
+import { DEAD_LETTER_PAYLOAD_MAX_BYTES, telemetryTopic } from "@fleet/core/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -70,5 +70,25 @@ describe("attack: one oversized telemetry record among valid ones in the same ti
       thing: ATTACKER,
       reason: expect.stringMatching(/exceeds Kinesis's 1048576-byte record limit/),
     });
+  });
+
+  // The payload is cut as the stage cuts it (core's `deadLetterPayload`): to 64 KiB of UTF-8
+  // bytes, not 64 Ki UTF-16 characters, which kept up to three times as many bytes of
+  // multi-byte text as an SQS dead letter on a stage.
+  it("cuts a multi-byte oversized record's dead-letter payload to 64 KiB of UTF-8 bytes", async () => {
+    const thing = "SN-BAD-EURO";
+    pipeline.rule.handle({
+      topic: telemetryTopic(thing),
+      payload: telemetry(1, { padding: "€".repeat(400_000) }),
+      clientId: thing,
+      receivedAt: Date.now(),
+    });
+    const letter = await waitFor("the dead letter", async () =>
+      (await pipeline.listDeadLetters()).find((l) => l.thing === thing),
+    );
+    const bytes = Buffer.byteLength(letter.payload, "utf8");
+    expect(bytes).toBeLessThanOrEqual(DEAD_LETTER_PAYLOAD_MAX_BYTES);
+    expect(bytes).toBeGreaterThan(DEAD_LETTER_PAYLOAD_MAX_BYTES - 3);
+    expect(letter.payload.endsWith("€")).toBe(true);
   });
 });

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { certificateIdOf } from "@fleet/core/contracts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { certificateIdOf } from "../../src/local-ca/certificate-id.ts";
 import { startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
 const DEVICE_BIN = fileURLToPath(

@@ -1,4 +1,3 @@
-import { createHash, X509Certificate } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   AttachPolicyCommand,
@@ -19,6 +18,7 @@ import {
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import pLimit, { type LimitFunction } from "p-limit";
+import { certificateIdOf } from "../../contracts/certificate-id.ts";
 import { SERIAL_ATTRIBUTE } from "../../contracts/stage-resources.ts";
 import { FleetError } from "../../errors.ts";
 import type {
@@ -212,7 +212,7 @@ export class IotDeviceRegistry implements DeviceRegistry {
       const reply = await this.#iot.send(
         new RegisterCertificateWithoutCACommand({ certificatePem, status: "ACTIVE" }),
       );
-      const certificateId = reply.certificateId ?? iotCertificateId(certificatePem);
+      const certificateId = reply.certificateId ?? certificateIdOf(certificatePem);
       if (reply.certificateArn !== undefined) this.#arns.set(certificateId, reply.certificateArn);
       return { certificateId };
     } catch (error) {
@@ -220,7 +220,7 @@ export class IotDeviceRegistry implements DeviceRegistry {
         throw mapAwsError(IOT_SERVICE, "RegisterCertificateWithoutCA", error);
       }
       const { resourceId } = error as { resourceId?: string };
-      return { certificateId: resourceId ?? iotCertificateId(certificatePem) };
+      return { certificateId: resourceId ?? certificateIdOf(certificatePem) };
     }
   }
 
@@ -299,11 +299,6 @@ export class IotDeviceRegistry implements DeviceRegistry {
       (await this.#describeCertificate(certificateId))?.certificateArn
     );
   }
-}
-
-/** AWS IoT names a certificate by the SHA-256 of its DER encoding, in lowercase hex. */
-function iotCertificateId(certificatePem: string): string {
-  return createHash("sha256").update(new X509Certificate(certificatePem).raw).digest("hex");
 }
 
 /** The call's result, or undefined when what it names does not exist (any more). */
