@@ -13,6 +13,7 @@ export * from "./iot-policy.ts";
 export * from "./job-document.ts";
 export * from "./jobs-api.ts";
 export * from "./json-depth.ts";
+export * from "./measure-name.ts";
 export * from "./ota-jobs.ts";
 export * from "./ota-release.ts";
 export * from "./parse-message.ts";

@@ -7,19 +7,15 @@ import { parseJsonWithinDepth } from "./json-depth.ts";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Parse an MQTT payload (or any JSON body) against its contract.
+ * A payload someone else wrote, as JSON: strict UTF-8 within the depth limit. The one way the
+ * device, the backend and the sandbox's services read an MQTT payload or a JSON body.
  *
- * @param where the topic or place the payload came from; it opens every error message.
- * @throws ContractViolationError naming `where`, each failing field path and what was expected.
+ * @param where the topic or place the payload came from; it opens the error message.
+ * @throws ContractViolationError (`invalid-json`) naming `where` and why.
  */
-export function parseMessage<S extends z.ZodType>(
-  schema: S,
-  payload: Uint8Array | string,
-  where: string,
-): z.output<S> {
-  let json: unknown;
+export function parseJsonPayload(payload: Uint8Array | string, where: string): unknown {
   try {
-    json = parseJsonWithinDepth(typeof payload === "string" ? payload : utf8.decode(payload));
+    return parseJsonWithinDepth(typeof payload === "string" ? payload : utf8.decode(payload));
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const issue: ContractIssue = { path: "", message: `expected UTF-8 JSON (${reason})` };
@@ -30,7 +26,20 @@ export function parseMessage<S extends z.ZodType>(
       cause,
     });
   }
-  const result = schema.safeParse(json);
+}
+
+/**
+ * Parse an MQTT payload (or any JSON body) against its contract.
+ *
+ * @param where the topic or place the payload came from; it opens every error message.
+ * @throws ContractViolationError naming `where`, each failing field path and what was expected.
+ */
+export function parseMessage<S extends z.ZodType>(
+  schema: S,
+  payload: Uint8Array | string,
+  where: string,
+): z.output<S> {
+  const result = schema.safeParse(parseJsonPayload(payload, where));
   if (result.success) return result.data;
   throw ContractViolationError.invalidContent(where, contractIssues(result.error), result.error);
 }

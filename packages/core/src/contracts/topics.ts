@@ -15,6 +15,12 @@ export function telemetryTopic(thingName: string): string {
 /** Filter matching every device's telemetry (used by the telemetry topic rule). */
 export const TELEMETRY_TOPIC_FILTER = "dt/+/telemetry";
 
+/** The thing of a telemetry topic (`dt/{thing}/telemetry`); undefined for any other topic. */
+export function matchTelemetryTopic(topic: string): { thingName: string } | undefined {
+  const [, thingName] = /^dt\/([^/]+)\/telemetry$/.exec(topic) ?? [];
+  return thingName === undefined ? undefined : { thingName };
+}
+
 /**
  * Cloud-to-device commands: requests on `cmd/{thing}/{command}`, the device's replies on
  * `.../accepted` or `.../rejected`, as AWS reserved request topics do.
@@ -27,6 +33,14 @@ export function commandTopics(thingName: string, command: string) {
 /** Filter a device subscribes to for all of its own commands. */
 export function commandRequestFilter(thingName: string): string {
   return `cmd/${thingName}/+`;
+}
+
+/** The thing and command of a command request topic (`cmd/{thing}/{command}`); else undefined. */
+export function matchCommandRequestTopic(
+  topic: string,
+): { thingName: string; command: string } | undefined {
+  const [, thingName, command] = /^cmd\/([^/]+)\/([^/]+)$/.exec(topic) ?? [];
+  return thingName === undefined || command === undefined ? undefined : { thingName, command };
 }
 
 /** AWS IoT Jobs MQTT API topics for one thing. */
@@ -55,6 +69,20 @@ export function jobsTopics(thingName: string) {
   } as const;
 }
 
+/**
+ * A Jobs MQTT API request topic a device publishes to, as its thing and the path after `jobs/`
+ * (`get`, `start-next`, `{jobId}/get`, `{jobId}/update`, or a name the API rejects); undefined
+ * for the API's own notifications and `/accepted` and `/rejected` replies, and other topics.
+ */
+export function matchJobsRequestTopic(
+  topic: string,
+): { thingName: string; operation: string } | undefined {
+  const [, thingName, operation] = /^\$aws\/things\/([^/]+)\/jobs\/(.+)$/.exec(topic) ?? [];
+  if (thingName === undefined || operation === undefined) return undefined;
+  if (/(?:^notify|^notify-next|\/accepted|\/rejected)$/.test(operation)) return undefined;
+  return { thingName, operation };
+}
+
 /** AWS IoT Device Shadow MQTT API topics of a thing's classic (unnamed) shadow. */
 export function shadowTopics(thingName: string) {
   const base = `$aws/things/${thingName}/shadow`;
@@ -70,6 +98,16 @@ export function shadowTopics(thingName: string) {
   } as const;
 }
 
+/** A classic shadow's request topic (`.../shadow/update` or `.../shadow/get`); else undefined. */
+export function matchShadowRequestTopic(
+  topic: string,
+): { thingName: string; operation: "update" | "get" } | undefined {
+  const [, thingName, operation] =
+    /^\$aws\/things\/([^/]+)\/shadow\/(update|get)$/.exec(topic) ?? [];
+  if (thingName === undefined || (operation !== "update" && operation !== "get")) return undefined;
+  return { thingName, operation };
+}
+
 /** AWS IoT fleet provisioning MQTT API (JSON payload format). */
 export const CREATE_CERTIFICATE_FROM_CSR_TOPIC = "$aws/certificates/create-from-csr/json";
 export function createCertificateFromCsrTopics() {
@@ -79,6 +117,12 @@ export function createCertificateFromCsrTopics() {
 export function registerThingTopics(templateName: string) {
   const request = `$aws/provisioning-templates/${templateName}/provision/json`;
   return { request, accepted: `${request}/accepted`, rejected: `${request}/rejected` } as const;
+}
+/** The template a RegisterThing request topic names; undefined for any other topic. */
+export function matchRegisterThingTopic(topic: string): { templateName: string } | undefined {
+  const [, templateName] =
+    /^\$aws\/provisioning-templates\/([^/]+)\/provision\/json$/.exec(topic) ?? [];
+  return templateName === undefined ? undefined : { templateName };
 }
 
 /** AWS IoT lifecycle (presence) events, published by the broker itself. */
@@ -108,3 +152,12 @@ export function rotationTopics(thingName: string) {
 /** Filters of the two rotation request rules; `topic(2)` is the thing name. */
 export const ROTATION_CSR_TOPIC_FILTER = "rot/+/csr";
 export const ROTATION_COMMIT_TOPIC_FILTER = "rot/+/commit";
+
+/** The thing and request of a rotation request topic (`rot/{thing}/csr` or `.../commit`). */
+export function matchRotationRequestTopic(
+  topic: string,
+): { thingName: string; request: "csr" | "commit" } | undefined {
+  const [, thingName, request] = /^rot\/([^/]+)\/(csr|commit)$/.exec(topic) ?? [];
+  if (thingName === undefined || (request !== "csr" && request !== "commit")) return undefined;
+  return { thingName, request };
+}

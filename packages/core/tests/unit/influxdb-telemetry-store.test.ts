@@ -215,6 +215,19 @@ describe("InfluxDbTelemetryStore", () => {
 });
 
 describe("InfluxDbTelemetryReader", () => {
+  // The Influx reader used to query measurement `speedKph` with an empty field; like the
+  // Timestream reader it now asks nothing for a name that names no measure.
+  it.each(["speedKph", ".speedKph", "vehicle."])(
+    "reads nothing, without a query, for the measure name %j",
+    async (measure) => {
+      const { server } = await influx();
+      const reader = new InfluxDbTelemetryReader({ ...SETTINGS, url: server.url });
+
+      expect(await reader.query({ thing: "rpi-0001", measure, since: new Date(TIME) })).toEqual([]);
+      expect(server.requests).toEqual([]);
+    },
+  );
+
   it("escapes the bucket, thing and measure as Flux string literals", async () => {
     const { server } = await influx();
     const reader = new InfluxDbTelemetryReader({ ...SETTINGS, bucket: 'b"${x}', url: server.url });

@@ -8,6 +8,7 @@ import {
   type LedCommandParams,
   LedCommandParamsSchema,
   type LedSection,
+  matchCommandRequestTopic,
   parseJsonWithinDepth,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
@@ -47,7 +48,6 @@ export interface CommandHandler {
 export function createCommandHandler(options: CommandHandlerOptions): CommandHandler {
   const { thingName, connection, logger } = options;
   const filter = commandRequestFilter(thingName);
-  const prefix = `cmd/${thingName}/`;
   let stopped = false;
 
   const reply = async (
@@ -113,9 +113,9 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
   };
 
   const onMessage = ({ topic, payload }: { topic: string; payload: Buffer }) => {
-    if (stopped || !topic.startsWith(prefix)) return;
-    const command = topic.slice(prefix.length);
-    if (command.length === 0 || command.includes("/")) return;
+    const request = matchCommandRequestTopic(topic);
+    if (stopped || request === undefined || request.thingName !== thingName) return;
+    const { command } = request;
     handle(command, payload).catch((error: unknown) =>
       logger.warn({ command, reason: errorText(error) }, "command.reply-failed"),
     );

@@ -1,5 +1,6 @@
 import type { DuckDBAppender } from "@duckdb/node-api";
 import type { RejectedPoint, TelemetryPoint, TelemetryStore } from "@fleet/core";
+import { measureName } from "@fleet/core/contracts";
 import type { TelemetryDatabase } from "./telemetry-database.ts";
 
 const STAGING = `
@@ -56,7 +57,7 @@ function appendPoint(appender: DuckDBAppender, point: TelemetryPoint): void {
     appender.appendBigInt(BigInt(point.time.getTime()));
     appender.appendBigInt(BigInt(point.receivedAt.getTime()));
     appender.appendBigInt(BigInt(point.seq));
-    appender.appendVarchar(`${point.section}.${name}`);
+    appender.appendVarchar(measureName(point.section, name));
     if (typeof value === "number") appender.appendDouble(value);
     else appender.appendNull();
     if (typeof value === "string") appender.appendVarchar(value);

@@ -5,6 +5,7 @@ import {
   type CommandRejected,
   CommandRejectedSchema,
   commandTopics,
+  parseJsonPayload,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { CommandTimeoutError } from "../errors.ts";
@@ -69,7 +70,7 @@ export class CommandRequests implements TopicRule {
   handle(message: RuleMessage): void {
     let json: unknown;
     try {
-      json = JSON.parse(message.payload.toString("utf8"));
+      json = parseJsonPayload(message.payload, message.topic);
     } catch {
       return;
     }

@@ -4,8 +4,10 @@ import {
   CREATE_CERTIFICATE_FROM_CSR_TOPIC,
   type CreateCertificateFromCsrAccepted,
   CreateCertificateFromCsrRequestSchema,
+  matchRegisterThingTopic,
   type PreProvisioningHookEvent,
   type ProvisioningErrorResponse,
+  parseJsonPayload,
   type RegisterThingAccepted,
   RegisterThingRequestSchema,
 } from "@fleet/core/contracts";
@@ -48,8 +50,6 @@ export interface FleetProvisioningOptions {
 
 /** "The certificate ownership token expires after one hour" (developer guide, fleet-provision-api). */
 const OWNERSHIP_TOKEN_TTL_MS = 3600 * 1000;
-const REGISTER_THING_TOPIC = /^\$aws\/provisioning-templates\/([^/]+)\/provision\/json$/;
-
 /**
  * A refusal sent on `/rejected`. AWS does not publish a table of these codes; the sandbox uses
  * what AWS IoT is seen to send and what the SDKs model:
@@ -114,7 +114,9 @@ export class FleetProvisioning implements BrokerService {
   }
 
   handles(topic: string): boolean {
-    return topic === CREATE_CERTIFICATE_FROM_CSR_TOPIC || REGISTER_THING_TOPIC.test(topic);
+    return (
+      topic === CREATE_CERTIFICATE_FROM_CSR_TOPIC || matchRegisterThingTopic(topic) !== undefined
+    );
   }
 
   async handle(request: ServiceRequest): Promise<ServiceReply | undefined> {
@@ -148,7 +150,7 @@ export class FleetProvisioning implements BrokerService {
   async #createCertificateFromCsr(
     request: ServiceRequest,
   ): Promise<CreateCertificateFromCsrAccepted> {
-    const json = parseJson(request.payload);
+    const json = parseJson(request.payload, request.topic);
     const raw = (json as { certificateSigningRequest?: unknown } | null)?.certificateSigningRequest;
     if (typeof raw !== "string") {
       throw new ProvisioningRejection(
@@ -183,11 +185,11 @@ export class FleetProvisioning implements BrokerService {
 
   async #registerThing(request: ServiceRequest): Promise<RegisterThingAccepted> {
     const { registry, templateName, templateBody, logger } = this.#options;
-    const requested = REGISTER_THING_TOPIC.exec(request.topic)?.[1];
+    const requested = matchRegisterThingTopic(request.topic)?.templateName;
     if (requested !== templateName) {
       throw new ProvisioningRejection(404, "ResourceNotFound", `Template ${requested} not found`);
     }
-    const json = parseJson(request.payload);
+    const json = parseJson(request.payload, request.topic);
     const rawToken = (json as { certificateOwnershipToken?: unknown } | null)
       ?.certificateOwnershipToken;
     if (rawToken === undefined || rawToken === "") {
@@ -287,9 +289,9 @@ export class FleetProvisioning implements BrokerService {
   }
 }
 
-function parseJson(payload: Buffer): unknown {
+function parseJson(payload: Buffer, topic: string): unknown {
   try {
-    return JSON.parse(payload.toString("utf8"));
+    return parseJsonPayload(payload, topic);
   } catch {
     throw new ProvisioningRejection(400, "InvalidPayload", "The payload is not valid JSON.");
   }

@@ -1,4 +1,5 @@
 import type { RotationCommitReply, RotationCsrReply, RotationRequest } from "@fleet/core";
+import { matchRotationRequestTopic, parseJsonPayload } from "@fleet/core/contracts";
 import type { BrokerService, ServiceReply, ServiceRequest } from "./broker-service.ts";
 
 export interface RotationRequestsOptions {
@@ -7,9 +8,6 @@ export interface RotationRequestsOptions {
   /** `createCommitRotation(...)`: answers `rot/{thing}/commit`. */
   commit(request: RotationRequest): Promise<RotationCommitReply>;
 }
-
-const CSR_TOPIC = /^rot\/([^/]+)\/csr$/;
-const COMMIT_TOPIC = /^rot\/([^/]+)\/commit$/;
 
 /**
  * The two rotation rules of a stage (`rot/+/csr`, `rot/+/commit` with
@@ -26,30 +24,29 @@ export class RotationRequests implements BrokerService {
   }
 
   handles(topic: string): boolean {
-    return CSR_TOPIC.test(topic) || COMMIT_TOPIC.test(topic);
+    return matchRotationRequestTopic(topic) !== undefined;
   }
 
   async handle(request: ServiceRequest): Promise<ServiceReply | undefined> {
-    const csrThing = CSR_TOPIC.exec(request.topic)?.[1];
-    const thing = csrThing ?? COMMIT_TOPIC.exec(request.topic)?.[1];
-    if (thing === undefined) return undefined;
+    const matched = matchRotationRequestTopic(request.topic);
+    if (matched === undefined) return undefined;
     const rotationRequest: RotationRequest = {
-      thing,
+      thing: matched.thingName,
       principal: request.certificateId,
-      payload: parseJson(request.payload),
+      payload: parseJson(request.payload, request.topic),
     };
     const reply =
-      csrThing === undefined
-        ? await this.#options.commit(rotationRequest)
-        : await this.#options.signCsr(rotationRequest);
+      matched.request === "csr"
+        ? await this.#options.signCsr(rotationRequest)
+        : await this.#options.commit(rotationRequest);
     return { topic: reply.topic, payload: reply.payload };
   }
 }
 
 /** The payload as JSON, or undefined: the use cases answer `InvalidRequest` to what is not. */
-function parseJson(payload: Buffer): unknown {
+function parseJson(payload: Buffer, topic: string): unknown {
   try {
-    return JSON.parse(payload.toString("utf8"));
+    return parseJsonPayload(payload, topic);
   } catch {
     return undefined;
   }

@@ -4,6 +4,9 @@ import {
   type JobExecution,
   type JobExecutionSummary,
   type JobsErrorResponse,
+  jobsTopics,
+  matchJobsRequestTopic,
+  parseJsonPayload,
   StartNextPendingJobExecutionRequestSchema,
   UpdateJobExecutionRequestSchema,
 } from "@fleet/core/contracts";
@@ -31,9 +34,6 @@ export type DeliverDocument = (document: Record<string, unknown>) => Record<stri
 
 const asStored: DeliverDocument = (document) => document;
 
-const JOBS_TOPIC = /^\$aws\/things\/([^/]+)\/jobs\/(.+)$/;
-/** Topics AWS IoT publishes in the jobs namespace; a device publishing there is not a request. */
-const SERVICE_TOPIC = /(?:^notify|^notify-next|\/accepted|\/rejected)$/;
 /** "Up to 15" executions in a ListNotification (developer guide, "Jobs notifications"). */
 const NOTIFY_LIST_MAX = 15;
 
@@ -60,15 +60,14 @@ export class JobsMqttApi implements BrokerService {
   }
 
   handles(topic: string): boolean {
-    const suffix = JOBS_TOPIC.exec(topic)?.[2];
-    return suffix !== undefined && !SERVICE_TOPIC.test(suffix);
+    return matchJobsRequestTopic(topic) !== undefined;
   }
 
   async handle(request: ServiceRequest): Promise<ServiceReply | undefined> {
-    const [, thingName = "", suffix = ""] = JOBS_TOPIC.exec(request.topic) ?? [];
+    const { thingName = "", operation: suffix = "" } = matchJobsRequestTopic(request.topic) ?? {};
     let clientToken: string | undefined;
     try {
-      const json = parseJson(request.payload);
+      const json = parseJson(request.payload, request.topic);
       clientToken = tokenOf(json);
       if (request.thingName !== thingName) {
         throw new JobsRequestRejectedError(
@@ -213,7 +212,7 @@ export function jobsNotifications(
   now: Date,
   deliverDocument: DeliverDocument = asStored,
 ): { topic: string; payload: unknown }[] {
-  const base = `$aws/things/${change.thingName}/jobs`;
+  const topics = jobsTopics(change.thingName);
   const timestamp = epochSeconds(now);
   const messages: { topic: string; payload: unknown }[] = [];
   const statuses = (list: JobExecutionRecord[]) =>
@@ -223,7 +222,7 @@ export function jobsNotifications(
     const inProgress = listed.filter((e) => e.status === "IN_PROGRESS").map(summaryOf);
     const queued = listed.filter((e) => e.status === "QUEUED").map(summaryOf);
     messages.push({
-      topic: `${base}/notify`,
+      topic: topics.notify,
       payload: {
         jobs: {
           ...(inProgress.length === 0 ? {} : { IN_PROGRESS: inProgress }),
@@ -236,7 +235,7 @@ export function jobsNotifications(
   const next = change.after[0];
   if (change.before[0]?.jobId !== next?.jobId) {
     messages.push({
-      topic: `${base}/notify-next`,
+      topic: topics.notifyNext,
       payload: {
         ...(next === undefined
           ? {}
@@ -331,14 +330,19 @@ function operationOf(suffix: string): Operation {
   throw new JobsRequestRejectedError("InvalidTopic", `jobs/${suffix} is not a Jobs API operation.`);
 }
 
-function parseJson(payload: Buffer): unknown {
+function parseJson(payload: Buffer, topic: string): unknown {
   // AWS accepts an empty payload where every field is optional.
   if (payload.length === 0) return {};
   let json: unknown;
   try {
-    json = JSON.parse(payload.toString("utf8"));
-  } catch {
-    throw new JobsRequestRejectedError("InvalidJson", "The payload is not valid UTF-8 JSON.");
+    json = parseJsonPayload(payload, topic);
+  } catch (cause) {
+    throw new JobsRequestRejectedError(
+      "InvalidJson",
+      "The payload is not valid UTF-8 JSON.",
+      undefined,
+      { cause },
+    );
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new JobsRequestRejectedError("InvalidJson", "The payload is not a JSON object.");

@@ -1,9 +1,8 @@
+import { matchShadowRequestTopic, parseJsonPayload, shadowTopics } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { ShadowRequestRejectedError } from "../errors.ts";
 import type { BrokerService, ServiceReply, ServiceRequest } from "../iot-core/broker-service.ts";
 import { SHADOW_REQUEST_MAX_BYTES, type ShadowStore } from "./shadow-store.ts";
-
-const SHADOW_TOPIC = /^\$aws\/things\/([^/]+)\/shadow\/(update|get)$/;
 
 /**
  * The Device Shadow service's MQTT API for classic shadows (developer guide, "Device Shadow
@@ -24,18 +23,18 @@ export class ClassicShadowService implements BrokerService {
   }
 
   handles(topic: string): boolean {
-    return SHADOW_TOPIC.test(topic);
+    return matchShadowRequestTopic(topic) !== undefined;
   }
 
   async handle(request: ServiceRequest): Promise<ServiceReply | undefined> {
-    const [, thingName = "", operation] = SHADOW_TOPIC.exec(request.topic) ?? [];
+    const { thingName = "", operation } = matchShadowRequestTopic(request.topic) ?? {};
     let clientToken: string | undefined;
     try {
       // Refused by its raw size before any parse or merge: a 30 MB update must cost nothing.
       if (request.payload.length > SHADOW_REQUEST_MAX_BYTES) {
         throw new ShadowRequestRejectedError(413, "The payload exceeds the maximum size allowed");
       }
-      const json = parse(request.payload, operation === "get");
+      const json = parse(request.payload, request.topic, operation === "get");
       const token = (json as { clientToken?: unknown }).clientToken;
       clientToken = typeof token === "string" ? token : undefined;
       if (request.thingName !== thingName) {
@@ -52,10 +51,10 @@ export class ClassicShadowService implements BrokerService {
         };
       }
       const result = await this.#store.update(thingName, json);
-      const base = `$aws/things/${thingName}/shadow/update`;
+      const topics = shadowTopics(thingName);
       if (result.delta !== undefined)
-        this.publish(`${base}/delta`, { ...result.delta, ...withToken });
-      this.publish(`${base}/documents`, { ...result.documents, ...withToken });
+        this.publish(topics.updateDelta, { ...result.delta, ...withToken });
+      this.publish(topics.updateDocuments, { ...result.documents, ...withToken });
       return { topic: `${request.topic}/accepted`, payload: { ...result.accepted, ...withToken } };
     } catch (error) {
       const rejection =
@@ -80,10 +79,10 @@ export class ClassicShadowService implements BrokerService {
 }
 
 /** The request document; `get` takes an empty payload too. */
-function parse(payload: Buffer, emptyAllowed: boolean): unknown {
+function parse(payload: Buffer, topic: string, emptyAllowed: boolean): unknown {
   if (payload.length === 0 && emptyAllowed) return {};
   try {
-    return JSON.parse(payload.toString("utf8"));
+    return parseJsonPayload(payload, topic);
   } catch {
     throw new ShadowRequestRejectedError(400, "Payload contains invalid json");
   }

@@ -8,7 +8,7 @@ import {
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
-import { deadLetterPayload, TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
+import { deadLetterPayload, matchTelemetryTopic, TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { DuckDbDeadLetterSink } from "../adapters/duckdb-dead-letter-sink.ts";
 import { DuckDbTelemetryReader } from "../adapters/duckdb-telemetry-reader.ts";
@@ -127,7 +127,7 @@ function ruleErrorLetter(failure: RuleActionFailure): DeadLetter {
   return {
     reason: failure.reason,
     issues: [],
-    thing: failure.message.topic.split("/")[1] ?? null,
+    thing: matchTelemetryTopic(failure.message.topic)?.thingName ?? null,
     receivedAt: new Date(failure.message.receivedAt).toISOString(),
     payload: deadLetterPayload(failure.output),
     // It never reached the stream, so it has no sequence number.

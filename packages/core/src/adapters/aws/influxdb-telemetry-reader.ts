@@ -1,4 +1,5 @@
 import { parse } from "csv-parse/sync";
+import { measureName, splitMeasure } from "../../contracts/measure-name.ts";
 import { TelemetryStoreError } from "../../errors.ts";
 import type {
   MeasureValue,
@@ -45,12 +46,15 @@ export class InfluxDbTelemetryReader implements TelemetryReader {
 
   async query(query: TelemetryQuery): Promise<TelemetrySample[]> {
     const limit = query.limit ?? DEFAULT_LIMIT;
+    const measure = query.measure === undefined ? undefined : splitMeasure(query.measure);
+    // A full measure name always has a section and a path: anything else names no measure.
+    if (query.measure !== undefined && measure === undefined) return [];
     const answer = await influxDbRequest(this.#options, "query", "api/v2/query", {
       query: { org: this.#options.organization },
       contentType: "application/json",
       accept: "application/csv",
       body: JSON.stringify({
-        query: fluxQuery(this.#options.bucket, query, limit),
+        query: fluxQuery(this.#options.bucket, query, measure, limit),
         type: "flux",
         dialect: { header: true, annotations: ["datatype"], dateTimeFormat: "RFC3339Nano" },
       }),
@@ -71,8 +75,12 @@ export class InfluxDbTelemetryReader implements TelemetryReader {
  * The Flux for one query. Each point's fields (its measures, seq) are pivoted into one row, so
  * `limit` rows per section hold the newest `limit` samples: every row has at least one.
  */
-function fluxQuery(bucket: string, query: TelemetryQuery, limit: number): string {
-  const measure = query.measure === undefined ? undefined : splitMeasure(query.measure);
+function fluxQuery(
+  bucket: string,
+  query: TelemetryQuery,
+  measure: { section: string; path: string } | undefined,
+  limit: number,
+): string {
   const start = query.since.toISOString();
   const stop =
     query.until === undefined ? "now()" : new Date(query.until.getTime() + 1).toISOString();
@@ -103,14 +111,6 @@ function fluxString(value: string): string {
     .replaceAll("\r", "\\r")
     .replaceAll("\t", "\\t");
   return `"${escaped}"`;
-}
-
-/** `vehicle.battery.soc` -> measurement `vehicle`, field `battery.soc`. */
-function splitMeasure(measure: string): { section: string; path: string } {
-  const dot = measure.indexOf(".");
-  return dot < 0
-    ? { section: measure, path: "" }
-    : { section: measure.slice(0, dot), path: measure.slice(dot + 1) };
 }
 
 interface Row {
@@ -166,7 +166,13 @@ function csvRow(
     const text = record[i] ?? "";
     // An empty cell is a field this point does not have (annotated CSV cannot tell "" apart).
     if (ROW_COLUMNS.has(name) || text === "") return;
-    samples.push({ thing, time, seq, measure: `${section}.${name}`, value: typed(types[i], text) });
+    samples.push({
+      thing,
+      time,
+      seq,
+      measure: measureName(section, name),
+      value: typed(types[i], text),
+    });
   });
   return { time, samples };
 }

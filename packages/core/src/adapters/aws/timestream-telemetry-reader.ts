@@ -4,6 +4,7 @@ import {
   QueryCommand,
   type TimestreamQueryClient,
 } from "@aws-sdk/client-timestream-query";
+import { measureName, splitMeasure } from "../../contracts/measure-name.ts";
 import { FleetError } from "../../errors.ts";
 import type {
   MeasureValue,
@@ -81,13 +82,6 @@ export class TimestreamTelemetryReader implements TelemetryReader {
   }
 }
 
-/** `vehicle.battery.soc` -> section `vehicle`, measure column `battery.soc`. */
-function splitMeasure(measure: string): { section: string; path: string } | undefined {
-  const dot = measure.indexOf(".");
-  if (dot <= 0 || dot === measure.length - 1) return undefined;
-  return { section: measure.slice(0, dot), path: measure.slice(dot + 1) };
-}
-
 function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -122,7 +116,7 @@ function rowSamples(
   const samples: TelemetrySample[] = [];
   for (const [name, value] of cells) {
     if (ROW_COLUMNS.has(name) || value === null || value instanceof Date) continue;
-    const full = `${section}.${name}`;
+    const full = measureName(section, name);
     if (measure === undefined || measure === full) {
       samples.push({ thing, time, seq, measure: full, value });
     }
