@@ -43,10 +43,10 @@ export {
 } from "./iot-core/fleet-provisioning.ts";
 export {
   type CertificateRecord,
-  type CertificateStatus,
   IotRegistry,
   type PolicyRecord,
   type RegistryChange,
+  type SandboxCertificateStatus,
   type ThingGroupRecord,
   type ThingRecord,
 } from "./iot-core/registry.ts";

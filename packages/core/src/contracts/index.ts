@@ -3,6 +3,7 @@ export * from "./artifact-signature.ts";
 export * from "./audit.ts";
 export * from "./certificate-id.ts";
 export * from "./certificate-provider.ts";
+export * from "./certificate-status.ts";
 export * from "./commands.ts";
 export * from "./dead-letter.ts";
 export * from "./device-state.ts";

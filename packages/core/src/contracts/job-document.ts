@@ -104,25 +104,22 @@ export const RotateCertificateStepSchema = z.strictObject({
 });
 export type RotateCertificateStep = z.infer<typeof RotateCertificateStepSchema>;
 
-const STEP_SCHEMAS = {
-  "app-update": AppUpdateStepSchema,
-  "os-update": OsUpdateStepSchema,
-  reboot: RebootStepSchema,
-  configure: ConfigureStepSchema,
-  "rotate-certificate": RotateCertificateStepSchema,
-} as const;
-
-export type JobOperation = keyof typeof STEP_SCHEMAS;
-export const JOB_OPERATIONS = Object.keys(STEP_SCHEMAS) as JobOperation[];
-
-export const JobStepSchema = z.discriminatedUnion("operation", [
+/** Every step a job document may hold: the one list the union and the operations come from. */
+const STEP_SCHEMAS = [
   AppUpdateStepSchema,
   OsUpdateStepSchema,
   RebootStepSchema,
   ConfigureStepSchema,
   RotateCertificateStepSchema,
-]);
+] as const;
+
+export const JobStepSchema = z.discriminatedUnion("operation", STEP_SCHEMAS);
 export type JobStep = z.infer<typeof JobStepSchema>;
+
+export type JobOperation = JobStep["operation"];
+export const JOB_OPERATIONS: readonly JobOperation[] = STEP_SCHEMAS.map(
+  (schema) => schema.shape.operation.value,
+);
 
 /** At most this many steps: each one's progress has to fit the execution's status details. */
 export const MAX_JOB_STEPS = 16;
@@ -152,7 +149,7 @@ function describeJobDocumentIssues(document: unknown, error: z.ZodError): string
   const steps = isRecord(document) && Array.isArray(document.steps) ? document.steps : [];
   for (const [index, step] of steps.entries()) {
     const operation = isRecord(step) ? step.operation : undefined;
-    if (typeof operation !== "string" || !(operation in STEP_SCHEMAS)) {
+    if (!JOB_OPERATIONS.some((known) => known === operation)) {
       return `steps[${index}].operation: unknown operation ${JSON.stringify(operation ?? null)}; expected one of ${JOB_OPERATIONS.join(", ")}`;
     }
   }

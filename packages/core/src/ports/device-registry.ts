@@ -1,20 +1,14 @@
+import type { CertificateStatus } from "../contracts/certificate-status.ts";
+
 /** A provisioned device as the registry knows it: its thing and the serial it was made from. */
 export interface RegisteredDevice {
   thingName: string;
   serial: string;
 }
 
-export type RegistryCertificateStatus =
-  | "ACTIVE"
-  | "INACTIVE"
-  | "REVOKED"
-  | "PENDING_ACTIVATION"
-  | "PENDING_TRANSFER"
-  | "REGISTER_INACTIVE";
-
 export interface RegisteredCertificate {
   certificateId: string;
-  status: RegistryCertificateStatus;
+  status: CertificateStatus;
   certificatePem: string;
 }
 

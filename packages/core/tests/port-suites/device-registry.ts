@@ -1,13 +1,10 @@
+import type { CertificateStatus } from "@fleet/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
-import type {
-  DeviceRegistry,
-  RegisteredDevice,
-  RegistryCertificateStatus,
-} from "../../src/ports/index.ts";
+import type { DeviceRegistry, RegisteredDevice } from "../../src/ports/index.ts";
 
 export interface SeedCertificate {
   /** Default ACTIVE. */
-  status?: RegistryCertificateStatus;
+  status?: CertificateStatus;
   /** IoT policies attached to the certificate; the subject creates them as needed. Default none. */
   policies?: string[];
 }
@@ -31,7 +28,7 @@ export interface SeededDevice {
 
 /** A certificate as the backing state holds it, read behind the adapter's back. */
 export interface CertificateState {
-  status: RegistryCertificateStatus;
+  status: CertificateStatus;
   /** Names of the policies attached to it. */
   policies: string[];
   /** Names of the things it is attached to. */
@@ -90,7 +87,7 @@ export function describeDeviceRegistry(
     /** One device with one certificate carrying the given status and both test policies. */
     async function seedOne(
       s: DeviceRegistrySubject,
-      status: RegistryCertificateStatus = "ACTIVE",
+      status: CertificateStatus = "ACTIVE",
     ): Promise<{ thingName: string; certificateId: string }> {
       const device = only(
         await s.seed({
@@ -153,7 +150,7 @@ export function describeDeviceRegistry(
     });
 
     describe("revokeCertificate", () => {
-      it.each<RegistryCertificateStatus>(["ACTIVE", "INACTIVE"])(
+      it.each<CertificateStatus>(["ACTIVE", "INACTIVE"])(
         "revokes a certificate that is %s",
         async (status) => {
           const s = await subject();

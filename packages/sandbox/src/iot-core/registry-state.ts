@@ -1,14 +1,20 @@
-import { IotPolicyDocumentSchema, ThingNameSchema } from "@fleet/core/contracts";
+import {
+  CertificateStatusSchema,
+  IotPolicyDocumentSchema,
+  ThingNameSchema,
+} from "@fleet/core/contracts";
 import * as z from "zod";
 
-/** The certificate statuses AWS IoT uses for device certificates. */
-export const CertificateStatusSchema = z.enum([
-  "ACTIVE",
-  "INACTIVE",
-  "REVOKED",
-  "PENDING_ACTIVATION",
+/**
+ * The certificate statuses the sandbox's registry keeps: AWS IoT's, less PENDING_TRANSFER and
+ * REGISTER_INACTIVE, which only certificate transfer and registration without a CA give and
+ * the sandbox emulates neither. Registering or updating to one of them is refused.
+ */
+export const SandboxCertificateStatusSchema = CertificateStatusSchema.exclude([
+  "PENDING_TRANSFER",
+  "REGISTER_INACTIVE",
 ]);
-export type CertificateStatus = z.infer<typeof CertificateStatusSchema>;
+export type SandboxCertificateStatus = z.infer<typeof SandboxCertificateStatusSchema>;
 
 /** AWS IoT thing attribute limits: keys [a-zA-Z0-9_.,@/:#-]{1,128}, values up to 800 characters. */
 export const ThingAttributesSchema = z
@@ -47,7 +53,7 @@ export const CertificateRecordSchema = z.object({
   certificateId: z.string().regex(/^[0-9a-f]{64}$/),
   certificateArn: z.string(),
   certificatePem: z.string(),
-  status: CertificateStatusSchema,
+  status: SandboxCertificateStatusSchema,
   notBefore: z.iso.datetime(),
   notAfter: z.iso.datetime(),
   createdAt: z.iso.datetime(),

@@ -20,23 +20,29 @@ import { readOptionalFile } from "../state/private-files.ts";
 import type { NamedPolicy } from "./policy-evaluator.ts";
 import {
   type CertificateRecord,
-  type CertificateStatus,
-  CertificateStatusSchema,
   PolicyNameSchema,
   type PolicyRecord,
   type RegistryState,
   RegistryStateSchema,
+  type SandboxCertificateStatus,
+  SandboxCertificateStatusSchema,
   ThingAttributesSchema,
   type ThingGroupRecord,
   type ThingRecord,
 } from "./registry-state.ts";
 import { registryArn } from "./sandbox-scope.ts";
 
-export type { CertificateRecord, CertificateStatus, PolicyRecord, ThingGroupRecord, ThingRecord };
+export type {
+  CertificateRecord,
+  PolicyRecord,
+  SandboxCertificateStatus,
+  ThingGroupRecord,
+  ThingRecord,
+};
 
 /** What changed for which certificates; the broker re-checks live sessions of those certificates. */
 export type RegistryChange =
-  | { kind: "certificate-status"; certificateId: string; status: CertificateStatus }
+  | { kind: "certificate-status"; certificateId: string; status: SandboxCertificateStatus }
   | { kind: "certificate-policies"; certificateId: string }
   | { kind: "certificate-things"; certificateId: string; thingName: string; attached: boolean }
   | { kind: "policy-version"; policyName: string; certificateIds: string[] };
@@ -214,9 +220,9 @@ export class IotRegistry {
    */
   async registerCertificate(input: {
     certificatePem: string;
-    status?: CertificateStatus;
+    status?: SandboxCertificateStatus;
   }): Promise<CertificateRecord> {
-    const status = valid("status", CertificateStatusSchema, input.status ?? "INACTIVE");
+    const status = valid("status", SandboxCertificateStatusSchema, input.status ?? "INACTIVE");
     let parsed: X509Certificate;
     try {
       parsed = new X509Certificate(input.certificatePem);
@@ -264,8 +270,11 @@ export class IotRegistry {
    * caller (AWS reserves it for its own use). The broker disconnects live sessions of a
    * certificate that leaves ACTIVE, as AWS IoT does.
    */
-  async updateCertificate(certificateId: string, newStatus: CertificateStatus): Promise<void> {
-    const status = valid("newStatus", CertificateStatusSchema, newStatus);
+  async updateCertificate(
+    certificateId: string,
+    newStatus: SandboxCertificateStatus,
+  ): Promise<void> {
+    const status = valid("newStatus", SandboxCertificateStatusSchema, newStatus);
     const certificate = this.#certificate(certificateId);
     if (certificate.status === status) return;
     if (status === "PENDING_ACTIVATION") {

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
+import type { CertificateStatus } from "@fleet/core/contracts";
 import type {
   DeviceRegistry,
   RegisteredCertificate,
   RegisteredDevice,
-  RegistryCertificateStatus,
 } from "../../../src/ports/index.ts";
 import type {
   CertificateState,
@@ -14,7 +14,7 @@ import type {
 import { Faults } from "./faults.ts";
 
 interface CertificateRecord {
-  status: RegistryCertificateStatus;
+  status: CertificateStatus;
   certificatePem: string;
   policies: Set<string>;
   things: Set<string>;
