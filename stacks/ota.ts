@@ -1,6 +1,10 @@
 import { DEFAULT_ABORT_FAILURE_PCT } from "@fleet/core";
-import { OTA_JOB_DEFAULTS } from "@fleet/core/adapters/aws";
-import { presignedUrlPlaceholder, s3ObjectUrl, stageResourceNames } from "@fleet/core/contracts";
+import {
+  OTA_JOB_DEFAULTS,
+  presignedUrlPlaceholder,
+  s3ObjectUrl,
+  stageResourceNames,
+} from "@fleet/core/contracts";
 import { iotServiceRole } from "./iot-rule-role.ts";
 import { lambdaTopicRule } from "./iot-topic-rule.ts";
 import { jobTemplate as replaceableJobTemplate } from "./job-template.ts";

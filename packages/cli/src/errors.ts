@@ -1,12 +1,14 @@
 import {
-  AwsAccessDeniedError,
-  AwsCredentialsError,
-  FleetIndexUnavailableError,
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
   InvalidStageNameError,
   ReleaseTargetNotFoundError,
 } from "@fleet/core";
+import {
+  AwsAccessDeniedError,
+  AwsCredentialsError,
+  FleetIndexUnavailableError,
+} from "@fleet/core/adapters/aws";
 
 /** An operator-facing failure: printed as one line on stderr, mapped to a non-zero exit code. */
 export class CliError extends Error {

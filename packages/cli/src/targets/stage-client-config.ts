@@ -1,5 +1,5 @@
 import type { SSMClientConfig } from "@aws-sdk/client-ssm";
-import { AwsCredentialsError } from "@fleet/core";
+import { AwsCredentialsError } from "@fleet/core/adapters/aws";
 import { stageAwsSettings } from "@fleet/core/contracts";
 
 type Credentials = NonNullable<SSMClientConfig["credentials"]>;

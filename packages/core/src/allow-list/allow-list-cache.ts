@@ -1,5 +1,5 @@
-import { AllowListTooLargeError, InvalidAllowListError } from "../errors.ts";
 import type { AllowListStore } from "../ports/allow-list-store.ts";
+import { AllowListTooLargeError, InvalidAllowListError } from "./allow-list-errors.ts";
 import { assertValidAllowList } from "./assert-valid-allow-list.ts";
 import { parseAllowList } from "./parse-allow-list.ts";
 

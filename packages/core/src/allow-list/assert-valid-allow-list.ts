@@ -1,4 +1,4 @@
-import { InvalidAllowListError } from "../errors.ts";
+import { InvalidAllowListError } from "./allow-list-errors.ts";
 import {
   ALLOW_LIST_MAX_LISTED,
   type AllowListIssue,

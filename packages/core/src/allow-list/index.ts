@@ -1,4 +1,5 @@
 export * from "./allow-list-cache.ts";
+export * from "./allow-list-errors.ts";
 export * from "./assert-valid-allow-list.ts";
 export * from "./diff-allow-list.ts";
 export * from "./parse-allow-list.ts";

@@ -1,5 +1,5 @@
+import { JsonTooDeepError } from "../contracts/contract-errors.ts";
 import { parseJsonWithinDepth } from "../contracts/json-depth.ts";
-import { JsonTooDeepError } from "../errors.ts";
 import type { SerialCollector } from "./serial-collector.ts";
 
 /**

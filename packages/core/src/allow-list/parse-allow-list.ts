@@ -1,4 +1,4 @@
-import { AllowListTooLargeError } from "../errors.ts";
+import { AllowListTooLargeError } from "./allow-list-errors.ts";
 import { readJsonAllowList } from "./json-allow-list-reader.ts";
 import type { ParsedAllowList } from "./parsed-allow-list.ts";
 import { SerialCollector } from "./serial-collector.ts";

@@ -7,7 +7,7 @@ import {
   verify,
 } from "node:crypto";
 import * as z from "zod";
-import { ArtifactSignatureError, ReleaseKeyError } from "../errors.ts";
+import { ArtifactSignatureError, ReleaseKeyError } from "./contract-errors.ts";
 
 // The verifier's errors, for devices that import the contracts and not the use cases.
 export { ArtifactSignatureError, ReleaseKeyError };

@@ -5,6 +5,7 @@ export * from "./certificate-id.ts";
 export * from "./certificate-provider.ts";
 export * from "./certificate-status.ts";
 export * from "./commands.ts";
+export * from "./contract-errors.ts";
 export * from "./dead-letter.ts";
 export * from "./device-state.ts";
 export * from "./device-view.ts";

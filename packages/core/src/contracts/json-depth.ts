@@ -1,4 +1,4 @@
-import { JsonTooDeepError } from "../errors.ts";
+import { JsonTooDeepError } from "./contract-errors.ts";
 
 /**
  * Deepest nesting a message may have. Every contract of the fleet stays under 10 levels; the

@@ -47,3 +47,11 @@ export const ReleaseRecordSchema = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
+
+/** The job settings of every release; the stage's app-update job template presets the same. */
+export const OTA_JOB_DEFAULTS = {
+  presignExpiresInSec: 3600,
+  maximumPerMinute: 50,
+  inProgressTimeoutMinutes: 60,
+  concurrency: 4,
+} as const;

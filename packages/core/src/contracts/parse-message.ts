@@ -1,6 +1,6 @@
 import type * as z from "zod";
 import { toDotPath } from "zod/v4/core";
-import { type ContractIssue, ContractViolationError } from "../errors.ts";
+import { type ContractIssue, ContractViolationError } from "./contract-errors.ts";
 import { parseJsonWithinDepth } from "./json-depth.ts";
 
 // `fatal` so a payload that is not UTF-8 is refused instead of decoded with U+FFFD.

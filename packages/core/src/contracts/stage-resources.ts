@@ -1,4 +1,4 @@
-import { InvalidStageNameError } from "../errors.ts";
+import { InvalidStageNameError } from "./contract-errors.ts";
 
 /**
  * How a deployed stage names its AWS resources. The stacks create them under these names and

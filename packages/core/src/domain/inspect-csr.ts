@@ -1,6 +1,6 @@
 import { createPublicKey } from "node:crypto";
-import type { CsrProblem } from "../errors.ts";
-import { x509 } from "../rotation/x509.ts";
+import type { CsrProblem } from "./certificate-errors.ts";
+import { x509 } from "./x509.ts";
 
 /** EC curves a device key may use: the NIST curves AWS IoT accepts, P-256 and stronger. */
 const ALLOWED_CURVES = new Set(["prime256v1", "secp384r1"]);

@@ -1,5 +1,5 @@
-import { InvalidRateLimitError } from "../errors.ts";
 import type { CallRateMeter } from "./call-rate-meter.ts";
+import { InvalidRateLimitError } from "./rate-limit-errors.ts";
 
 /** AWS IoT's control-plane APIs are throttled per account; the fleet's backend stays below this. */
 export const DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND = 10;

@@ -1,4 +1,4 @@
-import { type ContractIssue, ContractViolationError } from "../errors.ts";
+import { type ContractIssue, ContractViolationError } from "../contracts/contract-errors.ts";
 import type { MeasureValue } from "../ports/telemetry-store.ts";
 
 /** Timestream: a measure name is at most 256 bytes (Quotas, "Measure name length"). */

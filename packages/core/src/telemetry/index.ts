@@ -1,3 +1,3 @@
 export * from "./flatten-measures.ts";
-export * from "./kinesis-batch.ts";
+export * from "./telemetry-errors.ts";
 export * from "./telemetry-points.ts";

@@ -1,6 +1,6 @@
+import { type ContractIssue, ContractViolationError } from "../contracts/contract-errors.ts";
 import type { TelemetryRecord } from "../contracts/telemetry-rule.ts";
 import { telemetryTopic } from "../contracts/topics.ts";
-import { type ContractIssue, ContractViolationError } from "../errors.ts";
 import type { TelemetryPoint } from "../ports/telemetry-store.ts";
 import { collectMeasures, measureNameProblem } from "./flatten-measures.ts";
 

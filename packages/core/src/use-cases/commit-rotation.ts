@@ -1,10 +1,10 @@
 import { RotationCommitRequestSchema } from "../contracts/rotation.ts";
 import { rotationTopics } from "../contracts/topics.ts";
-import { RotationStepConflictError } from "../errors.ts";
 import type { CertificateRevoker } from "../ports/certificate-revoker.ts";
 import type { DeviceRegistry } from "../ports/device-registry.ts";
 import type { RotationStore } from "../ports/rotation-store.ts";
 import { retireCertificate } from "../rotation/retire-certificate.ts";
+import { RotationStepConflictError } from "../rotation/rotation-errors.ts";
 import {
   claimedRotationId,
   openRotationRequest,

@@ -1,9 +1,9 @@
 import pLimit from "p-limit";
+import { type ContractIssue, ContractViolationError } from "../contracts/contract-errors.ts";
 import { deadLetterPayload } from "../contracts/dead-letter.ts";
 import { parseMessage } from "../contracts/parse-message.ts";
 import { type TelemetryRecord, TelemetryRecordSchema } from "../contracts/telemetry-rule.ts";
 import { telemetryTopic } from "../contracts/topics.ts";
-import { type ContractIssue, ContractViolationError } from "../errors.ts";
 import type { DeadLetter, DeadLetterSink } from "../ports/dead-letter-sink.ts";
 import type { TelemetryPoint, TelemetryStore } from "../ports/telemetry-store.ts";
 import { telemetryPoints } from "../telemetry/telemetry-points.ts";

@@ -10,9 +10,10 @@ import {
   type AppManifest,
   AppManifestSchema,
 } from "../contracts/app-artifact.ts";
+import type { ContractIssue } from "../contracts/contract-errors.ts";
 import { MAX_ARTIFACT_BYTES } from "../contracts/job-document.ts";
 import { contractIssues } from "../contracts/parse-message.ts";
-import { type AppArtifactProblem, type ContractIssue, InvalidAppArtifactError } from "../errors.ts";
+import { type AppArtifactProblem, InvalidAppArtifactError } from "../ota/ota-errors.ts";
 
 /** What a release needs to know of an artifact file. */
 export interface AppArtifact {

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
+import { AllowListTooLargeError, InvalidAllowListError } from "../allow-list/allow-list-errors.ts";
 import { type AllowListIssue, assertValidAllowList, parseAllowList } from "../allow-list/index.ts";
-import { AllowListTooLargeError, InvalidAllowListError } from "../errors.ts";
 import type { AllowListStore } from "../ports/allow-list-store.ts";
 import type { CertificateRevoker } from "../ports/certificate-revoker.ts";
 import type { DeviceLedger } from "../ports/device-ledger.ts";

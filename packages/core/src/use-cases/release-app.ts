@@ -2,7 +2,7 @@ import type { ArtifactSignature } from "../contracts/artifact-signature.ts";
 import type { JobDocument } from "../contracts/job-document.ts";
 import type { ReleaseRecord, ReleaseTarget } from "../contracts/ota-release.ts";
 import { checkPresignedUrlPlaceholders } from "../contracts/presigned-url-placeholder.ts";
-import { InvalidReleaseRequestError, ReleaseTargetNotFoundError } from "../errors.ts";
+import { InvalidReleaseRequestError, ReleaseTargetNotFoundError } from "../ota/ota-errors.ts";
 import type { ArtifactSigner } from "../ports/artifact-signer.ts";
 import type { ArtifactStore, OtaJobSpec, OtaJobs, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";

@@ -1,6 +1,6 @@
 import { type Serial, SerialSchema } from "../contracts/identity.ts";
+import { CertificateIssueError, CsrRefusedError } from "../domain/certificate-errors.ts";
 import { inspectCsr } from "../domain/inspect-csr.ts";
-import { CertificateIssueError, CsrRefusedError } from "../errors.ts";
 import type { CertificateIssuer } from "../ports/certificate-issuer.ts";
 import { silentLogger, type UseCaseLogger } from "./logger.ts";
 

@@ -1,12 +1,13 @@
 import { RotationCsrRequestSchema } from "../contracts/rotation.ts";
 import { rotationTopics } from "../contracts/topics.ts";
-import { CertificateIssueError, RotationStepConflictError } from "../errors.ts";
+import { CertificateIssueError } from "../domain/certificate-errors.ts";
 import type { CertificateIssuer } from "../ports/certificate-issuer.ts";
 import type { CertificateRevoker } from "../ports/certificate-revoker.ts";
 import type { DeviceRegistry } from "../ports/device-registry.ts";
 import type { RotationRecord, RotationStore } from "../ports/rotation-store.ts";
 import { checkRotationCsr } from "../rotation/check-rotation-csr.ts";
 import { retireCertificate } from "../rotation/retire-certificate.ts";
+import { RotationStepConflictError } from "../rotation/rotation-errors.ts";
 import {
   claimedRotationId,
   openRotationRequest,

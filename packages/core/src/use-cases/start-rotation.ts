@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { DeviceRegistry } from "../ports/device-registry.ts";
+import type { JobStarter } from "../ports/job-starter.ts";
+import type { RotationRecord, RotationStore } from "../ports/rotation-store.ts";
 import {
   NoActiveCertificateError,
   RotationAlreadyActiveError,
   SeveralActiveCertificatesError,
-} from "../errors.ts";
-import type { DeviceRegistry } from "../ports/device-registry.ts";
-import type { JobStarter } from "../ports/job-starter.ts";
-import type { RotationRecord, RotationStore } from "../ports/rotation-store.ts";
+} from "../rotation/rotation-errors.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 
 export interface StartRotationDeps {

@@ -1,9 +1,9 @@
-import { RotationStepConflictError } from "../errors.ts";
 import type { CertificateRevoker } from "../ports/certificate-revoker.ts";
 import type { DeviceRegistry } from "../ports/device-registry.ts";
 import type { JobStarter } from "../ports/job-starter.ts";
 import type { RotationStore } from "../ports/rotation-store.ts";
 import { retireCertificate } from "../rotation/retire-certificate.ts";
+import { RotationStepConflictError } from "../rotation/rotation-errors.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 
 export interface SweepRotationsDeps {

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RotationAlreadyActiveError, RotationStepConflictError } from "../../src/errors.ts";
 import type { RotationRecord, RotationStore } from "../../src/ports/index.ts";
+import {
+  RotationAlreadyActiveError,
+  RotationStepConflictError,
+} from "../../src/rotation/rotation-errors.ts";
 
 export interface RotationStoreSubject {
   store: RotationStore;

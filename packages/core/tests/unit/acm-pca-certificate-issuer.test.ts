@@ -9,8 +9,9 @@ import {
 } from "@aws-sdk/client-acm-pca";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { AcmPcaCertificateIssuer } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError, CertificateIssueError } from "../../src/errors.ts";
+import { CertificateIssueError } from "../../src/domain/certificate-errors.ts";
 
 const CA_PEM = readFileSync(new URL("../fixtures/aws/pca/ca.pem", import.meta.url), "utf8");
 /** The fixture CA certificate's notAfter (`openssl x509 -enddate`). */

@@ -8,12 +8,12 @@ import {
 } from "@aws-sdk/client-acm-pca";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import {
   AcmPcaCertificateRevoker,
   createAcmPcaClient,
   pcaSerial,
 } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
 import { describeCertificateRevoker } from "../port-suites/index.ts";
 import {
   onFakeClock,

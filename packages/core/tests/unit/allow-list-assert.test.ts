@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { InvalidAllowListError } from "../../src/allow-list/allow-list-errors.ts";
 import { assertValidAllowList, parseAllowList } from "../../src/allow-list/index.ts";
-import { InvalidAllowListError } from "../../src/errors.ts";
 
 async function* body(text: string) {
   yield text;

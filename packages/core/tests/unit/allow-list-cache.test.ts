@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import {
+  AllowListTooLargeError,
+  InvalidAllowListError,
+} from "../../src/allow-list/allow-list-errors.ts";
 import { AllowListCache } from "../../src/allow-list/index.ts";
-import { AllowListTooLargeError, InvalidAllowListError } from "../../src/errors.ts";
 import type { AllowListStore, StoredAllowList } from "../../src/ports/allow-list-store.ts";
 
 /** An in-memory store that counts reads and whether each body was consumed or closed. */

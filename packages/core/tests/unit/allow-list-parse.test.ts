@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { AllowListTooLargeError } from "../../src/allow-list/allow-list-errors.ts";
 import { ALLOW_LIST_MAX_BYTES, parseAllowList } from "../../src/allow-list/index.ts";
-import { AllowListTooLargeError } from "../../src/errors.ts";
 
 const encoder = new TextEncoder();
 

@@ -9,7 +9,7 @@ import {
   signArtifact,
   verifyArtifactSignature,
 } from "../../src/contracts/artifact-signature.ts";
-import { ArtifactSignatureError, ReleaseKeyError } from "../../src/errors.ts";
+import { ArtifactSignatureError, ReleaseKeyError } from "../../src/contracts/contract-errors.ts";
 
 const RELEASE_KEY = generateKeyPairSync("ed25519");
 const OTHER_KEY = generateKeyPairSync("ed25519");

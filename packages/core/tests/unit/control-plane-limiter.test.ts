@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { InvalidRateLimitError } from "../../src/errors.ts";
 import {
   CallRateMeter,
   createControlPlaneLimiter,
   rateLimited,
 } from "../../src/rate-limit/index.ts";
+import { InvalidRateLimitError } from "../../src/rate-limit/rate-limit-errors.ts";
 
 /** The most start times within any half-open one-second window (t - 1 s, t]. */
 function mostWithinOneSecond(times: number[]): number {

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
+import { InvalidAllowListError } from "../../src/allow-list/allow-list-errors.ts";
 import {
   type CertificateSigner,
   type PreProvisioningHookEvent,
   PreProvisioningHookEventSchema,
 } from "../../src/contracts/index.ts";
-import { InvalidAllowListError } from "../../src/errors.ts";
 import {
   AllowListCache,
   type AllowListSource,

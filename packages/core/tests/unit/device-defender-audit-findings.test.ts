@@ -8,8 +8,8 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { DeviceDefenderAuditFindings } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
 import type { ExpiringCertificateFinding } from "../../src/ports/index.ts";
 
 // SDK responses as the client returns them (timestamps revived to Date, as the SDK does).

@@ -7,8 +7,9 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { createDynamoDbClient, DynamoDbDeviceLedger } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError, ContractViolationError } from "../../src/errors.ts";
+import { ContractViolationError } from "../../src/contracts/contract-errors.ts";
 import type { LedgerEntry } from "../../src/ports/index.ts";
 import { describeDeviceLedger } from "../port-suites/index.ts";
 import {

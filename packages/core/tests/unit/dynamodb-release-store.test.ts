@@ -9,8 +9,9 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DynamoDbReleaseStore } from "../../src/adapters/aws/index.ts";
+import { ContractViolationError } from "../../src/contracts/contract-errors.ts";
 import type { ReleaseRecord } from "../../src/contracts/ota-release.ts";
-import { ContractViolationError, ReleaseAlreadyExistsError } from "../../src/errors.ts";
+import { ReleaseAlreadyExistsError } from "../../src/ota/ota-errors.ts";
 
 const TABLE = "fleet-dev-releases";
 // The store wraps the client it is given in a document client: mock that class.

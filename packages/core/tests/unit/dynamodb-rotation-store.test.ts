@@ -8,13 +8,11 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { DynamoDbRotationStore } from "../../src/adapters/aws/index.ts";
-import {
-  AwsAccessDeniedError,
-  ContractViolationError,
-  RotationAlreadyActiveError,
-} from "../../src/errors.ts";
+import { ContractViolationError } from "../../src/contracts/contract-errors.ts";
 import type { RotationRecord } from "../../src/ports/index.ts";
+import { RotationAlreadyActiveError } from "../../src/rotation/rotation-errors.ts";
 import { describeRotationStore, rotationRecord } from "../port-suites/rotation-store.ts";
 import { InMemoryDynamoDbTable } from "./fakes/in-memory-dynamodb-table.ts";
 

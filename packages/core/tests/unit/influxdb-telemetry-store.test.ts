@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { InfluxDbTelemetryReader, InfluxDbTelemetryStore } from "../../src/adapters/aws/index.ts";
-import { TelemetryStoreError } from "../../src/errors.ts";
 import type { TelemetryPoint } from "../../src/ports/index.ts";
+import { TelemetryStoreError } from "../../src/telemetry/telemetry-errors.ts";
 import { describeTelemetryStore } from "../port-suites/index.ts";
 import { parseLine, startFakeInfluxDb } from "./fakes/fake-influxdb.ts";
 

@@ -22,8 +22,9 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { createIotClient, IotDeviceRegistry } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError, FleetError } from "../../src/errors.ts";
+import { FleetError } from "../../src/errors.ts";
 import type { RegisteredDevice } from "../../src/ports/index.ts";
 import { describeDeviceRegistry } from "../port-suites/index.ts";
 import { InMemoryIot } from "./fakes/in-memory-iot.ts";

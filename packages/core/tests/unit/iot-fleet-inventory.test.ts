@@ -15,13 +15,13 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createIotClient, IotFleetInventory } from "../../src/adapters/aws/index.ts";
-import { type DeviceView, DeviceViewSchema } from "../../src/contracts/index.ts";
 import {
   AwsAccessDeniedError,
   AwsCredentialsError,
   FleetIndexUnavailableError,
-} from "../../src/errors.ts";
+} from "../../src/adapters/aws/aws-error-types.ts";
+import { createIotClient, IotFleetInventory } from "../../src/adapters/aws/index.ts";
+import { type DeviceView, DeviceViewSchema } from "../../src/contracts/index.ts";
 
 // SDK responses as the client returns them (timestamps revived to Date, as the SDK does).
 const DATE_FIELDS = new Set(["creationDate", "lastModifiedDate", "notBefore", "notAfter"]);

@@ -9,8 +9,8 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { IotJobStarter } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
 
 const iot = new IoTClient({ region: "eu-west-1" });
 const mock = mockClient(iot);

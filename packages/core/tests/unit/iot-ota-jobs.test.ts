@@ -13,9 +13,10 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { IotOtaJobs } from "../../src/adapters/aws/index.ts";
 import type { JobDocument } from "../../src/contracts/job-document.ts";
-import { AwsAccessDeniedError, ReleaseTargetNotFoundError } from "../../src/errors.ts";
+import { ReleaseTargetNotFoundError } from "../../src/ota/ota-errors.ts";
 
 const iot = new IoTClient({ region: "eu-west-1" });
 const mock = mockClient(iot);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
+import { JsonTooDeepError } from "../../src/contracts/contract-errors.ts";
 import {
   findJsonDepthExcess,
   MAX_JSON_DEPTH,
   parseJsonWithinDepth,
 } from "../../src/contracts/json-depth.ts";
 import { parseMessage } from "../../src/contracts/parse-message.ts";
-import { JsonTooDeepError } from "../../src/errors.ts";
 
 const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 

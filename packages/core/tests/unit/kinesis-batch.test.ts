@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   ingestRecordsFromKinesis,
   kinesisBatchResponse,
-} from "../../src/telemetry/kinesis-batch.ts";
+} from "../../src/adapters/aws/kinesis-batch.ts";
 import { fixtureJson } from "./support.ts";
 
 // A Kinesis event as Lambda delivers it for the telemetry stream (base64 data per record).

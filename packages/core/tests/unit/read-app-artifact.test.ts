@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_ARTIFACT_BYTES } from "../../src/contracts/job-document.ts";
-import { InvalidAppArtifactError } from "../../src/errors.ts";
+import { InvalidAppArtifactError } from "../../src/ota/ota-errors.ts";
 import { readAppArtifact } from "../../src/use-cases/read-app-artifact.ts";
 import { artifactDir, LED_MANIFEST, writeArtifact } from "./app-artifact-file.ts";
 

@@ -10,7 +10,7 @@ import {
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
   ReleaseTargetNotFoundError,
-} from "../../src/errors.ts";
+} from "../../src/ota/ota-errors.ts";
 import { readAppArtifact } from "../../src/use-cases/read-app-artifact.ts";
 import {
   createReleaseApp,

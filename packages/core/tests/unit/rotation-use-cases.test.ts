@@ -1,9 +1,10 @@
 import type { webcrypto } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { rotationTopics } from "../../src/contracts/topics.ts";
-import { CertificateIssueError, SeveralActiveCertificatesError } from "../../src/errors.ts";
+import { CertificateIssueError } from "../../src/domain/certificate-errors.ts";
+import { x509 } from "../../src/domain/x509.ts";
 import type { CertificateIssuer, JobStarter } from "../../src/ports/index.ts";
-import { x509 } from "../../src/rotation/x509.ts";
+import { SeveralActiveCertificatesError } from "../../src/rotation/rotation-errors.ts";
 import {
   createCommitRotation,
   createSignRotationCsr,

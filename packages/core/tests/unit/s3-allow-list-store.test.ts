@@ -9,9 +9,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { S3AllowListStore } from "../../src/adapters/aws/index.ts";
 import { ALLOW_LIST_OBJECT_KEY } from "../../src/contracts/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
 import type { StoredAllowList } from "../../src/ports/index.ts";
 import { describeAllowListStore } from "../port-suites/index.ts";
 import { stubHttpHandler, TEST_CREDENTIALS } from "./fakes/stub-http-handler.ts";

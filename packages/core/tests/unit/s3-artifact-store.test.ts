@@ -11,8 +11,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { S3ArtifactStore } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
 import { artifactDir } from "./app-artifact-file.ts";
 
 const BUCKET = "fleet-dev-artifacts-1a2b3c";

@@ -1,8 +1,12 @@
 import type { webcrypto } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { CertificateIssueError, type CsrProblem, CsrRefusedError } from "../../src/errors.ts";
+import {
+  CertificateIssueError,
+  type CsrProblem,
+  CsrRefusedError,
+} from "../../src/domain/certificate-errors.ts";
+import { x509 } from "../../src/domain/x509.ts";
 import type { CertificateIssuer, IssueCertificateRequest } from "../../src/ports/index.ts";
-import { x509 } from "../../src/rotation/x509.ts";
 import { createSignProvisioningCsr, type UseCaseLogger } from "../../src/use-cases/index.ts";
 
 const SERIAL = "10000000abcdef01";

@@ -1,9 +1,10 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { SQS_MAX_MESSAGE_BYTES, SqsDeadLetterSink } from "../../src/adapters/aws/index.ts";
-import { AwsAccessDeniedError, DeadLetterDeliveryError } from "../../src/errors.ts";
 import type { DeadLetter } from "../../src/ports/index.ts";
+import { DeadLetterDeliveryError } from "../../src/telemetry/telemetry-errors.ts";
 
 const QUEUE_URL =
   "https://sqs.eu-west-1.amazonaws.com/123456789012/fleet-dev-telemetry-dead-letters";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { InvalidStageNameError } from "../../src/contracts/contract-errors.ts";
 import {
   FLEET_APP_NAME,
   SERIAL_ATTRIBUTE,
   stageAwsProfile,
   stageResourceNames,
 } from "../../src/contracts/index.ts";
-import { InvalidStageNameError } from "../../src/errors.ts";
 
 describe("stage resource names", () => {
   it("names every resource the stacks create for a stage", () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ContractViolationError } from "../../src/errors.ts";
+import { ContractViolationError } from "../../src/contracts/contract-errors.ts";
 
 /** Raw bytes of a payload fixture, as a device or the sandbox receives it from the broker. */
 export function fixture(name: string): Buffer {

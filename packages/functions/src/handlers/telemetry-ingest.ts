@@ -4,15 +4,12 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
-import {
-  createIngestTelemetry,
-  ingestRecordsFromKinesis,
-  kinesisBatchResponse,
-  type TelemetryStore,
-} from "@fleet/core";
+import { createIngestTelemetry, type TelemetryStore } from "@fleet/core";
 import {
   AWS_CLIENT_RETRY,
   InfluxDbTelemetryStore,
+  ingestRecordsFromKinesis,
+  kinesisBatchResponse,
   SqsDeadLetterSink,
   TimestreamTelemetryStore,
 } from "@fleet/core/adapters/aws";

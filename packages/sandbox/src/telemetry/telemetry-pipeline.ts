@@ -3,11 +3,10 @@ import {
   createIngestTelemetry,
   type DeadLetter,
   type DeadLetterListOptions,
-  ingestRecordsFromKinesis,
-  kinesisBatchResponse,
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
+import { ingestRecordsFromKinesis, kinesisBatchResponse } from "@fleet/core/adapters/aws";
 import { deadLetterPayload, matchTelemetryTopic, TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { DuckDbDeadLetterSink } from "../adapters/duckdb-dead-letter-sink.ts";

@@ -9,7 +9,7 @@ import {
   type SigningAlgorithm,
   type Validity,
 } from "@aws-sdk/client-acm-pca";
-import { CertificateIssueError } from "../../errors.ts";
+import { CertificateIssueError } from "../../domain/certificate-errors.ts";
 import type {
   CertificateIssuer,
   IssueCertificateRequest,

@@ -1,4 +1,4 @@
-import { AwsAccessDeniedError, AwsCredentialsError } from "../../errors.ts";
+import { AwsAccessDeniedError, AwsCredentialsError } from "./aws-error-types.ts";
 
 /** An AWS service as operators meet it: its name, and the prefix of its IAM actions. */
 export interface AwsService {

@@ -6,8 +6,8 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { ContractViolationError } from "../../contracts/contract-errors.ts";
 import { contractIssues } from "../../contracts/parse-message.ts";
-import { ContractViolationError } from "../../errors.ts";
 import type { DeviceLedger, LedgerEntry } from "../../ports/device-ledger.ts";
 import { callAws, DYNAMODB_SERVICE } from "./aws-errors.ts";
 

@@ -6,13 +6,14 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { ContractViolationError } from "../../contracts/contract-errors.ts";
 import {
   type ReleasePhase,
   type ReleaseRecord,
   ReleaseRecordSchema,
 } from "../../contracts/ota-release.ts";
 import { contractIssues } from "../../contracts/parse-message.ts";
-import { ContractViolationError, ReleaseAlreadyExistsError } from "../../errors.ts";
+import { ReleaseAlreadyExistsError } from "../../ota/ota-errors.ts";
 import type { ReleasePatch, ReleaseStore } from "../../ports/ota.ts";
 import { callAws, DYNAMODB_SERVICE, errorName, mapAwsError } from "./aws-errors.ts";
 

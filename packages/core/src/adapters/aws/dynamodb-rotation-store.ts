@@ -7,13 +7,9 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
+import { ContractViolationError } from "../../contracts/contract-errors.ts";
 import { contractIssues } from "../../contracts/parse-message.ts";
 import { RotationRecordSchema } from "../../contracts/rotation.ts";
-import {
-  ContractViolationError,
-  RotationAlreadyActiveError,
-  RotationStepConflictError,
-} from "../../errors.ts";
 import {
   ACTIVE_ROTATION_STEPS,
   type RotationListOptions,
@@ -22,6 +18,10 @@ import {
   type RotationStep,
   type RotationStore,
 } from "../../ports/rotation-store.ts";
+import {
+  RotationAlreadyActiveError,
+  RotationStepConflictError,
+} from "../../rotation/rotation-errors.ts";
 import { callAws, DYNAMODB_SERVICE, errorName, mapAwsError } from "./aws-errors.ts";
 
 export interface DynamoDbRotationStoreOptions {

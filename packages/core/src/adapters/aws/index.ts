@@ -1,6 +1,7 @@
 export * from "./acm-pca-certificate-issuer.ts";
 export * from "./acm-pca-certificate-revoker.ts";
 export * from "./acm-pca-client.ts";
+export * from "./aws-error-types.ts";
 export * from "./client-retry.ts";
 export * from "./device-defender-audit-findings.ts";
 export * from "./dynamodb-client.ts";
@@ -14,6 +15,7 @@ export * from "./iot-device-registry.ts";
 export * from "./iot-fleet-inventory.ts";
 export * from "./iot-job-starter.ts";
 export * from "./iot-ota-jobs.ts";
+export * from "./kinesis-batch.ts";
 export * from "./s3-allow-list-store.ts";
 export * from "./s3-artifact-store.ts";
 export * from "./sqs-dead-letter-reader.ts";

@@ -1,4 +1,4 @@
-import { TelemetryStoreError } from "../../errors.ts";
+import { TelemetryStoreError } from "../../telemetry/telemetry-errors.ts";
 
 /** Where a Timestream for InfluxDB (or any InfluxDB 2.x) bucket is, and the token to reach it. */
 export interface InfluxDbOptions {

@@ -1,12 +1,12 @@
 import { parse } from "csv-parse/sync";
 import { measureName, splitMeasure } from "../../contracts/measure-name.ts";
-import { TelemetryStoreError } from "../../errors.ts";
 import type {
   MeasureValue,
   TelemetryQuery,
   TelemetryReader,
   TelemetrySample,
 } from "../../ports/telemetry-store.ts";
+import { TelemetryStoreError } from "../../telemetry/telemetry-errors.ts";
 import { type InfluxDbOptions, influxDbCallError, influxDbRequest } from "./influxdb-http.ts";
 import {
   INFLUXDB_RECEIVED_AT_FIELD,

@@ -19,7 +19,9 @@ import {
   type JobSummary,
 } from "../../contracts/ota-jobs.ts";
 import type { ReleaseTarget } from "../../contracts/ota-release.ts";
-import { FleetError, ReleaseTargetNotFoundError } from "../../errors.ts";
+import { OTA_JOB_DEFAULTS } from "../../contracts/ota-release.ts";
+import { FleetError } from "../../errors.ts";
+import { ReleaseTargetNotFoundError } from "../../ota/ota-errors.ts";
 import type { OtaJobSpec, OtaJobs } from "../../ports/ota.ts";
 import { callAws, errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
 import { nextTokenPages } from "./next-token-pages.ts";
@@ -38,14 +40,6 @@ export interface IotOtaJobsOptions {
   /** Concurrent Describe calls when listing. Default 4. */
   concurrency?: number;
 }
-
-/** The job settings of every release; the stage's app-update job template presets the same. */
-export const OTA_JOB_DEFAULTS = {
-  presignExpiresInSec: 3600,
-  maximumPerMinute: 50,
-  inProgressTimeoutMinutes: 60,
-  concurrency: 4,
-} as const;
 
 /**
  * Release jobs in AWS IoT Jobs. Listing costs more calls than the list APIs alone: ListJobs

@@ -4,8 +4,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { DeadLetterDeliveryError } from "../../errors.ts";
 import type { DeadLetter, DeadLetterSink } from "../../ports/dead-letter-sink.ts";
+import { DeadLetterDeliveryError } from "../../telemetry/telemetry-errors.ts";
 import { callAws, SQS_SERVICE } from "./aws-errors.ts";
 
 export interface SqsDeadLetterSinkOptions {

@@ -4,7 +4,10 @@ import type {
   ReleaseRecord,
   ReleaseTarget,
 } from "../../../src/contracts/ota-release.ts";
-import { ReleaseAlreadyExistsError, ReleaseTargetNotFoundError } from "../../../src/errors.ts";
+import {
+  ReleaseAlreadyExistsError,
+  ReleaseTargetNotFoundError,
+} from "../../../src/ota/ota-errors.ts";
 import type {
   ArtifactStore,
   OtaJobSpec,

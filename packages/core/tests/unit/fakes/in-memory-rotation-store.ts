@@ -1,4 +1,3 @@
-import { RotationAlreadyActiveError, RotationStepConflictError } from "../../../src/errors.ts";
 import {
   ACTIVE_ROTATION_STEPS,
   type RotationListOptions,
@@ -7,6 +6,10 @@ import {
   type RotationStep,
   type RotationStore,
 } from "../../../src/ports/index.ts";
+import {
+  RotationAlreadyActiveError,
+  RotationStepConflictError,
+} from "../../../src/rotation/rotation-errors.ts";
 
 /** Rotations in a map, with the store's conditional writes. */
 export class InMemoryRotationStore implements RotationStore {

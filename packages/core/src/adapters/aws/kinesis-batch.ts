@@ -1,5 +1,5 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { IngestRecord } from "../use-cases/ingest-telemetry.ts";
+import type { IngestRecord } from "../../use-cases/ingest-telemetry.ts";
 
 /**
  * A Kinesis event (Lambda's, or one the sandbox poller builds from GetRecords) as ingest
