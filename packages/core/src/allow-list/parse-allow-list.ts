@@ -2,7 +2,7 @@ import { AllowListTooLargeError } from "./allow-list-errors.ts";
 import { readJsonAllowList } from "./json-allow-list-reader.ts";
 import type { ParsedAllowList } from "./parsed-allow-list.ts";
 import { SerialCollector } from "./serial-collector.ts";
-import { TextAllowListReader } from "./text-allow-list-reader.ts";
+import { isBlank, TextAllowListReader } from "./text-allow-list-reader.ts";
 
 /** A bigger allow-list is refused before it is parsed in full (1,000,000 serials are ~17 MB). */
 export const ALLOW_LIST_MAX_BYTES = 64 * 1024 * 1024;
@@ -102,10 +102,6 @@ class FormDetector {
     this.#text = text;
     return text;
   }
-}
-
-function isBlank(byte: number): boolean {
-  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
 }
 
 function tooLarge(

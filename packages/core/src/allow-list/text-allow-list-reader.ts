@@ -127,8 +127,8 @@ export class TextAllowListReader {
   }
 }
 
-// Space, tab, CR, VT, FF.
-function isBlank(byte: number | undefined): boolean {
+/** A blank byte of an allow-list: space, tab, LF, VT, FF or CR. */
+export function isBlank(byte: number | undefined): boolean {
   return byte === 0x20 || (byte !== undefined && byte >= 0x09 && byte <= 0x0d);
 }
 
