@@ -11,7 +11,7 @@ export interface DeadLetter {
   thing: string | null;
   /** ISO 8601, from the rule's `timestamp()`, when known. */
   receivedAt: string | null;
-  /** The record's data as text (UTF-8; base64 when it is not), truncated to 64 KiB. */
+  /** The record's data as text (UTF-8; base64 when it is not), cut by `deadLetterPayload`. */
   payload: string;
   /** Where it came from in the stream. */
   source: { partitionKey: string; sequenceNumber: string };

@@ -1,5 +1,5 @@
-import type { CertificateStatus } from "@fleet/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
+import type { CertificateStatus } from "../../src/contracts/certificate-status.ts";
 import type { DeviceRegistry, RegisteredDevice } from "../../src/ports/index.ts";
 
 export interface SeedCertificate {

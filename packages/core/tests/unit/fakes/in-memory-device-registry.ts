@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CertificateStatus } from "@fleet/core/contracts";
+import type { CertificateStatus } from "../../../src/contracts/certificate-status.ts";
 import type {
   DeviceRegistry,
   RegisteredCertificate,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, X509Certificate } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
@@ -23,6 +23,7 @@ import {
   UpdateCertificateCommand,
 } from "@aws-sdk/client-iot";
 import type { AwsClientStub } from "aws-sdk-client-mock";
+import { certificateIdOf } from "../../../src/contracts/certificate-id.ts";
 import type {
   CertificateState,
   SeedDevice,
@@ -152,7 +153,7 @@ export class InMemoryIot {
     });
     mock.on(RegisterCertificateWithoutCACommand).callsFake(async (input) => {
       const pem = input.certificatePem ?? "";
-      const certificateId = createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
+      const certificateId = certificateIdOf(pem);
       const arn = `${ACCOUNT_ARN}:cert/${certificateId}`;
       if (this.certificates.has(certificateId)) {
         throw new ResourceAlreadyExistsException({
