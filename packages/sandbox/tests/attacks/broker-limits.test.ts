@@ -8,7 +8,7 @@ import { shadowTopics, telemetryTopic } from "@fleet/core/contracts";
 import { connect, type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AWS_MESSAGE_LIMITS } from "../../src/iot-core/message-limits.ts";
+import { AWS_MESSAGE_LIMITS } from "../../src/iot-core/broker/message-limits.ts";
 import {
   type ClientCredentials,
   nextEvent,
