@@ -91,6 +91,12 @@ export interface MqttBroker {
  *   - a SUBSCRIBE past the subscriptions per connection closes the connection: AWS "might
  *     reject subscription requests on the same connection in excess of this amount and the
  *     connection is closed" (quota page), reported as CLIENT_ERROR.
+ *
+ * The parts, in `broker/`, one per aedes hook as MQTT.js has one per packet: `authenticate`
+ * (CONNECT), `authorize-publish`, `authorize-subscribe`, `authorize-receive` (deliveries),
+ * `lifecycle` (sessions, takeover, disconnect reasons, presence), `registry-watch`,
+ * `route-messages` (topic rules and services) and `tls-server`; every refusal and denial is
+ * recorded, logged and emitted by `refuse`.
  */
 export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttBroker> {
   const { registry, logger } = options;
