@@ -1,7 +1,5 @@
 import { EventEmitter } from "node:events";
-import { Writable } from "node:stream";
 import type { Client } from "aedes";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { BrokerContext } from "../../src/iot-core/broker/broker-context.ts";
 import type { Connection } from "../../src/iot-core/broker/connection.ts";
@@ -9,20 +7,15 @@ import { refuse } from "../../src/iot-core/broker/refuse.ts";
 import type { SandboxEvent, SandboxEvents } from "../../src/iot-core/broker-events.ts";
 import { AWS_BROKER_QUOTAS } from "../../src/iot-core/broker-quotas.ts";
 import { SessionTable } from "../../src/iot-core/sessions.ts";
+import { captureLog } from "../capture-log.ts";
 
 function brokerContext() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = captureLog();
   const events: SandboxEvents = new EventEmitter();
   const emitted: SandboxEvent[] = [];
   events.on("event", (event) => emitted.push(event));
   const broker: BrokerContext = {
-    logger: pino({ level: "info" }, stream),
+    logger,
     events,
     quotas: AWS_BROKER_QUOTAS,
     connections: new WeakMap<Client, Connection>(),

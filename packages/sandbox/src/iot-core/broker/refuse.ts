@@ -63,40 +63,27 @@ export function refuse(broker: BrokerContext, refusal: Refusal): void {
       });
       return;
     }
-    case "publish": {
-      const { connection, topic, ending, reason } = refusal;
+    default: {
+      const { connection, ending, reason } = refusal;
       if (!endsWith(connection, ending, reason)) return;
       const { clientId, certificateId } = connection;
-      logger.info({ clientId, topic, reason }, PACKET_LOG_MESSAGES.publish[ending]);
-      emitSandboxEvent(events, {
-        kind: ending === "THROTTLED" ? "publish-throttled" : "publish-denied",
-        clientId,
-        certificateId,
-        topic,
-        reason,
-        at: new Date().toISOString(),
-      });
-      return;
-    }
-    case "subscribe": {
-      const { connection, topicFilter, ending, reason } = refusal;
-      if (!endsWith(connection, ending, reason)) return;
-      const { clientId, certificateId } = connection;
-      // The log has always named a filter refused by a limit `topic`.
-      const logged =
-        ending === "AUTH_ERROR"
-          ? { clientId, topicFilter, reason }
-          : { clientId, topic: topicFilter, reason };
-      logger.info(logged, PACKET_LOG_MESSAGES.subscribe[ending]);
-      emitSandboxEvent(events, {
-        kind: "subscribe-denied",
-        clientId,
-        certificateId,
-        topicFilter,
-        reason,
-        at: new Date().toISOString(),
-      });
-      return;
+      const at = new Date().toISOString();
+      if (refusal.of === "publish") {
+        const { topic } = refusal;
+        logger.info({ clientId, topic, reason }, PACKET_LOG_MESSAGES.publish[refusal.ending]);
+        const kind = ending === "THROTTLED" ? "publish-throttled" : "publish-denied";
+        emitSandboxEvent(events, { kind, clientId, certificateId, topic, reason, at });
+      } else {
+        const { topicFilter } = refusal;
+        // The log has always named a filter refused by a limit `topic`.
+        const logged =
+          ending === "AUTH_ERROR"
+            ? { clientId, topicFilter, reason }
+            : { clientId, topic: topicFilter, reason };
+        logger.info(logged, PACKET_LOG_MESSAGES.subscribe[refusal.ending]);
+        const kind = "subscribe-denied";
+        emitSandboxEvent(events, { kind, clientId, certificateId, topicFilter, reason, at });
+      }
     }
   }
 }
