@@ -2,13 +2,12 @@
 // 128 KB), the shadow service merged a 30 MB update before its 8 KB check, six 4.3 MB shadow
 // updates raised another device's round trip from 50-90 ms to 1.1-1.7 s, and NUL in topics and
 // a 206-character client id were accepted. All over real mutual TLS.
-import { Writable } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 import { shadowTopics, telemetryTopic } from "@fleet/core/contracts";
 import { connect, type MqttClient } from "mqtt";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AWS_MESSAGE_LIMITS } from "../../src/iot-core/message-limits.ts";
+import { AWS_MESSAGE_LIMITS } from "../../src/iot-core/broker/message-limits.ts";
+import { captureLog } from "../capture-log.ts";
 import {
   type ClientCredentials,
   nextEvent,
@@ -16,18 +15,6 @@ import {
   startTestSandbox,
   whenClosed,
 } from "../e2e/sandbox-fixture.ts";
-
-/** The sandbox log as JSON lines, as `.sandbox/sandbox.log` holds it. */
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: "info" }, stream), lines };
-}
 
 /** MQTT's variable byte integer (remaining length). */
 function remainingLength(length: number): Buffer {

@@ -1,9 +1,8 @@
-import { Writable } from "node:stream";
 import { commandTopics, presenceTopic, telemetryTopic } from "@fleet/core/contracts";
 import { connect } from "mqtt";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AWS_BROKER_QUOTAS } from "../../src/index.ts";
+import { captureLog } from "../capture-log.ts";
 import {
   enrollBackend,
   nextEvent,
@@ -11,18 +10,6 @@ import {
   startTestSandbox,
   whenClosed,
 } from "./sandbox-fixture.ts";
-
-/** The sandbox log as JSON lines, as `.sandbox/sandbox.log` holds it. */
-function captureLog() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: "info" }, stream), lines };
-}
 
 describe("AWS IoT Core message broker quotas in the sandbox", () => {
   const log = captureLog();

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devicePolicyDocument } from "@fleet/core/contracts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkConnect } from "../../src/iot-core/connect-check.ts";
+import { checkConnect } from "../../src/iot-core/broker/connect-check.ts";
 import { IotRegistry } from "../../src/iot-core/registry.ts";
 import { SANDBOX_SCOPE } from "../../src/iot-core/sandbox-scope.ts";
 import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";

@@ -5,7 +5,7 @@ import {
   payloadProblem,
   topicFilterProblem,
   topicNameProblem,
-} from "../../src/iot-core/message-limits.ts";
+} from "../../src/iot-core/broker/message-limits.ts";
 
 describe("AWS IoT Core message broker limits and MQTT 3.1.1 topic rules", () => {
   it("accepts the product's own topics, reserved ones included", () => {

@@ -5,8 +5,8 @@ import {
   type NamedPolicy,
   type PolicyContext,
   type PolicyDecision,
-} from "./policy-evaluator.ts";
-import { SANDBOX_SCOPE } from "./sandbox-scope.ts";
+} from "../policy-evaluator.ts";
+import { SANDBOX_SCOPE } from "../sandbox-scope.ts";
 
 /** Decisions kept per action and connection; past this, the oldest decision is forgotten. */
 const MAX_CACHED_DECISIONS = 512;

@@ -1,5 +1,5 @@
 import type { Client } from "aedes";
-import { PacketTooLargeError } from "../errors.ts";
+import { PacketTooLargeError } from "../../errors.ts";
 
 /** The part of mqtt-packet's parser (aedes' `client._parser`) the guard hooks into. */
 interface PacketParser {

@@ -1,6 +1,6 @@
+import { evaluatePolicies, type NamedPolicy, type PolicyContext } from "../policy-evaluator.ts";
+import type { IotRegistry } from "../registry.ts";
 import { describeDenial, resourceArnFor } from "./connection-authorizer.ts";
-import { evaluatePolicies, type NamedPolicy, type PolicyContext } from "./policy-evaluator.ts";
-import type { IotRegistry } from "./registry.ts";
 
 /** What the broker knows about a connecting client once TLS has verified its certificate chain. */
 export interface ConnectAttempt {

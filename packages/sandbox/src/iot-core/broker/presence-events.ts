@@ -1,5 +1,5 @@
 import { presenceTopic } from "@fleet/core/contracts";
-import type { DisconnectReason } from "./broker-events.ts";
+import type { DisconnectReason } from "../broker-events.ts";
 
 /**
  * AWS IoT lifecycle (presence) messages, with the fields AWS documents for connections
