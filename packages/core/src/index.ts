@@ -4,6 +4,7 @@
 export * from "./allow-list/index.ts";
 export * from "./domain/derive-device-view.ts";
 export * from "./errors.ts";
+export * from "./modules/index.ts";
 export * from "./ports/index.ts";
 export * from "./rate-limit/index.ts";
 export type * from "./rotation/rotation-reply.ts";

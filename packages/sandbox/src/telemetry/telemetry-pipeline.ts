@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import {
-  createIngestTelemetry,
   type DeadLetter,
   type DeadLetterListOptions,
   ingestRecordsFromKinesis,
   kinesisBatchResponse,
   type TelemetryQuery,
   type TelemetrySample,
+  telemetryModule,
 } from "@fleet/core";
 import { TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
 import type { Logger } from "pino";
@@ -48,7 +48,8 @@ export interface TelemetryPipeline {
  *  2. kinesalite with the stage's stream name, and the topic rule `TELEMETRY_RULE_SQL` putting
  *     each selected message into it (its error action: the dead-letter table).
  *  3. The poller, standing in for the event source mapping, invoking the same function the
- *     stage's Lambda wraps: Kinesis event -> `createIngestTelemetry` -> partial batch response.
+ *     stage's Lambda wraps: Kinesis event -> core's telemetry module's `ingest` -> partial batch
+ *     response.
  */
 export async function startTelemetryPipeline(
   options: TelemetryPipelineOptions,
@@ -76,7 +77,7 @@ export async function startTelemetryPipeline(
     logger,
   });
 
-  const ingest = createIngestTelemetry({ store, deadLetters, logger });
+  const { ingest } = telemetryModule({ store, deadLetters, clock: () => new Date(), logger });
   const { partition, region, accountId } = SANDBOX_SCOPE;
   const poller = await startKinesisPoller({
     client: kinesis.client,
