@@ -24,6 +24,7 @@ export interface AllowListModule {
 /** The allow-list's reconcile, wired once for a stage and the sandbox. */
 export function allowListModule(ports: AllowListPorts): AllowListModule {
   return lazyMembers<AllowListModule>({
-    reconcile: () => createReconcileAllowList(ports),
+    // Spread: every port is read now, so a lazy bundle builds (and checks) them up front.
+    reconcile: () => createReconcileAllowList({ ...ports }),
   });
 }

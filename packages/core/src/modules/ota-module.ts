@@ -21,7 +21,8 @@ export interface OtaModule {
 /** OTA releases, wired once for a stage and the sandbox; each use case built on first read. */
 export function otaModule(ports: OtaPorts): OtaModule {
   return lazyMembers<OtaModule>({
-    release: () => createReleaseApp(ports),
+    // Spread: every port is read now, so a lazy bundle builds (and checks) them up front.
+    release: () => createReleaseApp({ ...ports }),
     advance: () =>
       createAdvanceRelease({
         jobs: ports.jobs,

@@ -94,19 +94,21 @@ export function rotationModule(ports: RotationPorts): RotationModule {
         clock: ports.clock,
         logger: ports.logger,
       }),
-    rotateExpiring: () =>
-      createRotateExpiringCertificates({
+    rotateExpiring: () => {
+      const { start } = module;
+      return createRotateExpiringCertificates({
         findings: ports.findings,
         registry: paced(ports.registry, ports.limiter),
         // `created`: whether this call started the rotation, or found the thing's running one.
         startRotation: async (thingName, certificateId) => {
           const running = await ports.rotations.activeFor(thingName);
-          const record = running ?? (await module.start(thingName, certificateId));
+          const record = running ?? (await start(thingName, certificateId));
           return { rotationId: record.rotationId, created: running === null };
         },
         clock: ports.clock,
         logger: ports.logger,
-      }),
+      });
+    },
   });
   return module;
 }
