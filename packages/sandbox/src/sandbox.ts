@@ -30,12 +30,10 @@ import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./e
 import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
 import type { BrokerQuotas } from "./iot-core/broker-quotas.ts";
-import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
 import type { IotRegistry } from "./iot-core/registry.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
-import { JobStore } from "./jobs/job-store.ts";
-import { jobDetail, jobSummary } from "./jobs/job-views.ts";
-import { JobsMqttApi, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
+import type { JobStore } from "./jobs/job-store.ts";
+import { JobsMqttApi } from "./jobs/jobs-mqtt-api.ts";
 import type { LocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
 import { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
@@ -43,8 +41,10 @@ import { ShadowStore } from "./shadow/shadow-store.ts";
 import { startTelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
 import { wireAllowList } from "./wiring/allow-list.ts";
 import { startArtifacts } from "./wiring/artifacts.ts";
+import { startSandboxBroker } from "./wiring/broker.ts";
 import { localDevicePorts } from "./wiring/device-ports.ts";
 import { openIotCoreState } from "./wiring/iot-core-state.ts";
+import { openSandboxJobs, operatorJobViews } from "./wiring/jobs.ts";
 import { wireOta } from "./wiring/ota.ts";
 import { wireProvisioning } from "./wiring/provisioning.ts";
 import { wireRotation } from "./wiring/rotation.ts";
@@ -240,7 +240,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     callsPerSecond: settings.controlPlaneCallsPerSecond,
     meter: controlPlaneMeter,
   });
-  const { ca, registry, claim, serverCertificate } = await openIotCoreState(settings);
+  const iotCore = await openIotCoreState(settings);
+  const { ca, registry } = iotCore;
   const ports = localDevicePorts({ stateDir, ca, registry, clock });
   const allowList = wireAllowList(ports, { clock, logger });
   const provisioning = wireProvisioning(ports, {
@@ -250,12 +251,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clock,
     logger,
   });
-  const jobs = await JobStore.open(stateDir, {
-    thingExists: (thingName) => registry.findThing(thingName) !== undefined,
-    groupMembers: (groupName) =>
-      registry.findThingGroup(groupName) === undefined
-        ? undefined
-        : registry.listThingsInThingGroup(groupName),
+  const jobs = await openSandboxJobs({
+    stateDir,
+    registry,
     minuteMs: settings.jobsMinuteMs,
     logger,
   });
@@ -286,10 +284,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       throw error;
     },
   );
-  const broker = await startMqttBroker({
-    registry,
-    caCertificatePem: ca.certificatePem,
-    serverCertificate,
+  const broker = await startSandboxBroker({
+    state: iotCore,
     host: settings.host,
     port: settings.mqttPort,
     logger,
@@ -302,18 +298,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       shadowService,
     ],
     rules: [telemetry.rule, commands],
-    isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
+    jobs,
+    deliverDocument: artifacts.deliverDocument,
+    publishers: [shadowService, commands],
   }).catch(async (error: unknown) => {
     await telemetry.close();
     await artifacts.server.close();
     throw error;
   });
-  jobs.onChange((change) => {
-    const notifications = jobsNotifications(change, jobs, new Date(), artifacts.deliverDocument);
-    for (const { topic, payload } of notifications) broker.publish(topic, payload);
-  });
-  shadowService.publish = (topic, payload) => broker.publish(topic, payload);
-  commands.publish = (topic, payload) => broker.publish(topic, payload);
   const ota = wireOta({
     stateDir,
     jobs,
@@ -324,11 +316,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger,
   });
 
-  const summary = await allowList.reconcile();
-  logger.info(
-    { status: summary.status, removed: summary.removed.length, failures: summary.failures.length },
-    "start-up reconcile done",
-  );
+  await allowList.reconcileAtStart();
   const audit = startScheduledAudit({
     intervalMs: settings.auditIntervalMs,
     thresholdMs: settings.rotationThresholdMs,
@@ -353,7 +341,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     jobs,
     sessions: broker.sessions,
     events,
-    claim,
+    claim: iotCore.claim,
     releaseKey: {
       publicKeyFile: artifacts.releaseKey.publicKeyFile,
       keyId: artifacts.releaseKey.keyId,
@@ -384,12 +372,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     artifactServer: { origin: artifacts.server.origin },
     createRelease: ota.createRelease,
     listReleases: ota.listReleases,
-    listJobs: async () =>
-      jobs
-        .listJobs()
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .map((job) => jobSummary(job, jobs.listJobExecutions(job.jobId))),
-    describeJob: async (jobId) => jobDetail(jobs.describeJob(jobId), jobs.listJobExecutions(jobId)),
+    ...operatorJobViews(jobs),
     addThingToThingGroup: (groupName, thingName) =>
       registry.addThingToThingGroup(groupName, thingName),
     removeThingFromThingGroup: (groupName, thingName) =>

@@ -11,6 +11,8 @@ export interface SandboxAllowList {
     body: Uint8Array,
     options: { allowEmpty: boolean },
   ): Promise<AllowListUploadResult>;
+  /** The reconcile at start, which finishes one a previous run left half-way; logged. */
+  reconcileAtStart(): Promise<void>;
   /** Resolves once the reconcile under way, if any, has finished. */
   settled(): Promise<void>;
 }
@@ -49,6 +51,17 @@ export function wireAllowList(
         body,
         uploadOptions,
       ),
+    async reconcileAtStart() {
+      const summary = await reconcile();
+      options.logger.info(
+        {
+          status: summary.status,
+          removed: summary.removed.length,
+          failures: summary.failures.length,
+        },
+        "start-up reconcile done",
+      );
+    },
     settled: async () => {
       await reconciling;
     },
