@@ -30,24 +30,26 @@ import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./e
 import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
 import type { BrokerQuotas } from "./iot-core/broker-quotas.ts";
+import type { MqttBroker } from "./iot-core/mqtt-broker.ts";
 import type { IotRegistry } from "./iot-core/registry.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
 import type { JobStore } from "./jobs/job-store.ts";
 import { JobsMqttApi } from "./jobs/jobs-mqtt-api.ts";
 import type { LocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
+import type { PeriodicTask } from "./rotation/periodic-task.ts";
 import { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
-import { startTelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
-import { wireAllowList } from "./wiring/allow-list.ts";
-import { startArtifacts } from "./wiring/artifacts.ts";
+import { startTelemetryPipeline, type TelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
+import { type SandboxAllowList, wireAllowList } from "./wiring/allow-list.ts";
+import { type SandboxArtifacts, startArtifacts } from "./wiring/artifacts.ts";
 import { startSandboxBroker } from "./wiring/broker.ts";
-import { localDevicePorts } from "./wiring/device-ports.ts";
-import { openIotCoreState } from "./wiring/iot-core-state.ts";
+import { type DevicePorts, localDevicePorts } from "./wiring/device-ports.ts";
+import { type IotCoreState, openIotCoreState } from "./wiring/iot-core-state.ts";
 import { openSandboxJobs, operatorJobViews } from "./wiring/jobs.ts";
-import { wireOta } from "./wiring/ota.ts";
-import { wireProvisioning } from "./wiring/provisioning.ts";
-import { wireRotation } from "./wiring/rotation.ts";
+import { type SandboxOta, wireOta } from "./wiring/ota.ts";
+import { type SandboxProvisioning, wireProvisioning } from "./wiring/provisioning.ts";
+import { type SandboxRotation, wireRotation } from "./wiring/rotation.ts";
 import { startScheduledAudit } from "./wiring/scheduled-audit.ts";
 
 export interface SandboxOptions {
@@ -326,6 +328,52 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   await audit.runNow();
 
+  return sandboxFacade({
+    settings,
+    iotCore,
+    ports,
+    allowList,
+    provisioning,
+    jobs,
+    rotation,
+    artifacts,
+    shadows,
+    commands,
+    events,
+    telemetry,
+    broker,
+    ota,
+    audit,
+    controlPlaneMeter,
+  });
+}
+
+/** What `startSandbox` built and started, for the `Sandbox` it returns. */
+interface SandboxParts {
+  settings: SandboxSettings;
+  iotCore: IotCoreState;
+  ports: DevicePorts;
+  allowList: SandboxAllowList;
+  provisioning: SandboxProvisioning;
+  jobs: JobStore;
+  rotation: SandboxRotation;
+  artifacts: SandboxArtifacts;
+  shadows: ShadowStore;
+  commands: CommandRequests;
+  events: SandboxEvents;
+  telemetry: TelemetryPipeline;
+  broker: MqttBroker;
+  ota: SandboxOta;
+  audit: PeriodicTask;
+  controlPlaneMeter: CallRateMeter;
+}
+
+/** The sandbox's operations over its parts, and `close`, which stops them in order. */
+function sandboxFacade(parts: SandboxParts): Sandbox {
+  const { settings, iotCore, ports, allowList, provisioning, jobs, rotation, artifacts } = parts;
+  const { shadows, commands, events, telemetry, broker, ota, audit, controlPlaneMeter } = parts;
+  const { ca, registry } = iotCore;
+  const { logger } = settings;
   /** Rejects with `ResourceNotFoundError` for a thing the registry does not have. */
   const existingThing = (thingName: string): Promise<void> =>
     registry.findThing(thingName) === undefined
@@ -405,6 +453,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     },
   };
 }
+
+type SandboxSettings = ReturnType<typeof sandboxSettings>;
 
 /** The options with their defaults; refuses a rotation threshold past the certificate validity. */
 function sandboxSettings(options: SandboxOptions) {
