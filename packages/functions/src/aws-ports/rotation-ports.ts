@@ -13,11 +13,8 @@ import { controlPlaneLimiter } from "./control-plane.ts";
 
 const MINUTE_MS = 60_000;
 
-const RotationRegistryEnvSchema = z.object({
-  THING_GROUP_NAME: z.string().min(1),
-  // Only the CSR function attaches the device policy (to the new certificate).
-  DEVICE_POLICY_NAME: z.string().min(1).optional(),
-});
+const RotationRegistryEnvSchema = z.object({ THING_GROUP_NAME: z.string().min(1) });
+const DevicePolicyEnvSchema = z.object({ DEVICE_POLICY_NAME: z.string().min(1) });
 
 const RotationJobEnvSchema = z.object({
   ROTATION_JOB_TEMPLATE_ID: z.string().min(1),
@@ -31,7 +28,13 @@ const RotationJobEnvSchema = z.object({
  * its name. The rotation table, AWS IoT (registry, the stage's job template, Device Defender),
  * ACM Private CA, and the function's share of the control-plane budget.
  */
-export function awsRotationPorts(logger: UseCaseLogger): RotationPorts {
+export function awsRotationPorts(
+  logger: UseCaseLogger,
+  options: {
+    /** The CSR function attaches the device policy to new certificates (`DEVICE_POLICY_NAME`). */
+    attachesDevicePolicy?: boolean;
+  } = {},
+): RotationPorts {
   const clients = awsClients();
   return lazyMembers<RotationPorts>({
     rotations: () =>
@@ -40,11 +43,13 @@ export function awsRotationPorts(logger: UseCaseLogger): RotationPorts {
         tableName: readEnv(z.object({ ROTATION_TABLE: z.string().min(1) })).ROTATION_TABLE,
       }),
     registry: () => {
-      const env = readEnv(RotationRegistryEnvSchema);
+      const { THING_GROUP_NAME } = readEnv(RotationRegistryEnvSchema);
       return new IotDeviceRegistry({
         iot: clients.iot,
-        thingGroupName: env.THING_GROUP_NAME,
-        devicePolicyName: env.DEVICE_POLICY_NAME,
+        thingGroupName: THING_GROUP_NAME,
+        devicePolicyName: options.attachesDevicePolicy
+          ? readEnv(DevicePolicyEnvSchema).DEVICE_POLICY_NAME
+          : undefined,
       });
     },
     jobs: () => {

@@ -29,7 +29,9 @@ const env = readEnv(PowertoolsEnvSchema.extend({ IOT_DATA_ENDPOINT: z.string().m
 
 const { logger, metrics } = powertools(env);
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
-const { signCsr: signRotationCsr } = rotationModule(awsRotationPorts(useCaseLogger(logger)));
+const { signCsr: signRotationCsr } = rotationModule(
+  awsRotationPorts(useCaseLogger(logger), { attachesDevicePolicy: true }),
+);
 
 export const handler = middy<ParsedResult<unknown, RotationRuleEvent>>()
   .use(injectLambdaContext(logger))

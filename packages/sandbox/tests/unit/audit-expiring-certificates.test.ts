@@ -6,6 +6,7 @@ import {
   type RegisteredCertificate,
   type RotationRecord,
 } from "@fleet/core";
+import { AuditNotificationSchema, expiringCertificateCheck } from "@fleet/core/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rotationRecord } from "../../../core/tests/port-suites/index.ts";
@@ -138,5 +139,31 @@ describe("the sandbox's expiring-certificate audit", () => {
       "expiring",
     ]);
     expect(started).toEqual(["expiring"]);
+  });
+
+  it("reports its check as a stage's audit topic does: the flagged count, or compliant", async () => {
+    const things: Record<string, RegisteredCertificate[]> = {
+      expiring: [await certificate("expiring", DAY_MS)],
+      fresh: [await certificate("fresh", 300 * DAY_MS)],
+    };
+    const auditor = new LocalAuditFindings({
+      thingNames: () => Object.keys(things),
+      registry: { listCertificates: async (thingName) => things[thingName] ?? [] },
+      connectedCertificateId: () => undefined,
+      clock: () => new Date(),
+    });
+    const flagged = AuditNotificationSchema.parse(await auditor.runAudit(30 * DAY_MS));
+    expect(expiringCertificateCheck(flagged)).toMatchObject({
+      checkRunStatus: "COMPLETED_NON_COMPLIANT",
+      nonCompliantResourcesCount: 1,
+      totalResourcesCount: 2,
+    });
+    const findings = [];
+    for await (const finding of auditor.expiringCertificates(flagged.taskId))
+      findings.push(finding);
+    expect(findings).toEqual([{ certificateId: "expiring" }]);
+
+    const compliant = await auditor.runAudit(DAY_MS / 2);
+    expect(expiringCertificateCheck(compliant)?.checkRunStatus).toBe("COMPLETED_COMPLIANT");
   });
 });
