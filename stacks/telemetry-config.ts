@@ -1,3 +1,5 @@
+import { TELEMETRY_STORE_KINDS } from "@fleet/core/contracts";
+
 /**
  * How an operator configures a stage's telemetry: environment variables read by `sst deploy`
  * (sst.config.ts), so each stage's shell, CI job or `.env` file decides. Everything has a
@@ -223,28 +225,24 @@ function influxDbConfig(env: Env): TelemetryStoreConfig {
 
 /** Reads the telemetry configuration of the stage being deployed from `env`. */
 export function telemetryConfigFromEnv(env: Env = process.env): TelemetryConfig {
-  const kind = env.FLEET_TELEMETRY_STORE?.trim() || TELEMETRY_CONFIG_DEFAULTS.store;
+  const kind = choice(
+    env,
+    "FLEET_TELEMETRY_STORE",
+    TELEMETRY_STORE_KINDS,
+    TELEMETRY_CONFIG_DEFAULTS.store,
+  );
   const streamShards = integer(env, "FLEET_TELEMETRY_STREAM_SHARDS", 1, 1000);
-  switch (kind) {
-    case "influxdb":
-      return { store: influxDbConfig(env), streamShards };
-    case "timestream":
-      return {
-        store: {
-          kind,
-          memoryStoreRetentionHours:
-            integer(env, "FLEET_TIMESTREAM_MEMORY_RETENTION_HOURS", 1, 8766) ??
-            TELEMETRY_CONFIG_DEFAULTS.memoryStoreRetentionHours,
-          magneticStoreRetentionDays:
-            integer(env, "FLEET_TIMESTREAM_MAGNETIC_RETENTION_DAYS", 1, 73000) ??
-            TELEMETRY_CONFIG_DEFAULTS.magneticStoreRetentionDays,
-        },
-        streamShards,
-      };
-    default:
-      throw new InvalidTelemetryConfigError(
-        "FLEET_TELEMETRY_STORE",
-        `expected "influxdb" or "timestream", got ${JSON.stringify(kind)}`,
-      );
-  }
+  if (kind === "influxdb") return { store: influxDbConfig(env), streamShards };
+  return {
+    store: {
+      kind,
+      memoryStoreRetentionHours:
+        integer(env, "FLEET_TIMESTREAM_MEMORY_RETENTION_HOURS", 1, 8766) ??
+        TELEMETRY_CONFIG_DEFAULTS.memoryStoreRetentionHours,
+      magneticStoreRetentionDays:
+        integer(env, "FLEET_TIMESTREAM_MAGNETIC_RETENTION_DAYS", 1, 73000) ??
+        TELEMETRY_CONFIG_DEFAULTS.magneticStoreRetentionDays,
+    },
+    streamShards,
+  };
 }

@@ -5,6 +5,7 @@ import {
   type TelemetryStoreSettings,
   TelemetryStoreSettingsSchema,
   TIMESTREAM_TABLE_NAME,
+  telemetryStoreVariables,
 } from "@fleet/core/contracts";
 import { iotRuleRole } from "./iot-rule-role.ts";
 import { iotRuleErrorLog } from "./iot-topic-rule.ts";
@@ -226,21 +227,16 @@ interface StoreResources {
 function telemetryStore(config: TelemetryConfig, databaseName: string): StoreResources {
   const { store } = config;
   if (store.kind === "influxdb") {
+    const settings: TelemetryStoreSettings = {
+      kind: "influxdb",
+      url: store.url,
+      organization: store.organization,
+      bucket: store.bucket,
+      tokenSecretArn: store.tokenSecretArn,
+    };
     return {
-      settings: {
-        kind: "influxdb",
-        url: store.url,
-        organization: store.organization,
-        bucket: store.bucket,
-        tokenSecretArn: store.tokenSecretArn,
-      },
-      environment: {
-        TELEMETRY_STORE: "influxdb",
-        INFLUXDB_URL: store.url,
-        INFLUXDB_ORG: store.organization,
-        INFLUXDB_BUCKET: store.bucket,
-        INFLUXDB_TOKEN_SECRET_ARN: store.tokenSecretArn,
-      },
+      settings,
+      environment: telemetryStoreVariables(settings),
       permissions: [
         { actions: ["secretsmanager:GetSecretValue"], resources: [store.tokenSecretArn] },
       ],
@@ -277,11 +273,11 @@ function telemetryStore(config: TelemetryConfig, databaseName: string): StoreRes
     settings: $resolve({ database: database.databaseName, table: table.tableName }).apply(
       (resolved) => ({ kind: "timestream" as const, ...resolved }),
     ),
-    environment: {
-      TELEMETRY_STORE: "timestream",
-      TIMESTREAM_DATABASE: database.databaseName,
-      TIMESTREAM_TABLE: table.tableName,
-    },
+    environment: telemetryStoreVariables({
+      kind: "timestream",
+      database: database.databaseName,
+      table: table.tableName,
+    }),
     permissions: [
       { actions: ["timestream:WriteRecords"], resources: [table.arn] },
       // The SDK discovers the regional write endpoint first; this action has no resource.

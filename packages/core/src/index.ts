@@ -6,6 +6,7 @@ export * from "./contracts/contract-errors.ts";
 export * from "./domain/certificate-errors.ts";
 export * from "./domain/derive-device-view.ts";
 export * from "./errors.ts";
+export * from "./modules/index.ts";
 export * from "./ota/ota-errors.ts";
 export * from "./ports/index.ts";
 export * from "./rate-limit/index.ts";

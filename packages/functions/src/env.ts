@@ -6,7 +6,7 @@ import { InvalidEnvironmentError } from "./errors.ts";
  * variables it uses; a missing one fails the cold start with its name instead of surfacing
  * later as an `undefined` deep inside an invocation.
  */
-export function readEnv<Schema extends z.ZodObject>(
+export function readEnv<Schema extends z.ZodType<object>>(
   schema: Schema,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<Schema> {

@@ -1,21 +1,9 @@
 import { EventEmitter } from "node:events";
-import { isIP } from "node:net";
-import { join } from "node:path";
 import {
-  AllowListCache,
+  type AllowListCache,
   CallRateMeter,
-  createAdvanceRelease,
-  createCommitRotation,
   createControlPlaneLimiter,
-  createDecideProvisioning,
   createListFleetDevices,
-  createReconcileAllowList,
-  createReleaseApp,
-  createResetDevice,
-  createSignProvisioningCsr,
-  createSignRotationCsr,
-  createStartRotation,
-  createSweepRotations,
   DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND,
   type DeadLetter,
   type DeadLetterListOptions,
@@ -24,36 +12,14 @@ import {
   type ReleaseAppRequest,
   type ReleaseProgress,
   type RotationRecord,
-  rateLimited,
   type TelemetryQuery,
   type TelemetrySample,
 } from "@fleet/core";
-import {
-  claimPolicyDocument,
-  type DeviceView,
-  devicePolicyDocument,
-  type JobDetail,
-  type JobSummary,
-  provisioningTemplateBody,
-  type ReleaseRecord,
-} from "@fleet/core/contracts";
+import type { DeviceView, JobDetail, JobSummary, ReleaseRecord } from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
-import { FileDeviceLedger } from "./adapters/file-device-ledger.ts";
-import { LocalAllowListStore } from "./adapters/local-allow-list-store.ts";
-import { LocalArtifactStore } from "./adapters/local-artifact-store.ts";
-import { LocalCaIssuer } from "./adapters/local-ca-issuer.ts";
-import { LocalCaRevoker } from "./adapters/local-ca-revoker.ts";
-import { LocalDeviceRegistry } from "./adapters/local-device-registry.ts";
-import { LocalJobStarter } from "./adapters/local-job-starter.ts";
-import { LocalOtaJobs } from "./adapters/local-ota-jobs.ts";
-import { LocalReleaseStore } from "./adapters/local-release-store.ts";
-import { LocalRotationStore } from "./adapters/local-rotation-store.ts";
-import { type AllowListUploadResult, uploadAllowList } from "./allow-list-upload.ts";
-import { ARTIFACTS_DIR, startArtifactServer } from "./artifacts/artifact-server.ts";
-import { ArtifactUrlSigner } from "./artifacts/artifact-url-signer.ts";
-import { replacePresignedUrlPlaceholders } from "./artifacts/presigned-url-placeholders.ts";
-import { openReleaseKey, type SandboxReleaseKey } from "./artifacts/release-key.ts";
-import { type ClaimCredentials, ensureClaimCredentials } from "./claim-credentials.ts";
+import type { AllowListUploadResult } from "./allow-list-upload.ts";
+import type { SandboxReleaseKey } from "./artifacts/release-key.ts";
+import type { ClaimCredentials } from "./claim-credentials.ts";
 import {
   type CommandOutcome,
   CommandRequests,
@@ -64,28 +30,27 @@ import { type EnrollDeviceOptions, type EnrolledDevice, enrollDevice } from "./e
 import { InvalidRequestError, ResourceNotFoundError } from "./errors.ts";
 import type { SandboxEventMap, SandboxEvents } from "./iot-core/broker-events.ts";
 import type { BrokerQuotas } from "./iot-core/broker-quotas.ts";
-import { ensurePolicy } from "./iot-core/ensure-policy.ts";
-import { FleetProvisioning } from "./iot-core/fleet-provisioning.ts";
-import { startMqttBroker } from "./iot-core/mqtt-broker.ts";
-import { IotRegistry } from "./iot-core/registry.ts";
-import { RotationRequests } from "./iot-core/rotation-requests.ts";
-import {
-  CANARY_THING_GROUP,
-  SANDBOX_RESOURCE_NAMES,
-  SANDBOX_SCOPE,
-} from "./iot-core/sandbox-scope.ts";
+import type { MqttBroker } from "./iot-core/mqtt-broker.ts";
+import type { IotRegistry } from "./iot-core/registry.ts";
 import type { Sessions } from "./iot-core/sessions.ts";
-import { JobStore } from "./jobs/job-store.ts";
-import { jobDetail, jobSummary } from "./jobs/job-views.ts";
-import { type DeliverDocument, JobsMqttApi, jobsNotifications } from "./jobs/jobs-mqtt-api.ts";
-import { type LocalCa, openLocalCa } from "./local-ca/local-ca.ts";
+import type { JobStore } from "./jobs/job-store.ts";
+import { JobsMqttApi } from "./jobs/jobs-mqtt-api.ts";
+import type { LocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
-import { startPeriodicTask } from "./rotation/periodic-task.ts";
-import { createStartExpiringRotations } from "./rotation/start-expiring-rotations.ts";
+import type { PeriodicTask } from "./rotation/periodic-task.ts";
 import { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
-import { ensurePrivateDir } from "./state/private-files.ts";
-import { startTelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
+import { startTelemetryPipeline, type TelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
+import { type SandboxAllowList, wireAllowList } from "./wiring/allow-list.ts";
+import { type SandboxArtifacts, startArtifacts } from "./wiring/artifacts.ts";
+import { startSandboxBroker } from "./wiring/broker.ts";
+import { type DevicePorts, localDevicePorts } from "./wiring/device-ports.ts";
+import { type IotCoreState, openIotCoreState } from "./wiring/iot-core-state.ts";
+import { openSandboxJobs, operatorJobViews } from "./wiring/jobs.ts";
+import { type SandboxOta, wireOta } from "./wiring/ota.ts";
+import { type SandboxProvisioning, wireProvisioning } from "./wiring/provisioning.ts";
+import { type SandboxRotation, wireRotation } from "./wiring/rotation.ts";
+import { startScheduledAudit } from "./wiring/scheduled-audit.ts";
 
 export interface SandboxOptions {
   /** Directory for the sandbox's state (CA, registry). Created with mode 0700 when missing. */
@@ -153,9 +118,6 @@ const DEFAULTS = {
 } as const;
 
 const DEFAULT_ROTATION_THRESHOLD_MS = 30 * DAY_MS;
-
-/** Lifetime of the broker's TLS server certificate, issued afresh at each start. */
-const SERVER_CERTIFICATE_VALIDITY_MS = 365 * 24 * 3600 * 1000;
 
 export interface Sandbox {
   /** Where devices connect: MQTT 3.1.1 over TLS with a client certificate from `caCertPem`'s CA. */
@@ -261,278 +223,162 @@ export interface Sandbox {
 }
 
 /**
- * Starts the local cloud's IoT Core, named as a stage called "sandbox" would be:
- *  1. The CA (created on first start, reloaded afterwards) and the registry, with the device
- *     and claim policies, the fleet thing group and the claim certificate.
- *  2. The allow-list (a file store), the device ledger, and the same use cases a stage runs:
- *     the pre-provisioning hook, reconcile and the device listing.
- *  3. The telemetry path: DuckDB store, kinesalite stream, ingest poller (see
- *     `startTelemetryPipeline`).
- *  4. The broker, with the fleet provisioning, Jobs and classic shadow APIs, the telemetry rule
- *     and command replies; then a reconcile, which finishes one a previous run left half-way.
- *  5. OTA: the loopback artifact server (job documents reach devices with its signed URLs), the
- *     `canary` thing group beside the fleet (provisioning) group, and releases that advance on
- *     each job's end (core's `createReleaseApp` / `createAdvanceRelease`).
+ * Starts the local cloud: the stage's wiring over local adapter bundles.
+ *  1. IoT Core's state (`openIotCoreState`): the CA, the registry with the stage's policies,
+ *     thing groups and claim certificate, the broker's server certificate.
+ *  2. Core's feature modules over the local ports (`localDevicePorts`): provisioning (hook,
+ *     certificate provider, reset), the allow-list's reconcile, rotation (with the sandbox's
+ *     Device Defender as its audit findings), OTA releases; telemetry ingest runs in the
+ *     telemetry pipeline (DuckDB store, kinesalite stream, poller).
+ *  3. The servers: the artifact server, then the broker with the fleet provisioning, Jobs,
+ *     rotation and classic shadow APIs, the telemetry rule and command replies.
+ *  4. A reconcile (which finishes one a previous run left half-way), then the scheduled audit.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
-  const {
-    stateDir,
-    host,
-    mqttPort,
-    logger,
-    certificateValidityMs,
-    rotationThresholdMs: givenThresholdMs,
-    auditIntervalMs,
-    rotationTimeoutMs,
-    clock,
-    controlPlaneCallsPerSecond,
-    artifactUrlExpiryMs,
-    jobsMinuteMs,
-    commandTimeoutMs,
-  } = {
-    ...DEFAULTS,
-    logger: pino({ level: "silent" }),
-    clock: () => new Date(),
-    ...definedOnly(options),
-  };
-  const rotationThresholdMs =
-    givenThresholdMs ?? Math.min(DEFAULT_ROTATION_THRESHOLD_MS, certificateValidityMs / 2);
-  if (rotationThresholdMs >= certificateValidityMs) {
-    // Every new certificate would already be due: devices would rotate without end.
-    throw new InvalidRequestError(
-      "rotationThresholdMs",
-      `the rotation threshold (${rotationThresholdMs / 1000} s) must be shorter than the certificate validity (${certificateValidityMs / 1000} s)`,
-    );
-  }
+  const settings = sandboxSettings(options);
+  const { stateDir, logger, clock } = settings;
   const controlPlaneMeter = new CallRateMeter();
-  const controlPlane = createControlPlaneLimiter({
-    callsPerSecond: controlPlaneCallsPerSecond,
+  const limiter = createControlPlaneLimiter({
+    callsPerSecond: settings.controlPlaneCallsPerSecond,
     meter: controlPlaneMeter,
   });
-  const names = SANDBOX_RESOURCE_NAMES;
-  await ensurePrivateDir(stateDir);
-  const ca = await openLocalCa(join(stateDir, "ca"));
-  const registry = await IotRegistry.open(stateDir);
-  await ensurePolicy(registry, names.devicePolicyName, devicePolicyDocument(SANDBOX_SCOPE), logger);
-  await ensurePolicy(
+  const iotCore = await openIotCoreState(settings);
+  const { ca, registry } = iotCore;
+  const ports = localDevicePorts({ stateDir, ca, registry, clock });
+  const allowList = wireAllowList(ports, { clock, logger });
+  const provisioning = wireProvisioning(ports, {
     registry,
-    names.claimPolicyName,
-    claimPolicyDocument({ ...SANDBOX_SCOPE, templateName: names.provisioningTemplateName }),
-    logger,
-  );
-  await registry.createThingGroup(names.thingGroupName);
-  await registry.createThingGroup(CANARY_THING_GROUP);
-  const claim = await ensureClaimCredentials({
-    registry,
-    ca,
-    dir: join(stateDir, "claim"),
-    policyName: names.claimPolicyName,
-    templateName: names.provisioningTemplateName,
-  });
-
-  const store = new LocalAllowListStore(join(stateDir, "allow-list"));
-  const ledger = new FileDeviceLedger(join(stateDir, "device-ledger.json"));
-  // No TTL: an upload takes effect for the next device at once (a version check is one small read).
-  const allowList = new AllowListCache({ store, ttlMs: 0 });
-  const deviceRegistry = new LocalDeviceRegistry(registry, names.thingGroupName);
-  // The sandbox's CA is the private CA of a stage in `private-ca` mode: it signs every CSR.
-  const decideProvisioning = createDecideProvisioning({
-    allowList,
-    ledger,
-    registry: deviceRegistry,
-    certificateSigner: "private-ca",
-    logger,
+    limiter,
+    validityMs: settings.certificateValidityMs,
     clock,
-  });
-  const revoker = new LocalCaRevoker(ca);
-  const reconcileOnce = createReconcileAllowList({
-    allowList: store,
-    registry: deviceRegistry,
-    revoker,
-    ledger,
     logger,
   });
-  let reconciling: Promise<unknown> = Promise.resolve();
-  const reconcile = (): Promise<ReconcileSummary> => {
-    const run = reconciling.then(reconcileOnce);
-    reconciling = run.catch(() => {});
-    return run;
-  };
-
-  const serverCertificate = await ca.issueServerCertificate({
-    ...serverNames(host),
-    validity: {
-      notAfter: new Date(
-        Math.min(Date.now() + SERVER_CERTIFICATE_VALIDITY_MS, ca.notAfter.getTime()),
-      ),
-    },
-  });
-  const events: SandboxEvents = new EventEmitter<SandboxEventMap>();
-  const now = () => clock().getTime();
-  // Issued at the CA as the stage's certificate provider does, within the control-plane budget.
-  const caIssuer = rateLimited(new LocalCaIssuer(ca, { now }), controlPlane);
-  const provisioning = new FleetProvisioning({
+  const jobs = await openSandboxJobs({
+    stateDir,
     registry,
-    signCsr: createSignProvisioningCsr({
-      issuer: caIssuer,
-      validityMs: certificateValidityMs,
-      logger,
-    }),
-    templateName: names.provisioningTemplateName,
-    templateBody: provisioningTemplateBody(names),
-    preProvisioningHook: decideProvisioning,
+    minuteMs: settings.jobsMinuteMs,
     logger,
+  });
+  const rotation = wireRotation(ports, {
+    stateDir,
+    registry,
+    jobs,
+    // The broker starts below, before the first audit runs.
+    connectedCertificateId: (thingName) => broker.sessions.get(thingName)?.certificateId,
+    limiter,
+    deadlineMs: settings.rotationTimeoutMs,
+    validityMs: settings.certificateValidityMs,
     clock,
-  });
-  const jobs = await JobStore.open(stateDir, {
-    thingExists: (thingName) => registry.findThing(thingName) !== undefined,
-    groupMembers: (groupName) =>
-      registry.findThingGroup(groupName) === undefined
-        ? undefined
-        : registry.listThingsInThingGroup(groupName),
-    minuteMs: jobsMinuteMs,
     logger,
   });
-  const signer = await ArtifactUrlSigner.open(stateDir);
-  const releaseKey = await openReleaseKey(stateDir);
-  const artifactServer = await startArtifactServer({ stateDir, signer, logger });
-  // Devices get signed URLs each time a document is sent; stored documents keep placeholders.
-  const deliverDocument: DeliverDocument = (document) =>
-    replacePresignedUrlPlaceholders(document, (url) =>
-      signer.sign(url, new Date(Date.now() + artifactUrlExpiryMs), artifactServer.origin),
-    );
+  const artifacts = await startArtifacts({
+    stateDir,
+    urlExpiryMs: settings.artifactUrlExpiryMs,
+    logger,
+  });
   const shadows = await ShadowStore.open(stateDir);
   const shadowService = new ClassicShadowService({ store: shadows, logger });
   const commands = new CommandRequests({ logger });
-  const rotations = new LocalRotationStore(join(stateDir, "rotations.json"));
-  // The rotation backend's ports, throttled as a stage's must be (reconcile keeps its own pace).
-  const jobStarter = rateLimited(new LocalJobStarter(jobs), controlPlane);
-  const rotationRegistry = rateLimited(deviceRegistry, controlPlane);
-  const rotationDeps = {
-    rotations,
-    registry: rotationRegistry,
-    revoker: rateLimited(revoker, controlPlane),
-    clock,
-    logger,
-  };
-  const startRotation = createStartRotation({
-    ...rotationDeps,
-    jobs: jobStarter,
-    deadlineMs: rotationTimeoutMs,
-  });
-  const rotationRequests = new RotationRequests({
-    signCsr: createSignRotationCsr({
-      ...rotationDeps,
-      issuer: caIssuer,
-      validityMs: certificateValidityMs,
-    }),
-    commit: createCommitRotation(rotationDeps),
-  });
-  const startExpiringRotations = createStartExpiringRotations({
-    thingNames: () => registry.listThings().map((thing) => thing.thingName),
-    registry: rotationRegistry,
-    startRotation,
-    // The broker starts below, before the first audit runs.
-    connectedCertificateId: (thingName) => broker.sessions.get(thingName)?.certificateId,
-    clock,
-    logger,
-  });
-  const sweepRotations = createSweepRotations({ ...rotationDeps, jobs: jobStarter });
+  const events: SandboxEvents = new EventEmitter<SandboxEventMap>();
   const telemetry = await startTelemetryPipeline({ stateDir, logger }).catch(
     async (error: unknown) => {
-      await artifactServer.close();
+      await artifacts.server.close();
       throw error;
     },
   );
-  const broker = await startMqttBroker({
-    registry,
-    caCertificatePem: ca.certificatePem,
-    serverCertificate,
-    host,
-    port: mqttPort,
+  const broker = await startSandboxBroker({
+    state: iotCore,
+    host: settings.host,
+    port: settings.mqttPort,
     logger,
     events,
     quotas: options.brokerQuotas,
     services: [
-      provisioning,
-      new JobsMqttApi({ store: jobs, logger, deliverDocument }),
-      rotationRequests,
+      provisioning.service,
+      new JobsMqttApi({ store: jobs, logger, deliverDocument: artifacts.deliverDocument }),
+      rotation.requests,
       shadowService,
     ],
     rules: [telemetry.rule, commands],
-    isRevokedByCa: (serialNumber) => ca.isRevoked(serialNumber),
+    jobs,
+    deliverDocument: artifacts.deliverDocument,
+    publishers: [shadowService, commands],
   }).catch(async (error: unknown) => {
     await telemetry.close();
-    await artifactServer.close();
+    await artifacts.server.close();
     throw error;
   });
-  jobs.onChange((change) => {
-    for (const { topic, payload } of jobsNotifications(change, jobs, new Date(), deliverDocument)) {
-      broker.publish(topic, payload);
-    }
-  });
-  shadowService.publish = (topic, payload) => broker.publish(topic, payload);
-  commands.publish = (topic, payload) => broker.publish(topic, payload);
-
-  const releases = new LocalReleaseStore(join(stateDir, "releases.json"));
-  const otaJobs = new LocalOtaJobs({ jobs, registry });
-  const releaseApp = createReleaseApp({
-    artifacts: new LocalArtifactStore({
-      dir: join(stateDir, ARTIFACTS_DIR),
-      origin: artifactServer.origin,
-    }),
-    jobs: otaJobs,
-    releases,
-    signer: releaseKey.signer,
+  const ota = wireOta({
+    stateDir,
+    jobs,
+    registry,
+    artifactServer: artifacts.server,
+    releaseKey: artifacts.releaseKey,
     clock,
     logger,
   });
-  const advanceRelease = createAdvanceRelease({ jobs: otaJobs, releases, clock, logger });
-  const advancing = new Set<Promise<unknown>>();
-  // A stage's IoT rule on Jobs `completed` / `canceled` events runs the same use case.
-  const onJobEnded = (jobId: string) => {
-    const run = advanceRelease(jobId).catch((error: unknown) => {
-      logger.error({ jobId, err: error }, "release not advanced");
-    });
-    advancing.add(run);
-    void run.finally(() => advancing.delete(run));
-  };
-  jobs.events.on("jobCompleted", onJobEnded);
-  jobs.events.on("jobCanceled", onJobEnded);
-  const summary = await reconcile();
-  logger.info(
-    { status: summary.status, removed: summary.removed.length, failures: summary.failures.length },
-    "start-up reconcile done",
-  );
 
-  const audit = startPeriodicTask(
-    "rotation audit and sweep",
-    auditIntervalMs,
-    async () => {
-      // Also deletes PENDING_ACTIVATION certificates of provisioning nobody finished.
-      await provisioning.expireUnclaimedCertificates();
-      const sweep = await sweepRotations();
-      const started = await startExpiringRotations(rotationThresholdMs);
-      if (sweep.timedOut.length + sweep.failures.length + started.length > 0) {
-        logger.info(
-          {
-            timedOut: sweep.timedOut.length,
-            sweepFailures: sweep.failures.length,
-            rotating: started.length,
-          },
-          "rotation audit done",
-        );
-      }
-    },
+  await allowList.reconcileAtStart();
+  const audit = startScheduledAudit({
+    intervalMs: settings.auditIntervalMs,
+    thresholdMs: settings.rotationThresholdMs,
+    provisioning: provisioning.service,
+    rotation,
     logger,
-  );
+  });
   await audit.runNow();
 
-  const listDevices = createListFleetDevices({
-    inventory: new LocalFleetInventory({ registry, sessions: broker.sessions, shadows }),
+  return sandboxFacade({
+    settings,
+    iotCore,
+    ports,
     allowList,
-    ledger,
+    provisioning,
+    jobs,
+    rotation,
+    artifacts,
+    shadows,
+    commands,
+    events,
+    telemetry,
+    broker,
+    ota,
+    audit,
+    controlPlaneMeter,
   });
+}
+
+/** What `startSandbox` built and started, for the `Sandbox` it returns. */
+interface SandboxParts {
+  settings: SandboxSettings;
+  iotCore: IotCoreState;
+  ports: DevicePorts;
+  allowList: SandboxAllowList;
+  provisioning: SandboxProvisioning;
+  jobs: JobStore;
+  rotation: SandboxRotation;
+  artifacts: SandboxArtifacts;
+  shadows: ShadowStore;
+  commands: CommandRequests;
+  events: SandboxEvents;
+  telemetry: TelemetryPipeline;
+  broker: MqttBroker;
+  ota: SandboxOta;
+  audit: PeriodicTask;
+  controlPlaneMeter: CallRateMeter;
+}
+
+/** The sandbox's operations over its parts, and `close`, which stops them in order. */
+function sandboxFacade(parts: SandboxParts): Sandbox {
+  const { settings, iotCore, ports, allowList, provisioning, jobs, rotation, artifacts } = parts;
+  const { shadows, commands, events, telemetry, broker, ota, audit, controlPlaneMeter } = parts;
+  const { ca, registry } = iotCore;
+  const { logger } = settings;
+  /** Rejects with `ResourceNotFoundError` for a thing the registry does not have. */
+  const existingThing = (thingName: string): Promise<void> =>
+    registry.findThing(thingName) === undefined
+      ? Promise.reject(new ResourceNotFoundError("thing", thingName))
+      : Promise.resolve();
 
   let closed: Promise<void> | undefined;
   return {
@@ -543,97 +389,63 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     jobs,
     sessions: broker.sessions,
     events,
-    claim,
-    releaseKey: { publicKeyFile: releaseKey.publicKeyFile, keyId: releaseKey.keyId },
-    allowList,
-    listDevices,
-    resetDevice: createResetDevice({ registry: deviceRegistry, revoker, logger }),
-    async readAllowList() {
-      const { version, serials } = await allowList.current();
-      return { version, serials: [...serials].sort() };
+    claim: iotCore.claim,
+    releaseKey: {
+      publicKeyFile: artifacts.releaseKey.publicKeyFile,
+      keyId: artifacts.releaseKey.keyId,
     },
-    uploadAllowList: (body, uploadOptions) =>
-      uploadAllowList(
-        { store, current: () => allowList.current(), reconcile },
-        body,
-        uploadOptions,
-      ),
-    reconcile,
+    allowList: ports.allowList,
+    listDevices: createListFleetDevices({
+      inventory: new LocalFleetInventory({ registry, sessions: broker.sessions, shadows }),
+      allowList: ports.allowList,
+      ledger: ports.ledger,
+    }),
+    resetDevice: provisioning.module.reset,
+    readAllowList: allowList.readAllowList,
+    uploadAllowList: allowList.uploadAllowList,
+    reconcile: allowList.reconcile,
     enrollDevice: (serial, dir, enrollOptions) =>
       enrollDevice({ registry, ca }, serial, dir, enrollOptions),
     telemetryStream: telemetry.stream,
     queryTelemetry: (query) => telemetry.queryTelemetry(query),
     listDeadLetters: (listOptions) => telemetry.listDeadLetters(listOptions),
-    startRotation(thingName) {
-      if (registry.findThing(thingName) === undefined) {
-        return Promise.reject(new ResourceNotFoundError("thing", thingName));
-      }
-      return startRotation(thingName);
-    },
-    startExpiringRotations,
-    listRotations: () => rotations.list(),
+    startRotation: (thingName) =>
+      existingThing(thingName).then(() => rotation.module.start(thingName)),
+    startExpiringRotations: rotation.startExpiringRotations,
+    listRotations: () => rotation.rotations.list(),
     get controlPlaneCalls() {
       return controlPlaneMeter.snapshot();
     },
     shadows,
-    artifactServer: { origin: artifactServer.origin },
-    async createRelease(request, onProgress) {
-      try {
-        return await releaseApp(request, onProgress);
-      } catch (error) {
-        // The artifact is a path on this machine: one that cannot be read is bad input.
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") {
-          throw new InvalidRequestError(
-            "artifactPath",
-            `cannot read ${request.artifactPath} (${code})`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-    },
-    async listReleases() {
-      const all: ReleaseRecord[] = [];
-      for await (const release of releases.list()) all.push(release);
-      return all;
-    },
-    async listJobs() {
-      return jobs
-        .listJobs()
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .map((job) => jobSummary(job, jobs.listJobExecutions(job.jobId)));
-    },
-    async describeJob(jobId) {
-      return jobDetail(jobs.describeJob(jobId), jobs.listJobExecutions(jobId));
-    },
+    artifactServer: { origin: artifacts.server.origin },
+    createRelease: ota.createRelease,
+    listReleases: ota.listReleases,
+    ...operatorJobViews(jobs),
     addThingToThingGroup: (groupName, thingName) =>
       registry.addThingToThingGroup(groupName, thingName),
     removeThingFromThingGroup: (groupName, thingName) =>
       registry.removeThingFromThingGroup(groupName, thingName),
     listThingsInThingGroup: (groupName) => registry.listThingsInThingGroup(groupName),
-    sendCommand(thingName, command, params, timeoutMs) {
-      if (registry.findThing(thingName) === undefined) {
-        return Promise.reject(new ResourceNotFoundError("thing", thingName));
-      }
-      return commands.send(thingName, command, params, timeoutMs ?? commandTimeoutMs);
-    },
+    sendCommand: (thingName, command, params, timeoutMs) =>
+      existingThing(thingName).then(() =>
+        commands.send(thingName, command, params, timeoutMs ?? settings.commandTimeoutMs),
+      ),
     close() {
       closed ??= (async () => {
         await audit.stop();
         await broker.close();
-        await artifactServer.close();
+        await artifacts.server.close();
         await telemetry.close();
-        await reconciling;
+        await allowList.settled();
         await jobs.close();
-        await Promise.all(advancing);
+        await ota.settled();
         await Promise.all([
           registry.flush(),
-          ledger.flush(),
+          ports.ledger.flush(),
           jobs.flush(),
-          rotations.flush(),
+          rotation.rotations.flush(),
           shadows.flush(),
-          releases.flush(),
+          ota.releases.flush(),
         ]);
         logger.info("sandbox stopped");
       })();
@@ -642,15 +454,26 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 }
 
-/** The names a client may use to reach the broker: loopback always, plus the listen host. */
-function serverNames(host: string): { dnsNames: string[]; ipAddresses: string[] } {
-  const dnsNames = ["localhost"];
-  const ipAddresses = ["127.0.0.1", "::1"];
-  const wildcard = host === "0.0.0.0" || host === "::";
-  if (isIP(host) !== 0) {
-    if (!wildcard && !ipAddresses.includes(host)) ipAddresses.push(host);
-  } else if (!dnsNames.includes(host)) {
-    dnsNames.push(host);
+type SandboxSettings = ReturnType<typeof sandboxSettings>;
+
+/** The options with their defaults; refuses a rotation threshold past the certificate validity. */
+function sandboxSettings(options: SandboxOptions) {
+  const settings = {
+    ...DEFAULTS,
+    logger: pino({ level: "silent" }),
+    clock: () => new Date(),
+    ...definedOnly(options),
+  };
+  const { certificateValidityMs } = settings;
+  const rotationThresholdMs =
+    settings.rotationThresholdMs ??
+    Math.min(DEFAULT_ROTATION_THRESHOLD_MS, certificateValidityMs / 2);
+  if (rotationThresholdMs >= certificateValidityMs) {
+    // Every new certificate would already be due: devices would rotate without end.
+    throw new InvalidRequestError(
+      "rotationThresholdMs",
+      `the rotation threshold (${rotationThresholdMs / 1000} s) must be shorter than the certificate validity (${certificateValidityMs / 1000} s)`,
+    );
   }
-  return { dnsNames, ipAddresses };
+  return { ...settings, rotationThresholdMs };
 }

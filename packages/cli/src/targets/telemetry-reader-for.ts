@@ -1,8 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import type { TelemetryReader } from "@fleet/core";
-import { InfluxDbTelemetryReader, TimestreamTelemetryReader } from "@fleet/core/adapters/aws";
+import { openTelemetryReader } from "@fleet/core/adapters/aws";
 import { stageResourceNames, TelemetryStoreSettingsSchema } from "@fleet/core/contracts";
 import type { Target } from "../commands/target-options.ts";
 import { CliError } from "../errors.ts";
@@ -26,24 +24,5 @@ export async function telemetryReaderFor(target: Target): Promise<TelemetryReade
       `stage ${target.stage} publishes no telemetry store (SSM parameter ${parameter} not found): deploy it with \`npx sst deploy --stage ${target.stage}\``,
     );
   }
-  const settings = TelemetryStoreSettingsSchema.parse(JSON.parse(text));
-  if (settings.kind === "timestream") {
-    return new TimestreamTelemetryReader({
-      client: new TimestreamQueryClient(config),
-      database: settings.database,
-      table: settings.table,
-    });
-  }
-  const secret = await new SecretsManagerClient(config).send(
-    new GetSecretValueCommand({ SecretId: settings.tokenSecretArn }),
-  );
-  if (!secret.SecretString) {
-    throw new CliError(`the InfluxDB token secret ${settings.tokenSecretArn} is empty`);
-  }
-  return new InfluxDbTelemetryReader({
-    url: settings.url,
-    token: secret.SecretString,
-    organization: settings.organization,
-    bucket: settings.bucket,
-  });
+  return openTelemetryReader(TelemetryStoreSettingsSchema.parse(JSON.parse(text)), config);
 }

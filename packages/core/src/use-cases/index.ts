@@ -13,3 +13,4 @@ export * from "./sign-provisioning-csr.ts";
 export * from "./sign-rotation-csr.ts";
 export * from "./start-rotation.ts";
 export * from "./sweep-rotations.ts";
+export * from "./usable-certificates.ts";

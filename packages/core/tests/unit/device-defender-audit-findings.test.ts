@@ -11,6 +11,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { AwsAccessDeniedError } from "../../src/adapters/aws/aws-error-types.ts";
 import { DeviceDefenderAuditFindings } from "../../src/adapters/aws/index.ts";
 import type { ExpiringCertificateFinding } from "../../src/ports/index.ts";
+import { describeAuditFindings } from "../port-suites/index.ts";
 
 // SDK responses as the client returns them (timestamps revived to Date, as the SDK does).
 const DATE_FIELDS = new Set(["taskStartTime", "findingTime"]);
@@ -154,4 +155,26 @@ describe("DeviceDefenderAuditFindings", () => {
 
     await expect(collect(findings.expiringCertificates(TASK))).rejects.toThrow("Rate exceeded");
   });
+});
+
+describeAuditFindings("DeviceDefenderAuditFindings", async () => {
+  const iot = new IoTClient({ region: "eu-west-1" });
+  const mock = mockClient(iot);
+  return {
+    findings: new DeviceDefenderAuditFindings({ iot }),
+    async auditFlagging(certificateIds) {
+      const taskId = "0123456789abcdef0123456789abcdef";
+      mock.on(ListAuditFindingsCommand, { taskId }).resolves({
+        findings: certificateIds.map((deviceCertificateId) => ({
+          checkName: "DEVICE_CERTIFICATE_EXPIRING_CHECK",
+          nonCompliantResource: {
+            resourceType: "DEVICE_CERTIFICATE",
+            resourceIdentifier: { deviceCertificateId },
+          },
+        })),
+      });
+      return taskId;
+    },
+    close: async () => mock.restore(),
+  };
 });

@@ -3,16 +3,14 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
-import { CsrRefusedError, createSignProvisioningCsr } from "@fleet/core";
-import { AcmPcaCertificateIssuer, createAcmPcaClient } from "@fleet/core/adapters/aws";
+import { CsrRefusedError, provisioningModule } from "@fleet/core";
 import {
   type CertificateProviderEvent,
   CertificateProviderEventSchema,
   type CertificateProviderResult,
 } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import * as z from "zod";
-import { CertificateAuthorityEnvSchema } from "../certificate-authority-env.ts";
+import { awsProvisioningPorts } from "../aws-ports/provisioning-ports.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
@@ -28,27 +26,8 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * device's request; the reason is in this function's logs and the `DeviceCsrRefused` metric.
  */
 
-const DAY_MS = 86_400_000;
-
-const env = readEnv(
-  PowertoolsEnvSchema.extend(CertificateAuthorityEnvSchema.shape).extend({
-    CERT_TEMPLATE_ARN: z.string().min(1),
-    CERT_VALIDITY_DAYS: z.coerce.number().int().positive(),
-  }),
-);
-
-const { logger, metrics } = powertools(env);
-
-const signCsr = createSignProvisioningCsr({
-  issuer: new AcmPcaCertificateIssuer({
-    pca: createAcmPcaClient(),
-    certificateAuthorityArn: env.CA_ARN,
-    caCertificatePem: env.CA_CERTIFICATE_PEM,
-    templateArn: env.CERT_TEMPLATE_ARN,
-  }),
-  validityMs: env.CERT_VALIDITY_DAYS * DAY_MS,
-  logger: useCaseLogger(logger),
-});
+const { logger, metrics } = powertools(readEnv(PowertoolsEnvSchema));
+const { signCsr } = provisioningModule(awsProvisioningPorts(useCaseLogger(logger)));
 
 /** Where the event comes from, as error messages name it. */
 const SOURCE = "AWS IoT certificate provider event";

@@ -3,23 +3,14 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
-import { S3Client } from "@aws-sdk/client-s3";
-import { AllowListCache, createDecideProvisioning, type ProvisioningDecision } from "@fleet/core";
+import { type ProvisioningDecision, provisioningModule } from "@fleet/core";
 import {
-  createDynamoDbClient,
-  createIotClient,
-  DynamoDbDeviceLedger,
-  IotDeviceRegistry,
-  S3AllowListStore,
-} from "@fleet/core/adapters/aws";
-import {
-  CertificateSignerSchema,
   type PreProvisioningHookEvent,
   PreProvisioningHookEventSchema,
   type PreProvisioningHookResult,
 } from "@fleet/core/contracts";
 import middy from "@middy/core";
-import * as z from "zod";
+import { awsProvisioningPorts } from "../aws-ports/provisioning-ports.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
@@ -36,30 +27,9 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * error becomes a logged denial here.
  */
 
-const env = readEnv(
-  PowertoolsEnvSchema.extend({
-    ALLOW_LIST_BUCKET: z.string().min(1),
-    DEVICE_LEDGER_TABLE: z.string().min(1),
-    CERTIFICATE_SIGNER: CertificateSignerSchema,
-  }),
-);
-
-const { logger, metrics } = powertools(env);
-
+const { logger, metrics } = powertools(readEnv(PowertoolsEnvSchema));
 // Module scope: a warm function keeps the parsed list and re-reads it only when it changed.
-const allowList = new AllowListCache({
-  store: new S3AllowListStore({ s3: new S3Client({}), bucket: env.ALLOW_LIST_BUCKET }),
-});
-const decide = createDecideProvisioning({
-  allowList,
-  ledger: new DynamoDbDeviceLedger({
-    dynamo: createDynamoDbClient(),
-    tableName: env.DEVICE_LEDGER_TABLE,
-  }),
-  registry: new IotDeviceRegistry({ iot: createIotClient() }),
-  certificateSigner: env.CERTIFICATE_SIGNER,
-  logger: useCaseLogger(logger),
-});
+const { decide } = provisioningModule(awsProvisioningPorts(useCaseLogger(logger)));
 
 /** Where the event comes from, as error messages name it. */
 const SOURCE = "AWS IoT pre-provisioning hook event";

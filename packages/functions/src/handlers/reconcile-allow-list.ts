@@ -4,20 +4,9 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import { S3Schema } from "@aws-lambda-powertools/parser/schemas";
 import type { ParsedResult, S3Event } from "@aws-lambda-powertools/parser/types";
-import { S3Client } from "@aws-sdk/client-s3";
-import { createReconcileAllowList, type ReconcileSummary } from "@fleet/core";
-import {
-  AcmPcaCertificateRevoker,
-  createAcmPcaClient,
-  createDynamoDbClient,
-  createIotClient,
-  DynamoDbDeviceLedger,
-  IotDeviceRegistry,
-  S3AllowListStore,
-} from "@fleet/core/adapters/aws";
+import { allowListModule, type ReconcileSummary } from "@fleet/core";
 import middy from "@middy/core";
-import * as z from "zod";
-import { CertificateAuthorityEnvSchema } from "../certificate-authority-env.ts";
+import { awsAllowListPorts } from "../aws-ports/allow-list-ports.ts";
 import { readEnv } from "../env.ts";
 import { ReconcileIncompleteError } from "../errors.ts";
 import { requireParsed } from "../parsed-event.ts";
@@ -36,34 +25,8 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * the job. An invalid list is the uploader's to fix: it is logged and counted, not retried.
  */
 
-const env = readEnv(
-  PowertoolsEnvSchema.extend(CertificateAuthorityEnvSchema.shape).extend({
-    ALLOW_LIST_BUCKET: z.string().min(1),
-    THING_GROUP_NAME: z.string().min(1),
-    DEVICE_LEDGER_TABLE: z.string().min(1),
-  }),
-);
-
-const { logger, metrics } = powertools(env);
-
-const reconcile = createReconcileAllowList({
-  allowList: new S3AllowListStore({ s3: new S3Client({}), bucket: env.ALLOW_LIST_BUCKET }),
-  registry: new IotDeviceRegistry({
-    iot: createIotClient(),
-    thingGroupName: env.THING_GROUP_NAME,
-  }),
-  // Certificates AWS IoT signed (provisioning in the aws-iot signer mode) are skipped by it.
-  revoker: new AcmPcaCertificateRevoker({
-    pca: createAcmPcaClient(),
-    certificateAuthorityArn: env.CA_ARN,
-    caCertificatePem: env.CA_CERTIFICATE_PEM,
-  }),
-  ledger: new DynamoDbDeviceLedger({
-    dynamo: createDynamoDbClient(),
-    tableName: env.DEVICE_LEDGER_TABLE,
-  }),
-  logger: useCaseLogger(logger),
-});
+const { logger, metrics } = powertools(readEnv(PowertoolsEnvSchema));
+const { reconcile } = allowListModule(awsAllowListPorts(useCaseLogger(logger)));
 
 /** Removed serials named in one log line at most; the counts are always complete. */
 const LOGGED_SERIALS_MAX = 100;

@@ -3,15 +3,10 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
-import { createAdvanceRelease } from "@fleet/core";
-import {
-  createDynamoDbClient,
-  createIotClient,
-  DynamoDbReleaseStore,
-  IotOtaJobs,
-} from "@fleet/core/adapters/aws";
+import { otaModule } from "@fleet/core";
 import middy from "@middy/core";
 import * as z from "zod";
+import { awsOtaPorts } from "../aws-ports/ota-ports.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
 import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
@@ -35,24 +30,8 @@ const JobEventSchema = z.object({
 });
 type JobEvent = z.infer<typeof JobEventSchema>;
 
-const env = readEnv(
-  PowertoolsEnvSchema.extend({
-    RELEASE_TABLE: z.string().min(1),
-    OTA_PRESIGN_ROLE_ARN: z.string().startsWith("arn:"),
-  }),
-);
-
-const { logger, metrics } = powertools(env);
-
-const advanceRelease = createAdvanceRelease({
-  releases: new DynamoDbReleaseStore({
-    dynamo: createDynamoDbClient(),
-    tableName: env.RELEASE_TABLE,
-  }),
-  jobs: new IotOtaJobs({ iot: createIotClient(), presignRoleArn: env.OTA_PRESIGN_ROLE_ARN }),
-  clock: () => new Date(),
-  logger: useCaseLogger(logger),
-});
+const { logger, metrics } = powertools(readEnv(PowertoolsEnvSchema));
+const { advance: advanceRelease } = otaModule(awsOtaPorts(useCaseLogger(logger)));
 
 export const handler = middy<ParsedResult<unknown, JobEvent>>()
   .use(injectLambdaContext(logger))

@@ -2,16 +2,14 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
-import { createCommitRotation } from "@fleet/core";
-import { createIotClient, IotDeviceRegistry } from "@fleet/core/adapters/aws";
+import { rotationModule } from "@fleet/core";
 import { ROTATION_COMMIT_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import * as z from "zod";
-import { controlPlane } from "../control-plane.ts";
+import { awsRotationPorts } from "../aws-ports/rotation-ports.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
-import { powertools } from "../powertools.ts";
-import { RotationEnvSchema, rotationBackend } from "../rotation-backend.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import {
   answerRotationRequest,
   createIotDataClient,
@@ -28,20 +26,11 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * `/rejected`.
  */
 
-const env = readEnv(RotationEnvSchema.extend({ IOT_DATA_ENDPOINT: z.string().min(1) }));
+const env = readEnv(PowertoolsEnvSchema.extend({ IOT_DATA_ENDPOINT: z.string().min(1) }));
 
 const { logger, metrics } = powertools(env);
-const throttle = controlPlane(env);
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
-
-const commitRotation = createCommitRotation({
-  ...rotationBackend(env, throttle),
-  registry: throttle(
-    new IotDeviceRegistry({ iot: createIotClient(), thingGroupName: env.THING_GROUP_NAME }),
-  ),
-  clock: () => new Date(),
-  logger: useCaseLogger(logger),
-});
+const { commit: commitRotation } = rotationModule(awsRotationPorts(useCaseLogger(logger)));
 
 export const handler = middy<ParsedResult<unknown, RotationRuleEvent>>()
   .use(injectLambdaContext(logger))

@@ -2,21 +2,14 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import type { ParsedResult } from "@aws-lambda-powertools/parser/types";
-import { createSignRotationCsr } from "@fleet/core";
-import {
-  AcmPcaCertificateIssuer,
-  createAcmPcaClient,
-  createIotClient,
-  IotDeviceRegistry,
-} from "@fleet/core/adapters/aws";
+import { rotationModule } from "@fleet/core";
 import { ROTATION_CSR_TOPIC_FILTER } from "@fleet/core/contracts";
 import middy from "@middy/core";
 import * as z from "zod";
-import { controlPlane } from "../control-plane.ts";
+import { awsRotationPorts } from "../aws-ports/rotation-ports.ts";
 import { readEnv } from "../env.ts";
 import { requireParsed } from "../parsed-event.ts";
-import { powertools } from "../powertools.ts";
-import { RotationEnvSchema, rotationBackend } from "../rotation-backend.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import {
   answerRotationRequest,
   createIotDataClient,
@@ -32,43 +25,13 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * publishes the answer on `rot/{thing}/csr/accepted` or `/rejected`.
  */
 
-const DAY_MS = 86_400_000;
-
-const env = readEnv(
-  RotationEnvSchema.extend({
-    DEVICE_POLICY_NAME: z.string().min(1),
-    CERT_TEMPLATE_ARN: z.string().min(1),
-    CERT_VALIDITY_DAYS: z.coerce.number().int().positive(),
-    IOT_DATA_ENDPOINT: z.string().min(1),
-  }),
-);
+const env = readEnv(PowertoolsEnvSchema.extend({ IOT_DATA_ENDPOINT: z.string().min(1) }));
 
 const { logger, metrics } = powertools(env);
-const throttle = controlPlane(env);
-const pca = createAcmPcaClient();
 const iotData = createIotDataClient(env.IOT_DATA_ENDPOINT);
-
-const signRotationCsr = createSignRotationCsr({
-  ...rotationBackend(env, throttle, pca),
-  registry: throttle(
-    new IotDeviceRegistry({
-      iot: createIotClient(),
-      thingGroupName: env.THING_GROUP_NAME,
-      devicePolicyName: env.DEVICE_POLICY_NAME,
-    }),
-  ),
-  issuer: throttle(
-    new AcmPcaCertificateIssuer({
-      pca,
-      certificateAuthorityArn: env.CA_ARN,
-      caCertificatePem: env.CA_CERTIFICATE_PEM,
-      templateArn: env.CERT_TEMPLATE_ARN,
-    }),
-  ),
-  validityMs: env.CERT_VALIDITY_DAYS * DAY_MS,
-  clock: () => new Date(),
-  logger: useCaseLogger(logger),
-});
+const { signCsr: signRotationCsr } = rotationModule(
+  awsRotationPorts(useCaseLogger(logger), { attachesDevicePolicy: true }),
+);
 
 export const handler = middy<ParsedResult<unknown, RotationRuleEvent>>()
   .use(injectLambdaContext(logger))

@@ -1,18 +1,11 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { createSweepRotations, type SweepSummary } from "@fleet/core";
-import { createIotClient, IotDeviceRegistry } from "@fleet/core/adapters/aws";
+import { rotationModule, type SweepSummary } from "@fleet/core";
 import middy from "@middy/core";
-import { controlPlane } from "../control-plane.ts";
+import { awsRotationPorts } from "../aws-ports/rotation-ports.ts";
 import { readEnv } from "../env.ts";
-import { powertools } from "../powertools.ts";
-import {
-  RotationEnvSchema,
-  RotationJobEnvSchema,
-  rotationBackend,
-  rotationJobStarter,
-} from "../rotation-backend.ts";
+import { PowertoolsEnvSchema, powertools } from "../powertools.ts";
 import { useCaseLogger } from "../use-case-logger.ts";
 
 /**
@@ -21,19 +14,8 @@ import { useCaseLogger } from "../use-case-logger.ts";
  * their job execution canceled; the device keeps its old certificate.
  */
 
-const env = readEnv(RotationEnvSchema.extend(RotationJobEnvSchema.shape));
-
-const { logger, metrics } = powertools(env);
-const throttle = controlPlane(env);
-const iot = createIotClient();
-
-const sweepRotations = createSweepRotations({
-  ...rotationBackend(env, throttle),
-  registry: throttle(new IotDeviceRegistry({ iot, thingGroupName: env.THING_GROUP_NAME })),
-  jobs: throttle(rotationJobStarter(env, iot)),
-  clock: () => new Date(),
-  logger: useCaseLogger(logger),
-});
+const { logger, metrics } = powertools(readEnv(PowertoolsEnvSchema));
+const { sweep: sweepRotations } = rotationModule(awsRotationPorts(useCaseLogger(logger)));
 
 export const handler = middy()
   .use(injectLambdaContext(logger))

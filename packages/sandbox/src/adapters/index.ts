@@ -4,6 +4,7 @@ export { DuckDbTelemetryStore } from "./duckdb-telemetry-store.ts";
 export { FileDeviceLedger } from "./file-device-ledger.ts";
 export { LocalAllowListStore } from "./local-allow-list-store.ts";
 export { LocalArtifactStore } from "./local-artifact-store.ts";
+export { LocalAuditFindings, type LocalAuditFindingsOptions } from "./local-audit-findings.ts";
 export { LocalCaIssuer } from "./local-ca-issuer.ts";
 export { LocalCaRevoker } from "./local-ca-revoker.ts";
 export { LocalDeviceRegistry } from "./local-device-registry.ts";

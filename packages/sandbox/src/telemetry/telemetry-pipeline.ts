@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import {
-  createIngestTelemetry,
   type DeadLetter,
   type DeadLetterListOptions,
   type TelemetryQuery,
   type TelemetrySample,
+  telemetryModule,
 } from "@fleet/core";
 import { ingestRecordsFromKinesis, kinesisBatchResponse } from "@fleet/core/adapters/aws";
 import { deadLetterPayload, matchTelemetryTopic, TELEMETRY_RULE_SQL } from "@fleet/core/contracts";
@@ -45,7 +45,8 @@ export interface TelemetryPipeline {
  *  2. kinesalite with the stage's stream name, and the topic rule `TELEMETRY_RULE_SQL` putting
  *     each selected message into it (its error action: the dead-letter table).
  *  3. The poller, standing in for the event source mapping, invoking the same function the
- *     stage's Lambda wraps: Kinesis event -> `createIngestTelemetry` -> partial batch response.
+ *     stage's Lambda wraps: Kinesis event -> core's telemetry module's `ingest` -> partial batch
+ *     response.
  */
 export async function startTelemetryPipeline(
   options: TelemetryPipelineOptions,
@@ -73,7 +74,7 @@ export async function startTelemetryPipeline(
     logger,
   });
 
-  const ingest = createIngestTelemetry({ store, deadLetters, logger });
+  const { ingest } = telemetryModule({ store, deadLetters, clock: () => new Date(), logger });
   const { partition, region, accountId } = SANDBOX_SCOPE;
   const poller = await startKinesisPoller({
     client: kinesis.client,

@@ -2,15 +2,18 @@ import { X509Certificate } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { RegisteredCertificate } from "@fleet/core";
 import { SERIAL_ATTRIBUTE } from "@fleet/core/contracts";
 import {
   describeAllowListStore,
+  describeAuditFindings,
   describeCertificateRevoker,
   describeDeviceLedger,
   describeDeviceRegistry,
 } from "../../../core/tests/port-suites/index.ts";
 import { FileDeviceLedger } from "../../src/adapters/file-device-ledger.ts";
 import { LocalAllowListStore } from "../../src/adapters/local-allow-list-store.ts";
+import { LocalAuditFindings } from "../../src/adapters/local-audit-findings.ts";
 import { LocalCaRevoker } from "../../src/adapters/local-ca-revoker.ts";
 import { LocalDeviceRegistry } from "../../src/adapters/local-device-registry.ts";
 import { IotRegistry } from "../../src/iot-core/registry.ts";
@@ -119,5 +122,39 @@ describeDeviceRegistry("LocalDeviceRegistry", async () => {
       await registry.flush();
       await dir.remove();
     },
+  };
+});
+
+describeAuditFindings("LocalAuditFindings", async () => {
+  const dir = await tempDir();
+  const ca = await openLocalCa(join(dir.path, "ca"));
+  const certificates = new Map<string, RegisteredCertificate>();
+  const findings = new LocalAuditFindings({
+    // One device per certificate, offline: the audit flags its (only) expiring certificate.
+    thingNames: () => certificates.keys(),
+    registry: {
+      listCertificates: async (thingName) => {
+        const certificate = certificates.get(thingName);
+        return certificate === undefined ? [] : [certificate];
+      },
+    },
+    connectedCertificateId: () => undefined,
+    clock: () => new Date(),
+  });
+  return {
+    findings,
+    async auditFlagging(certificateIds) {
+      certificates.clear();
+      for (const certificateId of certificateIds) {
+        const certificatePem = await issue(ca, certificateId.slice(0, 16));
+        certificates.set(`thing-${certificateId}`, {
+          certificateId,
+          status: "ACTIVE",
+          certificatePem,
+        });
+      }
+      return (await findings.runAudit(30 * 24 * 3600_000)).taskId;
+    },
+    close: dir.remove,
   };
 });

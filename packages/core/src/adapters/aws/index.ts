@@ -20,5 +20,6 @@ export * from "./s3-allow-list-store.ts";
 export * from "./s3-artifact-store.ts";
 export * from "./sqs-dead-letter-reader.ts";
 export * from "./sqs-dead-letter-sink.ts";
+export * from "./telemetry-store-choice.ts";
 export * from "./timestream-telemetry-reader.ts";
 export * from "./timestream-telemetry-store.ts";

@@ -1,16 +1,23 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RegisteredCertificate, RotationRecord } from "@fleet/core";
+import {
+  createRotateExpiringCertificates,
+  type RegisteredCertificate,
+  type RotationRecord,
+} from "@fleet/core";
+import { AuditNotificationSchema, expiringCertificateCheck } from "@fleet/core/contracts";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rotationRecord } from "../../../core/tests/port-suites/index.ts";
+import { LocalAuditFindings } from "../../src/adapters/local-audit-findings.ts";
 import { generateP256KeyPair } from "../../src/local-ca/key-pair.ts";
 import { type LocalCa, openLocalCa } from "../../src/local-ca/local-ca.ts";
-import { createStartExpiringRotations } from "../../src/rotation/start-expiring-rotations.ts";
+import { createAuditExpiringCertificates } from "../../src/rotation/audit-expiring-certificates.ts";
 
 const DAY_MS = 86_400_000;
 
+// The sandbox's Device Defender (LocalAuditFindings) followed by core's audit use case.
 describe("the sandbox's expiring-certificate audit", () => {
   let dir: string;
   let ca: LocalCa;
@@ -41,20 +48,38 @@ describe("the sandbox's expiring-certificate audit", () => {
   ) {
     const started: string[] = [];
     const rotated: string[] = [];
-    const startExpiringRotations = createStartExpiringRotations({
+    const records = new Map<string, RotationRecord>();
+    const registry = {
+      listCertificates: async (thingName: string) => things[thingName] ?? [],
+      thingOfCertificate: async (certificateId: string) =>
+        Object.keys(things).find((thingName) =>
+          things[thingName]?.some((certificate) => certificate.certificateId === certificateId),
+        ) ?? null,
+    };
+    const auditor = new LocalAuditFindings({
       thingNames: () => Object.keys(things),
-      registry: {
-        listCertificates: async (thingName) => things[thingName] ?? [],
-      },
-      async startRotation(thingName, certificateId): Promise<RotationRecord> {
+      registry,
+      connectedCertificateId: (thingName) => connected[thingName],
+      clock: now,
+    });
+    const rotateExpiring = createRotateExpiringCertificates({
+      findings: auditor,
+      registry,
+      async startRotation(thingName, certificateId) {
         if (thingName === "broken") throw new Error("job not created");
         started.push(thingName);
         rotated.push(certificateId);
-        return rotationRecord({ thingName });
+        const record = rotationRecord({ thingName });
+        records.set(record.rotationId, record);
+        return { rotationId: record.rotationId, created: true };
       },
-      connectedCertificateId: (thingName) => connected[thingName],
       clock: now,
       logger: pino({ level: "silent" }),
+    });
+    const startExpiringRotations = createAuditExpiringCertificates({
+      auditor,
+      rotateExpiring,
+      rotations: { get: async (rotationId) => records.get(rotationId) ?? null },
     });
     return { started, rotated, startExpiringRotations };
   }
@@ -114,5 +139,31 @@ describe("the sandbox's expiring-certificate audit", () => {
       "expiring",
     ]);
     expect(started).toEqual(["expiring"]);
+  });
+
+  it("reports its check as a stage's audit topic does: the flagged count, or compliant", async () => {
+    const things: Record<string, RegisteredCertificate[]> = {
+      expiring: [await certificate("expiring", DAY_MS)],
+      fresh: [await certificate("fresh", 300 * DAY_MS)],
+    };
+    const auditor = new LocalAuditFindings({
+      thingNames: () => Object.keys(things),
+      registry: { listCertificates: async (thingName) => things[thingName] ?? [] },
+      connectedCertificateId: () => undefined,
+      clock: () => new Date(),
+    });
+    const flagged = AuditNotificationSchema.parse(await auditor.runAudit(30 * DAY_MS));
+    expect(expiringCertificateCheck(flagged)).toMatchObject({
+      checkRunStatus: "COMPLETED_NON_COMPLIANT",
+      nonCompliantResourcesCount: 1,
+      totalResourcesCount: 2,
+    });
+    const findings = [];
+    for await (const finding of auditor.expiringCertificates(flagged.taskId))
+      findings.push(finding);
+    expect(findings).toEqual([{ certificateId: "expiring" }]);
+
+    const compliant = await auditor.runAudit(DAY_MS / 2);
+    expect(expiringCertificateCheck(compliant)?.checkRunStatus).toBe("COMPLETED_COMPLIANT");
   });
 });
