@@ -6,8 +6,8 @@ import {
 import { TimestreamQueryClient } from "@aws-sdk/client-timestream-query";
 import { TimestreamWriteClient } from "@aws-sdk/client-timestream-write";
 import type { TelemetryStoreSettings } from "../../contracts/telemetry-store-settings.ts";
-import { TelemetryStoreError } from "../../errors.ts";
 import type { TelemetryReader, TelemetryStore } from "../../ports/telemetry-store.ts";
+import { TelemetryStoreError } from "../../telemetry/telemetry-errors.ts";
 import { AWS_CLIENT_RETRY } from "./client-retry.ts";
 import type { InfluxDbOptions } from "./influxdb-http.ts";
 import { InfluxDbTelemetryReader } from "./influxdb-telemetry-reader.ts";
