@@ -7,6 +7,7 @@ import {
   CANARY_THING_GROUP,
   SANDBOX_RESOURCE_NAMES,
   type Sandbox,
+  sandboxFleetOperations,
   startSandbox,
   startSandboxApi,
 } from "@fleet/sandbox";
@@ -98,7 +99,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     }
     throw error;
   }
-  const api = await startSandboxApi(sandbox, { port: settings.apiPort });
+  const api = await startSandboxApi(sandboxFleetOperations(sandbox), { port: settings.apiPort });
   await writeSandboxInfo(stateDir, {
     version: 1,
     pid: process.pid,

@@ -12,6 +12,7 @@ export * from "./iot-policy.ts";
 export * from "./job-document.ts";
 export * from "./jobs-api.ts";
 export * from "./json-depth.ts";
+export * from "./operator-api/index.ts";
 export * from "./ota-jobs.ts";
 export * from "./ota-release.ts";
 export * from "./parse-message.ts";

@@ -16,15 +16,41 @@ function guardedApp(allowedOrigins: string[] = []) {
   const app = createSandboxApp(
     {
       listDevices: async () => [],
-      jobs: {
-        createJob: async (input) => {
-          created.push(input);
-          return { ...input, jobId: input.jobId } as never;
-        },
+      createJob: async (input) => {
+        created.push(input);
+        return {
+          jobId: input.jobId,
+          status: "IN_PROGRESS",
+          description: null,
+          reasonCode: null,
+          comment: null,
+          counts: {
+            queued: 0,
+            inProgress: 0,
+            succeeded: 0,
+            failed: 0,
+            rejected: 0,
+            timedOut: 0,
+            canceled: 0,
+            removed: 0,
+          },
+          createdAt: "2026-01-01T00:00:00.000Z",
+          completedAt: null,
+          document: input.document,
+          executions: [],
+        };
       },
-      uploadAllowList: async (body) => {
+      uploadAllowList: async ({ body }) => {
         uploaded.push(body);
-        return { version: "v", diff: {}, reconcile: {} } as never;
+        return {
+          format: "text",
+          serials: 1,
+          duplicates: [],
+          currentVersion: null,
+          diff: { added: 1, removed: 0, unchanged: 0, addedSample: ["SN-1"], removedSample: [] },
+          version: "v",
+          reconcile: null,
+        };
       },
     },
     { token: TOKEN, port: () => PORT, allowedOrigins },
