@@ -7,7 +7,7 @@ import { UsageError } from "../errors.ts";
 import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
 import { readSigningKeyFile } from "../signing-key-file.ts";
-import { otaServiceFor } from "../targets/ota-service-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import {
   resolveTarget,
   type Target,
@@ -76,8 +76,9 @@ export function registerOtaCommand(program: Command): void {
   ).action(async (options: ReleaseOptions) => {
     const request = {
       targets: options.target.map((name) => groupOrThingName("--target", name)),
-      canaryGroup:
-        options.canary === undefined ? null : groupOrThingName("--canary", options.canary),
+      ...(options.canary === undefined
+        ? {}
+        : { canaryGroup: groupOrThingName("--canary", options.canary) }),
       abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
       ...(options.canaryDeadline === undefined
         ? {}
@@ -93,8 +94,8 @@ export function registerOtaCommand(program: Command): void {
     progress(
       `${artifact.manifest.name} ${artifact.manifest.version}: ${artifact.size} bytes, sha256 ${artifact.sha256}`,
     );
-    const service = await otaServiceFor(target, signing?.signer);
-    const release = await service.release({ artifactPath: artifact.path, ...request }, progress);
+    const fleet = await fleetOperationsFor(target, { signer: signing?.signer, progress });
+    const release = await fleet.createRelease({ artifactPath: artifact.path, ...request });
     printRecord(release, RELEASE_FIELDS, { json: options.json });
   });
 
@@ -104,8 +105,8 @@ export function registerOtaCommand(program: Command): void {
       .description("list releases, newest first: phase, canary and fleet jobs, reason")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const service = await otaServiceFor(resolveTarget(options));
-    printRows(await service.listReleases(), RELEASE_COLUMNS, { json: options.json });
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    printRows(await fleet.listReleases(), RELEASE_COLUMNS, { json: options.json });
   });
 }
 

@@ -1,14 +1,12 @@
 import type { RotationRecord } from "@fleet/core";
-import { SerialSchema } from "@fleet/core/contracts";
+import { type RotationRequest, SerialSchema } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { parseDurationOption } from "../duration-option.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { startLiveTable } from "../output/live-table.ts";
 import { type Column, printRows, renderTable } from "../output/print-rows.ts";
 import { stopSignal } from "../stop-signal.ts";
-import { fleetInventoryFor } from "../targets/fleet-inventory-for.ts";
-import type { RotationRequest } from "../targets/rotation-service.ts";
-import { rotationServiceFor } from "../targets/rotation-service-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import {
   describeWatchRow,
   ROTATION_WATCH_COLUMNS,
@@ -63,8 +61,8 @@ export function registerRotationCommand(program: Command): void {
       options.deadline === undefined
         ? undefined
         : parseDurationOption("--deadline", options.deadline);
-    const service = await rotationServiceFor(target, { deadlineMs });
-    const { started, failures } = await service.startRotations(request);
+    const fleet = await fleetOperationsFor(target, { rotationDeadlineMs: deadlineMs });
+    const { started, failures } = await fleet.startRotations(request);
     printRows(started, ROTATION_COLUMNS, { json: options.json });
     for (const failure of failures) {
       process.stderr.write(`fleet: ${failure.device}: ${failure.message}\n`);
@@ -82,8 +80,8 @@ export function registerRotationCommand(program: Command): void {
       .description("list rotations, newest first: step, certificates, deadline")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const service = await rotationServiceFor(resolveTarget(options));
-    printRows(await service.listRotations(), ROTATION_COLUMNS, { json: options.json });
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    printRows(await fleet.listRotations(), ROTATION_COLUMNS, { json: options.json });
   });
 
   withTargetOptions(
@@ -92,15 +90,14 @@ export function registerRotationCommand(program: Command): void {
       .description("follow each device's certificate and rotation live, until Ctrl-C"),
   ).action(async (options: TargetOptions) => {
     const target = resolveTarget(options);
-    const inventory = await fleetInventoryFor(target);
-    const service = await rotationServiceFor(target);
+    const fleet = await fleetOperationsFor(target);
     const header = `fleet rotation watch: ${target.kind === "stage" ? `stage ${target.stage}` : target.stateDir}`;
     const table = startLiveTable({
       header,
       load: async () => {
         const [devices, rotations] = await Promise.all([
-          inventory.listDevices(),
-          service.listRotations(),
+          fleet.listDevices(),
+          fleet.listRotations(),
         ]);
         return rotationWatchRows(devices, rotations);
       },

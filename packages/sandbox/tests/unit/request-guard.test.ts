@@ -3,6 +3,7 @@ import { createApiToken, isApiToken } from "../../src/http-api/api-token.ts";
 import { isLoopbackHost } from "../../src/http-api/loopback.ts";
 import { createSandboxApp } from "../../src/http-api/sandbox-api.ts";
 import type { CreateJobInput } from "../../src/jobs/job-store.ts";
+import { jobDetail } from "../../src/jobs/job-views.ts";
 
 const TOKEN = createApiToken();
 const PORT = 4123;
@@ -18,27 +19,9 @@ function guardedApp(allowedOrigins: string[] = []) {
       listDevices: async () => [],
       createJob: async (input) => {
         created.push(input);
-        return {
-          jobId: input.jobId,
-          status: "IN_PROGRESS",
-          description: null,
-          reasonCode: null,
-          comment: null,
-          counts: {
-            queued: 0,
-            inProgress: 0,
-            succeeded: 0,
-            failed: 0,
-            rejected: 0,
-            timedOut: 0,
-            canceled: 0,
-            removed: 0,
-          },
-          createdAt: "2026-01-01T00:00:00.000Z",
-          completedAt: null,
-          document: input.document,
-          executions: [],
-        };
+        const { jobId, document } = input;
+        const createdAt = "2026-01-01T00:00:00.000Z";
+        return jobDetail({ jobId, document, targets: [], status: "IN_PROGRESS", createdAt }, []);
       },
       uploadAllowList: async ({ body }) => {
         uploaded.push(body);

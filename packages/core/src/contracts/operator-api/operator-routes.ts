@@ -11,13 +11,10 @@ import {
   AllowListUploadReportSchema,
   CancelJobRequestSchema,
   CommandOutcomeSchema,
-  type CommandSendRequest,
   CommandSendRequestSchema,
   DeadLetterListOptionsSchema,
   DeviceResetSchema,
-  type ReleaseRequest,
   ReleaseRequestSchema,
-  type RotationRequest,
   RotationRequestSchema,
   RotationStartResultSchema,
   TelemetryQuerySchema,
@@ -25,10 +22,14 @@ import {
 } from "./operator-schemas.ts";
 import {
   FlagParameterSchema,
+  jsonBody,
   LimitParameterSchema,
   NoInputSchema,
   TimeParameterSchema,
 } from "./wire-codecs.ts";
+
+/** A file's bytes as they are (`bodyType: "bytes"`). */
+const FileBodySchema = z.custom<Uint8Array>((body) => body instanceof Uint8Array, "not a file");
 
 /**
  * The operator API: every operation the `fleet` CLI performs on a target, with its route on the
@@ -73,9 +74,9 @@ export const OPERATOR_ROUTES = {
     request: z.codec(
       z.object({
         query: z.object({ allowEmpty: FlagParameterSchema, dryRun: FlagParameterSchema }),
-        body: z.instanceof(Uint8Array),
+        body: FileBodySchema,
       }),
-      z.object({ body: z.instanceof(Uint8Array), allowEmpty: z.boolean(), dryRun: z.boolean() }),
+      z.object({ body: FileBodySchema, allowEmpty: z.boolean(), dryRun: z.boolean() }),
       {
         decode: ({ query, body }) => ({ body, ...query }),
         encode: ({ body, allowEmpty, dryRun }) => ({ query: { allowEmpty, dryRun }, body }),
@@ -164,10 +165,7 @@ export const OPERATOR_ROUTES = {
     method: "POST",
     path: "/v1/releases",
     status: 201,
-    request: z.codec(z.object({ body: ReleaseRequestSchema }), z.custom<ReleaseRequest>(), {
-      decode: ({ body }) => body,
-      encode: (body) => ({ body }),
-    }),
+    request: jsonBody(ReleaseRequestSchema),
     reply: ReleaseRecordSchema,
   },
   /** Every release, newest first. */
@@ -181,10 +179,7 @@ export const OPERATOR_ROUTES = {
   sendCommand: {
     method: "POST",
     path: "/v1/commands",
-    request: z.codec(z.object({ body: CommandSendRequestSchema }), z.custom<CommandSendRequest>(), {
-      decode: ({ body }) => body,
-      encode: (body) => ({ body }),
-    }),
+    request: jsonBody(CommandSendRequestSchema),
     reply: CommandOutcomeSchema,
   },
   /** Every rotation, newest first. */
@@ -198,10 +193,7 @@ export const OPERATOR_ROUTES = {
   startRotations: {
     method: "POST",
     path: "/v1/rotations",
-    request: z.codec(z.object({ body: RotationRequestSchema }), z.custom<RotationRequest>(), {
-      decode: ({ body }) => body,
-      encode: (body) => ({ body }),
-    }),
+    request: jsonBody(RotationRequestSchema),
     reply: RotationStartResultSchema,
   },
 } as const satisfies Record<string, OperatorRoute>;

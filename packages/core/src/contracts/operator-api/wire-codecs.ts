@@ -52,3 +52,11 @@ export const NoInputSchema = z.codec(z.object({}), z.void(), {
   decode: () => undefined,
   encode: () => ({}),
 });
+
+/** The request of an operation whose input is the JSON body as it is. */
+export function jsonBody<T>(schema: z.ZodType<T>) {
+  return z.codec(z.object({ body: schema }), z.custom<T>(), {
+    decode: (request) => request.body,
+    encode: (body) => ({ body }),
+  });
+}
