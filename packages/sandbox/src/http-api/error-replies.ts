@@ -7,7 +7,7 @@ import {
   ReleaseAlreadyExistsError,
   ReleaseTargetNotFoundError,
 } from "@fleet/core";
-import { JobNotCancelableError, JobNotFoundError } from "@fleet/core/contracts";
+import { OperationConflictError, OperationTargetNotFoundError } from "@fleet/core/contracts";
 import {
   ApiRequestRefusedError,
   CommandTimeoutError,
@@ -43,14 +43,14 @@ export function errorReply(error: Error): ErrorReply {
     return reply(400, { file: error.file, issues: error.issues });
   }
   if (error instanceof ReleaseTargetNotFoundError) return reply(404, { names: error.names });
-  if (error instanceof ResourceNotFoundError || error instanceof JobNotFoundError) {
+  if (error instanceof ResourceNotFoundError || error instanceof OperationTargetNotFoundError) {
     return reply(404);
   }
   if (
     error instanceof ResourceAlreadyExistsError ||
     error instanceof NoActiveCertificateError ||
     error instanceof ReleaseAlreadyExistsError ||
-    error instanceof JobNotCancelableError
+    error instanceof OperationConflictError
   ) {
     return reply(409);
   }

@@ -1,7 +1,26 @@
 import { FleetError } from "../../errors.ts";
 
-/** `fleet jobs cancel` of a job the target does not hold (the sandbox API answers 404). */
-export class JobNotFoundError extends FleetError {
+/**
+ * An operation refused because what it names does not exist. The sandbox API answers every
+ * subclass with 404, so a new operation's errors need no new mapping.
+ */
+export class OperationTargetNotFoundError extends FleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OperationTargetNotFoundError";
+  }
+}
+
+/** An operation refused because of the state what it names is in (409 from the sandbox API). */
+export class OperationConflictError extends FleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OperationConflictError";
+  }
+}
+
+/** `fleet jobs cancel` of a job the target does not hold. */
+export class JobNotFoundError extends OperationTargetNotFoundError {
   readonly jobId: string;
   constructor(jobId: string, options?: { cause?: unknown }) {
     super(`job ${jobId} does not exist`, options);
@@ -10,8 +29,8 @@ export class JobNotFoundError extends FleetError {
   }
 }
 
-/** `fleet jobs cancel` of a job that already ended, completed or canceled (409). */
-export class JobNotCancelableError extends FleetError {
+/** `fleet jobs cancel` of a job that already ended, completed or canceled. */
+export class JobNotCancelableError extends OperationConflictError {
   readonly jobId: string;
   readonly status: string;
   constructor(jobId: string, status: string, options?: { cause?: unknown }) {

@@ -9,7 +9,6 @@ import type { OperatorRoute } from "./operator-route.ts";
 import {
   AllowListSnapshotSchema,
   AllowListUploadReportSchema,
-  CancelJobRequestSchema,
   CommandOutcomeSchema,
   CommandSendRequestSchema,
   DeadLetterListOptionsSchema,
@@ -152,7 +151,7 @@ export const OPERATOR_ROUTES = {
         params: z.object({ jobId: z.string() }),
         body: z.strictObject({ force: z.boolean().default(false) }),
       }),
-      CancelJobRequestSchema,
+      z.object({ jobId: z.string(), force: z.boolean() }),
       {
         decode: ({ params, body }) => ({ jobId: params.jobId, force: body.force }),
         encode: ({ jobId, force }) => ({ params: { jobId }, body: { force } }),

@@ -121,9 +121,6 @@ export const ReleaseRequestSchema = z.strictObject({
 });
 export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
 
-/** `fleet jobs cancel`: with `force`, IN_PROGRESS executions are canceled too. */
-export const CancelJobRequestSchema = z.object({ jobId: z.string(), force: z.boolean() });
-
 /** A cloud-to-device command (`cmd/{thing}/{command}`), params already validated. */
 export const CommandSendRequestSchema = z.strictObject({
   thingName: ThingNameSchema,
