@@ -1,4 +1,9 @@
-import type { OperationsOf, OperatorRoute, OperatorRoutes } from "@fleet/core/contracts";
+import {
+  type OperationsOf,
+  type OperatorRoute,
+  type OperatorRoutes,
+  operationNames,
+} from "@fleet/core/contracts";
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as z from "zod";
@@ -44,7 +49,7 @@ export function bindOperatorRoutes<R extends OperatorRoutes<R>>(
       return c.json(encodeReply(route, output), route.status ?? 200);
     });
   };
-  for (const name of Object.keys(routes) as (keyof R & string)[]) bind(name);
+  for (const name of operationNames(routes)) bind(name);
 }
 
 /** Paths whose body is a file's bytes, for the request guard. */

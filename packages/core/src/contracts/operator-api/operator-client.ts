@@ -4,13 +4,14 @@ import {
   OperatorApiReplyError,
   OperatorApiUnreachableError,
 } from "./operator-errors.ts";
-import type {
-  OperationInput,
-  OperationOutput,
-  OperationsOf,
-  OperatorRoute,
-  OperatorRoutes,
-  WireRequest,
+import {
+  type OperationInput,
+  type OperationOutput,
+  type OperationsOf,
+  type OperatorRoute,
+  type OperatorRoutes,
+  operationNames,
+  type WireRequest,
 } from "./operator-route.ts";
 
 export interface OperatorClientOptions {
@@ -34,7 +35,7 @@ export function createOperatorClient<R extends OperatorRoutes<R>>(
   const bind = <K extends keyof R & string>(name: K) => {
     operations[name] = (input) => callOperation(name, routes[name], input, options);
   };
-  for (const name of Object.keys(routes) as (keyof R & string)[]) bind(name);
+  for (const name of operationNames(routes)) bind(name);
   // Every route's operation was just assigned: the partial is whole.
   return operations as OperationsOf<R>;
 }

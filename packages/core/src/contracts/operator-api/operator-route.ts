@@ -41,6 +41,12 @@ export type OperatorRoutes<R> = { [K in keyof R]: OperatorRoute };
 export type OperationInput<R extends OperatorRoute> = z.output<R["request"]>;
 export type OperationOutput<R extends OperatorRoute> = z.output<R["reply"]>;
 
+/** The operation names of a route table: its keys. */
+export function operationNames<R extends object>(routes: R): (keyof R & string)[] {
+  // Object.keys types its answer as string[]: a route table's keys are its own.
+  return Object.keys(routes) as (keyof R & string)[];
+}
+
 /** The operations a route table describes, one method per route, named as the routes are. */
 export type OperationsOf<R extends OperatorRoutes<R>> = {
   [K in keyof R]: (input: OperationInput<R[K]>) => Promise<OperationOutput<R[K]>>;

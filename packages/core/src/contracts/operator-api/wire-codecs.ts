@@ -7,7 +7,12 @@ export const IsoDateSchema = z.codec(z.iso.datetime(), z.date(), {
 });
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 /**
  * A time in a query string: `15m` (back from now: s, m, h, d) or an ISO 8601 date-time. Clients
@@ -15,10 +20,10 @@ const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
  */
 export const TimeParameterSchema = z.codec(z.string(), z.date(), {
   decode: (value, ctx) => {
-    const duration = DURATION.exec(value);
-    if (duration?.[1] !== undefined && duration[2] !== undefined) {
-      const unit = duration[2] as keyof typeof UNIT_MS;
-      return new Date(Date.now() - Number(duration[1]) * UNIT_MS[unit]);
+    const [, amount, unit] = DURATION.exec(value) ?? [];
+    const unitMs = UNIT_MS[unit ?? ""];
+    if (amount !== undefined && unitMs !== undefined) {
+      return new Date(Date.now() - Number(amount) * unitMs);
     }
     const time = Date.parse(value);
     if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(time)) return new Date(time);
