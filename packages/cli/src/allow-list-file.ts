@@ -16,6 +16,18 @@ export async function readAllowListFile(
   file: string,
   options: { allowEmpty: boolean },
 ): Promise<{ parsed: ParsedAllowList; bytes: Uint8Array }> {
+  const bytes = await readAllowListBytes(file);
+  const parsed = await parseAllowList(createReadStream(file));
+  try {
+    assertValidAllowList(parsed, { allowEmpty: options.allowEmpty, source: file });
+  } catch (error) {
+    throw new CliError((error as Error).message, { exitCode: 2, cause: error });
+  }
+  return { parsed, bytes };
+}
+
+/** The file's bytes as they are, refused early (usage error) when unreadable or too large. */
+export async function readAllowListBytes(file: string): Promise<Uint8Array> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -31,11 +43,5 @@ export async function readAllowListFile(
       { exitCode: 2 },
     );
   }
-  const parsed = await parseAllowList(createReadStream(file));
-  try {
-    assertValidAllowList(parsed, { allowEmpty: options.allowEmpty, source: file });
-  } catch (error) {
-    throw new CliError((error as Error).message, { exitCode: 2, cause: error });
-  }
-  return { parsed, bytes: await readFile(file) };
+  return readFile(file);
 }

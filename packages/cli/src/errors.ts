@@ -1,4 +1,6 @@
 import {
+  AllowListTooLargeError,
+  InvalidAllowListError,
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
   InvalidStageNameError,
@@ -9,6 +11,7 @@ import {
   AwsCredentialsError,
   FleetIndexUnavailableError,
 } from "@fleet/core/adapters/aws";
+import { OperatorApiError, OperatorApiUnreachableError } from "@fleet/core/contracts";
 
 /** An operator-facing failure: printed as one line on stderr, mapped to a non-zero exit code. */
 export class CliError extends Error {
@@ -36,11 +39,25 @@ export class SandboxUnavailableError extends CliError {
   }
 }
 
+/**
+ * Operations whose refusal by the sandbox (4xx) is about what the operator gave (a file, a
+ * release's targets), as the same refusals raised on a stage are (InvalidAllowListError,
+ * ReleaseTargetNotFoundError, ...).
+ */
+const OPERATOR_INPUT_OPERATIONS = new Set(["uploadAllowList", "createRelease"]);
+
 /** The one place failures become exit codes: 2 usage, 3 sandbox down, 4 AWS access, 1 other. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
+  if (error instanceof OperatorApiUnreachableError) return 3;
+  if (error instanceof OperatorApiError) {
+    const refused = error.status >= 400 && error.status < 500;
+    return refused && OPERATOR_INPUT_OPERATIONS.has(error.operation) ? 2 : 1;
+  }
   if (
     error instanceof InvalidStageNameError ||
+    error instanceof InvalidAllowListError ||
+    error instanceof AllowListTooLargeError ||
     error instanceof InvalidAppArtifactError ||
     error instanceof InvalidReleaseRequestError ||
     error instanceof ReleaseTargetNotFoundError

@@ -1,50 +1,55 @@
 import {
-  type AllowListDiff,
   type AllowListStore,
-  assertValidAllowList,
-  diffAllowList,
-  parseAllowList,
+  type AllowListUploadPreview,
+  type CurrentAllowList,
+  previewAllowListUpload,
   type ReconcileSummary,
 } from "@fleet/core";
 
-export interface AllowListUploadResult {
+export interface AllowListUploadResult extends AllowListUploadPreview {
   version: string;
-  /** Against the list that was current before the upload (empty when none or invalid). */
-  diff: AllowListDiff;
   /** The reconcile the upload triggered, as the S3 notification does on a stage. */
   reconcile: ReconcileSummary;
 }
 
+/** Where the sandbox's allow-list lives, and what runs after an upload. */
+export interface AllowListUploadDeps {
+  store: AllowListStore;
+  current(): Promise<CurrentAllowList>;
+  reconcile(): Promise<ReconcileSummary>;
+}
+
 /**
  * What uploading the allow-list does in the sandbox (`PUT /v1/allowlist`):
- *  1. Parse and validate the bytes (InvalidAllowListError names the bad lines; an empty list
- *     needs `allowEmpty`; AllowListTooLargeError past the size limit). Nothing is stored then.
- *  2. Diff against the current list.
- *  3. Store the bytes as the new version, then reconcile the registry with it.
+ *  1. Parse, validate and diff it against the current list (`previewAllowListUpload`). Nothing
+ *     is stored when it is invalid.
+ *  2. Store the bytes as the new version, then reconcile the registry with it.
  */
 export async function uploadAllowList(
-  deps: {
-    store: AllowListStore;
-    current(): Promise<{ serials: ReadonlySet<string> }>;
-    reconcile(): Promise<ReconcileSummary>;
-  },
+  deps: AllowListUploadDeps,
   body: Uint8Array,
   options: { allowEmpty: boolean },
 ): Promise<AllowListUploadResult> {
-  const parsed = await parseAllowList(
-    (async function* () {
-      yield body;
-    })(),
-    { size: body.byteLength },
-  );
-  assertValidAllowList(parsed, { allowEmpty: options.allowEmpty, source: "uploaded allow-list" });
-  let current: ReadonlySet<string>;
-  try {
-    current = (await deps.current()).serials;
-  } catch {
-    current = new Set(); // the stored list is invalid: everything in the new one is new
-  }
-  const diff = diffAllowList(current, parsed.serials);
+  const preview = await previewSandboxUpload(deps, body, options);
   const { version } = await deps.store.write(body, { allowEmpty: options.allowEmpty });
-  return { version, diff, reconcile: await deps.reconcile() };
+  return { ...preview, version, reconcile: await deps.reconcile() };
+}
+
+/** Step 1 alone: what `fleet allowlist upload --dry-run` shows. */
+export function previewSandboxUpload(
+  deps: Pick<AllowListUploadDeps, "current">,
+  body: Uint8Array,
+  options: { allowEmpty: boolean },
+): Promise<AllowListUploadPreview> {
+  return previewAllowListUpload(
+    body,
+    { allowEmpty: options.allowEmpty, source: "uploaded allow-list" },
+    async () => {
+      try {
+        return await deps.current();
+      } catch {
+        return null; // the stored list is invalid: everything in the new one is new
+      }
+    },
+  );
 }

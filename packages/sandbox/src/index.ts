@@ -17,11 +17,15 @@ export {
 export type { EnrollDeviceOptions, EnrolledDevice } from "./enroll-device.ts";
 export * from "./errors.ts";
 export {
+  createSandboxApp,
   type SandboxApi,
-  type SandboxApiBackend,
   type SandboxApiOptions,
   startSandboxApi,
 } from "./http-api/sandbox-api.ts";
+export {
+  type SandboxApiOperations,
+  sandboxFleetOperations,
+} from "./http-api/sandbox-fleet-operations.ts";
 export type {
   ClientConnectedEvent,
   ClientDisconnectedEvent,

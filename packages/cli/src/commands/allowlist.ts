@@ -1,10 +1,18 @@
-import { type AllowListDiff, diffAllowList, type ParsedAllowList } from "@fleet/core";
+import type { AllowListUploadReport } from "@fleet/core/contracts";
 import type { Command } from "commander";
-import { readAllowListFile } from "../allow-list-file.ts";
+import { readAllowListBytes } from "../allow-list-file.ts";
 import { CliError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
-import { allowListTargetFor, type UploadOutcome } from "../targets/allow-list-target.ts";
-import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
+import {
+  resolveTarget,
+  type Target,
+  type TargetOptions,
+  withTargetOptions,
+} from "./target-options.ts";
+
+/** The stored version, and the reconcile the sandbox ran at once (null on a stage). */
+type Uploaded = { version: string; reconcile: AllowListUploadReport["reconcile"] };
 
 interface UploadOptions extends TargetOptions {
   dryRun: boolean;
@@ -34,17 +42,15 @@ export function registerAllowListCommand(program: Command): void {
       .description("print the current allow-list")
       .option("--json", "print { version, count, serials } as JSON", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const target = await allowListTargetFor(resolveTarget(options));
-    const current = await target.current();
-    const serials = [...(current?.serials ?? [])].sort();
+    const target = resolveTarget(options);
+    const fleet = await fleetOperationsFor(target);
+    const { version, count, serials } = await fleet.readAllowList();
     if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ version: current?.version ?? null, count: serials.length, serials }, null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ version, count, serials }, null, 2)}\n`);
       return;
     }
-    if (current === null) {
-      process.stdout.write(`no allow-list has been uploaded to ${target.description}\n`);
+    if (version === null) {
+      process.stdout.write(`no allow-list has been uploaded to ${describeTarget(target)}\n`);
       return;
     }
     printRows(
@@ -52,43 +58,37 @@ export function registerAllowListCommand(program: Command): void {
       [{ header: "serial", value: (row) => row.serial }],
       { json: false },
     );
-    process.stdout.write(`${serials.length} serials, version ${current.version}\n`);
+    process.stdout.write(`${count} serials, version ${version}\n`);
   });
 }
 
 /**
- * 1. Validate the file locally (streamed; nothing is uploaded when a line is wrong).
- * 2. Diff it against the target's current list.
- * 3. Unless --dry-run, upload; the sandbox reconciles at once, a stage on the S3 event.
+ * The target parses, validates and diffs the list, and unless --dry-run stores it: the sandbox
+ * reconciles at once, a stage on the S3 event. What it reports is printed as it is.
  */
 async function uploadAllowList(file: string, options: UploadOptions): Promise<void> {
-  const { parsed, bytes } = await readAllowListFile(file, options);
-  const target = await allowListTargetFor(resolveTarget(options));
-  const current = await target.current();
-  const diff = diffAllowList(current?.serials ?? new Set(), parsed.serials);
-  const uploaded = options.dryRun
-    ? null
-    : await target.upload(bytes, { allowEmpty: options.allowEmpty });
-
+  const body = await readAllowListBytes(file);
+  const target = resolveTarget(options);
+  const fleet = await fleetOperationsFor(target);
+  const report = await fleet.uploadAllowList({
+    body,
+    allowEmpty: options.allowEmpty,
+    dryRun: options.dryRun,
+  });
+  const uploaded =
+    report.version === null ? null : { version: report.version, reconcile: report.reconcile };
+  const description = describeTarget(target);
   if (options.json) {
+    const { format, serials, duplicates, currentVersion, diff } = report;
     process.stdout.write(
       `${JSON.stringify(
-        {
-          file,
-          format: parsed.format,
-          serials: parsed.serials.size,
-          duplicates: parsed.duplicates,
-          target: target.description,
-          currentVersion: current?.version ?? null,
-          diff,
-          uploaded,
-        },
+        { file, format, serials, duplicates, target: description, currentVersion, diff, uploaded },
         null,
         2,
       )}\n`,
     );
   } else {
-    printUploadReport(file, parsed, target.description, current?.version ?? null, diff, uploaded);
+    printUploadReport(file, report, description, uploaded);
   }
   const failures = uploaded?.reconcile?.failures.length ?? 0;
   if (failures > 0) {
@@ -98,18 +98,21 @@ async function uploadAllowList(file: string, options: UploadOptions): Promise<vo
   }
 }
 
+function describeTarget(target: Target): string {
+  return target.kind === "sandbox" ? `the sandbox (${target.stateDir})` : `stage ${target.stage}`;
+}
+
 function printUploadReport(
   file: string,
-  parsed: ParsedAllowList,
+  report: AllowListUploadReport,
   description: string,
-  currentVersion: string | null,
-  diff: AllowListDiff,
-  uploaded: UploadOutcome | null,
+  uploaded: Uploaded | null,
 ): void {
   const out = process.stdout;
-  out.write(describeFile(file, parsed));
+  const { currentVersion } = report;
+  out.write(describeFile(file, report));
   out.write(
-    `diff against ${description}${currentVersion ? ` (version ${currentVersion})` : " (no list yet)"}: ${describeDiff(diff)}`,
+    `diff against ${description}${currentVersion ? ` (version ${currentVersion})` : " (no list yet)"}: ${describeDiff(report.diff)}`,
   );
   if (uploaded === null) {
     out.write("dry run: nothing uploaded\n");
@@ -118,17 +121,17 @@ function printUploadReport(
   out.write(describeUpload(uploaded));
 }
 
-function describeFile(file: string, parsed: ParsedAllowList): string {
-  let text = `${file}: ${parsed.serials.size} serials (${parsed.format})\n`;
-  for (const duplicate of parsed.duplicates.slice(0, 5)) {
+function describeFile(file: string, report: AllowListUploadReport): string {
+  let text = `${file}: ${report.serials} serials (${report.format})\n`;
+  for (const duplicate of report.duplicates.slice(0, 5)) {
     text += `  warning: "${duplicate.serial}" is listed more than once (lines ${duplicate.lines.join(", ")})\n`;
   }
-  if (parsed.duplicates.length > 5)
-    text += `  ... ${parsed.duplicates.length - 5} more duplicates\n`;
+  if (report.duplicates.length > 5)
+    text += `  ... ${report.duplicates.length - 5} more duplicates\n`;
   return text;
 }
 
-function describeDiff(diff: AllowListDiff): string {
+function describeDiff(diff: AllowListUploadReport["diff"]): string {
   let text = `+${diff.added} added, -${diff.removed} removed, ${diff.unchanged} unchanged\n`;
   const more = (count: number, shown: number) =>
     count > shown ? `, ... ${count - shown} more` : "";
@@ -140,7 +143,7 @@ function describeDiff(diff: AllowListDiff): string {
   return text;
 }
 
-function describeUpload(uploaded: UploadOutcome): string {
+function describeUpload(uploaded: Uploaded): string {
   let text = `uploaded: version ${uploaded.version}\n`;
   const summary = uploaded.reconcile;
   if (summary === null) {

@@ -1,8 +1,7 @@
 import type { DeviceView } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { type Column, printRows } from "../output/print-rows.ts";
-import { deviceResetterFor } from "../targets/device-resetter-for.ts";
-import { fleetInventoryFor } from "../targets/fleet-inventory-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 export const DEVICE_COLUMNS: readonly Column<DeviceView>[] = [
@@ -31,8 +30,8 @@ export function registerDevicesCommand(program: Command): void {
       .description("list the fleet's devices: provisioning state, connection, certificate, apps")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const inventory = await fleetInventoryFor(resolveTarget(options));
-    const devices = await inventory.listDevices();
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const devices = await fleet.listDevices();
     devices.sort((a, b) => a.serial.localeCompare(b.serial));
     printRows(devices, DEVICE_COLUMNS, { json: options.json });
   });
@@ -46,8 +45,8 @@ export function registerDevicesCommand(program: Command): void {
     )
     .action(async (serial: string) => {
       const options = devices.opts<TargetOptions & { json: boolean }>();
-      const resetter = await deviceResetterFor(resolveTarget(options));
-      const reset = await resetter.resetDevice(serial);
+      const fleet = await fleetOperationsFor(resolveTarget(options));
+      const reset = await fleet.resetDevice(serial);
       if (options.json) process.stdout.write(`${JSON.stringify(reset)}\n`);
       else {
         const revoked = reset.revoked.length === 0 ? "none" : reset.revoked.join(", ");

@@ -1,9 +1,9 @@
-import type { JobDetail, JobExecutionView, JobSummary, StatusDetails } from "@fleet/core/contracts";
+import type { JobExecutionView, JobSummary, StatusDetails } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
-import { renderRecord } from "../output/print-record.ts";
+import { printRecord, renderRecord } from "../output/print-record.ts";
 import { type Column, printRows, renderTable } from "../output/print-rows.ts";
-import { otaServiceFor } from "../targets/ota-service-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 export const JOB_COLUMNS: readonly Column<JobSummary>[] = [
@@ -19,7 +19,7 @@ export const JOB_COLUMNS: readonly Column<JobSummary>[] = [
   { header: "created", value: (j) => j.createdAt },
 ];
 
-const JOB_FIELDS: readonly Column<JobDetail>[] = [
+const JOB_FIELDS: readonly Column<JobSummary>[] = [
   { header: "job", value: (j) => j.jobId },
   { header: "status", value: (j) => j.status },
   { header: "description", value: (j) => j.description ?? "-" },
@@ -49,8 +49,8 @@ export function registerJobsCommand(program: Command): void {
       .description("list jobs with execution counts (the default)")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const service = await otaServiceFor(resolveTarget(options));
-    printRows(await service.listJobs(), JOB_COLUMNS, { json: options.json });
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    printRows(await fleet.listJobs(), JOB_COLUMNS, { json: options.json });
   });
 
   withTargetOptions(
@@ -59,8 +59,8 @@ export function registerJobsCommand(program: Command): void {
       .description("one job and each device's execution: status and progress details")
       .option("--json", "print the job and its executions as JSON", false),
   ).action(async (jobId: string, options: TargetOptions & { json: boolean }) => {
-    const service = await otaServiceFor(resolveTarget(options));
-    const job = await service.showJob(jobId);
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const job = await fleet.describeJob(jobId);
     if (job === null) throw new CliError(`no job named ${jobId}`);
     if (options.json) {
       process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
@@ -68,6 +68,20 @@ export function registerJobsCommand(program: Command): void {
     }
     process.stdout.write(`${renderRecord(job, JOB_FIELDS)}\n`);
     process.stdout.write(`${renderTable(job.executions, EXECUTION_COLUMNS)}\n`);
+  });
+
+  withTargetOptions(
+    jobs
+      .command("cancel <jobId>")
+      .description(
+        "cancel a job in progress: its queued executions, with --force the running ones too",
+      )
+      .option("--force", "also cancel executions in progress (devices may be mid-update)", false)
+      .option("--json", "print the canceled job as JSON", false),
+  ).action(async (jobId: string, options: TargetOptions & { force: boolean; json: boolean }) => {
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const job = await fleet.cancelJob({ jobId, force: options.force });
+    printRecord(job, JOB_FIELDS, { json: options.json });
   });
 }
 

@@ -1,14 +1,16 @@
 import {
+  type CommandOutcome,
+  LED_COMMAND,
   type LedCommandParams,
   LedCommandParamsSchema,
+  OperatorApiError,
   SerialSchema,
   thingNameFromSerial,
 } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import * as z from "zod";
 import { CliError, UsageError } from "../errors.ts";
-import type { LedOutcome } from "../targets/led-commander.ts";
-import { ledCommanderFor } from "../targets/led-commander-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 interface LedOptions extends TargetOptions {
@@ -42,8 +44,16 @@ export function registerLedCommand(program: Command): void {
     }
     const params = ledParams(options);
     const thingName = thingNameFromSerial(serial.data);
-    const commander = await ledCommanderFor(resolveTarget(options));
-    const outcome = await commander.sendLed(thingName, params);
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const outcome = ledOutcome(
+      await fleet.sendCommand({ thingName, command: LED_COMMAND, params }).catch((error) => {
+        // The sandbox waits for the device's reply and answers 504 when none came.
+        if (error instanceof OperatorApiError && error.status === 504) {
+          throw new CliError(`${thingName} did not answer the led command: ${error.reason}`);
+        }
+        throw error;
+      }),
+    );
     printOutcome(thingName, outcome, options.json);
     if (outcome.kind === "rejected") {
       throw new CliError(
@@ -79,6 +89,32 @@ export function ledParams(options: {
     throw new UsageError(`${flag}: ${issue?.message ?? z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
+}
+
+/**
+ * - `accepted`: the device applied the command; `state` is the LED state it replied with;
+ * - `rejected`: the device refused it, with its reason;
+ * - `published`: sent to a stage's broker; the device's reply is not awaited (its LED state
+ *   shows in its telemetry).
+ */
+type LedOutcome =
+  | { kind: "accepted"; requestId: string; state: Record<string, unknown> }
+  | { kind: "rejected"; requestId: string; errorCode: string; errorMessage: string }
+  | { kind: "published"; requestId: string; topic: string };
+
+function ledOutcome(outcome: CommandOutcome): LedOutcome {
+  switch (outcome.status) {
+    case "accepted":
+      return {
+        kind: "accepted",
+        requestId: outcome.reply.requestId,
+        state: outcome.reply.result ?? {},
+      };
+    case "rejected":
+      return { kind: "rejected", ...outcome.reply };
+    case "published":
+      return { kind: "published", requestId: outcome.requestId, topic: outcome.topic };
+  }
 }
 
 function printOutcome(thingName: string, outcome: LedOutcome, json: boolean): void {

@@ -7,7 +7,7 @@ import { UsageError } from "../errors.ts";
 import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
 import { readSigningKeyFile } from "../signing-key-file.ts";
-import { otaServiceFor } from "../targets/ota-service-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import {
   resolveTarget,
   type Target,
@@ -73,30 +73,7 @@ export function registerOtaCommand(program: Command): void {
         "the release private key (Ed25519 PEM) a stage's devices verify artifacts with; the sandbox signs with its own",
       )
       .option("--json", "print the release as JSON", false),
-  ).action(async (options: ReleaseOptions) => {
-    const request = {
-      targets: options.target.map((name) => groupOrThingName("--target", name)),
-      canaryGroup:
-        options.canary === undefined ? null : groupOrThingName("--canary", options.canary),
-      abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
-      ...(options.canaryDeadline === undefined
-        ? {}
-        : { canaryDeadlineMinutes: parseCanaryDeadline(options.canaryDeadline) }),
-    };
-    const target = resolveTarget(options);
-    const progress = (message: string) => process.stderr.write(`fleet: ${message}\n`);
-    const signing = await signingFor(target, options.signingKey);
-    if (signing !== undefined) progress(`signing with release key ${signing.keyId}`);
-
-    progress(`reading ${options.artifact}`);
-    const artifact = await readArtifactFile(options.artifact);
-    progress(
-      `${artifact.manifest.name} ${artifact.manifest.version}: ${artifact.size} bytes, sha256 ${artifact.sha256}`,
-    );
-    const service = await otaServiceFor(target, signing?.signer);
-    const release = await service.release({ artifactPath: artifact.path, ...request }, progress);
-    printRecord(release, RELEASE_FIELDS, { json: options.json });
-  });
+  ).action(releaseArtifact);
 
   withTargetOptions(
     ota
@@ -104,9 +81,39 @@ export function registerOtaCommand(program: Command): void {
       .description("list releases, newest first: phase, canary and fleet jobs, reason")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const service = await otaServiceFor(resolveTarget(options));
-    printRows(await service.listReleases(), RELEASE_COLUMNS, { json: options.json });
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    printRows(await fleet.listReleases(), RELEASE_COLUMNS, { json: options.json });
   });
+}
+
+/**
+ * `fleet ota release`: the flags and the artifact are checked here, before the target is asked
+ * anything; the target stores the artifact and creates the release and its first job.
+ */
+async function releaseArtifact(options: ReleaseOptions): Promise<void> {
+  const request = {
+    targets: options.target.map((name) => groupOrThingName("--target", name)),
+    ...(options.canary === undefined
+      ? {}
+      : { canaryGroup: groupOrThingName("--canary", options.canary) }),
+    abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
+    ...(options.canaryDeadline === undefined
+      ? {}
+      : { canaryDeadlineMinutes: parseCanaryDeadline(options.canaryDeadline) }),
+  };
+  const target = resolveTarget(options);
+  const progress = (message: string) => process.stderr.write(`fleet: ${message}\n`);
+  const signing = await signingFor(target, options.signingKey);
+  if (signing !== undefined) progress(`signing with release key ${signing.keyId}`);
+
+  progress(`reading ${options.artifact}`);
+  const artifact = await readArtifactFile(options.artifact);
+  progress(
+    `${artifact.manifest.name} ${artifact.manifest.version}: ${artifact.size} bytes, sha256 ${artifact.sha256}`,
+  );
+  const fleet = await fleetOperationsFor(target, { signer: signing?.signer, progress });
+  const release = await fleet.createRelease({ artifactPath: artifact.path, ...request });
+  printRecord(release, RELEASE_FIELDS, { json: options.json });
 }
 
 /**

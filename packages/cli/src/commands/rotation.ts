@@ -1,14 +1,12 @@
 import type { RotationRecord } from "@fleet/core";
-import { SerialSchema } from "@fleet/core/contracts";
+import { type RotationRequest, SerialSchema } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { parseDurationOption } from "../duration-option.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { startLiveTable } from "../output/live-table.ts";
 import { type Column, printRows, renderTable } from "../output/print-rows.ts";
 import { stopSignal } from "../stop-signal.ts";
-import { fleetInventoryFor } from "../targets/fleet-inventory-for.ts";
-import type { RotationRequest } from "../targets/rotation-service.ts";
-import { rotationServiceFor } from "../targets/rotation-service-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import {
   describeWatchRow,
   ROTATION_WATCH_COLUMNS,
@@ -53,28 +51,7 @@ export function registerRotationCommand(program: Command): void {
         "with --stage: time the device has to commit (default 1h); the sandbox uses its own",
       )
       .option("--json", "print the started rotations as a JSON array", false),
-  ).action(async (options: StartOptions) => {
-    const target = resolveTarget(options);
-    if (target.kind === "sandbox" && options.deadline !== undefined) {
-      throw new UsageError("--deadline applies to --stage only: the sandbox sets its own deadline");
-    }
-    const request = rotationRequest(options);
-    const deadlineMs =
-      options.deadline === undefined
-        ? undefined
-        : parseDurationOption("--deadline", options.deadline);
-    const service = await rotationServiceFor(target, { deadlineMs });
-    const { started, failures } = await service.startRotations(request);
-    printRows(started, ROTATION_COLUMNS, { json: options.json });
-    for (const failure of failures) {
-      process.stderr.write(`fleet: ${failure.device}: ${failure.message}\n`);
-    }
-    if (failures.length > 0) {
-      throw new CliError(
-        `${failures.length} of ${failures.length + started.length} rotations did not start`,
-      );
-    }
-  });
+  ).action(startRotations);
 
   withTargetOptions(
     rotation
@@ -82,35 +59,58 @@ export function registerRotationCommand(program: Command): void {
       .description("list rotations, newest first: step, certificates, deadline")
       .option("--json", "print a JSON array instead of a table", false),
   ).action(async (options: TargetOptions & { json: boolean }) => {
-    const service = await rotationServiceFor(resolveTarget(options));
-    printRows(await service.listRotations(), ROTATION_COLUMNS, { json: options.json });
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    printRows(await fleet.listRotations(), ROTATION_COLUMNS, { json: options.json });
   });
 
   withTargetOptions(
     rotation
       .command("watch")
       .description("follow each device's certificate and rotation live, until Ctrl-C"),
-  ).action(async (options: TargetOptions) => {
-    const target = resolveTarget(options);
-    const inventory = await fleetInventoryFor(target);
-    const service = await rotationServiceFor(target);
-    const header = `fleet rotation watch: ${target.kind === "stage" ? `stage ${target.stage}` : target.stateDir}`;
-    const table = startLiveTable({
-      header,
-      load: async () => {
-        const [devices, rotations] = await Promise.all([
-          inventory.listDevices(),
-          service.listRotations(),
-        ]);
-        return rotationWatchRows(devices, rotations);
-      },
-      render: (rows) => `${header} — Ctrl-C to stop\n${renderTable(rows, ROTATION_WATCH_COLUMNS)}`,
-      key: (row) => row.device,
-      describe: describeWatchRow,
-    });
-    await stopSignal();
-    await table.stop();
+  ).action(watchRotations);
+}
+
+/** `fleet rotation start`: a stage reports devices it could not rotate and goes on. */
+async function startRotations(options: StartOptions): Promise<void> {
+  const target = resolveTarget(options);
+  if (target.kind === "sandbox" && options.deadline !== undefined) {
+    throw new UsageError("--deadline applies to --stage only: the sandbox sets its own deadline");
+  }
+  const request = rotationRequest(options);
+  const deadlineMs =
+    options.deadline === undefined
+      ? undefined
+      : parseDurationOption("--deadline", options.deadline);
+  const fleet = await fleetOperationsFor(target, { rotationDeadlineMs: deadlineMs });
+  const { started, failures } = await fleet.startRotations(request);
+  printRows(started, ROTATION_COLUMNS, { json: options.json });
+  for (const failure of failures) {
+    process.stderr.write(`fleet: ${failure.device}: ${failure.message}\n`);
+  }
+  if (failures.length > 0) {
+    throw new CliError(
+      `${failures.length} of ${failures.length + started.length} rotations did not start`,
+    );
+  }
+}
+
+/** `fleet rotation watch`: each device's certificate and rotation, live, until Ctrl-C. */
+async function watchRotations(options: TargetOptions): Promise<void> {
+  const target = resolveTarget(options);
+  const fleet = await fleetOperationsFor(target);
+  const header = `fleet rotation watch: ${target.kind === "stage" ? `stage ${target.stage}` : target.stateDir}`;
+  const table = startLiveTable({
+    header,
+    load: async () => {
+      const [devices, rotations] = await Promise.all([fleet.listDevices(), fleet.listRotations()]);
+      return rotationWatchRows(devices, rotations);
+    },
+    render: (rows) => `${header} — Ctrl-C to stop\n${renderTable(rows, ROTATION_WATCH_COLUMNS)}`,
+    key: (row) => row.device,
+    describe: describeWatchRow,
   });
+  await stopSignal();
+  await table.stop();
 }
 
 function rotationRequest(options: StartOptions): RotationRequest {

@@ -4,8 +4,7 @@ import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
 import { parseSince } from "../since-option.ts";
-import { deadLetterReaderFor } from "../targets/dead-letter-reader-for.ts";
-import { telemetryReaderFor } from "../targets/telemetry-reader-for.ts";
+import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 interface QueryOptions extends TargetOptions {
@@ -35,8 +34,8 @@ export function registerTelemetryCommand(program: Command): void {
       );
     }
     const limit = parseLimit(options.limit);
-    const reader = await telemetryReaderFor(resolveTarget(options));
-    const samples = await reader.query({
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const samples = await fleet.queryTelemetry({
       thing: thingNameFromSerial(serial.data),
       since: parseSince(options.since),
       ...(options.measure ? { measure: options.measure } : {}),
@@ -56,8 +55,8 @@ export function registerTelemetryCommand(program: Command): void {
       .option("--json", "print a JSON array of dead letters", false),
   ).action(async (options: TargetOptions & { since: string; limit: string; json: boolean }) => {
     const limit = parseLimit(options.limit);
-    const reader = await deadLetterReaderFor(resolveTarget(options));
-    const letters = await reader.list({ since: parseSince(options.since), limit });
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const letters = await fleet.listDeadLetters({ since: parseSince(options.since), limit });
     printRows(letters, DEAD_LETTER_COLUMNS, { json: options.json });
   });
 }

@@ -7,6 +7,7 @@ import {
   CANARY_THING_GROUP,
   SANDBOX_RESOURCE_NAMES,
   type Sandbox,
+  sandboxFleetOperations,
   startSandbox,
   startSandboxApi,
 } from "@fleet/sandbox";
@@ -78,27 +79,8 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     pino.destination({ dest: join(stateDir, "sandbox.log"), mkdir: true }),
   );
 
-  let sandbox: Sandbox;
-  try {
-    sandbox = await startSandbox({
-      stateDir,
-      host: settings.host,
-      mqttPort: settings.mqttPort,
-      logger,
-      certificateValidityMs: settings.certificateValidityMs,
-      rotationThresholdMs: settings.rotationThresholdMs,
-      auditIntervalMs: settings.auditIntervalMs,
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new CliError(
-        `MQTT port ${settings.mqttPort} on ${settings.host} is in use; pick another with --mqtt-port`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  const api = await startSandboxApi(sandbox, { port: settings.apiPort });
+  const sandbox = await openSandbox(settings, logger);
+  const api = await startSandboxApi(sandboxFleetOperations(sandbox), { port: settings.apiPort });
   await writeSandboxInfo(stateDir, {
     version: 1,
     pid: process.pid,
@@ -119,19 +101,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
   );
   try {
     await installAllowList(sandbox, settings.allowList, settings.serials);
-    for (const serial of settings.serials) {
-      const dir = join(stateDir, "devices", serial);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const configPath = join(dir, "config.json");
-      await writeFile(
-        configPath,
-        `${JSON.stringify(deviceConfig(sandbox, serial, settings), null, 2)}\n`,
-        {
-          mode: 0o600,
-        },
-      );
-      supervisor.start({ serial, configPath, logPath: join(dir, "device.log") });
-    }
+    await startDevices(sandbox, supervisor, settings);
   } catch (error) {
     await shutDown();
     throw error;
@@ -161,6 +131,48 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     await sandbox.close();
     await removeSandboxInfo(stateDir);
     logger.flush();
+  }
+}
+
+/** The local cloud on the state dir; a taken MQTT port is the operator's to change. */
+async function openSandbox(
+  settings: RunSandboxOptions & typeof DEFAULTS,
+  logger: Logger,
+): Promise<Sandbox> {
+  try {
+    return await startSandbox({
+      stateDir: settings.stateDir,
+      host: settings.host,
+      mqttPort: settings.mqttPort,
+      logger,
+      certificateValidityMs: settings.certificateValidityMs,
+      rotationThresholdMs: settings.rotationThresholdMs,
+      auditIntervalMs: settings.auditIntervalMs,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new CliError(
+        `MQTT port ${settings.mqttPort} on ${settings.host} is in use; pick another with --mqtt-port`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** One `fleet-device` process per simulated serial, each with its own directory and config. */
+async function startDevices(
+  sandbox: Sandbox,
+  supervisor: DeviceSupervisor,
+  settings: { stateDir: string; serials: readonly string[]; heartbeatIntervalSeconds: number },
+): Promise<void> {
+  for (const serial of settings.serials) {
+    const dir = join(settings.stateDir, "devices", serial);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const configPath = join(dir, "config.json");
+    const config = deviceConfig(sandbox, serial, settings);
+    await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    supervisor.start({ serial, configPath, logPath: join(dir, "device.log") });
   }
 }
 

@@ -4,3 +4,4 @@ export * from "./assert-valid-allow-list.ts";
 export * from "./diff-allow-list.ts";
 export * from "./parse-allow-list.ts";
 export * from "./parsed-allow-list.ts";
+export * from "./preview-allow-list-upload.ts";

@@ -16,6 +16,7 @@ export * from "./job-document.ts";
 export * from "./jobs-api.ts";
 export * from "./json-depth.ts";
 export * from "./measure-name.ts";
+export * from "./operator-api/index.ts";
 export * from "./ota-jobs.ts";
 export * from "./ota-release.ts";
 export * from "./parse-message.ts";

@@ -7,6 +7,7 @@ export type * from "./dead-letter-sink.ts";
 export type * from "./device-ledger.ts";
 export type * from "./device-registry.ts";
 export type * from "./fleet-inventory.ts";
+export type * from "./fleet-operations.ts";
 export type * from "./job-starter.ts";
 export type * from "./ota.ts";
 export * from "./rotation-store.ts";

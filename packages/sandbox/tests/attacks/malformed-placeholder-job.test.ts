@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { presignedUrlPlaceholder } from "@fleet/core/contracts";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, type SandboxApi, startSandbox, startSandboxApi } from "../../src/index.ts";
+import {
+  type Sandbox,
+  type SandboxApi,
+  sandboxFleetOperations,
+  startSandbox,
+  startSandboxApi,
+} from "../../src/index.ts";
 import { JOBS_FILE } from "../../src/jobs/job-store.ts";
 import { apiFetch } from "../e2e/api-fetch.ts";
 import {
@@ -54,7 +60,7 @@ describe("a job document with a malformed presigned placeholder", () => {
     const stored = await readFile(path, "utf8");
     await writeFile(path, stored.replace(presignedUrlPlaceholder(ARTIFACT), UNSIGNABLE));
     sandbox = await startSandbox({ stateDir: stateDir() });
-    api = await startSandboxApi(sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(sandbox));
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { JobDetailSchema, JobSummarySchema } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { type SandboxApi, sandboxFleetOperations, startSandboxApi } from "../../src/index.ts";
 import { apiFetch } from "./api-fetch.ts";
 import { startTestSandbox } from "./sandbox-fixture.ts";
 
@@ -12,7 +12,7 @@ describe("the sandbox HTTP API's job routes", () => {
 
   beforeAll(async () => {
     env = await startTestSandbox("jobs-http");
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
   });
   afterAll(async () => {
     await api.close();

@@ -5,7 +5,7 @@ import { type DeviceView, DeviceViewSchema, ReleaseRecordSchema } from "@fleet/c
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import { writeSandboxInfo } from "../../src/http-api/index.ts";
-import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { type SandboxApi, sandboxFleetOperations, startSandboxApi } from "../../src/index.ts";
 import {
   buildDemoApp,
   type DeviceProcess,
@@ -39,7 +39,7 @@ describe("the demo apps, operated from the fleet CLI", () => {
 
   beforeAll(async () => {
     env = await startTestSandbox("ota-cli");
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
     cliStateDir = join(env.dir, "state");
     await writeSandboxInfo(cliStateDir, {
       version: 1,

@@ -9,7 +9,12 @@ import {
   shadowTopics,
 } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CANARY_THING_GROUP, type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import {
+  CANARY_THING_GROUP,
+  type SandboxApi,
+  sandboxFleetOperations,
+  startSandboxApi,
+} from "../../src/index.ts";
 import { apiFetch } from "./api-fetch.ts";
 import { nextMessage, startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
@@ -36,7 +41,7 @@ describe("the sandbox's OTA routes", () => {
 
   beforeAll(async () => {
     env = await startTestSandbox("ota-http", { commandTimeoutMs: 500 });
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
   });
   afterAll(async () => {
     await api.close();

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { ReconcileSummary } from "@fleet/core";
 import { claimClientId, type DeviceView, telemetryTopic } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { type SandboxApi, sandboxFleetOperations, startSandboxApi } from "../../src/index.ts";
 import { apiFetch } from "./api-fetch.ts";
 import {
   type ClientCredentials,
@@ -112,7 +112,7 @@ describe("provisioning by claim against the allow-list (real fleet-device proces
 
   beforeAll(async () => {
     env = await startTestSandbox("provisioning");
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
   });
 
   afterAll(async () => {

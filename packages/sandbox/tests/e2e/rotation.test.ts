@@ -7,7 +7,7 @@ import {
 } from "@fleet/core/contracts";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { type SandboxApi, sandboxFleetOperations, startSandboxApi } from "../../src/index.ts";
 import { deviceKeyAndCsr } from "../device-key-and-csr.ts";
 import { apiFetch } from "./api-fetch.ts";
 import {
@@ -39,7 +39,7 @@ describe("certificate rotation in the sandbox", () => {
       controlPlaneCallsPerSecond: 1000,
       clock: () => new Date(Date.now() + clockOffsetMs),
     });
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
   });
   afterAll(async () => {
     await api.close();

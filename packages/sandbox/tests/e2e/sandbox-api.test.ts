@@ -2,7 +2,12 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ALLOW_LIST_MAX_BYTES } from "@fleet/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxApi, startSandbox, startSandboxApi } from "../../src/index.ts";
+import {
+  type SandboxApi,
+  sandboxFleetOperations,
+  startSandbox,
+  startSandboxApi,
+} from "../../src/index.ts";
 import { apiFetch } from "./api-fetch.ts";
 import { startTestSandbox, tempDir } from "./sandbox-fixture.ts";
 
@@ -25,7 +30,7 @@ describe("the sandbox HTTP API's allow-list routes", () => {
 
   beforeAll(async () => {
     env = await startTestSandbox("api");
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
   });
   afterAll(async () => {
     await api.close();

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { DeadLetter } from "@fleet/core";
 import { type DeviceView, telemetryTopic } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxApi, startSandboxApi } from "../../src/index.ts";
+import { type SandboxApi, sandboxFleetOperations, startSandboxApi } from "../../src/index.ts";
 import { apiFetch } from "./api-fetch.ts";
 import { startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
@@ -122,7 +122,7 @@ describe("telemetry from real fleet-device processes to the sandbox store", () =
 
   beforeAll(async () => {
     env = await startTestSandbox("telemetry");
-    api = await startSandboxApi(env.sandbox);
+    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
     proxy = await startCuttableProxy(env.sandbox.mqtt);
     await env.sandbox.uploadAllowList(Buffer.from(`serial\n${DEVICES.join("\n")}\n`), {
       allowEmpty: false,

@@ -3,6 +3,7 @@ import { createApiToken, isApiToken } from "../../src/http-api/api-token.ts";
 import { isLoopbackHost } from "../../src/http-api/loopback.ts";
 import { createSandboxApp } from "../../src/http-api/sandbox-api.ts";
 import type { CreateJobInput } from "../../src/jobs/job-store.ts";
+import { jobDetail } from "../../src/jobs/job-views.ts";
 
 const TOKEN = createApiToken();
 const PORT = 4123;
@@ -16,15 +17,23 @@ function guardedApp(allowedOrigins: string[] = []) {
   const app = createSandboxApp(
     {
       listDevices: async () => [],
-      jobs: {
-        createJob: async (input) => {
-          created.push(input);
-          return { ...input, jobId: input.jobId } as never;
-        },
+      createJob: async (input) => {
+        created.push(input);
+        const { jobId, document } = input;
+        const createdAt = "2026-01-01T00:00:00.000Z";
+        return jobDetail({ jobId, document, targets: [], status: "IN_PROGRESS", createdAt }, []);
       },
-      uploadAllowList: async (body) => {
+      uploadAllowList: async ({ body }) => {
         uploaded.push(body);
-        return { version: "v", diff: {}, reconcile: {} } as never;
+        return {
+          format: "text",
+          serials: 1,
+          duplicates: [],
+          currentVersion: null,
+          diff: { added: 1, removed: 0, unchanged: 0, addedSample: ["SN-1"], removedSample: [] },
+          version: "v",
+          reconcile: null,
+        };
       },
     },
     { token: TOKEN, port: () => PORT, allowedOrigins },

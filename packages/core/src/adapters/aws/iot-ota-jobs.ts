@@ -1,4 +1,5 @@
 import {
+  CancelJobCommand,
   CreateJobCommand,
   DescribeJobCommand,
   DescribeJobExecutionCommand,
@@ -13,6 +14,10 @@ import {
 import pLimit from "p-limit";
 import * as z from "zod";
 import { JobExecutionStatusSchema } from "../../contracts/jobs-api.ts";
+import {
+  JobNotCancelableError,
+  JobNotFoundError,
+} from "../../contracts/operator-api/operator-errors.ts";
 import {
   type JobExecutionView,
   JobStatusSchema,
@@ -105,6 +110,24 @@ export class IotOtaJobs implements OtaJobs {
       this.#iot.send(new DescribeJobCommand({ jobId })),
     );
     return reply?.job === undefined ? null : jobSummary(reply.job);
+  }
+
+  /**
+   * CancelJob: the job's QUEUED executions (with `force` its IN_PROGRESS ones too) are
+   * canceled and the rollout stops. An unknown job throws JobNotFoundError; one IoT refuses to
+   * cancel (it already ended) JobNotCancelableError.
+   */
+  async cancelJob(jobId: string, options: { force: boolean }): Promise<void> {
+    try {
+      await this.#iot.send(new CancelJobCommand({ jobId, force: options.force }));
+    } catch (error) {
+      const name = errorName(error);
+      if (name === "ResourceNotFoundException") throw new JobNotFoundError(jobId, { cause: error });
+      if (name === "InvalidRequestException") {
+        throw new JobNotCancelableError(jobId, "no longer in progress", { cause: error });
+      }
+      throw mapAwsError(IOT_SERVICE, "CancelJob", error);
+    }
   }
 
   async jobDocument(jobId: string): Promise<Record<string, unknown> | null> {

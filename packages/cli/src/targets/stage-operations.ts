@@ -1,0 +1,142 @@
+import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  AllowListCache,
+  type AllowListStore,
+  type ArtifactSigner,
+  createListFleetDevices,
+  createResetDevice,
+  type DeadLetterReader,
+  type FleetInventory,
+  type FleetOperations,
+} from "@fleet/core";
+import {
+  createDynamoDbClient,
+  createIotClient,
+  DynamoDbDeviceLedger,
+  IotDeviceRegistry,
+  IotFleetInventory,
+  SqsDeadLetterReader,
+} from "@fleet/core/adapters/aws";
+import { stageResourceNames } from "@fleet/core/contracts";
+import { CliError } from "../errors.ts";
+import {
+  openStageAllowListStore,
+  stageAllowListSnapshot,
+  uploadStageAllowList,
+} from "./stage-allow-list.ts";
+import { type StageClientConfig, stageClientConfig } from "./stage-client-config.ts";
+import { StageCommands } from "./stage-commands.ts";
+import { type ProgressReporter, StageOta } from "./stage-ota.ts";
+import { StageRotations } from "./stage-rotations.ts";
+import { telemetryReaderFor } from "./telemetry-reader-for.ts";
+
+export interface StageSettings {
+  /** The stage's release key: `fleet ota release` needs it, nothing else does. */
+  signer?: ArtifactSigner | undefined;
+  /** How long a device has to commit a rotation this CLI starts. Default one hour. */
+  rotationDeadlineMs?: number | undefined;
+  /** Progress lines of long operations (a release's upload). Default none. */
+  progress?: ProgressReporter;
+}
+
+/**
+ * The operator operations on a deployed stage, with the AWS adapters and the same core use
+ * cases the stage runs. Each part (allow-list bucket, OTA, rotations, ...) is set up on first
+ * use, so a command makes no AWS call for the parts it does not use, and none before its own
+ * input is checked.
+ */
+export function stageOperations(stage: string, settings: StageSettings = {}): FleetOperations {
+  const config = stageClientConfig(stage);
+  const allowListStore = once(() => openStageAllowListStore(stage));
+  const inventory = once(() => openStageInventory(stage, config, allowListStore));
+  const ota = once(() =>
+    StageOta.open(stage, config, {
+      signer: settings.signer,
+      progress: settings.progress ?? (() => {}),
+    }),
+  );
+  const rotations = once(() =>
+    StageRotations.open(stage, config, { deadlineMs: settings.rotationDeadlineMs }),
+  );
+  const commands = once(() => StageCommands.open(stage, config));
+  const deadLetters = once(() => openStageDeadLetters(stage, config));
+  const telemetry = once(() => telemetryReaderFor({ kind: "stage", stage }));
+  return {
+    listDevices: async () => (await inventory()).listDevices(),
+    /**
+     * Revokes in AWS IoT only (UpdateCertificate INACTIVE, then REVOKED), which refuses the
+     * certificates at once; the CLI does not know the stage's private CA, so they stay off
+     * the CA's revocation list.
+     */
+    resetDevice: (serial) =>
+      createResetDevice({ registry: new IotDeviceRegistry({ iot: createIotClient(config) }) })(
+        serial,
+      ),
+    readAllowList: async () => stageAllowListSnapshot(await allowListStore()),
+    uploadAllowList: (request) => uploadStageAllowList(allowListStore, request),
+    queryTelemetry: async (query) => (await telemetry()).query(query),
+    listDeadLetters: async (options) => (await deadLetters()).list(options),
+    listJobs: async () => (await ota()).listJobs(),
+    describeJob: async (jobId) => (await ota()).describeJob(jobId),
+    cancelJob: async (request) => (await ota()).cancelJob(request),
+    createRelease: async (request) => (await ota()).createRelease(request),
+    listReleases: async () => (await ota()).listReleases(),
+    sendCommand: async (request) => (await commands()).send(request),
+    listRotations: async () => (await rotations()).listRotations(),
+    startRotations: async (request) => (await rotations()).startRotations(request),
+  };
+}
+
+/**
+ * The fleet as the stage sees it: things from fleet indexing, pending serials from the
+ * allow-list and refusals from the device ledger, merged by the same use case the sandbox runs.
+ */
+async function openStageInventory(
+  stage: string,
+  config: StageClientConfig,
+  allowListStore: () => Promise<AllowListStore>,
+): Promise<FleetInventory> {
+  const names = stageResourceNames(stage);
+  const listDevices = createListFleetDevices({
+    inventory: new IotFleetInventory({
+      iot: createIotClient(config),
+      thingGroupName: names.thingGroupName,
+    }),
+    allowList: new AllowListCache({ store: await allowListStore() }),
+    ledger: new DynamoDbDeviceLedger({
+      dynamo: createDynamoDbClient(config),
+      tableName: names.deviceLedgerTableName,
+    }),
+  });
+  return { listDevices };
+}
+
+/** A peek at the stage's dead-letter queue (the messages stay for its redrive). */
+async function openStageDeadLetters(
+  stage: string,
+  config: StageClientConfig,
+): Promise<DeadLetterReader> {
+  const sqs = new SQSClient(config);
+  const queueName = stageResourceNames(stage).telemetryDeadLetterQueueName;
+  try {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    if (QueueUrl) return new SqsDeadLetterReader({ sqs, queueUrl: QueueUrl });
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== "QueueDoesNotExist" && name !== "AWS.SimpleQueueService.NonExistentQueue") {
+      throw error;
+    }
+  }
+  throw new CliError(
+    `stage ${stage} has no dead-letter queue ${queueName}: deploy it with \`npx sst deploy --stage ${stage}\``,
+  );
+}
+
+/** Builds the value on first call, then hands out the same one. */
+function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}

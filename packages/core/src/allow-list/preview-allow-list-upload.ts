@@ -1,0 +1,46 @@
+import { assertValidAllowList } from "./assert-valid-allow-list.ts";
+import { type AllowListDiff, diffAllowList } from "./diff-allow-list.ts";
+import { parseAllowList } from "./parse-allow-list.ts";
+import type { AllowListDuplicate, ParsedAllowList } from "./parsed-allow-list.ts";
+
+/** What an allow-list upload would change, worked out before anything is stored. */
+export interface AllowListUploadPreview {
+  format: ParsedAllowList["format"];
+  /** Serials on the new list. */
+  serials: number;
+  /** Serials listed more than once: warnings, the list is a set. */
+  duplicates: AllowListDuplicate[];
+  /** The version the upload replaces; null when there is none. */
+  currentVersion: string | null;
+  /** Against the current list (all added when there is none, or it cannot be read). */
+  diff: AllowListDiff;
+}
+
+/**
+ * The first half of `fleet allowlist upload`, the same on every target:
+ *  1. Parse and validate the bytes (InvalidAllowListError names the bad lines; an empty list
+ *     needs `allowEmpty`; AllowListTooLargeError past the size limit). A bad list stops here,
+ *     before the target is asked anything.
+ *  2. Read the current list and diff the new one against it.
+ */
+export async function previewAllowListUpload(
+  body: Uint8Array,
+  options: { allowEmpty: boolean; source: string },
+  current: () => Promise<{ version: string | null; serials: ReadonlySet<string> } | null>,
+): Promise<AllowListUploadPreview> {
+  const parsed = await parseAllowList(
+    (async function* () {
+      yield body;
+    })(),
+    { size: body.byteLength },
+  );
+  assertValidAllowList(parsed, options);
+  const replaced = await current();
+  return {
+    format: parsed.format,
+    serials: parsed.serials.size,
+    duplicates: parsed.duplicates,
+    currentVersion: replaced?.version ?? null,
+    diff: diffAllowList(replaced?.serials ?? new Set(), parsed.serials),
+  };
+}

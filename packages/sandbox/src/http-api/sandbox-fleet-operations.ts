@@ -1,0 +1,69 @@
+import type { FleetOperations } from "@fleet/core";
+import { JobNotCancelableError } from "@fleet/core/contracts";
+import { previewSandboxUpload } from "../allow-list-upload.ts";
+import { jobDetail, jobSummary } from "../jobs/job-views.ts";
+import type { Sandbox } from "../sandbox.ts";
+import type { SandboxConsoleOperations } from "./sandbox-console-routes.ts";
+
+/** Everything the sandbox API serves: the operator operations and the console's own. */
+export type SandboxApiOperations = FleetOperations & SandboxConsoleOperations;
+
+/** The operator operations as the running sandbox carries them out. */
+export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
+  const { jobs } = sandbox;
+  return {
+    listDevices: () => sandbox.listDevices(),
+    resetDevice: (serial) => sandbox.resetDevice(serial),
+    async readAllowList() {
+      const { version, serials } = await sandbox.readAllowList();
+      return { version, serials, count: serials.length };
+    },
+    async uploadAllowList({ body, allowEmpty, dryRun }) {
+      if (!dryRun) return sandbox.uploadAllowList(body, { allowEmpty });
+      const current = () => sandbox.allowList.current();
+      const preview = await previewSandboxUpload({ current }, body, { allowEmpty });
+      return { ...preview, version: null, reconcile: null };
+    },
+    queryTelemetry: (query) => sandbox.queryTelemetry(query),
+    listDeadLetters: (options) => sandbox.listDeadLetters(options),
+    listJobs: () => sandbox.listJobs(),
+    describeJob: (jobId) => sandbox.describeJob(jobId),
+    async cancelJob({ jobId, force }) {
+      // An unknown job throws the store's ResourceNotFoundError (404).
+      const { status } = jobs.describeJob(jobId);
+      // The store treats a second cancel as a no-op; an operator asking twice is told.
+      if (status !== "IN_PROGRESS") throw new JobNotCancelableError(jobId, status);
+      const canceled = await jobs.cancelJob(jobId, { force });
+      return jobSummary(canceled, jobs.listJobExecutions(jobId));
+    },
+    createRelease: (request) => sandbox.createRelease(request),
+    listReleases: () => sandbox.listReleases(),
+    sendCommand: ({ thingName, command, params }) =>
+      sandbox.sendCommand(thingName, command, params),
+    listRotations: () => sandbox.listRotations(),
+    async startRotations(request) {
+      // A device the sandbox cannot rotate fails the request (404, 409): no partial failures.
+      const started =
+        "device" in request
+          ? [await sandbox.startRotation(request.device)]
+          : await sandbox.startExpiringRotations(request.expiringWithinMs);
+      return { started, failures: [] };
+    },
+    async createJob(input) {
+      const job = await jobs.createJob(input);
+      return jobDetail(job, jobs.listJobExecutions(job.jobId));
+    },
+    listThingGroupMembers: async (thingGroupName) => ({
+      thingGroupName,
+      thingNames: sandbox.listThingsInThingGroup(thingGroupName),
+    }),
+    async addThingGroupMember(member) {
+      await sandbox.addThingToThingGroup(member.thingGroupName, member.thingName);
+      return member;
+    },
+    async removeThingGroupMember(member) {
+      await sandbox.removeThingFromThingGroup(member.thingGroupName, member.thingName);
+      return member;
+    },
+  };
+}
