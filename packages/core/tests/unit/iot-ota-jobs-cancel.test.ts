@@ -7,9 +7,8 @@ import {
 } from "@aws-sdk/client-iot";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { IotOtaJobs } from "../../src/adapters/aws/index.ts";
+import { AwsAccessDeniedError, IotOtaJobs } from "../../src/adapters/aws/index.ts";
 import { JobNotCancelableError, JobNotFoundError } from "../../src/contracts/index.ts";
-import { AwsAccessDeniedError } from "../../src/errors.ts";
 
 const iot = new IoTClient({ region: "eu-west-1" });
 const mock = mockClient(iot);
