@@ -1,4 +1,4 @@
-import type { FleetOperations, TelemetryReader } from "@fleet/core";
+import type { FleetOperations } from "@fleet/core";
 import { createOperatorClient, OPERATOR_ROUTES } from "@fleet/core/contracts";
 import { isProcessAlive, readSandboxInfo, sandboxInfoPath } from "@fleet/sandbox/http-api";
 import { SandboxUnavailableError } from "../errors.ts";
@@ -19,11 +19,3 @@ export async function connectSandbox(stateDir: string): Promise<FleetOperations>
   }
   return createOperatorClient(OPERATOR_ROUTES, { url: info.apiUrl, token: info.token });
 }
-
-/** The sandbox's telemetry as a `TelemetryReader` (`telemetryReaderFor`'s sandbox branch). */
-export const SandboxClient = {
-  async connect(stateDir: string): Promise<TelemetryReader> {
-    const sandbox = await connectSandbox(stateDir);
-    return { query: (query) => sandbox.queryTelemetry(query) };
-  },
-};

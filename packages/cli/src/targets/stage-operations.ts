@@ -28,7 +28,7 @@ import { type StageClientConfig, stageClientConfig } from "./stage-client-config
 import { StageCommands } from "./stage-commands.ts";
 import { type ProgressReporter, StageOta } from "./stage-ota.ts";
 import { StageRotations } from "./stage-rotations.ts";
-import { telemetryReaderFor } from "./telemetry-reader-for.ts";
+import { stageTelemetryReader } from "./stage-telemetry-reader.ts";
 
 export interface StageSettings {
   /** The stage's release key: `fleet ota release` needs it, nothing else does. */
@@ -60,7 +60,7 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
   );
   const commands = once(() => StageCommands.open(stage, config));
   const deadLetters = once(() => openStageDeadLetters(stage, config));
-  const telemetry = once(() => telemetryReaderFor({ kind: "stage", stage }));
+  const telemetry = once(() => stageTelemetryReader(stage));
   return {
     listDevices: async () => (await inventory()).listDevices(),
     /**
