@@ -5,6 +5,7 @@ export * from "./allow-list/index.ts";
 export * from "./contracts/contract-errors.ts";
 export * from "./domain/certificate-errors.ts";
 export * from "./domain/derive-device-view.ts";
+export * from "./domain/device-key-rule.ts";
 export * from "./errors.ts";
 export * from "./modules/index.ts";
 export * from "./ota/ota-errors.ts";

@@ -1,3 +1,4 @@
+import { ACCEPTED_DEVICE_KEYS } from "@fleet/core";
 import type { JobExecutionState, JobsErrorCode } from "@fleet/core/contracts";
 
 /** Base of every error the sandbox raises; subclasses carry structured fields for mapping. */
@@ -88,10 +89,7 @@ export class InvalidCsrError extends SandboxError {
 export class UnsupportedKeyError extends SandboxError {
   readonly keyType: string;
   constructor(keyType: string, message: string, options?: { cause?: unknown }) {
-    super(
-      `unsupported ${keyType} key: ${message} (expected EC P-256 or RSA of at least 2048 bits)`,
-      options,
-    );
+    super(`unsupported ${keyType} key: ${message} (expected ${ACCEPTED_DEVICE_KEYS})`, options);
     this.name = "UnsupportedKeyError";
     this.keyType = keyType;
   }

@@ -1,10 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import type { CsrProblem } from "./certificate-errors.ts";
+import { deviceKeyProblem } from "./device-key-rule.ts";
 import { x509 } from "./x509.ts";
-
-/** EC curves a device key may use: the NIST curves AWS IoT accepts, P-256 and stronger. */
-const ALLOWED_CURVES = new Set(["prime256v1", "secp384r1"]);
-const MIN_RSA_BITS = 2048;
 
 export type CsrInspection =
   | { ok: true; commonNames: string[] }
@@ -12,7 +9,7 @@ export type CsrInspection =
 
 /**
  * Whether a device CSR may be signed at all: a PKCS#10 request whose signature proves
- * possession of the key, an EC P-256/P-384 or RSA >= 2048 key. Its subject's common names are
+ * possession of the key, a key `deviceKeyProblem` accepts. Its subject's common names are
  * returned for the caller's own rule (rotation: the thing; provisioning: a serial).
  */
 export async function inspectCsr(csrPem: string): Promise<CsrInspection> {
@@ -31,24 +28,7 @@ export async function inspectCsr(csrPem: string): Promise<CsrInspection> {
     format: "der",
     type: "spki",
   });
-  const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === "rsa") {
-    const bits = details.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) {
-      return {
-        ok: false,
-        problem: "weak-key",
-        message: `RSA key of ${bits} bits; expected at least ${MIN_RSA_BITS}`,
-      };
-    }
-  } else if (key.asymmetricKeyType !== "ec" || !ALLOWED_CURVES.has(details.namedCurve ?? "")) {
-    const kind =
-      key.asymmetricKeyType === "ec" ? `EC ${details.namedCurve}` : key.asymmetricKeyType;
-    return {
-      ok: false,
-      problem: "weak-key",
-      message: `${kind} key; expected EC P-256, EC P-384 or RSA >= ${MIN_RSA_BITS}`,
-    };
-  }
+  const problem = deviceKeyProblem(key);
+  if (problem) return { ok: false, problem: "weak-key", message: problem.message };
   return { ok: true, commonNames: csr.subjectName.getField("CN") };
 }

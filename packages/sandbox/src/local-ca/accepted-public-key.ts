@@ -1,7 +1,6 @@
 import { createPublicKey, KeyObject, type webcrypto } from "node:crypto";
+import { deviceKeyProblem } from "@fleet/core";
 import { UnsupportedKeyError } from "../errors.ts";
-
-const MIN_RSA_BITS = 2048;
 
 /** A public key the CA may certify: a KeyObject, a WebCrypto key, or SPKI as PEM or DER. */
 export type PublicKeyInput = KeyObject | webcrypto.CryptoKey | string | Uint8Array;
@@ -16,8 +15,8 @@ function toKeyObject(input: PublicKeyInput): KeyObject {
 }
 
 /**
- * Returns the key's SPKI DER after checking that its type and size are ones AWS IoT accepts
- * for device certificates and this product allows: EC P-256, or RSA of at least 2048 bits.
+ * Returns the key's SPKI DER after checking it is a key the product certifies (core's
+ * `deviceKeyProblem`, the rule the stage's CSR checks apply).
  */
 export function acceptedPublicKeySpki(input: PublicKeyInput): Buffer {
   let key: KeyObject;
@@ -26,17 +25,7 @@ export function acceptedPublicKeySpki(input: PublicKeyInput): Buffer {
   } catch (error) {
     throw new UnsupportedKeyError("unknown", "the public key cannot be parsed", { cause: error });
   }
-  const type = key.asymmetricKeyType ?? "unknown";
-  const details = key.asymmetricKeyDetails ?? {};
-  if (type === "ec") {
-    if (details.namedCurve !== "prime256v1") {
-      throw new UnsupportedKeyError("ec", `curve ${details.namedCurve ?? "unknown"}`);
-    }
-  } else if (type === "rsa") {
-    const bits = details.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw new UnsupportedKeyError("rsa", `${bits}-bit modulus`);
-  } else {
-    throw new UnsupportedKeyError(type, "key type not accepted");
-  }
+  const problem = deviceKeyProblem(key);
+  if (problem) throw new UnsupportedKeyError(problem.keyType, problem.detail);
   return key.export({ type: "spki", format: "der" });
 }

@@ -88,18 +88,33 @@ describe("the local CA", () => {
     expect(new X509Certificate(issued.certificatePem).publicKey.asymmetricKeyType).toBe("rsa");
   });
 
+  // The stage's CSR checks (core's deviceKeyProblem) accept P-384, so the local CA does too;
+  // P-521 is the curve neither of the stage's signers takes.
   it("rejects a CSR whose key is on another curve", async () => {
+    const ca = await openLocalCa(join(dir, "ca"));
+    const csr = await csrPem(
+      { name: "ECDSA", namedCurve: "P-521" },
+      { name: "ECDSA", hash: "SHA-512" },
+    );
+    const issuing = ca.issueCertificate(
+      { csrPem: csr },
+      { commonName: "p521", validity: { durationMs: HOUR } },
+    );
+    await expect(issuing).rejects.toBeInstanceOf(UnsupportedKeyError);
+    await expect(issuing).rejects.toThrow("unsupported ec key: curve secp521r1");
+  });
+
+  it("certifies a CSR with an EC P-384 key, as the stage's CSR checks accept it", async () => {
     const ca = await openLocalCa(join(dir, "ca"));
     const csr = await csrPem(
       { name: "ECDSA", namedCurve: "P-384" },
       { name: "ECDSA", hash: "SHA-384" },
     );
-    const issuing = ca.issueCertificate(
+    const issued = await ca.issueCertificate(
       { csrPem: csr },
       { commonName: "p384", validity: { durationMs: HOUR } },
     );
-    await expect(issuing).rejects.toBeInstanceOf(UnsupportedKeyError);
-    await expect(issuing).rejects.toThrow("unsupported ec key: curve secp384r1");
+    expect(issued.certificatePem).toContain("BEGIN CERTIFICATE");
   });
 
   it("rejects a CSR with an RSA key shorter than 2048 bits", async () => {
