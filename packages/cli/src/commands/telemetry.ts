@@ -1,5 +1,10 @@
 import type { DeadLetter, TelemetrySample } from "@fleet/core";
-import { SerialSchema, thingNameFromSerial } from "@fleet/core/contracts";
+import {
+  LimitParameterSchema,
+  MAX_QUERY_LIMIT,
+  SerialSchema,
+  thingNameFromSerial,
+} from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
@@ -61,12 +66,13 @@ export function registerTelemetryCommand(program: Command): void {
   });
 }
 
+/** `--limit`: the operator API's own rule for a query limit, so both targets take the same. */
 function parseLimit(value: string): number {
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-    throw new UsageError(`--limit ${value}: expected a whole number from 1 to 100000`);
+  const parsed = LimitParameterSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(`--limit ${value}: expected a whole number from 1 to ${MAX_QUERY_LIMIT}`);
   }
-  return limit;
+  return parsed.data;
 }
 
 const DEAD_LETTER_COLUMNS = [

@@ -84,4 +84,11 @@ describe("fleet telemetry query --stage", () => {
     expect(await main(["telemetry", "query", "--device", "bad serial", "--stage", "dev"])).toBe(2);
     expect(ssm.calls()).toHaveLength(0);
   });
+
+  it("refuses a --limit past the operator API's maximum on both targets, before calling AWS", async () => {
+    const args = ["telemetry", "query", "--device", "rpi-1", "--limit", "50000", "--stage", "dev"];
+    expect(await main(args)).toBe(2);
+    expect(stderr.join("")).toMatch(/--limit 50000: expected a whole number from 1 to 10000/);
+    expect(ssm.calls()).toHaveLength(0);
+  });
 });
