@@ -4,12 +4,8 @@ import { readAllowListBytes } from "../allow-list-file.ts";
 import { CliError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
-import {
-  resolveTarget,
-  type Target,
-  type TargetOptions,
-  withTargetOptions,
-} from "./target-options.ts";
+import type { Target } from "../targets/target.ts";
+import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 /** The stored version, and the reconcile the sandbox ran at once (null on a stage). */
 type Uploaded = { version: string; reconcile: AllowListUploadReport["reconcile"] };

@@ -1,27 +1,8 @@
-import type { DeviceView } from "@fleet/core/contracts";
 import type { Command } from "commander";
-import { type Column, printRows } from "../output/print-rows.ts";
+import { DEVICE_COLUMNS } from "../output/device-columns.ts";
+import { printRows } from "../output/print-rows.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
-
-export const DEVICE_COLUMNS: readonly Column<DeviceView>[] = [
-  { header: "serial", value: (d) => d.serial },
-  { header: "thing", value: (d) => d.thingName ?? "-" },
-  { header: "state", value: (d) => d.state },
-  { header: "connected", value: (d) => (d.connected ? "yes" : "no") },
-  { header: "certificate", value: (d) => (d.certificateId ? d.certificateId.slice(0, 12) : "-") },
-  { header: "not after", value: (d) => d.notAfter ?? "-" },
-  { header: "apps", value: (d) => formatApps(d.apps) },
-  { header: "reason", value: (d) => d.reason ?? "" },
-];
-
-/** `button@1.0.0, led@1.0.0` (sorted by app name), or `-` before the device reported any. */
-export function formatApps(apps: Readonly<Record<string, string>>): string {
-  const entries = Object.entries(apps).sort(([a], [b]) => a.localeCompare(b));
-  return entries.length > 0
-    ? entries.map(([name, version]) => `${name}@${version}`).join(", ")
-    : "-";
-}
 
 export function registerDevicesCommand(program: Command): void {
   const devices = withTargetOptions(

@@ -8,12 +8,8 @@ import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
 import { readSigningKeyFile } from "../signing-key-file.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
-import {
-  resolveTarget,
-  type Target,
-  type TargetOptions,
-  withTargetOptions,
-} from "./target-options.ts";
+import type { Target } from "../targets/target.ts";
+import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 export const RELEASE_FIELDS: readonly Column<ReleaseRecord>[] = [
   { header: "release", value: (r) => r.releaseId },

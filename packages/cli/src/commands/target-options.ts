@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { Target } from "../targets/target.ts";
 
 export interface TargetOptions {
   stage?: string;
@@ -18,8 +19,6 @@ export function withTargetOptions(command: Command): Command {
       DEFAULT_STATE_DIR,
     );
 }
-
-export type Target = { kind: "sandbox"; stateDir: string } | { kind: "stage"; stage: string };
 
 export function resolveTarget(options: TargetOptions): Target {
   if (options.stage !== undefined) return { kind: "stage", stage: options.stage };

@@ -1,5 +1,5 @@
 import type { DeviceView } from "@fleet/core/contracts";
-import { DEVICE_COLUMNS } from "../commands/devices.ts";
+import { DEVICE_COLUMNS } from "../output/device-columns.ts";
 import { startLiveTable } from "../output/live-table.ts";
 import { renderTable } from "../output/print-rows.ts";
 

@@ -1,7 +1,7 @@
 import type { FleetOperations } from "@fleet/core";
-import type { Target } from "../commands/target-options.ts";
 import { connectSandbox } from "./sandbox-client.ts";
 import { type StageSettings, stageOperations } from "./stage-operations.ts";
+import type { Target } from "./target.ts";
 
 /**
  * The operations of the target the command names: the running sandbox's API, or a deployed

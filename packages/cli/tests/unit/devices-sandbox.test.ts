@@ -1,7 +1,7 @@
 import type { DeviceView } from "@fleet/core/contracts";
 import { describe, expect, it } from "vitest";
-import { formatApps } from "../../src/commands/devices.ts";
 import { main } from "../../src/main.ts";
+import { formatApps } from "../../src/output/device-columns.ts";
 import { captureCliOutput } from "../support/cli-output.ts";
 import { stubSandboxApi } from "../support/stub-sandbox-api.ts";
 
