@@ -1,6 +1,6 @@
 import { telemetryPoints } from "@fleet/core";
-import { TIMESTREAM_MEASURE_NAME } from "@fleet/core/adapters/aws";
-import type { TelemetryRecord } from "@fleet/core/contracts";
+
+import { type TelemetryRecord, TIMESTREAM_MEASURE_NAME } from "@fleet/core/contracts";
 import { DuckDbTelemetryStore } from "../../packages/sandbox/src/adapters/duckdb-telemetry-store.ts";
 import {
   openTelemetryDatabase,

@@ -5,6 +5,11 @@ import {
   type TimestreamQueryClient,
 } from "@aws-sdk/client-timestream-query";
 import { splitMeasure } from "../../contracts/measure-name.ts";
+import {
+  TIMESTREAM_RECEIVED_AT_MEASURE,
+  TIMESTREAM_SEQ_MEASURE,
+  TIMESTREAM_THING_DIMENSION,
+} from "../../contracts/timestream-record.ts";
 import { FleetError } from "../../errors.ts";
 import type {
   MeasureValue,
@@ -13,11 +18,6 @@ import type {
   TelemetrySample,
 } from "../../ports/telemetry-store.ts";
 import { callAws, TIMESTREAM_SERVICE } from "./aws-errors.ts";
-import {
-  TIMESTREAM_RECEIVED_AT_MEASURE,
-  TIMESTREAM_SEQ_MEASURE,
-  TIMESTREAM_THING_DIMENSION,
-} from "./timestream-telemetry-store.ts";
 
 export interface TimestreamTelemetryReaderOptions {
   client: TimestreamQueryClient;

@@ -6,6 +6,12 @@ import {
   WriteRecordsCommand,
 } from "@aws-sdk/client-timestream-write";
 import { measureName } from "../../contracts/measure-name.ts";
+import {
+  TIMESTREAM_MEASURE_NAME,
+  TIMESTREAM_RECEIVED_AT_MEASURE,
+  TIMESTREAM_SEQ_MEASURE,
+  TIMESTREAM_THING_DIMENSION,
+} from "../../contracts/timestream-record.ts";
 import type {
   MeasureValue,
   RejectedPoint,
@@ -21,18 +27,6 @@ export interface TimestreamTelemetryStoreOptions {
   database: string;
   table: string;
 }
-
-/** Dimension holding the thing name. */
-export const TIMESTREAM_THING_DIMENSION = "thing";
-/** Measures the store adds to every record, next to the message's own. */
-export const TIMESTREAM_SEQ_MEASURE = "seq";
-export const TIMESTREAM_RECEIVED_AT_MEASURE = "received_at_ms";
-/**
- * The measure_name of a message's record. A message too big for one record (see the limits
- * below) goes into several, `telemetry`, `telemetry.2`, ...: the records of one message differ
- * only by measure_name, since Timestream keys a record by dimensions, time and measure_name.
- */
-export const TIMESTREAM_MEASURE_NAME = "telemetry";
 
 // Timestream for LiveAnalytics quotas (developer guide, "Quotas", ts-limits.html, read
 // 2026-12-06): 100 records per WriteRecords; 256 measures per multi-measure record (two are
