@@ -7,22 +7,29 @@
 //     writes in flight as the ingest), target >= 5x; write calls per 10,000 messages, target
 //     100 (one MULTI record per message, 100 a call); billed write units and the write cost
 //     per million messages at AWS's published price;
-// (2) InfluxDB: the handler's write requests and points per request.
+// (2) the previous record shape (a MULTI record per section) on the same server, for its calls
+//     and metered bytes beside one record a message;
+// (3) InfluxDB: the handler's write requests and points per request.
 // Messages are realistic: heartbeat + system + vehicle sections from the device's own sources.
 
 import {
-  type _Record,
   TimestreamWriteClient,
   WriteRecordsCommand,
+  type WriteRecordsCommandInput,
 } from "@aws-sdk/client-timestream-write";
-import { flattenMeasures } from "@fleet/core";
 import { AWS_CLIENT_RETRY } from "@fleet/core/adapters/aws";
-import { type Telemetry, TelemetryRecordSchema } from "@fleet/core/contracts";
+import type { Telemetry } from "@fleet/core/contracts";
 import { buildTelemetryMessage, createSystemSource, createVehicleSource } from "@fleet/device";
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { routeToLoopback } from "./support/loopback-transport.ts";
 import { type StoreCounters, startStoreServer } from "./support/store-server.ts";
+import {
+  type DecodedMessage,
+  decodeMessage,
+  naiveWrite,
+  perSectionWrites,
+} from "./support/timestream-baselines.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 /** The naive writer is slow by design: its rate is measured on fewer messages. */
@@ -160,53 +167,25 @@ function drive(handler: Handler, records: readonly KinesisStreamRecord[]): Promi
   });
 }
 
-/** The naive shape: validate, flatten, one single-measure record per value, one call per message. */
-function driveNaive(records: readonly KinesisStreamRecord[]): Promise<Rate> {
+/**
+ * A baseline writer: decodes each Kinesis batch as the ingest does and sends what `writesOf`
+ * makes of it through the SDK, as many calls in flight as the ingest.
+ */
+function driveWriter(
+  records: readonly KinesisStreamRecord[],
+  writesOf: (batch: DecodedMessage[]) => WriteRecordsCommandInput[],
+): Promise<Rate> {
   const client = new TimestreamWriteClient({ ...AWS_CLIENT_RETRY, region: REGION });
   const limit = pLimit(WRITES_IN_FLIGHT);
   return measured(records.length, async () => {
-    await Promise.all(
-      records.map(({ kinesis }) =>
-        limit(async () => {
-          const json: unknown = JSON.parse(Buffer.from(kinesis.data, "base64").toString("utf8"));
-          const { thing, receivedAt, message } = TelemetryRecordSchema.parse(json);
-          const { schemaVersion: _version, seq, deviceTime, ...sections } = message;
-          const singles: _Record[] = [];
-          for (const [section, body] of Object.entries(sections)) {
-            for (const [name, value] of Object.entries(flattenMeasures(body as object))) {
-              singles.push({
-                Dimensions: [{ Name: "thing", Value: thing }],
-                MeasureName: `${section}.${name}`,
-                MeasureValue: String(value),
-                MeasureValueType:
-                  typeof value === "number"
-                    ? "DOUBLE"
-                    : typeof value === "boolean"
-                      ? "BOOLEAN"
-                      : "VARCHAR",
-                Time: String(Date.parse(deviceTime)),
-                Version: receivedAt,
-              });
-            }
-          }
-          singles.push({
-            Dimensions: [{ Name: "thing", Value: thing }],
-            MeasureName: "seq",
-            MeasureValue: String(seq),
-            MeasureValueType: "BIGINT",
-            Time: String(Date.parse(deviceTime)),
-            Version: receivedAt,
-          });
-          await client.send(
-            new WriteRecordsCommand({
-              DatabaseName: "bench",
-              TableName: "telemetry",
-              Records: singles,
-            }),
-          );
-        }),
-      ),
-    );
+    for (let at = 0; at < records.length; at += KINESIS_BATCH) {
+      const batch = records
+        .slice(at, at + KINESIS_BATCH)
+        .map(({ kinesis }) => decodeMessage(kinesis.data));
+      await Promise.all(
+        writesOf(batch).map((input) => limit(() => client.send(new WriteRecordsCommand(input)))),
+      );
+    }
   });
 }
 
@@ -254,10 +233,15 @@ try {
   const ingestRate = await drive(timestream, records);
   const ingest = { ...server.counters };
 
-  await driveNaive(records.slice(0, KINESIS_BATCH)); // its client discovers the endpoint too
+  const naiveWrites = (batch: DecodedMessage[]) => batch.map(naiveWrite);
+  await driveWriter(records.slice(0, KINESIS_BATCH), naiveWrites); // its client discovers too
   server.reset();
-  const naiveRate = await driveNaive(sample);
+  const naiveRate = await driveWriter(sample, naiveWrites);
   const naive = { ...server.counters };
+
+  server.reset();
+  const perSectionRate = await driveWriter(records, perSectionWrites);
+  const perSection = { ...server.counters };
 
   const influx = await coldHandler({
     TELEMETRY_STORE: "influxdb",
@@ -281,6 +265,14 @@ try {
       naiveRate,
       sample.length,
       naive,
+    ),
+  );
+  console.log(
+    timestreamLine(
+      "previous shape (a MULTI record per section, 100 a call)",
+      perSectionRate,
+      records.length,
+      perSection,
     ),
   );
   console.log(
