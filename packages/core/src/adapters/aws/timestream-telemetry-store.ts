@@ -47,6 +47,9 @@ const RESERVED_PREFIXES = ["ts_", "measure_name"];
 // names and strings their UTF-8 bytes, BIGINT and DOUBLE 8, BOOLEAN 1.
 const TIME_BYTES = 8;
 
+/** A point and its index in the write. */
+type Indexed = { index: number; point: TelemetryPoint };
+
 /** One MULTI record to send: the message's points it holds, by their index in the write. */
 interface PendingRecord {
   indexes: number[];
@@ -80,7 +83,7 @@ export class TimestreamTelemetryStore implements TelemetryStore {
     assertBatchSize("Timestream", points.length, MAX_POINTS);
     // Points Timestream would refuse with a ValidationException for the whole call are kept out.
     const rejected: RejectedPoint[] = [];
-    const sendable: { index: number; point: TelemetryPoint }[] = [];
+    const sendable: Indexed[] = [];
     points.forEach((point, index) => {
       const reason = unwritableReason(point);
       if (reason === null) sendable.push({ index, point });
@@ -163,13 +166,9 @@ function thingDimension(thing: string) {
   return { Name: TIMESTREAM_THING_DIMENSION, Value: thing };
 }
 
-/**
- * The records of the points' messages, in the order the messages come: a message's points
- * (same thing, time and seq) share one record, unless together they pass a record's limits;
- * then they fill as few records as they need, in section order.
- */
-function messageRecords(points: readonly { index: number; point: TelemetryPoint }[]) {
-  const messages = new Map<string, { index: number; point: TelemetryPoint }[]>();
+/** The records of the points' messages, in the order the messages come. */
+function messageRecords(points: readonly Indexed[]): PendingRecord[] {
+  const messages = new Map<string, Indexed[]>();
   for (const entry of points) {
     const { thing, time, seq } = entry.point;
     const key = `${thing}\u0000${time.getTime()}\u0000${seq}`;
@@ -177,39 +176,41 @@ function messageRecords(points: readonly { index: number; point: TelemetryPoint 
     if (message === undefined) messages.set(key, [entry]);
     else message.push(entry);
   }
-  const records: PendingRecord[] = [];
-  for (const message of messages.values()) {
-    let part: { indexes: number[]; measures: TimestreamMeasureValue[]; bytes: number } | undefined;
-    let parts = 0;
-    const close = () => {
-      const first = message[0]?.point;
-      if (part === undefined || first === undefined) return;
-      parts += 1;
-      records.push({
-        indexes: part.indexes,
-        thing: first.thing,
-        record: record(first, parts, part.measures),
-      });
-      part = undefined;
-    };
-    for (const { index, point } of message) {
-      const measures = sectionMeasures(point);
-      const bytes = measuresBytes(measures);
-      if (
-        part !== undefined &&
-        (part.measures.length + measures.length > MAX_RECORD_MEASURES ||
-          part.bytes + bytes > MAX_RECORD_BYTES)
-      ) {
-        close();
-      }
-      part ??= { indexes: [], measures: [], bytes: recordOverheadBytes(point, parts + 1) };
-      part.indexes.push(index);
-      part.measures.push(...measures);
-      part.bytes += bytes;
+  return [...messages.values()].flatMap((message) =>
+    packSections(message).map(({ indexes, measures, first }, i) => ({
+      indexes,
+      thing: first.thing,
+      record: record(first, i + 1, measures),
+    })),
+  );
+}
+
+/**
+ * A message's sections (same thing, time and seq) in one record, or, when together they pass a
+ * record's limits, in as few records as they need, in section order.
+ */
+function packSections(message: readonly Indexed[]) {
+  const parts: { indexes: number[]; measures: TimestreamMeasureValue[]; first: TelemetryPoint }[] =
+    [];
+  let bytes = 0;
+  for (const { index, point } of message) {
+    const measures = sectionMeasures(point);
+    const size = measuresBytes(measures);
+    let part = parts.at(-1);
+    if (
+      part === undefined ||
+      part.measures.length + measures.length > MAX_RECORD_MEASURES ||
+      bytes + size > MAX_RECORD_BYTES
+    ) {
+      part = { indexes: [], measures: [], first: point };
+      parts.push(part);
+      bytes = recordOverheadBytes(point, parts.length);
     }
-    close();
+    part.indexes.push(index);
+    part.measures.push(...measures);
+    bytes += size;
   }
-  return records;
+  return parts;
 }
 
 function recordMeasureName(part: number): string {
