@@ -5,6 +5,7 @@ import {
   type TelemetryStoreSettings,
   TelemetryStoreSettingsSchema,
   TIMESTREAM_TABLE_NAME,
+  TIMESTREAM_THING_DIMENSION,
   telemetryStoreVariables,
 } from "@fleet/core/contracts";
 import { iotRuleRole } from "./iot-rule-role.ts";
@@ -251,6 +252,18 @@ function telemetryStore(config: TelemetryConfig, databaseName: string): StoreRes
     retentionProperties: {
       memoryStoreRetentionPeriodInHours: store.memoryStoreRetentionHours,
       magneticStoreRetentionPeriodInDays: store.magneticStoreRetentionDays,
+    },
+    // One MULTI record a message, all under measure_name `telemetry`: partitioning on the
+    // measure name (the default) would not tell records apart, so the table is partitioned by
+    // the device, which every dashboard and `fleet telemetry query` filter on (developer guide,
+    // "Customer-defined partition keys"). Timestream sets a partition key at table creation
+    // only; UpdateTable can change its enforcement, not the key.
+    schema: {
+      compositePartitionKey: {
+        type: "DIMENSION",
+        name: TIMESTREAM_THING_DIMENSION,
+        enforcementInRecord: "REQUIRED",
+      },
     },
     // A device replays its offline buffer with the original times: records older than the
     // memory store's retention are accepted by the magnetic store instead of rejected.

@@ -1,3 +1,4 @@
+import { splitMeasure } from "@fleet/core/contracts";
 import { describe, expect, it } from "vitest";
 import {
   ALL_DASHBOARDS,
@@ -9,6 +10,8 @@ import {
 import { matchesPattern, sampleMeasure, telemetryMeasurePatterns } from "./telemetry-measures.ts";
 
 const MEASURES = telemetryMeasurePatterns();
+/** Columns TimestreamTelemetryStore writes with every record besides the measures. */
+const TIMESTREAM_STORE_COLUMNS = new Set(["seq"]);
 
 function expectKnownMeasures(query: Query, section: string, measures: readonly string[]): void {
   const patterns = MEASURES.get(section);
@@ -21,7 +24,7 @@ function expectKnownMeasures(query: Query, section: string, measures: readonly s
   }
 }
 
-/** The one section (measure_name / _measurement) a query reads; each query reads exactly one. */
+/** The one section (InfluxDB's _measurement) a query reads; each query reads exactly one. */
 function onlySection(query: Query, pattern: RegExp): string {
   const sections = [...query.text.matchAll(pattern)].map((match) => match[1] ?? "");
   expect(new Set(sections).size, `${query.where}: sections ${sections.join(", ")}`).toBe(1);
@@ -45,10 +48,16 @@ describe("Timestream queries (grafana-timestream-datasource)", () => {
   });
 
   it.each(all)("$where reads measures that the telemetry schema defines", (query) => {
-    const section = onlySection(query, /measure_name = '([^']+)'/g);
-    // Measures are double-quoted (their dotted names need it); aliases never are.
-    const measures = [...query.text.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? "");
-    expectKnownMeasures(query, section, measures);
+    // One MULTI record a message: its columns are `section.path`, double-quoted (their dots
+    // need it), beside the store's own `seq`; aliases never are quoted.
+    const columns = [...query.text.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? "");
+    expect(columns.length, `${query.where}: reads no measure`).toBeGreaterThan(0);
+    for (const column of columns) {
+      if (TIMESTREAM_STORE_COLUMNS.has(column)) continue;
+      const measure = splitMeasure(column);
+      expect(measure, `${query.where}: "${column}" is not a section.path measure`).toBeDefined();
+      expectKnownMeasures(query, measure?.section ?? "", [measure?.path ?? ""]);
+    }
   });
 
   it.each(all.filter((q) => TIME_SERIES_PANELS.has(q.kind)))(

@@ -1,5 +1,6 @@
 import { telemetryPoints } from "@fleet/core";
-import type { TelemetryRecord } from "@fleet/core/contracts";
+
+import { type TelemetryRecord, TIMESTREAM_MEASURE_NAME } from "@fleet/core/contracts";
 import { DuckDbTelemetryStore } from "../../packages/sandbox/src/adapters/duckdb-telemetry-store.ts";
 import {
   openTelemetryDatabase,
@@ -13,9 +14,10 @@ import { replaceDurations } from "./timestream-durations.ts";
  * 1. Data: the records go through core's `telemetryPoints` and the sandbox's
  *    `DuckDbTelemetryStore`, as the sandbox ingest writes them (one long row per measure).
  * 2. Table: a view `<database>.<table>` (e.g. `"fleet-dev".telemetry`) gives those rows the
- *    shape TimestreamTelemetryStore writes: one row per MULTI record (`thing`, `measure_name` =
- *    section, `time`), one typed column per measure (`"buffer.queued"`), plus `seq` and
- *    `received_at_ms`. The query's FROM is left as the plugin expanded it.
+ *    shape TimestreamTelemetryStore writes: one row per message, a MULTI record (`thing`,
+ *    `measure_name` = `telemetry`, `time`), one typed column per measure named `section.path`
+ *    (`"heartbeat.buffer.queued"`), plus `seq` and `received_at_ms`. The query's FROM is left
+ *    as the plugin expanded it.
  * 3. Timestream-only syntax: a duration literal (`60000ms`) becomes `CAST('60000ms' AS
  *    INTERVAL)`, which DuckDB reads with the same units.
  * 4. Timestream functions DuckDB lacks or names differently, as macros with Timestream's
@@ -71,30 +73,30 @@ const FUNCTIONS = `
 
 const VALUE_COLUMNS = ["value_double", "value_text", "value_bool"] as const;
 
-/** SELECT pivoting the sandbox's long rows into Timestream's MULTI-record rows. */
+/** SELECT pivoting the sandbox's long rows into Timestream's rows: one MULTI record a message. */
 async function multiRecordRows(database: TelemetryDatabase): Promise<string> {
   const reader = await database.connection.runAndReadAll(`
-    SELECT DISTINCT substr(measure, strpos(measure, '.') + 1) AS path,
+    SELECT DISTINCT measure,
       value_double IS NOT NULL AS is_double, value_text IS NOT NULL AS is_text
-    FROM main.telemetry ORDER BY path`);
+    FROM main.telemetry ORDER BY measure`);
   const columns = new Map<string, (typeof VALUE_COLUMNS)[number]>();
   for (const row of reader.getRowObjectsJS()) {
-    const path = String(row.path);
+    const measure = String(row.measure);
     const column = row.is_double ? "value_double" : row.is_text ? "value_text" : "value_bool";
     // Timestream keeps one type per measure column and refuses a record that changes it.
-    if ((columns.get(path) ?? column) !== column) {
-      throw new Error(`measure ${path} is stored with two types`);
+    if ((columns.get(measure) ?? column) !== column) {
+      throw new Error(`measure ${measure} is stored with two types`);
     }
-    columns.set(path, column);
+    columns.set(measure, column);
   }
   const measures = [...columns].map(
-    ([path, column]) =>
-      `any_value(${column}) FILTER (WHERE path = '${path.replaceAll("'", "''")}') AS "${path.replaceAll('"', '""')}"`,
+    ([measure, column]) =>
+      `any_value(${column}) FILTER (WHERE measure = '${measure.replaceAll("'", "''")}') AS "${measure.replaceAll('"', '""')}"`,
   );
   return `
-    SELECT thing, split_part(measure, '.', 1) AS measure_name, time,
+    SELECT thing, '${TIMESTREAM_MEASURE_NAME}' AS measure_name, time,
       any_value(seq) AS seq, epoch_ms(any_value(received_at)) AS received_at_ms,
       ${measures.join(",\n      ")}
-    FROM (SELECT *, substr(measure, strpos(measure, '.') + 1) AS path FROM main.telemetry)
-    GROUP BY thing, measure_name, time`;
+    FROM main.telemetry
+    GROUP BY thing, time`;
 }

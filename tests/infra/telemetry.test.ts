@@ -534,6 +534,14 @@ describe("telemetry stack", () => {
           memoryStoreRetentionPeriodInHours: 12,
           magneticStoreRetentionPeriodInDays: 730,
         },
+        // One record a message under one measure name: partitioned by the device instead.
+        schema: {
+          compositePartitionKey: {
+            type: "DIMENSION",
+            name: "thing",
+            enforcementInRecord: "REQUIRED",
+          },
+        },
         // Replayed offline buffers carry times older than the memory store keeps; what the
         // magnetic store rejects after the write is reported to the bucket, not lost.
         magneticStoreWriteProperties: {

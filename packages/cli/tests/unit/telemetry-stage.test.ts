@@ -27,13 +27,13 @@ describe("fleet telemetry query --stage", () => {
         { Name: "measure_name", Type: { ScalarType: "VARCHAR" } },
         { Name: "time", Type: { ScalarType: "TIMESTAMP" } },
         { Name: "seq", Type: { ScalarType: "BIGINT" } },
-        { Name: "battery.soc", Type: { ScalarType: "DOUBLE" } },
+        { Name: "vehicle.battery.soc", Type: { ScalarType: "DOUBLE" } },
       ],
       Rows: [
         {
           Data: [
             { ScalarValue: "rpi-1" },
-            { ScalarValue: "vehicle" },
+            { ScalarValue: "telemetry" },
             { ScalarValue: "2026-11-21 10:15:30.123000000" },
             { ScalarValue: "42" },
             { ScalarValue: "81.5" },
@@ -69,7 +69,7 @@ describe("fleet telemetry query --stage", () => {
     const sql = timestream.commandCalls(QueryCommand)[0]?.args[0].input.QueryString ?? "";
     expect(sql).toContain(`FROM "fleet-dev"."telemetry"`);
     expect(sql).toContain(`"thing" = 'rpi-1'`);
-    expect(sql).toContain("measure_name = 'vehicle'");
+    expect(sql).toContain(`"vehicle.battery.soc" IS NOT NULL`);
   });
 
   it("says how to deploy when the stage publishes no telemetry store", async () => {

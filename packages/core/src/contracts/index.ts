@@ -30,4 +30,5 @@ export * from "./status-details.ts";
 export * from "./telemetry.ts";
 export * from "./telemetry-rule.ts";
 export * from "./telemetry-store-settings.ts";
+export * from "./timestream-record.ts";
 export * from "./topics.ts";

@@ -3,9 +3,9 @@ export type MeasureValue = number | string | boolean;
 
 /**
  * One section of one telemetry message, flattened: `vehicle.battery.soc` etc. A message with
- * several sections (system, vehicle, ...) becomes several points with the same time and seq.
- * The section name is the record's measure name in Timestream (a MULTI record) and the
- * measurement in InfluxDB; the flattened keys are its measures / fields.
+ * several sections (system, vehicle, ...) becomes several points with the same thing, time and
+ * seq. Timestream keeps a whole message in one MULTI record (columns `section.path`); InfluxDB
+ * keeps a point as one line (measurement = section, fields = the flattened keys).
  */
 export interface TelemetryPoint {
   thing: string;
@@ -30,11 +30,20 @@ export interface RejectedPoint {
 
 /** Where telemetry is written: Timestream, Timestream for InfluxDB, or DuckDB in the sandbox. */
 export interface TelemetryStore {
-  /** Most points one `write` accepts (Timestream WriteRecords: 100 records). */
+  /** Most points one `write` accepts. */
   readonly maxPointsPerWrite: number;
   /**
-   * Writes up to `maxPointsPerWrite` points. Points the store refused one by one are returned
-   * (e.g. Timestream RejectedRecords); a failure of the whole call throws.
+   * Set by a store that keeps all points of a message (same thing, time and seq) in one record,
+   * as Timestream keeps one MULTI record per message: the most messages one `write` takes.
+   * Such a store is given whole messages (every point of a message in the same write), since a
+   * second write of the same record would overwrite the first; the ingest fills its writes by
+   * messages. Unset: a write is bounded by points only and may cut a message anywhere.
+   */
+  readonly maxMessagesPerWrite?: number;
+  /**
+   * Writes up to `maxPointsPerWrite` points (and `maxMessagesPerWrite` messages, when set).
+   * Points the store refused are returned (e.g. Timestream RejectedRecords: every point of a
+   * refused record); a failure of the whole call throws.
    */
   write(points: readonly TelemetryPoint[]): Promise<{ rejected: RejectedPoint[] }>;
 }

@@ -17,7 +17,8 @@ const RESERVED_MEASURE_NAMES = new Set([
   "received_at",
   "received_at_ms",
 ]);
-const RESERVED_MEASURE_PREFIXES = ["ts_", "measure_value"];
+// Timestream: no column name may start with `ts_` or `measure_name` (Quotas, "System identifiers").
+const RESERVED_MEASURE_PREFIXES = ["ts_", "measure_value", "measure_name"];
 
 // A subset every store takes unquoted in its query language: Timestream forbids ':' and
 // InfluxDB reserves a leading '_'; dots join the path, so they are allowed inside.

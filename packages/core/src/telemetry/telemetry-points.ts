@@ -4,7 +4,10 @@ import { telemetryTopic } from "../contracts/topics.ts";
 import type { TelemetryPoint } from "../ports/telemetry-store.ts";
 import { collectMeasures, measureNameProblem } from "./flatten-measures.ts";
 
-/** Timestream: at most 256 measures in one MULTI record, and one section is one record. */
+/**
+ * Timestream: at most 256 measures in one MULTI record. A message's sections share one record
+ * when they fit; a section never spans two, so it holds at most this many.
+ */
 export const MAX_MEASURES_PER_POINT = 256;
 
 /** Message keys that describe the reading rather than hold a section. */

@@ -5,8 +5,9 @@ import { parseMessage } from "../contracts/parse-message.ts";
 import { type TelemetryRecord, TelemetryRecordSchema } from "../contracts/telemetry-rule.ts";
 import { telemetryTopic } from "../contracts/topics.ts";
 import type { DeadLetter, DeadLetterSink } from "../ports/dead-letter-sink.ts";
-import type { TelemetryPoint, TelemetryStore } from "../ports/telemetry-store.ts";
+import type { TelemetryStore } from "../ports/telemetry-store.ts";
 import { telemetryPoints } from "../telemetry/telemetry-points.ts";
+import { type OwnedPoint, writeChunks } from "../telemetry/write-chunks.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 
 /** One stream record, as a Kinesis event (Lambda) or GetRecords (sandbox poller) gives it. */
@@ -67,7 +68,9 @@ interface RecordState {
  *    too many measures) marks the message for the dead-letter sink with its issues: bad input
  *    never fails the batch.
  * 2. Group the points by thing (a chunk then shares its common attributes as far as it can)
- *    and cut them into chunks of at most `store.maxPointsPerWrite`, filling each chunk.
+ *    and cut them into full chunks of at most `store.maxPointsPerWrite` points; for a store
+ *    that keeps a message in one record (Timestream), whole messages, at most
+ *    `store.maxMessagesPerWrite` a chunk. A message too big for one write is dead-lettered.
  * 3. Write the chunks, a few at once. A point the store refuses for good sends its message to
  *    the dead-letter sink; a point refused as retryable, or a whole chunk whose write threw,
  *    fails its messages, which are delivered again (the stores overwrite identical points, so
@@ -85,7 +88,7 @@ export function createIngestTelemetry(deps: IngestTelemetryDeps): IngestTelemetr
   return async (records) => {
     // Step 1: parse; contract violations are set aside, never thrown.
     const states: RecordState[] = [];
-    const owners: { point: TelemetryPoint; state: RecordState }[] = [];
+    const owners: OwnedPoint<RecordState>[] = [];
     for (const record of records) {
       const state: RecordState = { record, parsed: null, rejection: null, retry: false };
       states.push(state);
@@ -95,21 +98,27 @@ export function createIngestTelemetry(deps: IngestTelemetryDeps): IngestTelemetr
           record.data,
           telemetryTopic(record.partitionKey),
         );
-        for (const point of telemetryPoints(state.parsed)) owners.push({ point, state });
+        const points = telemetryPoints(state.parsed);
+        if (store.maxMessagesPerWrite !== undefined && points.length > store.maxPointsPerWrite) {
+          state.rejection = {
+            reason: `the message has ${points.length} sections; the store takes at most ${store.maxPointsPerWrite} in one write`,
+            issues: [],
+          };
+          continue;
+        }
+        for (const point of points) owners.push({ point, message: state });
       } catch (error) {
         if (!(error instanceof ContractViolationError)) throw error;
         state.rejection = { reason: error.message, issues: [...error.issues] };
       }
     }
 
-    // Step 2: one thing's points side by side (stable sort keeps each thing's order), then full chunks.
+    // Step 2: one thing's points side by side (the stable sort keeps each thing's order and
+    // each message's points together), then full chunks.
     owners.sort((a, b) =>
       a.point.thing < b.point.thing ? -1 : a.point.thing > b.point.thing ? 1 : 0,
     );
-    const chunks: (typeof owners)[] = [];
-    for (let start = 0; start < owners.length; start += store.maxPointsPerWrite) {
-      chunks.push(owners.slice(start, start + store.maxPointsPerWrite));
-    }
+    const chunks = writeChunks(owners, store);
 
     // Step 3: write; rejections are mapped back to the message each point came from.
     await Promise.all(
@@ -120,7 +129,7 @@ export function createIngestTelemetry(deps: IngestTelemetryDeps): IngestTelemetr
             for (const rejection of rejected) {
               const owner = chunk[rejection.index];
               if (owner === undefined) continue;
-              const { state, point } = owner;
+              const { message: state, point } = owner;
               if (rejection.retryable) {
                 state.retry = true;
               } else if (state.rejection === null) {
@@ -135,7 +144,7 @@ export function createIngestTelemetry(deps: IngestTelemetryDeps): IngestTelemetr
               { points: chunk.length, error: describeError(error) },
               "telemetry write failed; its records will be delivered again",
             );
-            for (const { state } of chunk) state.retry = true;
+            for (const { message } of chunk) message.retry = true;
           }
         }),
       ),

@@ -121,6 +121,31 @@ export function describeTelemetryStore(
       expect(sorted(samples)).toEqual(sorted(samplesOf(written)));
     });
 
+    it("reads back every section of a message written in one write", async () => {
+      const { store, reader } = await subject();
+      const vehicle = point({ seq: 3 });
+      const system = point({
+        seq: 3,
+        section: "system",
+        measures: { load1: 0.5, uptimeSeconds: 9 },
+      });
+      const heartbeat = point({ seq: 3, section: "heartbeat", measures: { uptimeSeconds: 4 } });
+      await writeAll(store, [heartbeat, system, vehicle]);
+      if (reader === undefined) return;
+      const samples = await reader.query({ thing: "device-0001", since: SINCE });
+      expect(sorted(samples)).toEqual(
+        sorted([...samplesOf(heartbeat), ...samplesOf(system), ...samplesOf(vehicle)]),
+      );
+      const uptime = await reader.query({
+        thing: "device-0001",
+        since: SINCE,
+        measure: "system.uptimeSeconds",
+      });
+      expect(uptime.map((s) => [s.measure, s.seq, s.value])).toEqual([
+        ["system.uptimeSeconds", 3, 9],
+      ]);
+    });
+
     it("reads back only the queried thing's samples, newest first", async () => {
       const { store, reader } = await subject();
       const older = point({ seq: 1, measures: { speedKph: 10 } });

@@ -70,6 +70,7 @@ describe("measureNameProblem", () => {
     ["measure_value", "reserved"],
     ["measure_value_x", "reserved"],
     ["ts_x", "reserved"],
+    ["measure_names", "reserved"],
   ])("refuses %j (%s)", (name, why) => {
     expect(measureNameProblem(name)).toContain(why);
   });

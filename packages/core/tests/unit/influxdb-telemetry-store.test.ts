@@ -78,6 +78,36 @@ describe("InfluxDbTelemetryStore", () => {
     ]);
   });
 
+  it("posts a batch of 5,000 points as one request and refuses a larger one", async () => {
+    const { server, store } = await influx();
+    const points = Array.from({ length: 5000 }, (_, i) =>
+      point({ seq: i, time: new Date(TIME + i) }),
+    );
+
+    await expect(store.write(points)).resolves.toEqual({ rejected: [] });
+    await expect(store.write([...points, point()])).rejects.toThrow(/at most 5000 points/);
+
+    expect(store.maxPointsPerWrite).toBe(5000);
+    expect(server.requests.map((request) => request.body.split("\n").length)).toEqual([5000]);
+  });
+
+  it("splits a batch whose lines pass 5 MiB over several requests", async () => {
+    const { server, store } = await influx();
+    // 100 lines of about 60 KB (InfluxDB strings stay under 64 KiB): about 5.7 MiB in all.
+    const points = Array.from({ length: 100 }, (_, i) =>
+      point({ seq: i, measures: { note: "x".repeat(60_000) } }),
+    );
+
+    await expect(store.write(points)).resolves.toEqual({ rejected: [] });
+
+    const lines = server.requests.map((request) => request.body.split("\n").length);
+    expect(lines).toHaveLength(2);
+    expect(lines.reduce((sum, n) => sum + n, 0)).toBe(100);
+    for (const request of server.requests) {
+      expect(Buffer.byteLength(request.body)).toBeLessThanOrEqual(5 * 1024 * 1024);
+    }
+  });
+
   it.each([
     ["a comma", "a,b", "a\\,b"],
     ["a space", "a b", "a\\ b"],

@@ -38,8 +38,16 @@ function raw(thing: string, data: Uint8Array): IngestRecord {
   return { id: String(nextId++), partitionKey: thing, data };
 }
 
-function setup(overrides: Partial<IngestTelemetryDeps> & { maxPointsPerWrite?: number } = {}) {
-  const store = new InMemoryTelemetryStore({ maxPointsPerWrite: overrides.maxPointsPerWrite });
+function setup(
+  overrides: Partial<IngestTelemetryDeps> & {
+    maxPointsPerWrite?: number;
+    maxMessagesPerWrite?: number;
+  } = {},
+) {
+  const store = new InMemoryTelemetryStore({
+    maxPointsPerWrite: overrides.maxPointsPerWrite,
+    maxMessagesPerWrite: overrides.maxMessagesPerWrite,
+  });
   const deadLetters = new InMemoryDeadLetterSink();
   const ingest = createIngestTelemetry({ store, deadLetters, clock: () => NOW, ...overrides });
   return { store, deadLetters, ingest };
@@ -191,6 +199,46 @@ describe("ingest telemetry", () => {
     const result = await ingest(records);
     expect(result).toMatchObject({ failedIds: [], written: 250, writeCalls: 3 });
     expect(store.calls.map((call) => call.length)).toEqual([100, 100, 50]);
+  });
+
+  it("fills writes with whole messages for a store that keeps a message in one record", async () => {
+    const { store, ingest } = setup({ maxPointsPerWrite: 1000, maxMessagesPerWrite: 100 });
+    const led = { led: { on: true, blinking: false, blinkHz: 2 } };
+    const records = Array.from({ length: 250 }, (_, i) =>
+      record(`device-${String(i % 7).padStart(4, "0")}`, i, led),
+    );
+    const result = await ingest(records);
+    expect(result).toMatchObject({ failedIds: [], written: 250, writeCalls: 3 });
+    expect(store.calls.map((call) => call.length)).toEqual([200, 200, 100]);
+    // No message is cut between two writes.
+    const callOf = new Map<string, number>();
+    store.calls.forEach((call, i) => {
+      for (const point of call) {
+        const key = `${point.thing}#${point.seq}`;
+        expect(callOf.get(key) ?? i).toBe(i);
+        callOf.set(key, i);
+      }
+    });
+  });
+
+  it("starts a new write before a message that would pass maxPointsPerWrite", async () => {
+    const { store, ingest } = setup({ maxPointsPerWrite: 3, maxMessagesPerWrite: 100 });
+    const led = { led: { on: true, blinking: false, blinkHz: 2 } };
+    const records = [1, 2, 3].map((seq) => record("device-0001", seq, led));
+    const result = await ingest(records);
+    expect(result).toMatchObject({ failedIds: [], written: 3, writeCalls: 3 });
+    expect(store.calls.map((call) => call.length)).toEqual([2, 2, 2]);
+  });
+
+  it("dead-letters a message with more sections than one write of a whole-message store takes", async () => {
+    const { store, deadLetters, ingest } = setup({ maxPointsPerWrite: 1, maxMessagesPerWrite: 1 });
+    const both = record("device-0001", 1, { led: { on: true, blinking: false, blinkHz: 2 } });
+    const result = await ingest([both, record("device-0002", 1)]);
+    expect(result).toEqual({ failedIds: [], written: 1, deadLettered: 1, writeCalls: 1 });
+    expect(store.points.map((point) => point.thing)).toEqual(["device-0002"]);
+    expect(deadLetters.letters[0]?.reason).toBe(
+      "the message has 2 sections; the store takes at most 1 in one write",
+    );
   });
 
   it("groups each thing's points together, in the order they came", async () => {

@@ -71,7 +71,7 @@ describeTelemetryStore("Timestream (aws-sdk-client-mock over an in-memory table)
 });
 
 describe("TimestreamTelemetryStore", () => {
-  it("writes one MULTI record per point with the thing as common dimension and every number as DOUBLE", async () => {
+  it("writes one MULTI record per message with the thing as common dimension and every number as DOUBLE", async () => {
     const { fake, store } = subject();
 
     await store.write([point(), point({ section: "system", measures: { load1: 0.5 } })]);
@@ -87,24 +87,15 @@ describe("TimestreamTelemetryStore", () => {
         },
         Records: [
           {
-            MeasureName: "vehicle",
+            MeasureName: "telemetry",
             Time: String(TIME),
             Version: TIME + 250,
             MeasureValues: [
-              { Name: "battery.soc", Value: "81", Type: "DOUBLE" },
-              { Name: "speedKph", Value: "42.5", Type: "DOUBLE" },
-              { Name: "airbags.driver", Value: "ready", Type: "VARCHAR" },
-              { Name: "seatBelts.driver", Value: "true", Type: "BOOLEAN" },
-              { Name: "seq", Value: "12", Type: "BIGINT" },
-              { Name: "received_at_ms", Value: String(TIME + 250), Type: "BIGINT" },
-            ],
-          },
-          {
-            MeasureName: "system",
-            Time: String(TIME),
-            Version: TIME + 250,
-            MeasureValues: [
-              { Name: "load1", Value: "0.5", Type: "DOUBLE" },
+              { Name: "vehicle.battery.soc", Value: "81", Type: "DOUBLE" },
+              { Name: "vehicle.speedKph", Value: "42.5", Type: "DOUBLE" },
+              { Name: "vehicle.airbags.driver", Value: "ready", Type: "VARCHAR" },
+              { Name: "vehicle.seatBelts.driver", Value: "true", Type: "BOOLEAN" },
+              { Name: "system.load1", Value: "0.5", Type: "DOUBLE" },
               { Name: "seq", Value: "12", Type: "BIGINT" },
               { Name: "received_at_ms", Value: String(TIME + 250), Type: "BIGINT" },
             ],
@@ -130,16 +121,64 @@ describe("TimestreamTelemetryStore", () => {
     ]);
   });
 
-  it("writes a full batch of 100 points in one call and refuses a larger one", async () => {
+  it("writes 100 messages of three sections in one call of 100 records and refuses over 1,000 points", async () => {
     const { fake, store } = subject();
     const points = Array.from({ length: 100 }, (_, i) =>
-      point({ seq: i, time: new Date(TIME + i) }),
-    );
+      ["heartbeat", "system", "vehicle"].map((section) =>
+        point({ section, seq: i, time: new Date(TIME + i) }),
+      ),
+    ).flat();
 
     await store.write(points);
-    await expect(store.write([...points, point()])).rejects.toThrow(/at most 100 points/);
+    const tooMany = Array.from({ length: 1001 }, (_, i) => point({ seq: i }));
+    await expect(store.write(tooMany)).rejects.toThrow(/at most 1000 points/);
 
+    expect(store.maxMessagesPerWrite).toBe(100);
     expect(writeInputs(fake).map((input) => input.Records?.length)).toEqual([100]);
+    expect(writeInputs(fake)[0]?.Records?.[0]?.MeasureValues).toHaveLength(3 * 4 + 2);
+  });
+
+  it("spreads a message past a record's 2 KB over records telemetry, telemetry.2, ...", async () => {
+    const { fake, store } = subject();
+    // 30 measures of 30-byte names and 8-byte values: about 1.1 KB a section.
+    const wide = (prefix: string) =>
+      Object.fromEntries(
+        Array.from({ length: 30 }, (_, i) => [`${prefix}${"x".repeat(20)}${i}`, i]),
+      );
+
+    const { rejected } = await store.write([
+      point({ section: "vehicle", measures: wide("a") }),
+      point({ section: "system", measures: wide("b") }),
+      point({ seq: 13, section: "system", measures: { load1: 1 } }),
+    ]);
+
+    expect(rejected).toEqual([]);
+    const records = writeInputs(fake)[0]?.Records ?? [];
+    expect(records.map((r) => [r.MeasureName, r.Time, r.MeasureValues?.length])).toEqual([
+      ["telemetry", String(TIME), 32],
+      ["telemetry.2", String(TIME), 32],
+      ["telemetry", String(TIME), 3],
+    ]);
+  });
+
+  it("refuses, without sending, a section too big for one record", async () => {
+    const { fake, store } = subject();
+    const huge = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`measure${"y".repeat(20)}${i}`, i]),
+    );
+
+    const { rejected } = await store.write([point({ measures: huge }), point({ seq: 13 })]);
+
+    expect(rejected).toEqual([
+      {
+        index: 0,
+        reason: expect.stringMatching(
+          /^section vehicle takes \d+ bytes; a Timestream record holds at most 2048$/,
+        ),
+        retryable: false,
+      },
+    ]);
+    expect(writeInputs(fake)[0]?.Records).toHaveLength(1);
   });
 
   it("reports the records Timestream rejected by the index of their point", async () => {
@@ -191,8 +230,8 @@ describe("TimestreamTelemetryStore", () => {
     const { fake, store } = subject();
 
     const { rejected } = await store.write([
-      point({ measures: { seq: 3 } }),
-      point({ measures: { ts_offset: 1 } }),
+      point({ section: "ts_meta", measures: { seq: 3 } }),
+      point({ section: "measure_name_x", measures: { offset: 1 } }),
       point({ measures: { note: "x".repeat(2049) } }),
       point({ measures: Object.fromEntries(Array.from({ length: 255 }, (_, i) => [`m${i}`, i])) }),
       point({ measures: { ok: 1 } }),
@@ -204,11 +243,14 @@ describe("TimestreamTelemetryStore", () => {
       [2, false],
       [3, false],
     ]);
-    expect(rejected[0]?.reason).toMatch(/measure vehicle\.seq: the name is reserved/);
+    expect(rejected[0]?.reason).toMatch(
+      /section ts_meta: its columns would start with a name Timestream reserves/,
+    );
+    expect(rejected[1]?.reason).toMatch(/section measure_name_x: its columns would start/);
     expect(rejected[3]?.reason).toMatch(/255 measures; a Timestream record holds at most 254/);
     expect(
       writeInputs(fake).map((input) => input.Records?.map((r) => r.MeasureValues?.[0]?.Name)),
-    ).toEqual([["ok"]]);
+    ).toEqual([["vehicle.ok"]]);
   });
 
   it("finds the point behind a ValidationException by writing the batch one point at a time", async () => {
@@ -217,7 +259,7 @@ describe("TimestreamTelemetryStore", () => {
       const names = (input.Records ?? []).flatMap((r) =>
         (r.MeasureValues ?? []).map((m) => m.Name),
       );
-      if (names.includes("bad")) {
+      if (names.includes("vehicle.bad")) {
         const message = "Invalid measure name bad";
         throw new ValidationException({ message, Message: message, $metadata: {} });
       }
@@ -299,7 +341,7 @@ describe("TimestreamTelemetryReader", () => {
     });
 
     expect(fake.queries).toEqual([
-      `SELECT * FROM "fleet""db"."telemetry" WHERE "thing" = 'x'' OR ''1''=''1' AND time >= from_milliseconds(${TIME}) AND time <= from_milliseconds(${TIME + 1000}) AND measure_name = 'vehicle' AND "a"" IS NULL OR ""b" IS NOT NULL ORDER BY time DESC LIMIT 5`,
+      `SELECT * FROM "fleet""db"."telemetry" WHERE "thing" = 'x'' OR ''1''=''1' AND time >= from_milliseconds(${TIME}) AND time <= from_milliseconds(${TIME + 1000}) AND "vehicle.a"" IS NULL OR ""b" IS NOT NULL ORDER BY time DESC LIMIT 5`,
     ]);
   });
 

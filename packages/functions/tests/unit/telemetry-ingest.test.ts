@@ -106,9 +106,10 @@ describe("telemetry-ingest handler", () => {
         TableName: "telemetry",
         CommonAttributes: { MeasureValueType: "MULTI", TimeUnit: "MILLISECONDS" },
       });
+      // One MULTI record per message.
       expect(writes[0]?.Records?.map((record) => record.MeasureName)).toEqual([
-        "heartbeat",
-        "heartbeat",
+        "telemetry",
+        "telemetry",
       ]);
 
       const letters = sentDeadLetters();

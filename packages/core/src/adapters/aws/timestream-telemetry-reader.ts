@@ -4,7 +4,12 @@ import {
   QueryCommand,
   type TimestreamQueryClient,
 } from "@aws-sdk/client-timestream-query";
-import { measureName, splitMeasure } from "../../contracts/measure-name.ts";
+import { splitMeasure } from "../../contracts/measure-name.ts";
+import {
+  TIMESTREAM_RECEIVED_AT_MEASURE,
+  TIMESTREAM_SEQ_MEASURE,
+  TIMESTREAM_THING_DIMENSION,
+} from "../../contracts/timestream-record.ts";
 import { FleetError } from "../../errors.ts";
 import type {
   MeasureValue,
@@ -13,11 +18,6 @@ import type {
   TelemetrySample,
 } from "../../ports/telemetry-store.ts";
 import { callAws, TIMESTREAM_SERVICE } from "./aws-errors.ts";
-import {
-  TIMESTREAM_RECEIVED_AT_MEASURE,
-  TIMESTREAM_SEQ_MEASURE,
-  TIMESTREAM_THING_DIMENSION,
-} from "./timestream-telemetry-store.ts";
 
 export interface TimestreamTelemetryReaderOptions {
   client: TimestreamQueryClient;
@@ -26,7 +26,7 @@ export interface TimestreamTelemetryReaderOptions {
 }
 
 const DEFAULT_LIMIT = 1000;
-// Columns of a row that are not measures of the section.
+// Columns of a row that are not measures.
 const ROW_COLUMNS = new Set([
   TIMESTREAM_THING_DIMENSION,
   TIMESTREAM_SEQ_MEASURE,
@@ -36,9 +36,10 @@ const ROW_COLUMNS = new Set([
 ]);
 
 /**
- * Reads back what TimestreamTelemetryStore wrote: one row per MULTI record, newest first, each
- * non-null measure column becoming a `section.measure` sample. Every name and value from the
- * query goes into the SQL quoted (identifiers in "", literals in ''), never spliced raw.
+ * Reads back what TimestreamTelemetryStore wrote: one row per MULTI record (a message), newest
+ * first, each non-null measure column (named `section.path`) becoming a sample. Every name and
+ * value from the query goes into the SQL quoted (identifiers in "", literals in ''), never
+ * spliced raw.
  */
 export class TimestreamTelemetryReader implements TelemetryReader {
   readonly #client: TimestreamQueryClient;
@@ -51,19 +52,13 @@ export class TimestreamTelemetryReader implements TelemetryReader {
 
   async query(query: TelemetryQuery): Promise<TelemetrySample[]> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const measure = query.measure === undefined ? undefined : splitMeasure(query.measure);
     // A full measure name always has a section and a path: anything else names no measure.
-    if (query.measure !== undefined && measure === undefined) return [];
+    if (query.measure !== undefined && splitMeasure(query.measure) === undefined) return [];
     const conditions = [
       `${quoteIdentifier(TIMESTREAM_THING_DIMENSION)} = ${quoteLiteral(query.thing)}`,
       `time >= from_milliseconds(${query.since.getTime()})`,
       ...(query.until === undefined ? [] : [`time <= from_milliseconds(${query.until.getTime()})`]),
-      ...(measure === undefined
-        ? []
-        : [
-            `measure_name = ${quoteLiteral(measure.section)}`,
-            `${quoteIdentifier(measure.path)} IS NOT NULL`,
-          ]),
+      ...(query.measure === undefined ? [] : [`${quoteIdentifier(query.measure)} IS NOT NULL`]),
     ];
     // Every row holds at least one sample, so `limit` rows are enough for `limit` samples.
     const sql = `SELECT * FROM ${this.#table} WHERE ${conditions.join(" AND ")} ORDER BY time DESC LIMIT ${limit}`;
@@ -100,25 +95,18 @@ function rowSamples(
     cells.set(column.Name ?? "", cellValue(column, data[i]));
   });
   const thing = cells.get(TIMESTREAM_THING_DIMENSION);
-  const section = cells.get("measure_name");
   const time = cells.get("time");
   const seq = cells.get(TIMESTREAM_SEQ_MEASURE);
-  if (
-    typeof thing !== "string" ||
-    typeof section !== "string" ||
-    !(time instanceof Date) ||
-    typeof seq !== "number"
-  ) {
+  if (typeof thing !== "string" || !(time instanceof Date) || typeof seq !== "number") {
     throw new FleetError(
-      "Timestream answered a row without thing, measure_name, time and seq: is the table written by TimestreamTelemetryStore?",
+      "Timestream answered a row without thing, time and seq: is the table written by TimestreamTelemetryStore?",
     );
   }
   const samples: TelemetrySample[] = [];
   for (const [name, value] of cells) {
     if (ROW_COLUMNS.has(name) || value === null || value instanceof Date) continue;
-    const full = measureName(section, name);
-    if (measure === undefined || measure === full) {
-      samples.push({ thing, time, seq, measure: full, value });
+    if (measure === undefined || measure === name) {
+      samples.push({ thing, time, seq, measure: name, value });
     }
   }
   return samples;

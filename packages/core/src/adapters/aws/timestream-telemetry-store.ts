@@ -5,6 +5,13 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from "@aws-sdk/client-timestream-write";
+import { measureName } from "../../contracts/measure-name.ts";
+import {
+  TIMESTREAM_MEASURE_NAME,
+  TIMESTREAM_RECEIVED_AT_MEASURE,
+  TIMESTREAM_SEQ_MEASURE,
+  TIMESTREAM_THING_DIMENSION,
+} from "../../contracts/timestream-record.ts";
 import type {
   MeasureValue,
   RejectedPoint,
@@ -21,38 +28,47 @@ export interface TimestreamTelemetryStoreOptions {
   table: string;
 }
 
-/** Dimension holding the thing name; the section is the record's measure name. */
-export const TIMESTREAM_THING_DIMENSION = "thing";
-/** Measures the store adds to every record, next to the point's own. */
-export const TIMESTREAM_SEQ_MEASURE = "seq";
-export const TIMESTREAM_RECEIVED_AT_MEASURE = "received_at_ms";
-
-// Timestream quotas: 100 records per WriteRecords, 256 measures per MULTI record (two are ours),
-// measure values of 1..2048 characters, measure names of at most 256 bytes.
+// Timestream for LiveAnalytics quotas (developer guide, "Quotas", ts-limits.html, read
+// 2026-12-06): 100 records per WriteRecords; 256 measures per multi-measure record (two are
+// ours); a record of at most 2 KB; measure names of at most 256 bytes; VARCHAR values of
+// 1..2048 characters (API reference, MeasureValue).
 const MAX_RECORDS = 100;
-const MAX_POINT_MEASURES = 256 - 2;
+/** Messages of up to 10 sections fill a call of 100 records; messages with more fill it less. */
+const MAX_POINTS = 10 * MAX_RECORDS;
+const MAX_RECORD_MEASURES = 256 - 2;
+const MAX_RECORD_BYTES = 2048;
 const MAX_VALUE_LENGTH = 2048;
 const MAX_NAME_BYTES = 256;
-// Columns Timestream or this adapter already uses, and prefixes Timestream reserves.
-const RESERVED_NAMES = new Set([
-  TIMESTREAM_THING_DIMENSION,
-  TIMESTREAM_SEQ_MEASURE,
-  TIMESTREAM_RECEIVED_AT_MEASURE,
-  "time",
-  "measure_name",
-]);
-const RESERVED_PREFIXES = ["ts_", "measure_value"];
+// System identifiers (ts-limits.html, "System identifiers"): no column may be named so or start
+// so. A column is `section.path`, so only a section can run into them.
+const RESERVED_NAMES = new Set(["measure_value", "ts_non_existent_col", "time"]);
+const RESERVED_PREFIXES = ["ts_", "measure_name"];
+// Metering sizes (developer guide, "Writes", metering-and-pricing.writes.html): time 8 bytes,
+// names and strings their UTF-8 bytes, BIGINT and DOUBLE 8, BOOLEAN 1.
+const TIME_BYTES = 8;
+
+/** A point and its index in the write. */
+type Indexed = { index: number; point: TelemetryPoint };
+
+/** One MULTI record to send: the message's points it holds, by their index in the write. */
+interface PendingRecord {
+  indexes: number[];
+  record: _Record;
+  thing: string;
+}
 
 /**
- * Timestream for LiveAnalytics: one MULTI record per point (measure name = section, dimension
- * `thing`, time = device time in ms), with the flattened measures plus `seq` (BIGINT) and
- * `received_at_ms` (BIGINT). Every number is a DOUBLE: a measure whose readings are sometimes
- * whole would otherwise flip between BIGINT and DOUBLE, which Timestream refuses. The record
- * version is the receive time, so a redelivered message (MQTT QoS 1) replaces its first copy
- * instead of being rejected as a conflicting duplicate.
+ * Timestream for LiveAnalytics: one MULTI record per message (measure name `telemetry`,
+ * dimension `thing`, time = device time in ms) holding every section's measures as columns
+ * named `section.path` (the name operators query), plus `seq` (BIGINT) and `received_at_ms`
+ * (BIGINT); 100 messages a WriteRecords call. Every number is a DOUBLE: a measure whose
+ * readings are sometimes whole would otherwise flip between BIGINT and DOUBLE, which Timestream
+ * refuses. The record version is the receive time, so a redelivered message (MQTT QoS 1)
+ * replaces its first copy instead of being rejected as a conflicting duplicate.
  */
 export class TimestreamTelemetryStore implements TelemetryStore {
-  readonly maxPointsPerWrite = MAX_RECORDS;
+  readonly maxPointsPerWrite = MAX_POINTS;
+  readonly maxMessagesPerWrite = MAX_RECORDS;
   readonly #client: TimestreamWriteClient;
   readonly #database: string;
   readonly #table: string;
@@ -64,49 +80,59 @@ export class TimestreamTelemetryStore implements TelemetryStore {
   }
 
   async write(points: readonly TelemetryPoint[]): Promise<{ rejected: RejectedPoint[] }> {
-    assertBatchSize("Timestream", points.length, MAX_RECORDS);
+    assertBatchSize("Timestream", points.length, MAX_POINTS);
     // Points Timestream would refuse with a ValidationException for the whole call are kept out.
     const rejected: RejectedPoint[] = [];
-    const sendable: { index: number; point: TelemetryPoint }[] = [];
+    const sendable: Indexed[] = [];
     points.forEach((point, index) => {
       const reason = unwritableReason(point);
       if (reason === null) sendable.push({ index, point });
       else rejected.push({ index, reason, retryable: false });
     });
-    if (sendable.length > 0) rejected.push(...(await this.#writeRecords(sendable)));
+    const records = messageRecords(sendable);
+    for (let start = 0; start < records.length; start += MAX_RECORDS) {
+      rejected.push(...(await this.#writeRecords(records.slice(start, start + MAX_RECORDS))));
+    }
     return { rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
-  async #writeRecords(
-    batch: readonly { index: number; point: TelemetryPoint }[],
-  ): Promise<RejectedPoint[]> {
+  async #writeRecords(batch: readonly PendingRecord[]): Promise<RejectedPoint[]> {
     try {
-      await this.#send(batch.map(({ point }) => point));
+      await this.#send(batch);
       return [];
     } catch (error) {
       if (error instanceof RejectedRecordsException) {
         return (error.RejectedRecords ?? []).flatMap((record) => {
           const sent = batch[record.RecordIndex ?? -1];
-          if (sent === undefined) return [];
           const reason = rejectionReason(record.Reason, record.ExistingVersion);
-          return [{ index: sent.index, reason, retryable: false }];
+          return (sent?.indexes ?? []).map((index) => ({ index, reason, retryable: false }));
         });
       }
       if (errorName(error) === "ValidationException" && batch.length > 1) {
-        return isolateRefusedPoints(batch, (point) => this.#writeOne(point));
+        const refused = await isolateRefusedPoints(
+          batch.map((record, index) => ({ index, point: record })),
+          (record) => this.#writeOne(record),
+        );
+        return refused.flatMap(({ index, reason }) =>
+          (batch[index]?.indexes ?? []).map((point) => ({
+            index: point,
+            reason,
+            retryable: false,
+          })),
+        );
       }
       throw mapAwsError(TIMESTREAM_SERVICE, "WriteRecords", error);
     }
   }
 
-  async #writeOne(point: TelemetryPoint): Promise<string | null> {
+  async #writeOne(record: PendingRecord): Promise<string | null> {
     try {
-      await this.#send([point]);
+      await this.#send([record]);
       return null;
     } catch (error) {
       if (error instanceof RejectedRecordsException) {
-        const record = error.RejectedRecords?.[0];
-        return rejectionReason(record?.Reason, record?.ExistingVersion);
+        const rejected = error.RejectedRecords?.[0];
+        return rejectionReason(rejected?.Reason, rejected?.ExistingVersion);
       }
       if (errorName(error) === "ValidationException") {
         return `Timestream refused the record: ${(error as Error).message}`;
@@ -115,10 +141,10 @@ export class TimestreamTelemetryStore implements TelemetryStore {
     }
   }
 
-  #send(points: readonly TelemetryPoint[]): Promise<unknown> {
-    const things = new Set(points.map((point) => point.thing));
+  #send(records: readonly PendingRecord[]): Promise<unknown> {
+    const things = new Set(records.map((pending) => pending.thing));
     // One thing (as the ingest groups them): its dimension is common to every record.
-    const common = things.size === 1 ? points[0]?.thing : undefined;
+    const common = things.size === 1 ? records[0]?.thing : undefined;
     return this.#client.send(
       new WriteRecordsCommand({
         DatabaseName: this.#database,
@@ -128,7 +154,9 @@ export class TimestreamTelemetryStore implements TelemetryStore {
           MeasureValueType: "MULTI",
           TimeUnit: "MILLISECONDS",
         },
-        Records: points.map((point) => timestreamRecord(point, common === undefined)),
+        Records: records.map(({ record, thing }) =>
+          common === undefined ? { Dimensions: [thingDimension(thing)], ...record } : record,
+        ),
       }),
     );
   }
@@ -138,14 +166,64 @@ function thingDimension(thing: string) {
   return { Name: TIMESTREAM_THING_DIMENSION, Value: thing };
 }
 
-function timestreamRecord(point: TelemetryPoint, withDimension: boolean): _Record {
+/** The records of the points' messages, in the order the messages come. */
+function messageRecords(points: readonly Indexed[]): PendingRecord[] {
+  const messages = new Map<string, Indexed[]>();
+  for (const entry of points) {
+    const { thing, time, seq } = entry.point;
+    const key = `${thing}\u0000${time.getTime()}\u0000${seq}`;
+    const message = messages.get(key);
+    if (message === undefined) messages.set(key, [entry]);
+    else message.push(entry);
+  }
+  return [...messages.values()].flatMap((message) =>
+    packSections(message).map(({ indexes, measures, first }, i) => ({
+      indexes,
+      thing: first.thing,
+      record: record(first, i + 1, measures),
+    })),
+  );
+}
+
+/**
+ * A message's sections (same thing, time and seq) in one record, or, when together they pass a
+ * record's limits, in as few records as they need, in section order.
+ */
+function packSections(message: readonly Indexed[]) {
+  const parts: { indexes: number[]; measures: TimestreamMeasureValue[]; first: TelemetryPoint }[] =
+    [];
+  let bytes = 0;
+  for (const { index, point } of message) {
+    const measures = sectionMeasures(point);
+    const size = measuresBytes(measures);
+    let part = parts.at(-1);
+    if (
+      part === undefined ||
+      part.measures.length + measures.length > MAX_RECORD_MEASURES ||
+      bytes + size > MAX_RECORD_BYTES
+    ) {
+      part = { indexes: [], measures: [], first: point };
+      parts.push(part);
+      bytes = recordOverheadBytes(point, parts.length);
+    }
+    part.indexes.push(index);
+    part.measures.push(...measures);
+    bytes += size;
+  }
+  return parts;
+}
+
+function recordMeasureName(part: number): string {
+  return part === 1 ? TIMESTREAM_MEASURE_NAME : `${TIMESTREAM_MEASURE_NAME}.${part}`;
+}
+
+function record(point: TelemetryPoint, part: number, measures: TimestreamMeasureValue[]): _Record {
   return {
-    ...(withDimension ? { Dimensions: [thingDimension(point.thing)] } : {}),
-    MeasureName: point.section,
+    MeasureName: recordMeasureName(part),
     Time: String(point.time.getTime()),
     Version: point.receivedAt.getTime(),
     MeasureValues: [
-      ...Object.entries(point.measures).map(([name, value]) => measureValue(name, value)),
+      ...measures,
       { Name: TIMESTREAM_SEQ_MEASURE, Value: String(point.seq), Type: "BIGINT" },
       {
         Name: TIMESTREAM_RECEIVED_AT_MEASURE,
@@ -156,28 +234,60 @@ function timestreamRecord(point: TelemetryPoint, withDimension: boolean): _Recor
   };
 }
 
+function sectionMeasures(point: TelemetryPoint): TimestreamMeasureValue[] {
+  return Object.entries(point.measures).map(([name, value]) =>
+    measureValue(measureName(point.section, name), value),
+  );
+}
+
 function measureValue(name: string, value: MeasureValue): TimestreamMeasureValue {
   if (typeof value === "number") return { Name: name, Value: String(value), Type: "DOUBLE" };
   if (typeof value === "boolean") return { Name: name, Value: String(value), Type: "BOOLEAN" };
   return { Name: name, Value: value, Type: "VARCHAR" };
 }
 
+/** A record's size before its message's measures: time, dimension, measure name, seq, receive time. */
+function recordOverheadBytes(point: TelemetryPoint, part: number): number {
+  return (
+    TIME_BYTES +
+    Buffer.byteLength(TIMESTREAM_THING_DIMENSION) +
+    Buffer.byteLength(point.thing) +
+    Buffer.byteLength(recordMeasureName(part)) +
+    Buffer.byteLength(TIMESTREAM_SEQ_MEASURE) +
+    8 +
+    Buffer.byteLength(TIMESTREAM_RECEIVED_AT_MEASURE) +
+    8
+  );
+}
+
+function measuresBytes(measures: readonly TimestreamMeasureValue[]): number {
+  let bytes = 0;
+  for (const { Name, Value, Type } of measures) {
+    bytes += Buffer.byteLength(Name ?? "");
+    bytes += Type === "VARCHAR" ? Buffer.byteLength(Value ?? "") : Type === "BOOLEAN" ? 1 : 8;
+  }
+  return bytes;
+}
+
 /** Why Timestream would refuse the point's record (or the whole call because of it); else null. */
 function unwritableReason(point: TelemetryPoint): string | null {
   const entries = Object.entries(point.measures);
-  if (entries.length > MAX_POINT_MEASURES) {
-    return `section ${point.section} has ${entries.length} measures; a Timestream record holds at most ${MAX_POINT_MEASURES} besides seq and received_at_ms`;
+  if (entries.length > MAX_RECORD_MEASURES) {
+    return `section ${point.section} has ${entries.length} measures; a Timestream record holds at most ${MAX_RECORD_MEASURES} besides seq and received_at_ms`;
   }
   if (!Number.isSafeInteger(point.seq) || point.seq < 0) {
     return `seq ${point.seq} is not a non-negative integer`;
   }
+  if (
+    RESERVED_NAMES.has(point.section) ||
+    RESERVED_PREFIXES.some((prefix) => point.section.startsWith(prefix))
+  ) {
+    return `section ${point.section}: its columns would start with a name Timestream reserves (${[...RESERVED_NAMES].join(", ")}, ${RESERVED_PREFIXES.map((p) => `${p}*`).join(", ")})`;
+  }
   for (const [name, value] of entries) {
-    const where = `measure ${point.section}.${name}`;
-    if (name === "" || Buffer.byteLength(name) > MAX_NAME_BYTES) {
-      return `${where}: Timestream measure names have 1..${MAX_NAME_BYTES} bytes`;
-    }
-    if (RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-      return `${where}: the name is reserved in the Timestream table (${[...RESERVED_NAMES].join(", ")}, ${RESERVED_PREFIXES.map((p) => `${p}*`).join(", ")})`;
+    const where = `measure ${measureName(point.section, name)}`;
+    if (name === "" || Buffer.byteLength(measureName(point.section, name)) > MAX_NAME_BYTES) {
+      return `${where}: Timestream measure names (section.path) have 1..${MAX_NAME_BYTES} bytes`;
     }
     if (typeof value === "number" && !Number.isFinite(value)) {
       return `${where}: ${value} is not a finite number`;
@@ -185,6 +295,10 @@ function unwritableReason(point: TelemetryPoint): string | null {
     if (typeof value === "string" && (value.length === 0 || value.length > MAX_VALUE_LENGTH)) {
       return `${where}: Timestream VARCHAR measure values have 1..${MAX_VALUE_LENGTH} characters, got ${value.length}`;
     }
+  }
+  const bytes = recordOverheadBytes(point, 1) + measuresBytes(sectionMeasures(point));
+  if (bytes > MAX_RECORD_BYTES) {
+    return `section ${point.section} takes ${bytes} bytes; a Timestream record holds at most ${MAX_RECORD_BYTES}`;
   }
   return null;
 }

@@ -16,19 +16,27 @@ import { Faults } from "./faults.ts";
  */
 export class InMemoryTelemetryStore implements TelemetryStore, TelemetryReader {
   readonly maxPointsPerWrite: number;
+  readonly maxMessagesPerWrite?: number;
   readonly points: TelemetryPoint[] = [];
   /** Every write call's points, in call order. */
   readonly calls: TelemetryPoint[][] = [];
   readonly faults = new Faults();
   refuse: (point: TelemetryPoint) => Omit<RejectedPoint, "index"> | null = () => null;
 
-  constructor(options: { maxPointsPerWrite?: number } = {}) {
+  constructor(options: { maxPointsPerWrite?: number; maxMessagesPerWrite?: number } = {}) {
     this.maxPointsPerWrite = options.maxPointsPerWrite ?? 100;
+    if (options.maxMessagesPerWrite !== undefined) {
+      this.maxMessagesPerWrite = options.maxMessagesPerWrite;
+    }
   }
 
   async write(points: readonly TelemetryPoint[]): Promise<{ rejected: RejectedPoint[] }> {
     if (points.length > this.maxPointsPerWrite) {
       throw new Error(`write of ${points.length} points over ${this.maxPointsPerWrite}`);
+    }
+    const messages = new Set(points.map((p) => `${p.thing}#${p.seq}`)).size;
+    if (this.maxMessagesPerWrite !== undefined && messages > this.maxMessagesPerWrite) {
+      throw new Error(`write of ${messages} messages over ${this.maxMessagesPerWrite}`);
     }
     this.calls.push([...points]);
     this.faults.check("write", points);

@@ -14,7 +14,7 @@ import { mockClient } from "aws-sdk-client-mock";
 
 interface StoredRecord {
   thing: string;
-  section: string;
+  measureName: string;
   time: number;
   version: number;
   measures: Map<string, { type: string; value: string }>;
@@ -22,13 +22,13 @@ interface StoredRecord {
 
 // The reader's SQL, and nothing else: a query of another shape fails the test.
 const QUERY =
-  /^SELECT \* FROM "((?:[^"]|"")+)"\."((?:[^"]|"")+)" WHERE "thing" = '((?:[^']|'')*)' AND time >= from_milliseconds\((\d+)\)(?: AND time <= from_milliseconds\((\d+)\))?(?: AND measure_name = '((?:[^']|'')*)' AND "((?:[^"]|"")*)" IS NOT NULL)? ORDER BY time DESC LIMIT (\d+)$/;
+  /^SELECT \* FROM "((?:[^"]|"")+)"\."((?:[^"]|"")+)" WHERE "thing" = '((?:[^']|'')*)' AND time >= from_milliseconds\((\d+)\)(?: AND time <= from_milliseconds\((\d+)\))?(?: AND "((?:[^"]|"")*)" IS NOT NULL)? ORDER BY time DESC LIMIT (\d+)$/;
 
 const unquote = (text: string | undefined, quote: string) => text?.replaceAll(quote + quote, quote);
 
 /**
  * A Timestream table behind aws-sdk-client-mock: WriteRecords stores MULTI records (upserting
- * by thing, section and time as Timestream does), Query answers the reader's SQL the way
+ * by thing, measure name and time as Timestream does), Query answers the reader's SQL the way
  * Timestream shapes a multi-measure table (one column per measure name ever written, NULL
  * where a record lacks it), `pageSize` rows per page.
  */
@@ -48,7 +48,7 @@ export function inMemoryTimestream(options: { pageSize?: number } = {}) {
       ];
       const stored: StoredRecord = {
         thing: dimensions.find((d) => d.Name === "thing")?.Value ?? "",
-        section: record.MeasureName ?? "",
+        measureName: record.MeasureName ?? "",
         time: Number(record.Time),
         version: record.Version ?? 1,
         measures: new Map(
@@ -59,7 +59,10 @@ export function inMemoryTimestream(options: { pageSize?: number } = {}) {
         ),
       };
       const same = records.findIndex(
-        (r) => r.thing === stored.thing && r.section === stored.section && r.time === stored.time,
+        (r) =>
+          r.thing === stored.thing &&
+          r.measureName === stored.measureName &&
+          r.time === stored.time,
       );
       if (same >= 0) records.splice(same, 1, stored);
       else records.push(stored);
@@ -72,15 +75,14 @@ export function inMemoryTimestream(options: { pageSize?: number } = {}) {
     queries.push(sql);
     const match = QUERY.exec(sql);
     if (match === null) throw new Error(`unexpected SQL: ${sql}`);
-    const [, , , thing, since, until, section, measure, limit] = match;
+    const [, , , thing, since, until, measure, limit] = match;
     const selected = records
       .filter(
         (r) =>
           r.thing === unquote(thing, "'") &&
           r.time >= Number(since) &&
           (until === undefined || r.time <= Number(until)) &&
-          (section === undefined ||
-            (r.section === unquote(section, "'") && r.measures.has(unquote(measure, '"') ?? ""))),
+          (measure === undefined || r.measures.has(unquote(measure, '"') ?? "")),
       )
       .sort((a, b) => b.time - a.time)
       .slice(0, Number(limit));
@@ -100,7 +102,7 @@ export function inMemoryTimestream(options: { pageSize?: number } = {}) {
     const rows: Row[] = selected.map((r) => ({
       Data: [
         { ScalarValue: r.thing },
-        { ScalarValue: r.section },
+        { ScalarValue: r.measureName },
         {
           ScalarValue: `${new Date(r.time).toISOString().replace("T", " ").replace("Z", "")}000000`,
         },
