@@ -11,6 +11,8 @@ const FNV_PRIME = 0x01000193;
  */
 const OFFSET_BITS = 27;
 const OFFSET_MASK = (1 << OFFSET_BITS) - 1;
+/** A serial's length is stored in one byte. */
+const MAX_SERIAL_BYTES = 255;
 
 /**
  * A set of ASCII serials held as bytes: each serial once, length-prefixed, in insertion order in
@@ -27,7 +29,7 @@ export class PackedSerialSet implements ReadonlySet<string> {
   #slots = new Int32Array(INITIAL_SLOTS);
   #size = 0;
   /** Scratch for serials given as strings. */
-  readonly #scratch = Buffer.alloc(255);
+  readonly #scratch = Buffer.alloc(MAX_SERIAL_BYTES);
 
   /**
    * @param expectedBytes the list's size when known (S3's ContentLength): its serials fit in it,
@@ -46,10 +48,11 @@ export class PackedSerialSet implements ReadonlySet<string> {
    * Returns false when it was already in the set.
    */
   addBytes(bytes: Uint8Array, start: number, end: number): boolean {
+    const length = end - start;
+    if (length === 0 || length > MAX_SERIAL_BYTES) throw serialLengthError(length);
     const hash = hashBytes(bytes, start, end);
     const slot = this.#find(hash, bytes, start, end);
     if (this.#slots[slot] !== 0) return false;
-    const length = end - start;
     if (this.#used + 1 + length > OFFSET_MASK) {
       throw new RangeError(`a PackedSerialSet holds at most ${OFFSET_MASK} bytes of serials`);
     }
@@ -68,6 +71,7 @@ export class PackedSerialSet implements ReadonlySet<string> {
 
   /** Adds an ASCII serial given as a string; false when it was already in the set. */
   add(serial: string): boolean {
+    if (serial.length > MAX_SERIAL_BYTES) throw serialLengthError(serial.length);
     const length = this.#scratch.write(serial, "latin1");
     return this.addBytes(this.#scratch, 0, length);
   }
@@ -140,7 +144,7 @@ export class PackedSerialSet implements ReadonlySet<string> {
   /** Where `serial` is stored (its length byte), or -1. */
   #offsetOf(serial: string): number {
     const length = serial.length;
-    if (length === 0 || length > 255) return -1;
+    if (length === 0 || length > MAX_SERIAL_BYTES) return -1;
     const bytes = this.#bytes;
     const slots = this.#slots;
     const mask = slots.length - 1;
@@ -195,6 +199,10 @@ export class PackedSerialSet implements ReadonlySet<string> {
     }
     this.#slots = slots;
   }
+}
+
+function serialLengthError(length: number): RangeError {
+  return new RangeError(`a serial is 1-${MAX_SERIAL_BYTES} characters, got ${length}`);
 }
 
 function entry(hash: number, at: number): number {

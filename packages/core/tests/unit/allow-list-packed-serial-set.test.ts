@@ -19,6 +19,13 @@ describe("PackedSerialSet", () => {
     ]);
   });
 
+  it("refuses a serial its one length byte cannot hold", () => {
+    const set = new PackedSerialSet();
+    expect(() => set.add("")).toThrow(RangeError);
+    expect(() => set.add("x".repeat(256))).toThrow(RangeError);
+    expect(set.size).toBe(0);
+  });
+
   it("answers has() for what was added, and only that, as it grows", () => {
     const set = new PackedSerialSet();
     const serial = (i: number) => `SN-${i.toString(36).padStart(6, "0")}`;
