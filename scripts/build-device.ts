@@ -41,6 +41,25 @@ const UNUSED_PACKAGES: Readonly<Record<string, string>> = {
   "thread-stream": "the device logs to stdout synchronously, without pino transports",
 };
 
+/**
+ * Packages the device uses but never needs switched on, replaced by a silent stand-in. mqtt.js
+ * and mqtt-packet trace through `debug`, which prints only when the DEBUG variable names them;
+ * the real package loads Node's tty module and supports-color at start and looks its switch up
+ * on every packet. The device logs through pino instead.
+ */
+const SILENT_PACKAGES: Readonly<Record<string, string>> = {
+  debug: `function debug() {
+  const log = () => {};
+  log.enabled = false;
+  log.extend = debug;
+  return log;
+}
+debug.enable = () => {};
+debug.disable = () => "";
+debug.enabled = () => false;
+module.exports = debug;`,
+};
+
 const withoutUnusedPackages: Plugin = {
   name: "without-unused-packages",
   setup(build) {
@@ -48,6 +67,15 @@ const withoutUnusedPackages: Plugin = {
     build.onResolve({ filter: new RegExp(`^(${names})$`) }, (args) => ({
       path: args.path,
       namespace: "unused-package",
+    }));
+    const silent = Object.keys(SILENT_PACKAGES).join("|");
+    build.onResolve({ filter: new RegExp(`^(${silent})$`) }, (args) => ({
+      path: args.path,
+      namespace: "silent-package",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "silent-package" }, (args) => ({
+      loader: "js",
+      contents: SILENT_PACKAGES[args.path],
     }));
     build.onLoad({ filter: /.*/, namespace: "unused-package" }, (args) => ({
       loader: "js",
@@ -86,9 +114,11 @@ export async function buildDevice(
     // resident memory. Names are kept so that error stacks stay readable.
     minify: true,
     keepNames: true,
-    // CommonJS dependencies (pino, mqtt's) call require(); give the ES module one.
+    // CommonJS dependencies (pino, mqtt's) call require() and read __filename (write-file-atomic
+    // names its temporary files with it: without it every private file write threw); give each
+    // ES module chunk both.
     banner: {
-      js: 'import { createRequire as __fleetCreateRequire } from "node:module"; const require = __fleetCreateRequire(import.meta.url);',
+      js: 'import { createRequire as __fleetCreateRequire } from "node:module"; const require = __fleetCreateRequire(import.meta.url); const __filename = import.meta.filename; const __dirname = import.meta.dirname;',
     },
     legalComments: "linked",
     plugins: [withoutUnusedPackages],

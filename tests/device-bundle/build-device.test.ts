@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "@fleet/device";
@@ -68,5 +68,15 @@ describe("the device client bundle (npm run build:device)", () => {
       },
       { timeout: 30_000, interval: 500 },
     );
+  }, 60_000);
+
+  // write-file-atomic, a CommonJS chunk of the bundle, reads __filename: without it every
+  // private-file write (keys, certificates, settings, job progress) threw in the bundle alone.
+  it("writes its private files, mode 0600, as the sources do (the shadow's reported apps)", async () => {
+    const file = join(dir, "device", "state", "shadow", "reported-apps.json");
+    await vi.waitFor(async () => expect((await stat(file)).mode & 0o777).toBe(0o600), {
+      timeout: 30_000,
+      interval: 500,
+    });
   }, 60_000);
 });

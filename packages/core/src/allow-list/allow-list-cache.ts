@@ -75,7 +75,9 @@ export class AllowListCache {
         const parsed = await parseAllowList(stored.body, { size: stored.size });
         const source = `allow-list version ${stored.version}`;
         assertValidAllowList(parsed, { allowEmpty: true, source });
-        loaded = { version: stored.version, checkedAt, serials: parsed.serials };
+        // Held as a Set of strings, the type callers compare with and V8's own hashing, for
+        // the one lookup of every hook call.
+        loaded = { version: stored.version, checkedAt, serials: new Set(parsed.serials) };
       } catch (error) {
         await discard(stored.body);
         // A bad list stays bad for its version; a failed read (network) is retried next call.

@@ -27,7 +27,7 @@ export async function parseAllowList(
   const maxBytes = options.maxBytes ?? ALLOW_LIST_MAX_BYTES;
   if (options.size != null && options.size > maxBytes) throw tooLarge(maxBytes, options.size);
 
-  const form = new FormDetector(new SerialCollector());
+  const form = new FormDetector(new SerialCollector(options.size ?? 0));
   let bytes = 0;
   // Leaving the loop by a throw ends the body's iterator, which closes the underlying stream.
   for await (const chunk of body) {

@@ -1,3 +1,5 @@
+import type { PackedSerialSet } from "./packed-serial-set.ts";
+
 /** One line (or JSON entry) of an allow-list that is not a serial. */
 export interface AllowListIssue {
   /**
@@ -20,8 +22,8 @@ export interface AllowListDuplicate {
 }
 
 export interface ParsedAllowList {
-  /** The valid serials, each once. */
-  serials: Set<string>;
+  /** The valid serials, each once, in the order listed. */
+  serials: PackedSerialSet;
   format: "text" | "json";
   /** Lines read in the text form (comments and blank lines included); entries in the JSON form. */
   lineCount: number;

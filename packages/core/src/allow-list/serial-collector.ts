@@ -1,4 +1,5 @@
 import { SerialSchema } from "../contracts/identity.ts";
+import { PackedSerialSet } from "./packed-serial-set.ts";
 import {
   ALLOW_LIST_MAX_LISTED,
   type AllowListDuplicate,
@@ -10,13 +11,18 @@ const MAX_QUOTED_CHARS = 80;
 
 /** Collects serials, issues and duplicates for both allow-list forms (text and JSON). */
 export class SerialCollector {
-  readonly #serials = new Set<string>();
+  readonly #serials: PackedSerialSet;
   readonly #errors: AllowListIssue[] = [];
   #errorsCapped = false;
-  // Line of each serial's first occurrence, in the Set's insertion order: 4 bytes per serial
+  // Line of each serial's first occurrence, in the set's insertion order: 4 bytes per serial
   // instead of a Map entry, read back only when a serial turns out to be duplicated.
   #firstLines = new Uint32Array(4096);
   readonly #repeatLines = new Map<string, number[]>();
+
+  /** @param expectedBytes the list's size when known: see PackedSerialSet. */
+  constructor(expectedBytes = 0) {
+    this.#serials = new PackedSerialSet(expectedBytes);
+  }
 
   /** Validates one candidate serial found on `line`. */
   add(candidate: string, line: number): void {
@@ -26,15 +32,18 @@ export class SerialCollector {
       this.issue(line, candidate, `is not a valid serial (${reason})`);
       return;
     }
-    // One hash operation per serial (add, then see whether the size grew): in a set of a
-    // million serials each lookup is a cache miss, and they dominate the parse time.
-    const serials = this.#serials;
-    const index = serials.size;
-    serials.add(candidate);
-    if (serials.size === index) {
-      this.#repeat(candidate, line);
-      return;
-    }
+    if (this.#serials.add(candidate)) this.#first(line);
+    else this.#repeat(candidate, line);
+  }
+
+  /** The serial in `bytes[start, end)` on `line`, already found valid (`isSerialBytes`). */
+  addSerialBytes(bytes: Buffer, start: number, end: number, line: number): void {
+    if (this.#serials.addBytes(bytes, start, end)) this.#first(line);
+    else this.#repeat(bytes.toString("latin1", start, end), line);
+  }
+
+  #first(line: number): void {
+    const index = this.#serials.size - 1;
     if (index === this.#firstLines.length) {
       const grown = new Uint32Array(index * 2);
       grown.set(this.#firstLines);

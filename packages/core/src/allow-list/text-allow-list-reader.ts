@@ -1,3 +1,4 @@
+import { isSerialBytes } from "./serial-bytes.ts";
 import type { SerialCollector } from "./serial-collector.ts";
 
 /** No serial is this long: a longer line is reported, not buffered (it may be a whole file). */
@@ -15,8 +16,8 @@ const HEADER = Buffer.from("serial");
 /**
  * The text/CSV form, fed chunk by chunk as bytes: one serial per line, the first column when the
  * line is CSV, an optional `serial` header, `#` comments, blank lines, CRLF. Only the current
- * partial line is kept between chunks. Lines are cut in the bytes and each serial becomes its
- * own small string: no chunk-sized strings are built, and none is kept alive by a serial.
+ * partial line is kept between chunks. Lines are cut and valid serials stored as bytes: only a
+ * line that is not a serial becomes a string (to quote it).
  */
 export class TextAllowListReader {
   readonly #collector: SerialCollector;
@@ -123,7 +124,12 @@ export class TextAllowListReader {
       this.#seenContent = true;
       if (isHeader(bytes, cellStart, cellEnd)) return;
     }
-    this.#collector.add(cellText(bytes, cellStart, cellEnd), line);
+    if (isSerialBytes(bytes, cellStart, cellEnd)) {
+      this.#collector.addSerialBytes(bytes, cellStart, cellEnd, line);
+    } else {
+      // Decoded as UTF-8 so that the issue quotes what was written.
+      this.#collector.add(bytes.toString("utf8", cellStart, cellEnd), line);
+    }
   }
 }
 
@@ -151,12 +157,4 @@ function isHeader(bytes: Buffer, start: number, end: number): boolean {
     if (((bytes[start + i] as number) | 0x20) !== HEADER[i]) return false;
   }
   return true;
-}
-
-/** Serials are ASCII; anything else is decoded as UTF-8 so the issue quotes what was written. */
-function cellText(bytes: Buffer, start: number, end: number): string {
-  for (let at = start; at < end; at++) {
-    if ((bytes[at] as number) >= 0x80) return bytes.toString("utf8", start, end);
-  }
-  return bytes.toString("latin1", start, end);
 }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { diffAllowList } from "../../src/allow-list/index.ts";
+import { diffAllowList, PackedSerialSet } from "../../src/allow-list/index.ts";
 
-const serials = (...values: string[]) => new Set(values);
+function serials(...values: string[]): PackedSerialSet {
+  const set = new PackedSerialSet();
+  for (const value of values) set.add(value);
+  return set;
+}
 
 describe("diffAllowList", () => {
   it("counts added, removed and unchanged serials", () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from "commander";
+import { parseArgs } from "node:util";
 import type { Level } from "pino";
 import { loadDeviceConfig } from "../config.ts";
 import { startDevice } from "../device.ts";
@@ -12,28 +12,57 @@ const EXIT_USAGE = 2;
 /** A local fault after start (e.g. the provisioned key could not be written). */
 const EXIT_FAILURE = 1;
 
-const program = new Command("fleet-device")
-  .description(
-    "Device client: provisions itself by claim when it has no certificate yet, connects to AWS IoT Core (or the sandbox) and sends telemetry.",
-  )
-  .version(CLIENT_VERSION)
-  .requiredOption("--config <path>", "device config file (JSON)")
-  .addOption(
-    new Option("--log-level <level>", "log level")
-      .choices(["fatal", "error", "warn", "info", "debug", "trace"])
-      .default("info"),
-  )
-  .exitOverride();
+const LOG_LEVELS: readonly Level[] = ["fatal", "error", "warn", "info", "debug", "trace"];
 
-try {
-  program.parse();
-} catch (error) {
-  // Commander has already printed help, the version or the usage error.
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-  throw error;
+// Node's own parseArgs rather than a CLI framework: two flags do not repay a library that stays
+// in a board's memory for the life of the process.
+const HELP = `Usage: fleet-device --config <path> [--log-level <level>]
+
+Device client: provisions itself by claim when it has no certificate yet, connects to AWS IoT Core (or the sandbox) and sends telemetry.
+
+Options:
+  -V, --version        output the version number
+  --config <path>      device config file (JSON)
+  --log-level <level>  log level (choices: ${LOG_LEVELS.join(", ")}; default: info)
+  -h, --help           display help
+`;
+
+function usageError(message: string): never {
+  process.stderr.write(`fleet-device: ${message}\n(run fleet-device --help for usage)\n`);
+  process.exit(EXIT_USAGE);
 }
 
-const flags = program.opts<{ config: string; logLevel: Level }>();
+function parseFlags(): { config: string; logLevel: Level } {
+  let values: { config?: string; "log-level"?: string; help?: boolean; version?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        config: { type: "string" },
+        "log-level": { type: "string", default: "info" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    }));
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  if (values.version) {
+    process.stdout.write(`${CLIENT_VERSION}\n`);
+    process.exit(0);
+  }
+  if (values.config === undefined) usageError("required option --config <path> not specified");
+  const logLevel = values["log-level"] as Level;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    usageError(`--log-level ${logLevel} is invalid: choose one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return { config: values.config, logLevel };
+}
+
+const flags = parseFlags();
 try {
   const config = await loadDeviceConfig(flags.config);
   const device = await startDevice(config, {
