@@ -16,6 +16,7 @@ import {
   enrolTelemetryConsumer,
   median,
 } from "./support/sandbox-clients.ts";
+import { untilQuiet } from "./support/until-quiet.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -75,7 +76,10 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so neither side always runs on a warmer machine.
     const ordered = round % 2 === 0 ? targets : [...targets].reverse();
-    for (const target of ordered) rates.get(target.name)?.push(await measure(target, MESSAGES));
+    for (const target of ordered) {
+      await untilQuiet();
+      rates.get(target.name)?.push(await measure(target, MESSAGES));
+    }
   }
   const [baseline, sandboxRate] = targets.map((t) => median(rates.get(t.name) ?? []));
   const cost = 1 - (sandboxRate as number) / (baseline as number);

@@ -1,0 +1,41 @@
+import type { RuleMessage, TopicRule } from "../iot-core/topic-rule.ts";
+import type { TelemetryThreadRequest } from "./telemetry-thread-protocol.ts";
+
+/** The telemetry rule as the broker sees it: messages are queued and posted once per tick. */
+export class HandOffRule implements TopicRule {
+  readonly name: string;
+  readonly topicFilter: string;
+  readonly #send: (request: TelemetryThreadRequest, transfer: ArrayBuffer[]) => void;
+  #queue: RuleMessage[] = [];
+
+  constructor(
+    rule: { name: string; topicFilter: string },
+    send: (request: TelemetryThreadRequest, transfer: ArrayBuffer[]) => void,
+  ) {
+    this.name = rule.name;
+    this.topicFilter = rule.topicFilter;
+    this.#send = send;
+  }
+
+  handle(message: RuleMessage): void {
+    if (this.#queue.length === 0) setImmediate(() => this.flush());
+    this.#queue.push(message);
+  }
+
+  flush(): void {
+    const queue = this.#queue;
+    if (queue.length === 0) return;
+    this.#queue = [];
+    let total = 0;
+    for (const message of queue) total += message.payload.length;
+    // One buffer of its own for the tick's payloads, handed over to the thread, not copied.
+    const payloads = new Uint8Array(total);
+    let end = 0;
+    const messages = queue.map(({ topic, clientId, receivedAt, payload }) => {
+      payloads.set(payload, end);
+      end += payload.length;
+      return { topic, clientId, receivedAt, end };
+    });
+    this.#send({ kind: "rule-messages", messages, payloads }, [payloads.buffer]);
+  }
+}
