@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createServer } from "node:tls";
 import { fileURLToPath } from "node:url";
-import { iotResourceArn } from "@fleet/core/contracts";
+import { type IotPolicyDocument, iotResourceArn } from "@fleet/core/contracts";
 import { SANDBOX_SCOPE, type Sandbox, startSandbox } from "@fleet/sandbox";
 import { Aedes } from "aedes";
 import { openIdleClients } from "./support/idle-mqtt-clients.ts";
@@ -124,7 +124,7 @@ async function generateKeys(): Promise<{ privateKey: string; publicKey: string }
 }
 
 /** What a device's idle connection does: connect as itself, subscribe to its own commands. */
-function idlePolicy() {
+function idlePolicy(): IotPolicyDocument {
   const arn = (kind: "client" | "topic" | "topicfilter", name: string) =>
     iotResourceArn(SANDBOX_SCOPE, kind, name);
   return {
@@ -138,7 +138,7 @@ function idlePolicy() {
       },
       { Effect: "Allow", Action: "iot:Receive", Resource: arn("topic", "cmd/${iot:ClientId}/*") },
     ],
-  } as const;
+  };
 }
 
 interface ServerFigures {
