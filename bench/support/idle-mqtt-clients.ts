@@ -115,15 +115,11 @@ function utf8String(text: string): Buffer {
   return Buffer.concat([length, bytes]);
 }
 
-/** Fixed header (type and flags, remaining length as MQTT's variable-length integer), body. */
+/**
+ * Fixed header and body. These packets stay under 128 bytes, so their remaining length is the
+ * one byte of MQTT's variable-length integer.
+ */
 function packet(typeAndFlags: number, body: Buffer): Buffer {
-  const length: number[] = [];
-  let remaining = body.length;
-  do {
-    let byte = remaining % 128;
-    remaining = Math.floor(remaining / 128);
-    if (remaining > 0) byte |= 0x80;
-    length.push(byte);
-  } while (remaining > 0);
-  return Buffer.concat([Buffer.from([typeAndFlags, ...length]), body]);
+  if (body.length >= 128) throw new RangeError(`packet body of ${body.length} bytes: 127 at most`);
+  return Buffer.concat([Buffer.from([typeAndFlags, body.length]), body]);
 }
