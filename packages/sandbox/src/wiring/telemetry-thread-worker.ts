@@ -1,5 +1,7 @@
 // The telemetry thread's entry (see `startTelemetryThread`): runs `startTelemetryPipeline` and
 // answers the main thread's requests.
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { pino } from "pino";
 import { startTelemetryPipeline } from "../telemetry/telemetry-pipeline.ts";
@@ -9,10 +11,14 @@ import type {
   TelemetryThreadRequest,
 } from "./telemetry-thread-protocol.ts";
 
+/** The telemetry thread's nice value on Linux (see `yieldToTheBroker`). */
+const NICE = 5;
+
 const port = parentPort;
 if (port === null) throw new Error("telemetry-thread-worker runs in a worker thread only");
 const reply = (message: TelemetryThreadReply) => port.postMessage(message);
 const { stateDir, logLevel } = workerData as TelemetryThreadData;
+yieldToTheBroker();
 const logger = pino({ level: logLevel }, { write: (line: string) => reply({ kind: "log", line }) });
 
 try {
@@ -55,4 +61,18 @@ try {
 } catch (error) {
   reply({ kind: "failed", error });
   port.close();
+}
+
+/**
+ * Linux: this thread (and the threads it starts, DuckDB's) runs at nice 5, so on a busy machine
+ * the broker's thread, which devices wait on, gets the CPU first; ingest is batched background
+ * work that catches up. Elsewhere it keeps the process's priority.
+ */
+function yieldToTheBroker(): void {
+  try {
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    setPriority(threadId, Math.max(NICE, getPriority(threadId)));
+  } catch {
+    // No per-thread priority here.
+  }
 }
