@@ -11,8 +11,14 @@ import type {
   TelemetryThreadRequest,
 } from "./telemetry-thread-protocol.ts";
 
-/** The telemetry thread's nice value on Linux (see `yieldToTheBroker`). */
-const NICE = 5;
+/**
+ * The telemetry thread's nice value on Linux (see `yieldToTheBroker`). Sharing a core with the
+ * broker's thread, it gets about a tenth of it; on a machine saturated by other processes
+ * (four busy threads a core) about 2.5%, 25 ms a second, about 170 messages at the pipeline's
+ * ~150 us of CPU per message (`bench/broker-throughput.bench.ts` prints it): past that, ingest
+ * falls behind until the machine calms down.
+ */
+const NICE = 10;
 
 const port = parentPort;
 if (port === null) throw new Error("telemetry-thread-worker runs in a worker thread only");
@@ -64,9 +70,11 @@ try {
 }
 
 /**
- * Linux: this thread (and the threads it starts, DuckDB's) runs at nice 5, so on a busy machine
- * the broker's thread, which devices wait on, gets the CPU first; ingest is batched background
- * work that catches up. Elsewhere it keeps the process's priority.
+ * Linux: this thread runs at nice `NICE` (a Linux nice value is per thread), so on a busy
+ * machine the broker's thread, which devices wait on, gets the CPU first; ingest is batched
+ * background work that catches up, and on an idle core it runs at full speed all the same.
+ * (DuckDB's and libuv's threads are not this thread's and keep the process's priority.)
+ * Elsewhere the thread keeps the process's priority.
  */
 function yieldToTheBroker(): void {
   try {
