@@ -1,5 +1,5 @@
 import type { RuleMessage, TopicRule } from "../iot-core/topic-rule.ts";
-import type { TelemetryThreadRequest } from "./telemetry-thread-protocol.ts";
+import { packRuleMessages, type TelemetryThreadRequest } from "./telemetry-thread-protocol.ts";
 
 /**
  * Messages are handed over at most this often: a PutRecords call and a thread message per
@@ -33,16 +33,8 @@ export class HandOffRule implements TopicRule {
     const queue = this.#queue;
     if (queue.length === 0) return;
     this.#queue = [];
-    let total = 0;
-    for (const message of queue) total += message.payload.length;
-    // One buffer of its own for the tick's payloads, handed over to the thread, not copied.
-    const payloads = new Uint8Array(total);
-    let end = 0;
-    const messages = queue.map(({ topic, clientId, receivedAt, payload }) => {
-      payloads.set(payload, end);
-      end += payload.length;
-      return { topic, clientId, receivedAt, end };
-    });
-    this.#send({ kind: "rule-messages", messages, payloads }, [payloads.buffer]);
+    const request = packRuleMessages(queue);
+    // The payloads' buffer is the request's own: handed over to the thread, not copied.
+    this.#send(request, [request.payloads.buffer as ArrayBuffer]);
   }
 }

@@ -5,10 +5,11 @@ import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { pino } from "pino";
 import { startTelemetryPipeline } from "../telemetry/telemetry-pipeline.ts";
-import type {
-  TelemetryThreadData,
-  TelemetryThreadReply,
-  TelemetryThreadRequest,
+import {
+  type TelemetryThreadData,
+  type TelemetryThreadReply,
+  type TelemetryThreadRequest,
+  unpackRuleMessages,
 } from "./telemetry-thread-protocol.ts";
 
 /**
@@ -31,20 +32,9 @@ try {
   const pipeline = await startTelemetryPipeline({ stateDir, logger });
   port.on("message", (request: TelemetryThreadRequest) => {
     switch (request.kind) {
-      case "rule-messages": {
-        const payloads = Buffer.from(
-          request.payloads.buffer,
-          request.payloads.byteOffset,
-          request.payloads.length,
-        );
-        let start = 0;
-        for (const { topic, clientId, receivedAt, end } of request.messages) {
-          const payload = payloads.subarray(start, end);
-          start = end;
-          pipeline.rule.handle({ topic, clientId, receivedAt, payload });
-        }
+      case "rule-messages":
+        for (const message of unpackRuleMessages(request)) pipeline.rule.handle(message);
         return;
-      }
       case "query":
         pipeline.queryTelemetry(request.query).then(
           (value) => reply({ kind: "answer", id: request.id, value }),
