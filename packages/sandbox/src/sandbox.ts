@@ -40,7 +40,7 @@ import { LocalFleetInventory } from "./local-fleet-inventory.ts";
 import type { PeriodicTask } from "./rotation/periodic-task.ts";
 import { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
-import { startTelemetryPipeline, type TelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
+import type { TelemetryPipeline } from "./telemetry/telemetry-pipeline.ts";
 import { type SandboxAllowList, wireAllowList } from "./wiring/allow-list.ts";
 import { type SandboxArtifacts, startArtifacts } from "./wiring/artifacts.ts";
 import { startSandboxBroker } from "./wiring/broker.ts";
@@ -51,6 +51,7 @@ import { type SandboxOta, wireOta } from "./wiring/ota.ts";
 import { type SandboxProvisioning, wireProvisioning } from "./wiring/provisioning.ts";
 import { type SandboxRotation, wireRotation } from "./wiring/rotation.ts";
 import { startScheduledAudit } from "./wiring/scheduled-audit.ts";
+import { startTelemetryThread } from "./wiring/telemetry-thread.ts";
 
 export interface SandboxOptions {
   /** Directory for the sandbox's state (CA, registry). Created with mode 0700 when missing. */
@@ -280,7 +281,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const shadowService = new ClassicShadowService({ store: shadows, logger });
   const commands = new CommandRequests({ logger });
   const events: SandboxEvents = new EventEmitter<SandboxEventMap>();
-  const telemetry = await startTelemetryPipeline({ stateDir, logger }).catch(
+  const telemetry = await startTelemetryThread({ stateDir, logger }).catch(
     async (error: unknown) => {
       await artifacts.server.close();
       throw error;

@@ -1,7 +1,8 @@
-import type { AuthorizePublishHandler, PublishPacket } from "aedes";
+import type { AuthorizePublishHandler, Client, PublishPacket } from "aedes";
 import type { BrokerContext } from "./broker-context.ts";
 import type { Connection } from "./connection.ts";
 import { describeDenial } from "./connection-authorizer.ts";
+import { timingEnd, timingStart } from "./layer-timing.ts";
 import { payloadProblem, topicNameProblem } from "./message-limits.ts";
 import { refuse } from "./refuse.ts";
 
@@ -13,38 +14,35 @@ import { refuse } from "./refuse.ts";
  */
 export function authorizePublish(broker: BrokerContext): AuthorizePublishHandler {
   const throttled = `more than ${broker.quotas.publishesPerSecondPerConnection} publishes per second on this connection (AWS IoT Core quota "Publish requests per second per connection")`;
-  return (client, packet, done) => {
-    if (client === null) {
-      done(null); // the broker's own messages (lifecycle events)
-      return;
-    }
+  /** The error that refuses this PUBLISH (and ends its connection), or null. */
+  const check = (client: Client | null, packet: PublishPacket): Error | null => {
+    if (client === null) return null; // the broker's own messages (lifecycle events)
     const connection = broker.connections.get(client);
-    if (connection === undefined) {
-      done(new Error("PUBLISH from an unauthenticated connection"));
-      return;
-    }
+    if (connection === undefined) return new Error("PUBLISH from an unauthenticated connection");
     const { topic } = packet;
     if (!connection.publishes.take(performance.now())) {
       refuse(broker, { of: "publish", connection, topic, ending: "THROTTLED", reason: throttled });
-      done(new Error("THROTTLED"));
-      return;
+      return new Error("THROTTLED");
     }
     const invalid = topicNameProblem(topic) ?? payloadProblem(packet.payload);
     if (invalid !== undefined) {
       refuse(broker, { of: "publish", connection, topic, ending: "CLIENT_ERROR", reason: invalid });
-      done(new Error(invalid));
-      return;
+      return new Error(invalid);
     }
     const reason = publishDenial(connection, packet);
-    if (reason === undefined) {
-      done(null);
-      return;
-    }
+    if (reason === undefined) return null;
     // aedes asks again for the will message of a connection that is already closing.
     if (!client.closed) {
       refuse(broker, { of: "publish", connection, topic, ending: "AUTH_ERROR", reason });
     }
-    done(new Error(reason));
+    return new Error(reason);
+  };
+  return (client, packet, done) => {
+    // Timed before `done`, which goes on with aedes' own routing of the message.
+    const started = timingStart();
+    const error = check(client, packet);
+    timingEnd(started, "authorization", "publish");
+    done(error);
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AuthorizeForwardHandler } from "aedes";
 import type { BrokerContext } from "./broker-context.ts";
+import { timingEnd, timingStart } from "./layer-timing.ts";
 
 /**
  * aedes `authorizeForward`, on every delivery: a message the subscriber's iot:Receive policy
@@ -7,8 +8,10 @@ import type { BrokerContext } from "./broker-context.ts";
  */
 export function authorizeReceive(broker: BrokerContext): AuthorizeForwardHandler {
   return (client, packet) => {
+    const started = timingStart();
     const connection = broker.connections.get(client);
-    if (connection === undefined) return null;
-    return connection.authorizer.authorize("iot:Receive", packet.topic).allowed ? packet : null;
+    const allowed = connection?.authorizer.authorize("iot:Receive", packet.topic).allowed === true;
+    timingEnd(started, "authorization", "receive");
+    return allowed ? packet : null;
   };
 }

@@ -5,6 +5,7 @@ import type { TopicRule } from "../topic-rule.ts";
 import type { BrokerContext } from "./broker-context.ts";
 import type { Connection } from "./connection.ts";
 import { jsonPublishPacket } from "./json-packet.ts";
+import { timingEnd, timingStart } from "./layer-timing.ts";
 
 /** Service requests still being handled: closing the broker waits for their state changes. */
 export interface ServicesUnderWay {
@@ -33,12 +34,18 @@ export function routeClientMessages(
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const receivedAt = Date.now();
     for (const rule of rules) {
+      const started = timingStart();
       if (topicMatchesFilter(rule.topicFilter, packet.topic)) {
         rule.handle({ topic: packet.topic, payload, clientId: connection.clientId, receivedAt });
       }
+      timingEnd(started, "rules", rule.name);
     }
+    const started = timingStart();
     const service = services.find((candidate) => candidate.handles(packet.topic));
-    if (service === undefined) return;
+    if (service === undefined) {
+      timingEnd(started, "services", "services");
+      return;
+    }
     const handled = service
       .handle({
         topic: packet.topic,
@@ -59,6 +66,7 @@ export function routeClientMessages(
       );
     underWay.add(handled);
     void handled.finally(() => underWay.delete(handled));
+    timingEnd(started, "services", "services");
   });
 
   return {
