@@ -26,7 +26,7 @@ export class DuckDbTelemetryReader implements TelemetryReader {
       conditions.push("measure = $measure");
       values.measure = query.measure;
     }
-    const reader = await this.#database.exclusive((connection) =>
+    const reader = await this.#database.read((connection) =>
       connection.runAndReadAll(
         `SELECT thing, epoch_ms(time) AS time_ms, seq, measure, value_double, value_text, value_bool
          FROM telemetry WHERE ${conditions.join(" AND ")}

@@ -1,15 +1,21 @@
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import kinesalite from "kinesalite";
-import { listen } from "../listen.ts";
 
 export interface LocalKinesisOptions {
   streamName: string;
-  /** Default 1: the sandbox's load fits one shard (1,000 records/s on AWS). */
+  /**
+   * Default 2. A shard takes 1,000 records/s on AWS, exactly what 1,000 devices at a message a
+   * second put; and each shard has its own reader, so two let one batch be read while the
+   * other is written (a thing's records still stay in order: one thing, one shard).
+   */
   shardCount?: number;
   /** Default `127.0.0.1`. */
   host?: string;
 }
+
+const DEFAULT_SHARD_COUNT = 2;
 
 export interface LocalKinesis {
   /** `http://host:port`: a real Kinesis API (kinesalite) for any SDK client. */
@@ -21,21 +27,24 @@ export interface LocalKinesis {
 }
 
 /**
- * Starts kinesalite on a free loopback port and creates the stream. The stream lives in memory:
+ * Starts kinesalite on a free loopback port, in a worker thread of its own (so the sandbox's
+ * broker and ingest keep the main thread), and creates the stream. The stream lives in memory:
  * the sandbox drains it into the store before it stops (see `startKinesisPoller`), so only
  * records put after that are lost with the process, as they would be without a consumer.
  */
 export async function startLocalKinesis(options: LocalKinesisOptions): Promise<LocalKinesis> {
   const host = options.host ?? "127.0.0.1";
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
-  const port = await listen(server, 0, host);
+  const worker = new Worker(new URL("./kinesalite-worker.ts", import.meta.url), {
+    workerData: { host },
+  });
+  const [{ port }] = (await once(worker, "message")) as [{ port: number }];
   const endpoint = `http://${host}:${port}`;
   const client = createLocalKinesisClient(endpoint);
   try {
     await client.send(
       new CreateStreamCommand({
         StreamName: options.streamName,
-        ShardCount: options.shardCount ?? 1,
+        ShardCount: options.shardCount ?? DEFAULT_SHARD_COUNT,
       }),
     );
     await waitUntilStreamExists(
@@ -44,7 +53,7 @@ export async function startLocalKinesis(options: LocalKinesisOptions): Promise<L
     );
   } catch (error) {
     client.destroy();
-    await closeServer(server);
+    await closeServer(worker);
     throw error;
   }
   let closed: Promise<void> | undefined;
@@ -55,7 +64,7 @@ export async function startLocalKinesis(options: LocalKinesisOptions): Promise<L
     close() {
       closed ??= (async () => {
         client.destroy();
-        await closeServer(server);
+        await closeServer(worker);
       })();
       return closed;
     },
@@ -75,9 +84,10 @@ export function createLocalKinesisClient(endpoint: string): KinesisClient {
   });
 }
 
-function closeServer(server: ReturnType<typeof kinesalite>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
+/** Closes kinesalite's server (its connections too), then ends the worker. */
+async function closeServer(worker: Worker): Promise<void> {
+  const closed = once(worker, "message");
+  worker.postMessage("close");
+  await closed;
+  await worker.terminate();
 }

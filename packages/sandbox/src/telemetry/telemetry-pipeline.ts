@@ -21,6 +21,12 @@ import { startLocalKinesis } from "./local-kinesis.ts";
 
 /** The stage's Kinesis action partitions by thing, so one device's records stay in order. */
 const PARTITION_KEY_TEMPLATE = "${topic(2)}";
+/**
+ * Records per invocation, as the stage's event source mapping (`batchSize` in
+ * stacks/telemetry.ts): a sandbox taking 1,000 messages a second then ingests them in two or
+ * three invocations, where batches of 100 left it a few hundred behind.
+ */
+const INGEST_BATCH_SIZE = 500;
 
 export interface TelemetryPipelineOptions {
   /** `<stateDir>/telemetry.duckdb` holds the samples and dead letters. */
@@ -79,6 +85,7 @@ export async function startTelemetryPipeline(
   const poller = await startKinesisPoller({
     client: kinesis.client,
     streamName: kinesis.streamName,
+    batchSize: INGEST_BATCH_SIZE,
     eventSource: {
       streamArn: `arn:${partition}:kinesis:${region}:${accountId}:stream/${kinesis.streamName}`,
       region,
