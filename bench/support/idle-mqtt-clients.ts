@@ -22,9 +22,8 @@ export interface IdleClientsOptions {
 
 /**
  * Opens `count` clients; resolves with their sockets once each has its CONNACK and SUBACK.
- * Each waits for its CONNACK before it subscribes: MQTT 3.1.1 (3.1.4) lets a client send
- * packets right after CONNECT, but the sandbox broker refuses a SUBSCRIBE that aedes hands it
- * before the CONNECT is authenticated (it closes the connection).
+ * Each waits for its CONNACK before it subscribes, as MQTT.js does (MQTT 3.1.1, 3.1.4, would let
+ * it subscribe at once; the broker then holds the SUBSCRIBE until the CONNECT is decided).
  */
 export async function openIdleClients(options: IdleClientsOptions): Promise<TLSSocket[]> {
   const sockets: TLSSocket[] = [];

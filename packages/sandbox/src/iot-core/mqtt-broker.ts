@@ -6,6 +6,7 @@ import { authorizeReceive } from "./broker/authorize-receive.ts";
 import { authorizeSubscribe } from "./broker/authorize-subscribe.ts";
 import type { BrokerContext } from "./broker/broker-context.ts";
 import type { Connection } from "./broker/connection.ts";
+import { EarlyPackets } from "./broker/early-packets.ts";
 import { jsonPublishPacket } from "./broker/json-packet.ts";
 import { trackLifecycle } from "./broker/lifecycle.ts";
 import { watchRegistry } from "./broker/registry-watch.ts";
@@ -105,6 +106,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     events: options.events,
     quotas: { ...AWS_BROKER_QUOTAS, ...options.quotas },
     connections: new WeakMap<Client, Connection>(),
+    earlyPackets: new EarlyPackets(),
     sessions: new SessionTable<Connection>(),
     closing: false,
   };
@@ -117,6 +119,7 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     authorizeSubscribe: authorizeSubscribe(broker),
     authorizeForward: authorizeReceive(broker),
   });
+  broker.earlyPackets.settleOnConnack(aedes, broker.connections);
   trackLifecycle(broker, aedes);
   const servicesUnderWay = routeClientMessages(
     broker,

@@ -3,6 +3,7 @@ import type { Client } from "aedes";
 import { describe, expect, it } from "vitest";
 import type { BrokerContext } from "../../src/iot-core/broker/broker-context.ts";
 import type { Connection } from "../../src/iot-core/broker/connection.ts";
+import { EarlyPackets } from "../../src/iot-core/broker/early-packets.ts";
 import { refuse } from "../../src/iot-core/broker/refuse.ts";
 import type { SandboxEvent, SandboxEvents } from "../../src/iot-core/broker-events.ts";
 import { AWS_BROKER_QUOTAS } from "../../src/iot-core/broker-quotas.ts";
@@ -19,6 +20,7 @@ function brokerContext() {
     events,
     quotas: AWS_BROKER_QUOTAS,
     connections: new WeakMap<Client, Connection>(),
+    earlyPackets: new EarlyPackets(),
     sessions: new SessionTable<Connection>(),
     closing: false,
   };

@@ -23,7 +23,7 @@ export function limitConnectRate(broker: BrokerContext): PreConnectHandler {
   const perSecond = broker.quotas.connectsPerSecondPerClientId;
   /** Each client id's share of the quota. */
   const connectRates = new KeyedTokenBuckets({ capacity: 1, perSecond });
-  return (_client, packet, done) => {
+  return (client, packet, done) => {
     const clientId = packet.clientId;
     if (connectRates.take(clientId, performance.now())) {
       done(null, true);
@@ -31,6 +31,7 @@ export function limitConnectRate(broker: BrokerContext): PreConnectHandler {
     }
     const reason = `THROTTLED: more than ${perSecond} CONNECT per second for client id ${clientId} (AWS IoT Core quota "Connect requests per second per client ID"); closed without CONNACK`;
     refuse(broker, { of: "connect", clientId, reason });
+    broker.earlyPackets.settle(client, undefined); // no CONNACK will settle them
     // An error (not just `false`) makes aedes close the socket without a CONNACK.
     done(new ConnectThrottledError(clientId, reason), false);
   };

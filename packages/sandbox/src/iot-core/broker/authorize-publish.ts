@@ -14,11 +14,12 @@ import { refuse } from "./refuse.ts";
  */
 export function authorizePublish(broker: BrokerContext): AuthorizePublishHandler {
   const throttled = `more than ${broker.quotas.publishesPerSecondPerConnection} publishes per second on this connection (AWS IoT Core quota "Publish requests per second per connection")`;
+  const unauthenticated = new Error("PUBLISH from an unauthenticated connection");
   /** The error that refuses this PUBLISH (and ends its connection), or null. */
   const check = (client: Client | null, packet: PublishPacket): Error | null => {
     if (client === null) return null; // the broker's own messages (lifecycle events)
     const connection = broker.connections.get(client);
-    if (connection === undefined) return new Error("PUBLISH from an unauthenticated connection");
+    if (connection === undefined) return unauthenticated;
     const { topic } = packet;
     if (!connection.publishes.take(performance.now())) {
       refuse(broker, { of: "publish", connection, topic, ending: "THROTTLED", reason: throttled });
@@ -42,6 +43,11 @@ export function authorizePublish(broker: BrokerContext): AuthorizePublishHandler
     const started = timingStart();
     const error = check(client, packet);
     timingEnd(started, "authorization", "publish");
+    if (error === unauthenticated && client !== null && broker.earlyPackets.isUndecided(client)) {
+      // Sent before the CONNACK (MQTT 3.1.1 section 3.1.4): decided once the CONNECT is.
+      broker.earlyPackets.wait(client, () => done(check(client, packet)));
+      return;
+    }
     done(error);
   };
 }

@@ -13,7 +13,7 @@ import { refuse } from "./refuse.ts";
 export function authorizeSubscribe(broker: BrokerContext): AuthorizeSubscribeHandler {
   const limit = broker.quotas.subscriptionsPerConnection;
   const overLimit = `more than ${limit} subscriptions on this connection (AWS IoT Core quota "Subscriptions per connection")`;
-  return (client, subscription, done) => {
+  const authorizeFilter: AuthorizeSubscribeHandler = (client, subscription, done) => {
     const connection = broker.connections.get(client);
     if (connection === undefined) {
       done(new Error("SUBSCRIBE from an unauthenticated connection"));
@@ -54,5 +54,13 @@ export function authorizeSubscribe(broker: BrokerContext): AuthorizeSubscribeHan
     const reason = describeDenial("iot:Subscribe", topicFilter, decision);
     refuse(broker, { of: "subscribe", connection, topicFilter, ending: "AUTH_ERROR", reason });
     done(new Error(reason));
+  };
+  return (client, subscription, done) => {
+    if (broker.connections.has(client) || !broker.earlyPackets.isUndecided(client)) {
+      authorizeFilter(client, subscription, done);
+      return;
+    }
+    // Sent before the CONNACK (MQTT 3.1.1 section 3.1.4): decided once the CONNECT is.
+    broker.earlyPackets.wait(client, () => authorizeFilter(client, subscription, done));
   };
 }
