@@ -72,6 +72,20 @@ describe("dashboards generated from the panel catalogue", () => {
   });
 });
 
+describe("what Grafana 10.4 (the oldest Amazon Managed Grafana) reads", () => {
+  it.each(ALL_DASHBOARDS)(
+    "$store/$file: schema 39, an annotations list, links above the panels",
+    ({ dashboard }) => {
+      const raw = dashboard as { annotations?: { list?: unknown }; links?: object[] };
+      // The SDK writes schema 42 and `annotations: {}`; 10.4 adds its built-in query to `.list`.
+      expect(dashboard.schemaVersion).toBe(39);
+      expect(raw.annotations?.list).toEqual([]);
+      // The SDK's `placement: inControlsMenu` hides links in Grafana 12's controls menu.
+      for (const link of raw.links ?? []) expect(link).not.toHaveProperty("placement");
+    },
+  );
+});
+
 describe("Grafana's published dashboard schema", () => {
   it.each(ALL_DASHBOARDS)("accepts $store/$file", ({ dashboard }) => {
     expect(dashboardSchemaProblems(dashboard)).toEqual([]);
