@@ -39,12 +39,16 @@ function shown(measure: PanelMeasure, value: string): string {
   return value;
 }
 
-/** Rows in the time range that carry the panel's (first) measure, of the selected device. */
+/**
+ * Rows in the time range that carry a value the panel shows (a message's record holds only the
+ * sections it had), of the selected device.
+ */
 function where(panel: PanelDefinition, indent = ""): string {
-  const first = panel.measures[0]?.measure ?? DEVICE_PRESENCE_MEASURE;
+  const carried = [...new Set(panel.measures.map((m) => `${column(m.measure)} IS NOT NULL`))];
+  const any = carried.length === 1 ? carried[0] : `(${carried.join(`\n${indent}    OR `)})`;
   return [
     `${indent}WHERE $__timeFilter`,
-    `${indent}  AND ${column(first)} IS NOT NULL`,
+    `${indent}  AND ${any}`,
     ...(panel.scope === "device" ? [`${indent}  AND ${DEVICE_FILTER}`] : []),
   ].join("\n");
 }

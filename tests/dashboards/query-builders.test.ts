@@ -51,6 +51,22 @@ describe("the query builders", () => {
     expect(() => FLUX.panelQueries(panel)).toThrow(/load1 is not a section.path measure/);
   });
 
+  it("Timestream keeps the rows carrying any of the panel's measures: a board without eth0 still charts wlan0", () => {
+    const network = {
+      ...PANEL,
+      scope: "device",
+      aggregation: "rate",
+      measures: [
+        { measure: "system.network.eth0.rxBytes", label: "eth0", field: "eth0_rx" },
+        { measure: "system.network.wlan0.rxBytes", label: "wlan0", field: "wlan0_rx" },
+      ],
+    } as const;
+    const [sql] = TIMESTREAM.panelQueries(network);
+    expect(sql).toContain(
+      'AND ("system.network.eth0.rxBytes" IS NOT NULL\n    OR "system.network.wlan0.rxBytes" IS NOT NULL)',
+    );
+  });
+
   it("Timestream gives a device's panel one query, Flux one per measure", () => {
     const device = { ...twoMeasures, scope: "device" } as const;
     expect(TIMESTREAM.panelQueries(device)).toHaveLength(1);

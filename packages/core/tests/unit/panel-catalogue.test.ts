@@ -29,9 +29,10 @@ describe("panel catalogue", () => {
     }
   });
 
-  it("names each value a query returns once per panel, in lower snake case", () => {
+  it("names each value a query returns, at least one, once per panel, in lower snake case", () => {
     for (const panel of PANELS) {
       const fields = panel.measures.map((measure) => measure.field);
+      expect(fields.length, `${panel.id} shows nothing`).toBeGreaterThan(0);
       expect(new Set(fields).size, panel.id).toBe(fields.length);
       for (const field of fields) expect(field, panel.id).toMatch(/^[a-z][a-z0-9_]*$/);
       if (panel.sortBy !== undefined && panel.sortBy !== "last_seen") {
