@@ -11,6 +11,9 @@ import {
  * message, one column per measure named `section.path` (double-quoted: the dots need it), the
  * thing as dimension. Macros are the grafana-timestream-datasource plugin's: `$__database`,
  * `$__table`, `$__timeFilter`, `$__interval_ms` (a duration literal), `$__interval_raw_ms`.
+ * Functions are Timestream's (developer guide, query language reference: "Aggregate functions"
+ * for avg, max, min, count, max_by; "Date / time functions" for bin, now, to_milliseconds,
+ * from_milliseconds, https://docs.aws.amazon.com/timestream/latest/developerguide/reference.html).
  */
 
 const TABLE = "$__database.$__table";

@@ -2,7 +2,9 @@ import type { PanelDefinition } from "./types.ts";
 
 /**
  * Days before expiry at which AWS IoT Device Defender's DEVICE_CERTIFICATE_EXPIRING_CHECK
- * reports a certificate by default (its `certExpirationThresholdInDays`).
+ * reports a certificate by default (CERT_EXPIRATION_THRESHOLD_IN_DAYS, 30 to 3652: Device
+ * Defender developer guide, "Device certificate expiring",
+ * https://docs.aws.amazon.com/iot-device-defender/latest/devguide/audit-chk-device-cert-approaching-expiration.html).
  */
 const EXPIRING_WITHIN_DAYS = 30;
 
