@@ -7,7 +7,8 @@ import { releaseLedApp, startConsoleSandbox } from "./console-sandbox.ts";
 /**
  * `npm run screenshot:console [-- --out FILE]`: the README's picture of the sandbox console.
  * Starts `fleet sandbox` as `npm start` does, opens its console URL in Debian's Chromium, waits
- * for the charts to fill, releases the demo LED app and shoots once the fleet has it.
+ * for the charts to fill, releases the demo LED app, rotates a device's certificate from the
+ * console and shoots once both are done.
  */
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -18,7 +19,7 @@ const { values } = parseArgs({
   options: { out: { type: "string", default: resolve(ROOT, "docs/console.png") } },
 });
 const sandbox = await startConsoleSandbox();
-const browser = await launchChromium();
+const browser = await launchChromium({ width: 1440, height: 1200 });
 try {
   const page = await browser.context.newPage();
   await page.goto(sandbox.consoleUrl);
@@ -28,7 +29,16 @@ try {
   await page
     .locator(`[data-release='${release.releaseId}'][data-phase=completed]`)
     .waitFor({ timeout: 120_000 });
-  await page.screenshot({ path: resolve(values.out), fullPage: true });
+  // A rotation started from the console, as an operator would.
+  await page
+    .locator("#fleet tr[data-serial=sim-0002]")
+    .getByRole("button", { name: "Rotate" })
+    .click();
+  await page
+    .locator("#fleet tr[data-serial=sim-0002] [data-rotation-step=committed]")
+    .waitFor({ timeout: 60_000 });
+  // The first screen: fleet, release, allow-list and the first charts; a small PNG to commit.
+  await page.screenshot({ path: resolve(values.out) });
   console.log(`screenshot:console: wrote ${values.out}`);
 } finally {
   await browser.close();

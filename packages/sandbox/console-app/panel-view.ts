@@ -1,7 +1,8 @@
 import type { PanelDefinition, PanelMeasure } from "@fleet/core/panel-catalogue";
 import uPlot from "uplot";
 import { el, fill } from "./dom.ts";
-import type { Reading, TelemetryStore } from "./telemetry-store.ts";
+import { series } from "./panel-series.ts";
+import type { TelemetryStore } from "./telemetry-store.ts";
 import { formatValue } from "./units.ts";
 
 /** One catalogue panel drawn for the selected device. */
@@ -73,35 +74,15 @@ function timeSeries(panel: PanelDefinition, body: HTMLElement): (store: Telemetr
     if (body.clientWidth > 0) chart.setSize({ width: body.clientWidth, height: CHART_HEIGHT });
   }).observe(body);
   return (store) => {
-    const tables = panel.measures.map((measure) => numbers(store.readings(measure.measure), panel));
-    chart.setData(uPlot.join(tables) as uPlot.AlignedData);
+    const tables = panel.measures.map((measure) =>
+      series(store.readings(measure.measure), panel.aggregation),
+    );
+    chart.setData(uPlot.join(tables.map(({ times, values }) => [times, values])));
     body.classList.toggle(
       "empty",
-      tables.every(([times]) => times.length === 0),
+      tables.every(({ times }) => times.length === 0),
     );
   };
-}
-
-/** A measure's readings as a uPlot table; a `rate` panel's counters as their per-second increase. */
-function numbers(readings: readonly Reading[], panel: PanelDefinition): uPlot.AlignedData {
-  const numeric = readings.filter(
-    (reading): reading is readonly [number, number] => typeof reading[1] === "number",
-  );
-  if (panel.aggregation !== "rate") {
-    return [numeric.map(([time]) => time), numeric.map(([, value]) => value)];
-  }
-  const times: number[] = [];
-  const rates: number[] = [];
-  for (let i = 1; i < numeric.length; i++) {
-    const [t0, v0] = numeric[i - 1] as readonly [number, number];
-    const [t1, v1] = numeric[i] as readonly [number, number];
-    // A counter that went down was reset (the board rebooted): no rate across it.
-    if (t1 > t0 && v1 >= v0) {
-      times.push(t1);
-      rates.push((v1 - v0) / (t1 - t0));
-    }
-  }
-  return [times, rates];
 }
 
 /** Each measure as a strip of segments colored by state, its latest state named. */

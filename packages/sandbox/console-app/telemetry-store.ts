@@ -6,7 +6,9 @@ export type Reading = readonly [time: number, value: number | string | boolean];
 /**
  * One device's readings over a sliding time range, by measure, oldest first. Each refresh asks
  * the API only for what came since the newest reading it holds (the API answers newest first,
- * at most `limit` samples), and forgets what slid out of the range.
+ * at most `limit` samples), and forgets what slid out of the range. A reading stored later with
+ * an older time (a device's offline buffer, flushed after an outage) shows once the device or
+ * range is picked again, which starts a new store.
  */
 export class TelemetryStore {
   readonly #api: ConsoleApi;
