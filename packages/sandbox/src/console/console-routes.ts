@@ -42,7 +42,7 @@ export function serveConsole(app: Hono, options: ConsoleRouteOptions): void {
 function sendAsset(c: Context, assets: ConsoleAssets, name: string): Response {
   const asset = assets.get(name);
   if (asset === undefined) return c.json({ error: `no console file ${name}` }, 404);
-  return c.body(asset.body.slice().buffer, 200, {
+  return c.body(asset.body, 200, {
     ...SECURITY_HEADERS,
     "content-type": asset.contentType,
   });
