@@ -122,6 +122,20 @@ describe("the sandbox console in Chromium", () => {
     TEST_TIMEOUT_MS,
   );
 
+  it(
+    "rotates a device's certificate from its row, and shows the rotation's progress",
+    async () => {
+      const row = page.locator("#fleet tr[data-serial=sim-0002]");
+      const before = await row.locator("[data-not-after]").getAttribute("data-not-after");
+      await row.getByRole("button", { name: "Rotate" }).click();
+      await row.locator("[data-rotation-step=committed]").waitFor({ timeout: WAIT_MS });
+      await expect
+        .poll(() => row.locator("[data-not-after]").getAttribute("data-not-after"))
+        .not.toBe(before);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   it("shows an allow-list's diff before it is uploaded, and uploads it on Apply", async () => {
     const before: AllowListSnapshot = await cliApi().readAllowList();
     await page.locator("#allow-list input[type=file]").setInputFiles({

@@ -12,21 +12,21 @@ export type Reading = readonly [time: number, value: number | string | boolean];
  */
 export class TelemetryStore {
   readonly #api: ConsoleApi;
-  readonly #thing: string;
+  readonly thing: string;
   readonly #rangeMs: number;
   readonly #byMeasure = new Map<string, Reading[]>();
   #newestMs: number | undefined;
 
   constructor(api: ConsoleApi, thing: string, rangeMs: number) {
     this.#api = api;
-    this.#thing = thing;
+    this.thing = thing;
     this.#rangeMs = rangeMs;
   }
 
   /** Fetches the readings that arrived since the last refresh; true when there were any. */
   async refresh(now = Date.now()): Promise<boolean> {
     const samples = await this.#api.queryTelemetry({
-      thing: this.#thing,
+      thing: this.thing,
       since: new Date(this.#newestMs === undefined ? now - this.#rangeMs : this.#newestMs + 1),
       limit: 10_000,
     });

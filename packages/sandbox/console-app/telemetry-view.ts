@@ -75,7 +75,8 @@ export function telemetryView(root: HTMLElement, api: ConsoleApi): LiveView {
         .map((device) => device.thingName)
         .filter((name) => name !== null);
       updateOptions(deviceSelect, things);
-      if (store === undefined && deviceSelect.value !== "") restart();
+      // The first device to appear, or the selected one gone (revoked): draw the one shown.
+      if (store?.thing !== (deviceSelect.value || undefined)) restart();
       else await refresh();
     },
   };
