@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs the Debian tools the OS-image tests need (shellcheck, systemd-analyze, packer) when
-# they are missing. A no-op when all are present. Non-interactive; uses sudo when not root.
-# Usage: scripts/ensure-debian-tools.sh
+# Installs Debian tools the tests need when they are missing: by default those of the OS-image
+# tests (shellcheck, systemd-analyze, packer); given COMMAND=PACKAGE pairs, those instead (the
+# console's browser tests: chromium=chromium). A no-op when all are present. Non-interactive;
+# uses sudo when not root.
+# Usage: scripts/ensure-debian-tools.sh [COMMAND=PACKAGE ...]
 set -eu
 
 missing=""
@@ -12,9 +14,12 @@ need() {
   fi
 }
 
-need shellcheck shellcheck
-need systemd-analyze systemd
-need packer packer
+if [ "$#" -eq 0 ]; then
+  set -- shellcheck=shellcheck systemd-analyze=systemd packer=packer
+fi
+for pair in "$@"; do
+  need "${pair%%=*}" "${pair#*=}"
+done
 
 if [ -z "$missing" ]; then
   exit 0

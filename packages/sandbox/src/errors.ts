@@ -280,15 +280,48 @@ export class ApiRequestRefusedError extends SandboxError {
 /** No bearer token, or not this run's (401). */
 export class ApiTokenError extends ApiRequestRefusedError {
   readonly tokenGiven: boolean;
-  constructor(tokenGiven: boolean) {
-    super(
-      401,
-      tokenGiven
-        ? "wrong bearer token: each sandbox run has its own, read it again from sandbox.json"
-        : "missing bearer token: send Authorization: Bearer <token from sandbox.json>",
-    );
+  constructor(
+    tokenGiven: boolean,
+    message = tokenGiven
+      ? "wrong bearer token: each sandbox run has its own, read it again from sandbox.json"
+      : "missing bearer token: send Authorization: Bearer <token from sandbox.json>",
+  ) {
+    super(401, message);
     this.name = "ApiTokenError";
     this.tokenGiven = tokenGiven;
+  }
+}
+
+/**
+ * A console request (no bearer token) without this run's session cookie, or with a launch URL
+ * whose token is not this run's (401): the browser has to open the URL this start printed.
+ */
+export class ConsoleSessionError extends ApiTokenError {
+  constructor(tokenGiven: boolean) {
+    super(
+      tokenGiven,
+      tokenGiven
+        ? "wrong console token: each sandbox run prints its own console URL; open the latest"
+        : "no console session: open the console URL `fleet sandbox` printed at start",
+    );
+    this.name = "ConsoleSessionError";
+  }
+}
+
+/**
+ * A request carrying the console's cookie that a browser marks as sent from another page
+ * (`Sec-Fetch-Site` same-site or cross-site), e.g. a page on another loopback port: cookies do
+ * not tell ports apart, so SameSite alone would let it through (403).
+ */
+export class CrossSiteRequestError extends ApiRequestRefusedError {
+  readonly fetchSite: string;
+  constructor(fetchSite: string) {
+    super(
+      403,
+      `console requests must come from the console's own page (Sec-Fetch-Site ${fetchSite})`,
+    );
+    this.name = "CrossSiteRequestError";
+    this.fetchSite = fetchSite;
   }
 }
 

@@ -113,6 +113,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
     process.stderr.write(`fleet sandbox: warning: ${warning}\n`);
   }
   const canary = joinCanaryOnceProvisioned(sandbox, settings.serials[0], logger);
+  process.stdout.write(`console: ${api.consoleUrl} (this run only)\n`);
   process.stdout.write(`${OTA_HINT}\n`);
   const summary = startLiveSummary({
     header: `fleet sandbox: MQTT mqtts://${sandbox.mqtt.host}:${sandbox.mqtt.port}, API ${api.url}, state ${stateDir}`,

@@ -3,6 +3,8 @@ import { ALLOW_LIST_MAX_BYTES } from "@fleet/core";
 import { OPERATOR_ROUTES } from "@fleet/core/contracts";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { serveConsole } from "../console/console-routes.ts";
+import { consoleUrl, createConsoleSession } from "../console/console-session.ts";
 import { ApiTokenError } from "../errors.ts";
 import { createApiToken } from "./api-token.ts";
 import { bindOperatorRoutes, fileBodyPaths } from "./bind-operator-routes.ts";
@@ -29,13 +31,17 @@ export interface SandboxApi {
   url: string;
   /** This run's bearer token, for `sandbox.json`. */
   token: string;
+  /** The console's launch URL (it carries the token): printed once at start. */
+  consoleUrl: string;
   close(): Promise<void>;
 }
 
 /**
- * The loopback HTTP API the CLI (and later a dashboard) talks to: the operator routes
+ * The loopback HTTP API the CLI and the sandbox console talk to: the operator routes
  * (`OPERATOR_ROUTES`, the contract the CLI's client is derived from) and the sandbox's console
  * routes, served from the operations given; a route whose operation is missing answers 404.
+ * With a console session, the console's page is served under `/console/` and the guard also
+ * takes the console's session cookie.
  * Every request passes `requestGuard` first (loopback Host, no foreign Origin, the run's bearer
  * token, JSON bodies; 421, 403, 401 or 415 otherwise); `PUT /v1/allowlist` takes
  * `application/octet-stream`. Errors are answered by `errorReply`.
@@ -47,6 +53,9 @@ export function createSandboxApp(
   const app = new Hono();
   app.use(requestGuard({ ...access, fileBodyPaths: fileBodyPaths(OPERATOR_ROUTES) }));
   app.get("/v1/health", (c) => c.json({ ok: true }));
+  if (access.consoleSession) {
+    serveConsole(app, { session: access.consoleSession, port: access.port });
+  }
   const options = { maxFileBytes: ALLOW_LIST_MAX_BYTES };
   bindOperatorRoutes(app, OPERATOR_ROUTES, operations, options);
   bindOperatorRoutes(app, SANDBOX_CONSOLE_ROUTES, operations, options);
@@ -67,15 +76,23 @@ export async function startSandboxApi(
   const { port, allowedOrigins } = { ...DEFAULTS, ...options };
   const token = createApiToken();
   let boundPort = port;
-  const app = createSandboxApp(operations, { token, port: () => boundPort, allowedOrigins });
+  const consoleSession = createConsoleSession();
+  const app = createSandboxApp(operations, {
+    token,
+    port: () => boundPort,
+    allowedOrigins,
+    consoleSession,
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: LOOPBACK_ADDRESS, port }, () => resolve(s));
     s.once("error", reject);
   });
   boundPort = (server.address() as AddressInfo).port;
+  const url = `http://${LOOPBACK_ADDRESS}:${boundPort}`;
   return {
-    url: `http://${LOOPBACK_ADDRESS}:${boundPort}`,
+    url,
     token,
+    consoleUrl: consoleUrl(url, token),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

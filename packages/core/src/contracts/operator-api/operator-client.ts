@@ -17,8 +17,11 @@ import {
 export interface OperatorClientOptions {
   /** The API's origin, e.g. `http://127.0.0.1:4000`. */
   url: string;
-  /** Sent as `Authorization: Bearer <token>`. */
-  token: string;
+  /**
+   * Sent as `Authorization: Bearer <token>`. Absent for the sandbox console, a page the API
+   * serves: its session cookie authenticates it, and its script never holds the token.
+   */
+  token?: string;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function callOperation<Route extends OperatorRoute>(
     response = await fetch(new URL(path, options.url), {
       method: route.method,
       headers: {
-        authorization: `Bearer ${options.token}`,
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
         ...(route.method === "GET" || route.method === "DELETE"
           ? {}
           : {
