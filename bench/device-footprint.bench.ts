@@ -2,14 +2,25 @@
 // agent, shadow reporter and the LED app running; the bundle `npm run build:device` makes,
 // started with DEVICE_NODE_FLAGS and DEVICE_ENVIRONMENT, as the device service runs it.
 // Baseline in the same run: a minimal mqtt.js client doing only the telemetry publish, with
-// Node's default flags. Both connect over mutual TLS to the sandbox in this process.
+// Node's default flags. Both connect over mutual TLS to the sandbox in this process. Also in the
+// same run, the floor: the same Node runtime with the device's flags and environment, having
+// loaded node:tls and nothing else (no client can be smaller than its runtime).
 // After WARMUP_MS, resident memory (VmRSS) and CPU time are sampled for MEASURE_MS. CPU time is
 // the scheduler's own account of every thread (nanoseconds), not /proc/<pid>/stat's 10 ms ticks:
 // a client busy about 2 ms a second is charged 11 or 12 ticks in a minute, which alone moves its
 // figure by 0.017% of one core, a tenth of the target.
 // Target: the client's RSS <= 56 MiB and CPU < 0.2% of one core.
-import { type ChildProcess, fork } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -33,13 +44,15 @@ const children: ChildProcess[] = [];
 try {
   const client = await startDeviceClient("SN-FOOTPRINT-1");
   const baseline = await startMinimalClient("SN-FOOTPRINT-2");
+  const floor = startRuntimeAlone();
   console.log(
     `device client (pid ${client.pid}, ${DEVICE_NODE_FLAGS.join(" ")}) and minimal mqtt.js client (pid ${baseline.pid}, default flags) connected; warming up ${WARMUP_MS / 1000} s`,
   );
   await sleep(WARMUP_MS);
-  const [clientUsage, baselineUsage] = await Promise.all([
+  const [clientUsage, baselineUsage, floorUsage] = await Promise.all([
     measure(client.pid),
     measure(baseline.pid),
+    measure(floor.pid),
   ]);
   const appPids = await descendants(client.pid);
   const ledUsage =
@@ -53,7 +66,9 @@ try {
       `Node ${process.version}, measured over ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s`,
       row("device client (finished)", clientUsage),
       row("minimal mqtt.js client (baseline)", baselineUsage),
+      row("Node alone (device flags + tls)", floorUsage),
       `device client memory: ${await memoryBreakdown(client.pid)}`,
+      `Node alone memory:    ${await memoryBreakdown(floor.pid)}`,
       ledUsage === undefined
         ? "LED app: not running"
         : `LED app (${appPids.length} processes of its own, not counted above): RSS ${ledUsage.rssMiB.toFixed(1)} MiB`,
@@ -136,6 +151,17 @@ async function startMinimalClient(serial: string): Promise<ChildProcess & { pid:
   return child as ChildProcess & { pid: number };
 }
 
+/** The runtime the client runs on, started as the device service starts it, doing nothing. */
+function startRuntimeAlone(): ChildProcess & { pid: number } {
+  const child = spawn(
+    process.execPath,
+    [...DEVICE_NODE_FLAGS, "-e", 'require("node:tls"); setInterval(() => {}, 60_000);'],
+    { env: { ...process.env, ...DEVICE_ENVIRONMENT }, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  children.push(child);
+  return child as ChildProcess & { pid: number };
+}
+
 /** The demo LED app's artifact, unpacked as the app manager installs it (`current` link). */
 async function installLedApp(appsDir: string): Promise<void> {
   const built = await buildApp(join(repo, "apps/led"), join(stateDir, "artifacts"));
@@ -179,12 +205,35 @@ async function measure(pid: number): Promise<Usage> {
   return { rssMiB: rss[Math.floor(rss.length / 2)] ?? Number.NaN, cpuPercent: (100 * cpu) / wall };
 }
 
-/** Anonymous (heap, stacks) versus file-backed (the node binary, mapped code) resident memory. */
+/**
+ * Where the resident memory is, from /proc/<pid>/smaps: file-backed pages of the node binary
+ * (its code, the V8 snapshot, the JavaScript of Node's built-in modules, ICU data and the
+ * dynamic symbol table, each mapped in as first touched) and of the shared libraries;
+ * malloc's brk heap; and the other anonymous memory (V8's heap pages, malloc's mmapped blocks,
+ * thread stacks).
+ */
 async function memoryBreakdown(pid: number): Promise<string> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const mib = (field: string) =>
-    (Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1]) / 1024).toFixed(1);
-  return `anonymous ${mib("RssAnon")} MiB, file-backed ${mib("RssFile")} MiB`;
+  const [smaps, binary] = await Promise.all([
+    readFile(`/proc/${pid}/smaps`, "utf8"),
+    readlink(`/proc/${pid}/exe`),
+  ]);
+  const kib = { binary: 0, libraries: 0, brk: 0, anonymous: 0 };
+  let mapping = "";
+  for (const line of smaps.split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      mapping = header[1] ?? "";
+      continue;
+    }
+    const anonymous = /^Anonymous:\s+(\d+) kB$/.exec(line);
+    const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+    if (rss && mapping === binary) kib.binary += Number(rss[1]);
+    else if (rss && mapping.startsWith("/")) kib.libraries += Number(rss[1]);
+    else if (anonymous && mapping === "[heap]") kib.brk += Number(anonymous[1]);
+    else if (anonymous && !mapping.startsWith("/")) kib.anonymous += Number(anonymous[1]);
+  }
+  const mib = (value: number) => `${(value / 1024).toFixed(1)} MiB`;
+  return `node binary ${mib(kib.binary)}, shared libraries ${mib(kib.libraries)}, malloc heap ${mib(kib.brk)}, other anonymous (V8 heap, mmapped malloc, stacks) ${mib(kib.anonymous)}`;
 }
 
 async function rssMiB(pid: number): Promise<number> {

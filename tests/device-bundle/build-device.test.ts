@@ -1,11 +1,19 @@
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import {
+  type ChildProcess,
+  execFile as execFileCallback,
+  execFileSync,
+  fork,
+} from "node:child_process";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { DEVICE_ENVIRONMENT, DEVICE_NODE_FLAGS } from "@fleet/device";
 import { type Sandbox, startSandbox } from "@fleet/sandbox";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type BuiltDevice, buildDevice } from "../../scripts/build-device.ts";
+
+const execFile = promisify(execFileCallback);
 
 // The bundle is what a board runs (the OS image carries it): it must start, connect over
 // mutual TLS with the device service's flags, and send telemetry, as the sources do in tests.
@@ -36,6 +44,26 @@ describe("the device client bundle (npm run build:device)", () => {
       encoding: "utf8",
     });
     expect(out.trim()).toBe(built.version);
+  });
+
+  // Each of Node's modules loaded keeps its source and code resident on the board: none of
+  // these is used, but a dependency's one-line probe or check used to load them at start.
+  it("starts without Node's navigator, performance-timing or assert modules", async () => {
+    const preload = join(dir, "print-loaded-modules.cjs");
+    await writeFile(
+      preload,
+      'process.on("exit", () => process.stderr.write(process.moduleLoadList.join("\\n")));',
+    );
+    const { stderr } = await execFile(
+      process.execPath,
+      [...DEVICE_NODE_FLAGS, "--require", preload, built.bundle, "--version"],
+      { encoding: "utf8" },
+    );
+    const loaded = stderr.split("\n");
+    expect(loaded).toContain("NativeModule net");
+    for (const module of ["internal/navigator", "perf_hooks", "assert"]) {
+      expect(loaded).not.toContain(`NativeModule ${module}`);
+    }
   });
 
   it("connects with the device service's flags and its telemetry arrives", async () => {
