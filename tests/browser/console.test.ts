@@ -1,5 +1,5 @@
 // The sandbox console in a real browser (issue 19): `fleet sandbox` as `npm start` runs it, its
-// printed console URL opened in Debian's Chromium (installed by scripts/ensure-chromium.sh when
+// printed console URL opened in Debian's Chromium (installed by scripts/ensure-debian-tools.sh when
 // missing). One sandbox and one browser for the file; the tests run in order and share them.
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
