@@ -23,9 +23,9 @@ export const ROTATION_COLUMNS: readonly Column<RotationRecord>[] = [
     header: "new cert",
     value: (r) => (r.newCertificateId ? r.newCertificateId.slice(0, 12) : "-"),
   },
-  { header: "started", value: (r) => r.startedAt },
+  { header: "started", value: (r) => r.startedAt, wide: true },
   { header: "deadline", value: (r) => r.deadline },
-  { header: "reason", value: (r) => r.reason ?? "" },
+  { header: "reason", value: (r) => r.reason ?? "", flexible: true },
 ];
 
 interface StartOptions extends TargetOptions {

@@ -78,13 +78,9 @@ function parseLimit(value: string): number {
 const DEAD_LETTER_COLUMNS = [
   { header: "at", value: (l: DeadLetter) => l.at },
   { header: "thing", value: (l: DeadLetter) => l.thing ?? "-" },
-  { header: "reason", value: (l: DeadLetter) => l.reason },
-  { header: "payload", value: (l: DeadLetter) => truncate(l.payload, 60) },
+  { header: "reason", value: (l: DeadLetter) => l.reason, flexible: true as const },
+  { header: "payload", value: (l: DeadLetter) => l.payload, flexible: true as const },
 ];
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 const SAMPLE_COLUMNS = [
   { header: "time", value: (s: TelemetrySample) => s.time.toISOString() },
