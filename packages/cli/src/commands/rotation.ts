@@ -25,7 +25,7 @@ export const ROTATION_COLUMNS: readonly Column<RotationRecord>[] = [
     value: (r) => (r.newCertificateId ? r.newCertificateId.slice(0, 12) : "-"),
   },
   { header: "started", value: (r) => r.startedAt, wide: true },
-  { header: "deadline", value: (r) => r.deadline },
+  { header: "deadline", value: (r) => r.deadline, wide: true },
   { header: "reason", value: (r) => r.reason ?? "", flexible: true },
 ];
 

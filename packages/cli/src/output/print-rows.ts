@@ -30,8 +30,8 @@ export function printRows<Row>(
 
 /**
  * A plain table: a header, one rule under it, then a line per row, columns two spaces apart.
- * Narrow (the default): long ids shortened, `wide` columns left out and, on a terminal, lines
- * cut to its width (`maxWidth`), free text first; a pipe gets whole cells, as `ps` does. With
+ * Narrow (the default): 64-hex ids shortened, `wide` columns left out and, on a terminal, free
+ * text cut to fit 100 columns (`maxWidth`); a pipe gets whole cells, as `ps` does. With
  * `--wide`: every column, every cell in full.
  */
 export function renderTable<Row>(
