@@ -1,9 +1,7 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { FLEET_BIN } from "../support/fleet-process.ts";
 import { stubSandboxApi } from "../support/stub-sandbox-api.ts";
-
-const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
 
 /** Runs the real bin with its stdout read by a reader that goes away after the first chunk. */
 async function pipedIntoEarlyClose(args: string[]) {

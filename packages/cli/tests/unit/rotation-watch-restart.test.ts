@@ -4,11 +4,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "../support/fleet-process.ts";
-
-const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
+import { FLEET_BIN, waitFor } from "../support/fleet-process.ts";
 
 /** A sandbox API answering devices (one, with `certificateId`) and no rotations, for `token`. */
 async function sandboxApi(token: string, certificateId: string): Promise<Server> {
