@@ -1,7 +1,10 @@
 import type { DeviceView } from "@fleet/core/contracts";
 import { describe, expect, it } from "vitest";
+import { main } from "../../src/main.ts";
 import { DEVICE_COLUMNS } from "../../src/output/device-columns.ts";
 import { renderTable } from "../../src/output/print-rows.ts";
+import { captureCliOutput } from "../support/cli-output.ts";
+import { stubSandboxApi } from "../support/stub-sandbox-api.ts";
 
 const VERSION = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const DEVICES: DeviceView[] = [
@@ -49,5 +52,21 @@ describe("tables", () => {
     expect(table.split("\n")[0]).toMatch(/certificate/);
     expect(table).toContain(DEVICES[0]?.reason);
     expect(table).toContain("c".repeat(12));
+  });
+});
+
+describe("fleet --wide", () => {
+  const api = stubSandboxApi();
+  const { stdout } = captureCliOutput();
+
+  it("is taken after any command that prints a table, and only for that invocation", async () => {
+    api.route = () => ({ body: DEVICES });
+    expect(await main(["devices", "--wide", "--state-dir", api.stateDir])).toBe(0);
+    expect(stdout.join("")).toContain(VERSION);
+    expect(stdout.join("").split("\n")[0]).toMatch(/certificate/);
+    stdout.length = 0;
+    expect(await main(["devices", "--state-dir", api.stateDir])).toBe(0);
+    expect(stdout.join("")).not.toContain(VERSION);
+    expect(stdout.join("").split("\n")[0]).not.toMatch(/certificate/);
   });
 });
