@@ -83,7 +83,6 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
   const logger = createSandboxLogger(stateDir);
 
   const sandbox = await openSandbox(settings, logger).catch(async (error: unknown) => {
-    logger.flush();
     if (firstStart) await rm(stateDir, { recursive: true, force: true });
     throw error;
   });
