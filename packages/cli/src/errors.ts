@@ -5,6 +5,8 @@ import {
   InvalidReleaseRequestError,
   InvalidStageNameError,
   ReleaseTargetNotFoundError,
+  UnknownDeviceError,
+  UnknownMeasureError,
 } from "@fleet/core";
 import {
   AwsAccessDeniedError,
@@ -44,7 +46,13 @@ export class SandboxUnavailableError extends CliError {
  * release's targets), as the same refusals raised on a stage are (InvalidAllowListError,
  * ReleaseTargetNotFoundError, ...).
  */
-const OPERATOR_INPUT_OPERATIONS = new Set(["uploadAllowList", "createRelease"]);
+const OPERATOR_INPUT_OPERATIONS = new Set([
+  "uploadAllowList",
+  "createRelease",
+  // A misspelt --device or --measure (UnknownDeviceError, UnknownMeasureError on a stage).
+  "queryTelemetry",
+  "listMeasures",
+]);
 
 /** The one place failures become exit codes: 2 usage, 3 sandbox down, 4 AWS access, 1 other. */
 export function exitCodeFor(error: unknown): number {
@@ -60,7 +68,9 @@ export function exitCodeFor(error: unknown): number {
     error instanceof AllowListTooLargeError ||
     error instanceof InvalidAppArtifactError ||
     error instanceof InvalidReleaseRequestError ||
-    error instanceof ReleaseTargetNotFoundError
+    error instanceof ReleaseTargetNotFoundError ||
+    error instanceof UnknownDeviceError ||
+    error instanceof UnknownMeasureError
   ) {
     return 2;
   }

@@ -17,6 +17,8 @@ export const JOB_COLUMNS: readonly Column<JobSummary>[] = [
   { header: "in progress", value: (j) => String(j.counts.inProgress) },
   { header: "queued", value: (j) => String(j.counts.queued) },
   { header: "created", value: (j) => j.createdAt },
+  // Tells rotations (UUID job ids) from releases.
+  { header: "description", value: (j) => j.description ?? "-", flexible: true },
 ];
 
 const JOB_FIELDS: readonly Column<JobSummary>[] = [

@@ -16,7 +16,7 @@ export const ROTATION_WATCH_COLUMNS: readonly Column<RotationWatchRow>[] = [
   { header: "certificate", value: (r) => (r.certificateId ? r.certificateId.slice(0, 12) : "-") },
   { header: "not after", value: (r) => r.notAfter ?? "-" },
   { header: "step", value: (r) => r.step ?? "-" },
-  { header: "last event", value: (r) => r.lastEvent ?? "-" },
+  { header: "last event", value: (r) => r.lastEvent ?? "-", flexible: true },
 ];
 
 /** Joins each device with its newest rotation (`rotations` newest first), sorted by serial. */

@@ -7,6 +7,7 @@ import { startLiveTable } from "../output/live-table.ts";
 import { type Column, printRows, renderTable } from "../output/print-rows.ts";
 import { stopSignal } from "../stop-signal.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
+import { followTarget } from "../targets/follow-target.ts";
 import {
   describeWatchRow,
   ROTATION_WATCH_COLUMNS,
@@ -23,9 +24,9 @@ export const ROTATION_COLUMNS: readonly Column<RotationRecord>[] = [
     header: "new cert",
     value: (r) => (r.newCertificateId ? r.newCertificateId.slice(0, 12) : "-"),
   },
-  { header: "started", value: (r) => r.startedAt },
-  { header: "deadline", value: (r) => r.deadline },
-  { header: "reason", value: (r) => r.reason ?? "" },
+  { header: "started", value: (r) => r.startedAt, wide: true },
+  { header: "deadline", value: (r) => r.deadline, wide: true },
+  { header: "reason", value: (r) => r.reason ?? "", flexible: true },
 ];
 
 interface StartOptions extends TargetOptions {
@@ -94,14 +95,19 @@ async function startRotations(options: StartOptions): Promise<void> {
   }
 }
 
-/** `fleet rotation watch`: each device's certificate and rotation, live, until Ctrl-C. */
+/**
+ * `fleet rotation watch`: each device's certificate and rotation, live, until Ctrl-C; through
+ * restarts of the sandbox it watches (see followTarget).
+ */
 async function watchRotations(options: TargetOptions): Promise<void> {
   const target = resolveTarget(options);
-  const fleet = await fleetOperationsFor(target);
+  const fleetNow = followTarget(target);
+  await fleetNow(); // No sandbox running at the start: fail at once (exit 3), do not wait.
   const header = `fleet rotation watch: ${target.kind === "stage" ? `stage ${target.stage}` : target.stateDir}`;
   const table = startLiveTable({
     header,
     load: async () => {
+      const fleet = await fleetNow();
       const [devices, rotations] = await Promise.all([fleet.listDevices(), fleet.listRotations()]);
       return rotationWatchRows(devices, rotations);
     },

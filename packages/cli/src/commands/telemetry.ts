@@ -32,21 +32,31 @@ export function registerTelemetryCommand(program: Command): void {
       .option("--limit <n>", "most samples to print", "1000")
       .option("--json", "print a JSON array of samples", false),
   ).action(async (options: QueryOptions) => {
-    const serial = SerialSchema.safeParse(options.device);
-    if (!serial.success) {
-      throw new UsageError(
-        `--device ${options.device}: not a device serial (${serial.error.issues[0]?.message})`,
-      );
-    }
+    const thing = parseDevice(options.device);
     const limit = parseLimit(options.limit);
     const fleet = await fleetOperationsFor(resolveTarget(options));
     const samples = await fleet.queryTelemetry({
-      thing: thingNameFromSerial(serial.data),
+      thing,
       since: parseSince(options.since),
       ...(options.measure ? { measure: options.measure } : {}),
       limit,
     });
     printRows(samples, SAMPLE_COLUMNS, { json: options.json });
+    if (samples.length >= limit) process.stderr.write(`${truncationNotice("samples", limit)}\n`);
+  });
+
+  withTargetOptions(
+    telemetry
+      .command("measures")
+      .description("the measure names a device sent (what --measure takes), sorted")
+      .requiredOption("--device <serial>", "the device (serial or thing name)")
+      .option("--since <when>", "how far back: 30s, 15m, 2h, 7d or an ISO 8601 time", "1h")
+      .option("--json", "print a JSON array of names", false),
+  ).action(async (options: TargetOptions & { device: string; since: string; json: boolean }) => {
+    const thing = parseDevice(options.device);
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const measures = await fleet.listMeasures({ thing, since: parseSince(options.since) });
+    printRows(measures, MEASURE_COLUMNS, { json: options.json });
   });
 
   withTargetOptions(
@@ -63,7 +73,31 @@ export function registerTelemetryCommand(program: Command): void {
     const fleet = await fleetOperationsFor(resolveTarget(options));
     const letters = await fleet.listDeadLetters({ since: parseSince(options.since), limit });
     printRows(letters, DEAD_LETTER_COLUMNS, { json: options.json });
+    if (letters.length >= limit) process.stderr.write(`${truncationNotice("letters", limit)}\n`);
   });
+}
+
+/** `--device`: a serial, as the thing name the stores key telemetry by. */
+function parseDevice(value: string): string {
+  const serial = SerialSchema.safeParse(value);
+  if (!serial.success) {
+    throw new UsageError(
+      `--device ${value}: not a device serial (${serial.error.issues[0]?.message})`,
+    );
+  }
+  return thingNameFromSerial(serial.data);
+}
+
+/**
+ * Said on stderr when an answer filled its `--limit`: there may be more, and the flag that
+ * shows them (stdout keeps only the rows, so `--json` stays parseable).
+ */
+export function truncationNotice(what: string, limit: number): string {
+  const lift =
+    limit < MAX_QUERY_LIMIT
+      ? `raise --limit (up to ${MAX_QUERY_LIMIT}) or narrow --since`
+      : "narrow --since";
+  return `fleet: showing the newest ${limit} ${what}, the --limit; there may be more: ${lift}`;
 }
 
 /** `--limit`: the operator API's own rule for a query limit, so both targets take the same. */
@@ -78,13 +112,11 @@ function parseLimit(value: string): number {
 const DEAD_LETTER_COLUMNS = [
   { header: "at", value: (l: DeadLetter) => l.at },
   { header: "thing", value: (l: DeadLetter) => l.thing ?? "-" },
-  { header: "reason", value: (l: DeadLetter) => l.reason },
-  { header: "payload", value: (l: DeadLetter) => truncate(l.payload, 60) },
+  { header: "reason", value: (l: DeadLetter) => l.reason, flexible: true as const },
+  { header: "payload", value: (l: DeadLetter) => l.payload, flexible: true as const },
 ];
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+const MEASURE_COLUMNS = [{ header: "measure", value: (name: string) => name }];
 
 const SAMPLE_COLUMNS = [
   { header: "time", value: (s: TelemetrySample) => s.time.toISOString() },

@@ -7,10 +7,14 @@ export const DEVICE_COLUMNS: readonly Column<DeviceView>[] = [
   { header: "thing", value: (d) => d.thingName ?? "-" },
   { header: "state", value: (d) => d.state },
   { header: "connected", value: (d) => (d.connected ? "yes" : "no") },
-  { header: "certificate", value: (d) => (d.certificateId ? d.certificateId.slice(0, 12) : "-") },
+  {
+    header: "certificate",
+    value: (d) => (d.certificateId ? d.certificateId.slice(0, 12) : "-"),
+    wide: true,
+  },
   { header: "not after", value: (d) => d.notAfter ?? "-" },
-  { header: "apps", value: (d) => formatApps(d.apps) },
-  { header: "reason", value: (d) => d.reason ?? "" },
+  { header: "apps", value: (d) => formatApps(d.apps), flexible: true },
+  { header: "reason", value: (d) => d.reason ?? "", flexible: true },
 ];
 
 /** `button@1.0.0, led@1.0.0` (sorted by app name), or `-` before the device reported any. */

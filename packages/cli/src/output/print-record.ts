@@ -1,9 +1,8 @@
-import Table from "cli-table3";
 import type { Column } from "./print-rows.ts";
 
 /**
- * One record (a release, a job) as a two-column table of field and value; with `--json`, the
- * record as a JSON object.
+ * One record (a release, a job) as lines of field and value; with `--json`, the record as a
+ * JSON object. A record is the detailed view: values are printed in full.
  */
 export function printRecord<Row>(
   record: Row,
@@ -19,7 +18,6 @@ export function printRecord<Row>(
 }
 
 export function renderRecord<Row>(record: Row, fields: readonly Column<Row>[]): string {
-  const table = new Table({ style: { head: [], border: [] } });
-  for (const field of fields) table.push({ [field.header]: field.value(record) });
-  return table.toString();
+  const width = Math.max(...fields.map((f) => f.header.length));
+  return fields.map((f) => `${f.header.padEnd(width)}  ${f.value(record)}`).join("\n");
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_HEALTH_GRACE_MS, thingNameFromSerial } from "@fleet/core/contracts";
@@ -18,10 +18,12 @@ import {
   removeSandboxInfo,
   writeSandboxInfo,
 } from "@fleet/sandbox/http-api";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import { CliError } from "../errors.ts";
 import { DeviceSupervisor } from "./device-supervisor.ts";
 import { startLiveSummary } from "./live-summary.ts";
+import { assertPortFree } from "./port-probe.ts";
+import { createSandboxLogger } from "./sandbox-logger.ts";
 
 export interface RunSandboxOptions {
   stateDir: string;
@@ -60,7 +62,9 @@ export const OTA_HINT = `try OTA: \`npm run build:apps\`, then \`npx fleet ota r
 
 /**
  * `fleet sandbox`: the local cloud in one process.
- *  1. Refuse to start twice on one state dir; resume a stopped sandbox's state otherwise.
+ *  1. Refuse to start twice on one state dir, or on a taken MQTT port, before creating any
+ *     state; resume a stopped sandbox's state otherwise. A first start that fails removes the
+ *     state dir it created.
  *  2. Start the IoT Core emulation (CA, registry, mTLS broker) and the loopback API, then
  *     announce both, with the API's token, in `<stateDir>/sandbox.json` (mode 0600); warn when
  *     the broker listens beyond loopback.
@@ -73,13 +77,15 @@ export async function runSandbox(options: RunSandboxOptions): Promise<void> {
   const settings = { ...DEFAULTS, ...options };
   const { stateDir } = settings;
   await assertNotRunning(stateDir);
+  await assertMqttPortFree(settings);
+  const firstStart = !(await exists(stateDir));
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const logger = pino(
-    { level: "info" },
-    pino.destination({ dest: join(stateDir, "sandbox.log"), mkdir: true }),
-  );
+  const logger = createSandboxLogger(stateDir);
 
-  const sandbox = await openSandbox(settings, logger);
+  const sandbox = await openSandbox(settings, logger).catch(async (error: unknown) => {
+    if (firstStart) await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  });
   const api = await startSandboxApi(sandboxFleetOperations(sandbox), { port: settings.apiPort });
   await writeSandboxInfo(stateDir, {
     version: 1,
@@ -151,14 +157,33 @@ async function openSandbox(
       auditIntervalMs: settings.auditIntervalMs,
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new CliError(
-        `MQTT port ${settings.mqttPort} on ${settings.host} is in use; pick another with --mqtt-port`,
-        { cause: error },
-      );
-    }
-    throw error;
+    // Taken since assertMqttPortFree looked.
+    throw mqttPortError(settings, error);
   }
+}
+
+/** Checked before the state dir is made, so a taken port leaves nothing behind. */
+async function assertMqttPortFree(settings: { host: string; mqttPort: number }): Promise<void> {
+  await assertPortFree(settings.host, settings.mqttPort).catch((error: unknown) => {
+    throw mqttPortError(settings, error);
+  });
+}
+
+function mqttPortError(settings: { host: string; mqttPort: number }, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== "EADDRINUSE" && code !== "EACCES") return error;
+  const why = code === "EADDRINUSE" ? "is in use" : "is privileged (not for this user)";
+  return new CliError(
+    `MQTT port ${settings.mqttPort} on ${settings.host} ${why}; pick another with --mqtt-port`,
+    { cause: error },
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One `fleet-device` process per simulated serial, each with its own directory and config. */

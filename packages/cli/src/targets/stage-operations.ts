@@ -4,6 +4,8 @@ import {
   type AllowListStore,
   type ArtifactSigner,
   createListFleetDevices,
+  createListMeasures,
+  createQueryTelemetry,
   createResetDevice,
   type DeadLetterReader,
   type FleetInventory,
@@ -60,7 +62,11 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
   );
   const commands = once(() => StageCommands.open(stage, config));
   const deadLetters = once(() => openStageDeadLetters(stage, config));
-  const telemetry = once(() => stageTelemetryReader(stage));
+  const telemetry = once(async () => ({
+    reader: await stageTelemetryReader(stage),
+    // Read only to explain an empty answer (an unknown device).
+    inventory: { listDevices: async () => (await inventory()).listDevices() },
+  }));
   return {
     listDevices: async () => (await inventory()).listDevices(),
     /**
@@ -74,7 +80,8 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
       ),
     readAllowList: async () => stageAllowListSnapshot(await allowListStore()),
     uploadAllowList: (request) => uploadStageAllowList(allowListStore, request),
-    queryTelemetry: async (query) => (await telemetry()).query(query),
+    queryTelemetry: async (query) => createQueryTelemetry(await telemetry())(query),
+    listMeasures: async (query) => createListMeasures(await telemetry())(query),
     listDeadLetters: async (options) => (await deadLetters()).list(options),
     listJobs: async () => (await ota()).listJobs(),
     describeJob: async (jobId) => (await ota()).describeJob(jobId),

@@ -1,18 +1,13 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import {
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
 import { captureCliOutput } from "../support/cli-output.ts";
+import { answerAllowListObject } from "../support/stage-mocks.ts";
 
 const BUCKET = "fleet-dev-allowlist-abc123";
 
@@ -25,13 +20,7 @@ describe("fleet allowlist --stage", () => {
     ssm.reset();
     s3.reset();
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: BUCKET } });
-    s3.on(GetObjectCommand).callsFake(async () => ({
-      VersionId: "v1",
-      Metadata: { "allow-empty": "false" },
-      Body: Readable.from([
-        Buffer.from("board-0001\nboard-0002\n"),
-      ]) as unknown as GetObjectCommandOutput["Body"],
-    }));
+    answerAllowListObject(s3, "board-0001\nboard-0002\n");
     s3.on(PutObjectCommand).resolves({ VersionId: "v2" });
   });
 

@@ -1,7 +1,6 @@
 import { Readable } from "node:stream";
 import {
   DescribeCertificateCommand,
-  GetIndexingConfigurationCommand,
   IoTClient,
   ListThingPrincipalsCommand,
   SearchIndexCommand,
@@ -14,6 +13,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
 import { captureCliOutput } from "../support/cli-output.ts";
+import { answerFleetIndex } from "../support/stage-mocks.ts";
 
 const CERT = "e".repeat(64);
 
@@ -53,21 +53,13 @@ describe("fleet devices --stage", () => {
         },
       ],
     });
-    iot.on(GetIndexingConfigurationCommand).resolves({
-      thingIndexingConfiguration: {
-        thingIndexingMode: "REGISTRY",
-        thingConnectivityIndexingMode: "STATUS",
+    answerFleetIndex(iot, [
+      {
+        thingName: "rpi-1",
+        attributes: { serial: "10000000a1b2c3d4" },
+        connectivity: { connected: true },
       },
-    });
-    iot.on(SearchIndexCommand).resolves({
-      things: [
-        {
-          thingName: "rpi-1",
-          attributes: { serial: "10000000a1b2c3d4" },
-          connectivity: { connected: true },
-        },
-      ],
-    });
+    ]);
     iot.on(ListThingPrincipalsCommand).resolves({
       principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${CERT}`],
     });

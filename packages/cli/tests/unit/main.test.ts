@@ -40,3 +40,14 @@ describe("fleet CLI failures", () => {
     expect(stderr.join("")).toMatch(/names pid \d+, which is not running/);
   });
 });
+
+describe("fleet --version", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("prints the package version and the git commit it runs, exit 0", async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => out.push(String(chunk)) > 0);
+    expect(await main(["--version"])).toBe(0);
+    expect(out.join("")).toMatch(/^fleet 0\.1\.0 \((commit [0-9a-f]{12}|commit unknown)\)\n$/);
+  });
+});

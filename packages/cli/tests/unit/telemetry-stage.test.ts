@@ -14,13 +14,16 @@ describe("fleet telemetry query --stage", () => {
     ssm.reset();
     timestream.reset();
   });
-
-  it("reads the store the stage publishes in SSM and prints the device's samples", async () => {
+  /** The stage says its store is Timestream (the SSM parameter the telemetry stack writes). */
+  const publishTimestreamStore = () =>
     ssm.on(GetParameterCommand, { Name: "/fleet/dev/telemetry-store" }).resolves({
       Parameter: {
         Value: JSON.stringify({ kind: "timestream", database: "fleet-dev", table: "telemetry" }),
       },
     });
+
+  it("reads the store the stage publishes in SSM and prints the device's samples", async () => {
+    publishTimestreamStore();
     timestream.on(QueryCommand).resolves({
       ColumnInfo: [
         { Name: "thing", Type: { ScalarType: "VARCHAR" } },
@@ -70,6 +73,36 @@ describe("fleet telemetry query --stage", () => {
     expect(sql).toContain(`FROM "fleet-dev"."telemetry"`);
     expect(sql).toContain(`"thing" = 'rpi-1'`);
     expect(sql).toContain(`"vehicle.battery.soc" IS NOT NULL`);
+  });
+
+  it("measures lists the names in the device's newest records", async () => {
+    publishTimestreamStore();
+    timestream.on(QueryCommand).resolves({
+      ColumnInfo: [
+        { Name: "thing", Type: { ScalarType: "VARCHAR" } },
+        { Name: "time", Type: { ScalarType: "TIMESTAMP" } },
+        { Name: "seq", Type: { ScalarType: "BIGINT" } },
+        { Name: "vehicle.speedKph", Type: { ScalarType: "DOUBLE" } },
+        { Name: "vehicle.battery.soc", Type: { ScalarType: "DOUBLE" } },
+        { Name: "led.on", Type: { ScalarType: "BOOLEAN" } },
+      ],
+      Rows: [
+        {
+          Data: [
+            { ScalarValue: "rpi-1" },
+            { ScalarValue: "2026-11-21 10:15:30.123000000" },
+            { ScalarValue: "42" },
+            { ScalarValue: "12.5" },
+            { ScalarValue: "81.5" },
+            { NullValue: true },
+          ],
+        },
+      ],
+    });
+    const args = ["telemetry", "measures", "--device", "rpi-1", "--stage", "dev", "--json"];
+    expect(await main(args)).toBe(0);
+    expect(JSON.parse(stdout.join(""))).toEqual(["vehicle.battery.soc", "vehicle.speedKph"]);
+    expect(stderr.join("")).toBe("");
   });
 
   it("says how to deploy when the stage publishes no telemetry store", async () => {

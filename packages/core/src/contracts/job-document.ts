@@ -175,3 +175,11 @@ export const ROTATE_CERTIFICATE_JOB_DOCUMENT: JobDocument = {
   version: JOB_DOCUMENT_VERSION,
   steps: [{ operation: "rotate-certificate" }],
 };
+
+/**
+ * The description of a rotation's job on every target, so `fleet jobs` tells rotations (whose
+ * job ids are UUIDs) from releases.
+ */
+export function rotationJobDescription(thingName: string): string {
+  return `Certificate rotation of ${thingName}`;
+}

@@ -1,3 +1,4 @@
+import { OperationTargetNotFoundError } from "../contracts/operator-api/operator-errors.ts";
 import { FleetError } from "../errors.ts";
 
 /**
@@ -32,5 +33,45 @@ export class DeadLetterDeliveryError extends FleetError {
     super(message, { cause: options.cause });
     this.name = "DeadLetterDeliveryError";
     this.failures = options.failures;
+  }
+}
+
+/**
+ * A name the operator gave that does not exist: `what` (`no device X in the fleet`), the
+ * nearest names that do (`closest`), then `hint`.
+ */
+export class UnknownNameError extends OperationTargetNotFoundError {
+  readonly closest: readonly string[];
+
+  constructor(what: string, closest: readonly string[], hint = "") {
+    const suggestion = closest.length > 0 ? ` (did you mean ${closest.join(", ")}?)` : "";
+    super(`${what}${suggestion}${hint}`);
+    this.name = "UnknownNameError";
+    this.closest = closest;
+  }
+}
+
+/** `--device` names no device of the fleet. */
+export class UnknownDeviceError extends UnknownNameError {
+  readonly thing: string;
+
+  constructor(thing: string, closest: readonly string[]) {
+    super(`no device ${thing} in the fleet`, closest);
+    this.name = "UnknownDeviceError";
+    this.thing = thing;
+  }
+}
+
+/** `--measure` names no measure the device sent in the queried window, while it sent others. */
+export class UnknownMeasureError extends UnknownNameError {
+  readonly thing: string;
+  readonly measure: string;
+
+  constructor(thing: string, measure: string, closest: readonly string[]) {
+    const hint = `; \`fleet telemetry measures --device ${thing}\` lists its measures`;
+    super(`device ${thing} sent no measure ${measure} in that time`, closest, hint);
+    this.name = "UnknownMeasureError";
+    this.thing = thing;
+    this.measure = measure;
   }
 }

@@ -1,5 +1,5 @@
 import type { JobStarter } from "@fleet/core";
-import { ROTATE_CERTIFICATE_JOB_DOCUMENT } from "@fleet/core/contracts";
+import { ROTATE_CERTIFICATE_JOB_DOCUMENT, rotationJobDescription } from "@fleet/core/contracts";
 import { JobsRequestRejectedError } from "../errors.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 
@@ -18,6 +18,7 @@ export class LocalJobStarter implements JobStarter {
     await this.#jobs.createJob({
       jobId: rotationId,
       document: { ...ROTATE_CERTIFICATE_JOB_DOCUMENT },
+      description: rotationJobDescription(thingName),
       targets: [thingName],
     });
     return { jobId: rotationId };

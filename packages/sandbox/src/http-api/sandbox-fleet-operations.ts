@@ -1,4 +1,9 @@
-import type { FleetOperations } from "@fleet/core";
+import {
+  createListMeasures,
+  createQueryTelemetry,
+  type FleetOperations,
+  type TelemetryQuery,
+} from "@fleet/core";
 import { JobNotCancelableError } from "@fleet/core/contracts";
 import { previewSandboxUpload } from "../allow-list-upload.ts";
 import { jobDetail, jobSummary } from "../jobs/job-views.ts";
@@ -11,6 +16,11 @@ export type SandboxApiOperations = FleetOperations & SandboxConsoleOperations;
 /** The operator operations as the running sandbox carries them out. */
 export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
   const { jobs } = sandbox;
+  // Telemetry reads go through core's use cases: an unknown device or measure is an error.
+  const telemetry = {
+    reader: { query: (query: TelemetryQuery) => sandbox.queryTelemetry(query) },
+    inventory: sandbox,
+  };
   return {
     listDevices: () => sandbox.listDevices(),
     resetDevice: (serial) => sandbox.resetDevice(serial),
@@ -24,7 +34,8 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
       const preview = await previewSandboxUpload({ current }, body, { allowEmpty });
       return { ...preview, version: null, reconcile: null };
     },
-    queryTelemetry: (query) => sandbox.queryTelemetry(query),
+    queryTelemetry: createQueryTelemetry(telemetry),
+    listMeasures: createListMeasures(telemetry),
     listDeadLetters: (options) => sandbox.listDeadLetters(options),
     listJobs: () => sandbox.listJobs(),
     describeJob: (jobId) => sandbox.describeJob(jobId),

@@ -5,6 +5,7 @@ import {
   DescribeThingCommand,
   type IoTClient,
 } from "@aws-sdk/client-iot";
+import { rotationJobDescription } from "../../contracts/job-document.ts";
 import { FleetError } from "../../errors.ts";
 import type { JobStarter } from "../../ports/job-starter.ts";
 import { callAws, errorName, IOT_SERVICE, mapAwsError } from "./aws-errors.ts";
@@ -59,7 +60,7 @@ export class IotJobStarter implements JobStarter {
           targets: [thingArn],
           // SNAPSHOT: the job ends with this thing's execution; it never picks up other things.
           targetSelection: "SNAPSHOT",
-          description: `Certificate rotation of ${thingName}`,
+          description: rotationJobDescription(thingName),
         }),
       ),
     );

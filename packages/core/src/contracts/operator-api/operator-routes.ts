@@ -13,6 +13,7 @@ import {
   CommandSendRequestSchema,
   DeadLetterListOptionsSchema,
   DeviceResetSchema,
+  MeasureListQuerySchema,
   ReleaseRequestSchema,
   RotationRequestSchema,
   RotationStartResultSchema,
@@ -83,7 +84,10 @@ export const OPERATOR_ROUTES = {
     ),
     reply: AllowListUploadReportSchema,
   },
-  /** A device's samples, newest first. */
+  /**
+   * A device's samples, newest first. 404 for a device the fleet does not have, or a measure
+   * the device did not send while it sent others; the reason names the nearest names.
+   */
   queryTelemetry: {
     method: "GET",
     path: "/v1/telemetry",
@@ -104,6 +108,25 @@ export const OPERATOR_ROUTES = {
       },
     ),
     reply: z.array(TelemetrySampleSchema),
+  },
+  /** The measure names a device sent since `since`, sorted; 404 for an unknown device. */
+  listMeasures: {
+    method: "GET",
+    path: "/v1/telemetry/measures",
+    request: z.codec(
+      z.object({
+        query: z.object({
+          device: z.string().min(1, "required: the thing name"),
+          since: TimeParameterSchema,
+        }),
+      }),
+      MeasureListQuerySchema,
+      {
+        decode: ({ query: { device, since } }) => ({ thing: device, since }),
+        encode: ({ thing, since }) => ({ query: { device: thing, since } }),
+      },
+    ),
+    reply: z.array(z.string()),
   },
   /** Telemetry the ingest set aside, newest first, with the reasons. */
   listDeadLetters: {

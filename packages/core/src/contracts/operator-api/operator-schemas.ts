@@ -96,6 +96,9 @@ export const TelemetryQuerySchema = z.object({
   limit: z.number().int().optional(),
 });
 
+/** Core's `MeasureListQuery`: `fleet telemetry measures`. */
+export const MeasureListQuerySchema = z.object({ thing: z.string(), since: z.date() });
+
 /** Core's `TelemetrySample`, its time ISO 8601 on the wire. */
 export const TelemetrySampleSchema = z.object({
   thing: z.string(),
