@@ -26,6 +26,7 @@ import {
 } from "./stage-allow-list.ts";
 import { type StageClientConfig, stageClientConfig } from "./stage-client-config.ts";
 import { StageCommands } from "./stage-commands.ts";
+import { stageDeviceLogs } from "./stage-device-logs.ts";
 import { type ProgressReporter, StageOta } from "./stage-ota.ts";
 import { StageRotations } from "./stage-rotations.ts";
 import { stageTelemetryReader } from "./stage-telemetry-reader.ts";
@@ -61,6 +62,7 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
   const commands = once(() => StageCommands.open(stage, config));
   const deadLetters = once(() => openStageDeadLetters(stage, config));
   const telemetry = once(() => stageTelemetryReader(stage));
+  const deviceLogs = once(() => stageDeviceLogs(stage, config));
   return {
     listDevices: async () => (await inventory()).listDevices(),
     /**
@@ -84,6 +86,7 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     sendCommand: async (request) => (await commands()).send(request),
     listRotations: async () => (await rotations()).listRotations(),
     startRotations: async (request) => (await rotations()).startRotations(request),
+    readDeviceLogs: (query) => deviceLogs()(query),
   };
 }
 

@@ -5,6 +5,7 @@ export * from "./ingest-telemetry.ts";
 export * from "./list-fleet-devices.ts";
 export type { UseCaseLogger } from "./logger.ts";
 export * from "./read-app-artifact.ts";
+export * from "./read-device-logs.ts";
 export * from "./reconcile-allow-list.ts";
 export * from "./release-app.ts";
 export * from "./reset-device.ts";
