@@ -3,8 +3,7 @@ import {
   DEVICE_LOGS_RULE_SQL,
   stageDeviceLogNames,
 } from "@fleet/core/contracts";
-import { iotRuleRole } from "./iot-rule-role.ts";
-import { iotRuleErrorLog } from "./iot-topic-rule.ts";
+import { cloudWatchLogsActionRole, iotRuleErrorLog } from "./iot-topic-rule.ts";
 
 export interface DeviceLogs {
   logGroup: aws.cloudwatch.LogGroup;
@@ -39,13 +38,7 @@ export function deviceLogs(): DeviceLogs {
     name: names.logGroupName,
     retentionInDays: DEVICE_LOG_RETENTION_DAYS,
   });
-  const role = iotRuleRole("DeviceLogsRuleLogs", {
-    ruleArn,
-    accountId,
-    actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-    // DescribeLogStreams is authorized on the group's ARN, the other two on its streams.
-    resources: [logGroup.arn, $interpolate`${logGroup.arn}:*`],
-  });
+  const role = cloudWatchLogsActionRole("DeviceLogsRuleLogs", { ruleArn, accountId, logGroup });
   const errorLog = iotRuleErrorLog("DeviceLogsRule", {
     ruleName: names.ruleName,
     ruleArn,

@@ -2,11 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { fleet, startSandbox, waitFor } from "../support/fleet-process.ts";
-
-const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
+import { FLEET_BIN, fleet, startSandbox, waitFor } from "../support/fleet-process.ts";
 
 interface PrintedLine {
   id: string;

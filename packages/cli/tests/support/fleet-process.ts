@@ -3,7 +3,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
+export const FLEET_BIN = fileURLToPath(new URL("../../src/bin/fleet.ts", import.meta.url));
 
 export const run = promisify(execFile);
 

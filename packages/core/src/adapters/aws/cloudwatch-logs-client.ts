@@ -48,9 +48,11 @@ export interface FilterLogEventsOutput extends MetadataBearer {
 export interface CloudWatchLogsClientConfig {
   region: string;
   credentials: AwsCredentialIdentityProvider;
+  /** Default: a Node.js HTTPS handler. */
+  requestHandler?: NodeHttpHandler;
 }
 
-interface ResolvedConfig extends CloudWatchLogsClientConfig {
+interface ResolvedConfig extends Omit<CloudWatchLogsClientConfig, "requestHandler"> {
   requestHandler: NodeHttpHandler;
   apiVersion: string;
 }
@@ -65,7 +67,11 @@ export class CloudWatchLogsClient extends Client<
   ResolvedConfig
 > {
   constructor(config: CloudWatchLogsClientConfig) {
-    super({ ...config, requestHandler: new NodeHttpHandler(), apiVersion: "2014-03-28" });
+    super({
+      ...config,
+      requestHandler: config.requestHandler ?? new NodeHttpHandler(),
+      apiVersion: "2014-03-28",
+    });
   }
 }
 
