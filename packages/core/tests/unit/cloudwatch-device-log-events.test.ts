@@ -3,8 +3,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   CloudWatchDeviceLogEvents,
   CloudWatchLogsClient,
+  type FilteredLogEvent,
   FilterLogEventsCommand,
+  type FilterLogEventsInput,
 } from "../../src/adapters/aws/index.ts";
+import { describeDeviceLogEvents, oneLineBatch } from "../port-suites/index.ts";
 
 const GROUP = "/fleet/dev/device-logs";
 const SINCE = new Date("2026-11-21T12:00:00.000Z");
@@ -19,17 +22,60 @@ function event(id: string, at: number) {
   };
 }
 
+const logs = mockClient(CloudWatchLogsClient);
+const client = () =>
+  new CloudWatchDeviceLogEvents({
+    logs: new CloudWatchLogsClient({
+      region: "eu-west-1",
+      credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }),
+    }),
+    logGroupName: GROUP,
+  });
+
+/**
+ * A log group as FilterLogEvents reads it: events from `startTime`, matching the JSON filter
+ * pattern on `thingName`, oldest first, `limit` a page with a `nextToken` to the next.
+ */
+function fakeLogGroup(events: FilteredLogEvent[]) {
+  return (input: FilterLogEventsInput) => {
+    const [, thing] = /^\{ \$\.thingName = "([^"]+)" \}$/.exec(input.filterPattern ?? "") ?? [];
+    const matching = events.filter(
+      (event) =>
+        input.logGroupName === GROUP &&
+        (event.timestamp ?? 0) >= (input.startTime ?? 0) &&
+        JSON.parse(event.message ?? "{}").thingName === thing,
+    );
+    const from = Number(input.nextToken ?? 0);
+    const to = from + (input.limit ?? 10_000);
+    return {
+      events: matching.slice(from, to),
+      ...(to < matching.length && { nextToken: String(to) }),
+      $metadata: {},
+    };
+  };
+}
+
+describeDeviceLogEvents("CloudWatchDeviceLogEvents", async () => {
+  const group: FilteredLogEvent[] = [];
+  logs.reset();
+  logs.on(FilterLogEventsCommand).callsFake(fakeLogGroup(group));
+  return {
+    events: client(),
+    async store(thingName, message, storedAt) {
+      // What the rule writes: the device's batch plus `topic(2) AS thingName`.
+      const batch = JSON.parse(oneLineBatch(message, storedAt));
+      group.push({
+        eventId: `e${group.length + 1}`,
+        timestamp: storedAt.getTime(),
+        ingestionTime: storedAt.getTime(),
+        message: JSON.stringify({ ...batch, thingName }),
+      });
+    },
+  };
+});
+
 describe("CloudWatchDeviceLogEvents", () => {
-  const logs = mockClient(CloudWatchLogsClient);
   beforeEach(() => logs.reset());
-  const client = () =>
-    new CloudWatchDeviceLogEvents({
-      logs: new CloudWatchLogsClient({
-        region: "eu-west-1",
-        credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }),
-      }),
-      logGroupName: GROUP,
-    });
 
   it("filters the stage's group by the thingName the rule set, from `since`, following nextToken", async () => {
     logs

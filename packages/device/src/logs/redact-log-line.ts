@@ -7,11 +7,13 @@ const CUT_MARK = "…[cut]";
  * What never leaves the device in a log line, whatever wrote it (the device, an app, a library):
  * - PEM blocks (private keys, certificates, CSRs), whole;
  * - the value of a JSON field whose name says it holds a secret or a credential (`key`,
- *   `privateKey`, `secret`, `token`, `password`, `certificatePem`, `csr`, `authorization`...);
+ *   `privateKey`, `secret`, `token`, `password`, `certificatePem`, `csr`, `authorization`...),
+ *   whatever it holds and however deep (a JSON line is parsed; other text is matched);
  * - AWS SigV4 query credentials (`X-Amz-Signature`, `X-Amz-Credential`,
  *   `X-Amz-Security-Token`, as presigned artifact URLs carry them) and AWS access key ids;
  * - bearer tokens and JWTs.
- * Redacting the text rather than known fields covers lines that are not the device's JSON.
+ * The patterns apply to the whole text after the fields, so they also cover lines that are not
+ * JSON and secrets inside ordinary values (a URL in a message, a key pasted into an error).
  */
 const PATTERNS: readonly RegExp[] = [
   // A PEM block, or the rest of the line after a BEGIN whose END was cut off.
@@ -22,24 +24,42 @@ const PATTERNS: readonly RegExp[] = [
   /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
 ];
 
-/** A JSON field name that holds a secret (matched on the name, case-insensitive). */
-const SECRET_FIELD =
-  /("[^"]*(?:key|secret|token|passw(?:or)?d|credential|certificate_?pem|certificatePem|csr|authorization|signature)[^"]*"\s*:\s*)("(?:[^"\\]|\\.)*"|\{[^{}]*\}|\[[^[\]]*\])/gi;
+/** A field name that holds a secret (case-insensitive). */
+const SECRET_NAME =
+  /key|secret|token|passw(?:or)?d|credential|certificate_?pem|csr|authorization|signature/i;
+/** Names that match `SECRET_NAME` but hold no secret (public identifiers). */
+const PUBLIC_NAME = /^(?:certificateId|keyId|publicKeyFile|keyAlgorithm)$/i;
+/** `"name": value` in text that is not one JSON object (a flat value only). */
+const TEXT_FIELD = /"([^"]*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|\{[^{}]*\}|\[[^[\]]*\])/g;
 
-/** Field names that match `SECRET_FIELD` but hold no secret (public identifiers). */
-const PUBLIC_FIELD = /^"(?:certificateId|keyId|publicKeyFile|keyAlgorithm)"/i;
+const isSecretName = (name: string) => SECRET_NAME.test(name) && !PUBLIC_NAME.test(name);
 
 /** The line with every secret replaced by `[redacted]`, cut to `maxLineChars`. */
 export function redactLogLine(line: string): string {
-  let text = line.replace(SECRET_FIELD, (whole, name: string) =>
-    PUBLIC_FIELD.test(name) ? whole : `${name}"${REDACTED}"`,
-  );
+  let text =
+    redactJsonFields(line) ??
+    line.replace(TEXT_FIELD, (whole, name: string, colon: string) =>
+      isSecretName(name) ? `"${name}"${colon}"${REDACTED}"` : whole,
+    );
   for (const pattern of PATTERNS) {
     text = text.replace(pattern, (_whole, prefix?: unknown) =>
       typeof prefix === "string" ? `${prefix}${REDACTED}` : REDACTED,
     );
   }
   return cut(text);
+}
+
+/** A JSON object line with its secret-named fields redacted at any depth; else undefined. */
+function redactJsonFields(line: string): string | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    return JSON.stringify(JSON.parse(line), (name, value: unknown) =>
+      name !== "" && isSecretName(name) ? REDACTED : value,
+    );
+  } catch {
+    // Not JSON (or nested past the engine's depth): matched as text.
+    return undefined;
+  }
 }
 
 function cut(text: string): string {

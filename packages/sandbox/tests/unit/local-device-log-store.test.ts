@@ -1,5 +1,6 @@
 import { createReadDeviceLogs } from "@fleet/core";
 import { describe, expect, it } from "vitest";
+import { describeDeviceLogEvents, oneLineBatch } from "../../../core/tests/port-suites/index.ts";
 import type { RuleMessage } from "../../src/iot-core/topic-rule.ts";
 import { LocalDeviceLogStore } from "../../src/logs/local-device-log-store.ts";
 
@@ -18,6 +19,21 @@ const batch = (text: string, extra: Record<string, unknown> = {}) => ({
   dropped: 0,
   lines: [{ timestamp: T0.getTime(), message: text }],
   ...extra,
+});
+
+describeDeviceLogEvents("LocalDeviceLogStore", async () => {
+  let now = T0;
+  const store = new LocalDeviceLogStore({ now: () => now });
+  return {
+    events: store,
+    async store(thingName, text, storedAt) {
+      now = storedAt;
+      store.handle({
+        ...message(thingName, {}),
+        payload: Buffer.from(oneLineBatch(text, storedAt)),
+      });
+    },
+  };
 });
 
 describe("LocalDeviceLogStore", () => {

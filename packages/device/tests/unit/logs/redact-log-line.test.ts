@@ -48,6 +48,27 @@ describe("redactLogLine", () => {
     for (const value of Object.values(redacted)) expect(value).toBe(REDACTED);
   });
 
+  it("redacts a secret-named field whose value is nested, and secret fields deep inside", () => {
+    const line = JSON.stringify({
+      msg: "x",
+      credentials: { aws: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", other: "s3cr3t-value" } },
+      job: { steps: [{ params: { apiToken: "tok-123" } }] },
+    });
+    const redacted = redactLogLine(line);
+    expect(redacted).not.toMatch(/AKIAIOSFODNN7EXAMPLE|s3cr3t-value|tok-123/);
+    expect(JSON.parse(redacted)).toEqual({
+      msg: "x",
+      credentials: REDACTED,
+      job: { steps: [{ params: { apiToken: REDACTED } }] },
+    });
+  });
+
+  it("redacts secret-named fields in text that is not one JSON object", () => {
+    expect(redactLogLine('app said: {"password": "hunter2", "user": "pi"} then')).toBe(
+      `app said: {"password": "${REDACTED}", "user": "pi"} then`,
+    );
+  });
+
   it("keeps public identifiers that only look like secret names", () => {
     const line = JSON.stringify({ certificateId: "a".repeat(64), keyId: "release-1", msg: "ok" });
     expect(redactLogLine(line)).toBe(line);
