@@ -15,8 +15,15 @@ export const LOGS_COMMAND = "logs";
 export const DEVICE_LOG_LIMITS = {
   /** A longer line is cut, ending with `…[cut]`. */
   maxLineChars: 2_000,
-  /** 50 × 2,000 characters stay far below AWS IoT Core's 128 KB message size. */
   maxLinesPerMessage: 50,
+  /**
+   * A message's JSON stays under this many bytes, whatever the lines' characters (one line is
+   * at most 12 KB: 2,000 UTF-16 units, each at most 6 bytes escaped). AWS IoT Core refuses a
+   * PUBLISH payload over 128 KB (AWS IoT Core endpoints and quotas, "Message broker and
+   * protocol limits"), and the rule stores each message as one CloudWatch Logs event, which
+   * PutLogEvents takes up to 256 KB (CloudWatch Logs API reference, PutLogEvents).
+   */
+  maxMessageBytes: 100_000,
   /** The device publishes at most this many log messages a second. */
   maxMessagesPerSecond: 2,
   /** Lines waiting to be sent beyond this are dropped (oldest first) and counted. */

@@ -33,7 +33,8 @@ const MIN_GAP_MS = 1_000 / DEVICE_LOG_LIMITS.maxMessagesPerSecond;
 /**
  * Ships the device's log lines on `dt/{thing}/logs` while a window an operator opened lasts,
  * within `DEVICE_LOG_LIMITS`: each line redacted and cut (`redactLogLine`), at most
- * `maxLinesPerMessage` lines a message and `maxMessagesPerSecond` messages a second, at most
+ * `maxLinesPerMessage` lines and `maxMessageBytes` a message, `maxMessagesPerSecond` messages a
+ * second, at most
  * `maxQueuedLines` waiting (the oldest dropped past that, and counted in the next message's
  * `dropped`). A line that cannot be sent (the device is offline) is counted as dropped, not
  * logged: a log line about shipping logs would feed itself.
@@ -65,7 +66,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
 
   const flush = () => {
     flushTimer = undefined;
-    const lines = queue.slice(0, DEVICE_LOG_LIMITS.maxLinesPerMessage);
+    const lines = takeMessageLines(queue);
     queue = queue.slice(lines.length);
     const batch: DeviceLogBatch = { lines, dropped };
     dropped = 0;
@@ -104,4 +105,17 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     },
     stop,
   };
+}
+
+/** The first queued lines that fit one message (always at least one: a line fits alone). */
+function takeMessageLines(queue: readonly DeviceLogLine[]): DeviceLogLine[] {
+  const taken: DeviceLogLine[] = [];
+  // The envelope `{"lines":[],"dropped":N}` and a comma per line.
+  let bytes = 64;
+  for (const line of queue.slice(0, DEVICE_LOG_LIMITS.maxLinesPerMessage)) {
+    bytes += Buffer.byteLength(JSON.stringify(line)) + 1;
+    if (taken.length > 0 && bytes > DEVICE_LOG_LIMITS.maxMessageBytes) break;
+    taken.push(line);
+  }
+  return taken;
 }

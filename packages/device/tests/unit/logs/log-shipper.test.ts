@@ -71,6 +71,20 @@ describe("log shipper", () => {
     }
   });
 
+  it("keeps each message under maxMessageBytes, whatever the lines' characters", async () => {
+    const { time, sent, shipper, write } = setUp();
+    shipper.shipFor(60);
+    // 2,000 characters of 3 bytes each, or 6 bytes escaped: 6-12 KB a line.
+    write(40, (i) => (i % 2 === 0 ? "€" : "\u0001").repeat(DEVICE_LOG_LIMITS.maxLineChars));
+    await time.advance(20_000);
+    expect(sent.flatMap((message) => message.batch.lines)).toHaveLength(40);
+    expect(sent.length).toBeGreaterThan(1);
+    for (const message of sent) {
+      const bytes = Buffer.byteLength(JSON.stringify(message.batch));
+      expect(bytes).toBeLessThanOrEqual(DEVICE_LOG_LIMITS.maxMessageBytes);
+    }
+  });
+
   it("drops the oldest lines past maxQueuedLines and counts them in the next message", async () => {
     const { time, sent, shipper, write } = setUp();
     shipper.shipFor(60);
