@@ -6,7 +6,8 @@ import { compileRuleSql, type RuleMessage, type TopicRule } from "../iot-core/to
 export const DEFAULT_LOG_BYTES_PER_DEVICE = 1024 * 1024;
 
 interface DeviceEvents {
-  events: StoredDeviceLogEvent[];
+  /** Each event with the size of the rule output it holds. */
+  events: { event: StoredDeviceLogEvent; bytes: number }[];
   bytes: number;
 }
 
@@ -34,22 +35,27 @@ export class LocalDeviceLogStore implements TopicRule, DeviceLogEvents {
 
   handle(message: RuleMessage): void {
     const thingName = this.#statement.substitute("${topic(2)}", message);
-    const text = this.#statement.select(message).toString("utf8");
+    const output = this.#statement.select(message);
+    const text = output.toString("utf8");
     let device = this.#byThing.get(thingName);
     if (device === undefined) {
       device = { events: [], bytes: 0 };
       this.#byThing.set(thingName, device);
     }
     this.#sequence += 1;
-    device.events.push({ id: String(this.#sequence), storedAt: this.#now(), text });
-    device.bytes += text.length;
+    const event = { id: String(this.#sequence), storedAt: this.#now(), text };
+    device.events.push({ event, bytes: output.length });
+    device.bytes += output.length;
     while (device.bytes > this.#maxBytesPerDevice && device.events.length > 0) {
-      device.bytes -= device.events.shift()?.text.length ?? 0;
+      device.bytes -= device.events.shift()?.bytes ?? 0;
     }
   }
 
   async find({ thingName, since, limit }: DeviceLogEventQuery): Promise<StoredDeviceLogEvent[]> {
-    const events = this.#byThing.get(thingName)?.events ?? [];
-    return events.filter((event) => event.storedAt >= since).slice(-limit);
+    const stored = this.#byThing.get(thingName)?.events ?? [];
+    return stored
+      .map(({ event }) => event)
+      .filter((event) => event.storedAt >= since)
+      .slice(-limit);
   }
 }
