@@ -116,4 +116,16 @@ describe("CloudWatchDeviceLogEvents", () => {
 
     expect(found.map((stored) => stored.id)).toEqual(["e2", "e3"]);
   });
+
+  it("turns access denied into an error naming the IAM action the operator needs", async () => {
+    logs
+      .on(FilterLogEventsCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException" }));
+    await expect(
+      client().find({ thingName: "sim-0001", since: SINCE, limit: 1 }),
+    ).rejects.toMatchObject({
+      name: "AwsAccessDeniedError",
+      message: expect.stringMatching(/allows logs:FilterLogEvents/),
+    });
+  });
 });

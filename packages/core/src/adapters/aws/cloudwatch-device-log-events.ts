@@ -3,6 +3,7 @@ import type {
   DeviceLogEvents,
   StoredDeviceLogEvent,
 } from "../../ports/device-log-events.ts";
+import { CLOUDWATCH_LOGS_SERVICE, mapAwsError } from "./aws-errors.ts";
 import {
   type CloudWatchLogsClient,
   type FilteredLogEvent,
@@ -28,7 +29,16 @@ export class CloudWatchDeviceLogEvents implements DeviceLogEvents {
     this.#logGroupName = options.logGroupName;
   }
 
-  async find({ thingName, since, limit }: DeviceLogEventQuery): Promise<StoredDeviceLogEvent[]> {
+  /** Access denied and missing credentials become AwsAccessDeniedError / AwsCredentialsError. */
+  async find(query: DeviceLogEventQuery): Promise<StoredDeviceLogEvent[]> {
+    try {
+      return await this.#find(query);
+    } catch (error) {
+      throw mapAwsError(CLOUDWATCH_LOGS_SERVICE, "FilterLogEvents", error);
+    }
+  }
+
+  async #find({ thingName, since, limit }: DeviceLogEventQuery): Promise<StoredDeviceLogEvent[]> {
     const found: StoredDeviceLogEvent[] = [];
     // FilterLogEvents answers oldest first: read to the end, keep the newest `limit`.
     for await (const page of nextTokenPages((nextToken) =>
