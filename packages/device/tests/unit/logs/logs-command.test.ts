@@ -1,8 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogTap, type LogTap } from "../../../src/logs/log-tap.ts";
 import { createLogsCommand } from "../../../src/logs/logs-command.ts";
 import { createCaptureLogger } from "../../support/capture-logger.ts";
 import { createFakeTime } from "../../support/fake-time.ts";
+
+/** How many times the shipper module was loaded (vi.mock's factory runs on its first import). */
+const shipperLoads = vi.hoisted(() => ({ count: 0 }));
+vi.mock("../../../src/logs/log-shipper.ts", async (importOriginal) => {
+  shipperLoads.count += 1;
+  return importOriginal();
+});
 
 function logsCommand(tap: LogTap | undefined) {
   const time = createFakeTime();
@@ -18,6 +25,15 @@ function logsCommand(tap: LogTap | undefined) {
 }
 
 describe("logs command", () => {
+  // First in this file: the module registry keeps a module an earlier test loaded.
+  it("loads the shipper on the first request only: a device nobody asks never loads it", async () => {
+    const { run } = logsCommand(createLogTap());
+    expect(shipperLoads.count).toBe(0);
+    await run({ forSeconds: 60 });
+    await run({ forSeconds: 60 });
+    expect(shipperLoads.count).toBe(1);
+  });
+
   it("starts shipping and answers when it stops", async () => {
     const { run, time } = logsCommand(createLogTap());
     expect(await run({ forSeconds: 600 })).toEqual({
