@@ -102,9 +102,16 @@ async function requestShipping(
 }
 
 /**
- * Reads the store every `FOLLOW_POLL_MS` for lines since the newest printed one, printing those
- * not printed yet (ids at the same instant were), and renews the device's shipping halfway
- * through each window; until Ctrl-C.
+ * How far before the newest printed line each `--follow` read starts. A line's time is the
+ * device's clock and the store filters on its own (ingestion) time: the overlap keeps a device
+ * clock a little ahead of the store's from hiding lines; ids already printed are skipped.
+ */
+export const FOLLOW_OVERLAP_MS = 60_000;
+
+/**
+ * Reads the store every `FOLLOW_POLL_MS` from `FOLLOW_OVERLAP_MS` before the newest printed
+ * line, prints the lines not printed yet, and renews the device's shipping halfway through each
+ * window; until Ctrl-C.
  */
 async function follow(
   fleet: FleetOperations,
@@ -121,8 +128,9 @@ async function follow(
   void stopSignal().then(() => {
     stopped = true;
   });
-  let cursor = options.from.at(-1)?.time ?? options.since;
-  let printed = new Set(options.from.map((line) => line.id));
+  let newest = options.from.at(-1)?.time ?? options.since;
+  /** Printed ids by line time: only those inside the overlap can come back. */
+  let printed = new Map(options.from.map((line) => [line.id, line.time]));
   let renewAt = Date.now() + (forSeconds * 1_000) / 2;
   while (!stopped) {
     await sleep(FOLLOW_POLL_MS);
@@ -130,21 +138,19 @@ async function follow(
       await requestShipping(fleet, thingName, forSeconds);
       renewAt = Date.now() + (forSeconds * 1_000) / 2;
     }
+    const from = new Date(Math.max(options.since.getTime(), newest.getTime() - FOLLOW_OVERLAP_MS));
     const lines = await fleet.readDeviceLogs({
       thingName,
-      since: cursor,
+      since: from,
       limit: DEFAULT_DEVICE_LOG_LIMIT,
     });
-    const fresh = lines.filter((line) => !printed.has(line.id));
-    fresh.forEach(print);
-    const newest = lines.at(-1)?.time;
-    if (newest !== undefined && newest > cursor) {
-      cursor = newest;
-      // Only ids at the new cursor's instant can come back in the next read.
-      printed = new Set(lines.filter((line) => line.time >= newest).map((line) => line.id));
-    } else {
-      for (const line of fresh) printed.add(line.id);
+    for (const line of lines) {
+      if (printed.has(line.id)) continue;
+      print(line);
+      printed.set(line.id, line.time);
+      if (line.time > newest) newest = line.time;
     }
+    printed = new Map([...printed].filter(([, time]) => time >= from));
   }
 }
 
