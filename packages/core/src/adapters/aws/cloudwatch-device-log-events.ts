@@ -40,7 +40,9 @@ export class CloudWatchDeviceLogEvents implements DeviceLogEvents {
 
   async #find({ thingName, since, limit }: DeviceLogEventQuery): Promise<StoredDeviceLogEvent[]> {
     const found: StoredDeviceLogEvent[] = [];
-    // FilterLogEvents answers oldest first: read to the end, keep the newest `limit`.
+    // FilterLogEvents (CloudWatch Logs API reference) sorts by event timestamp and pages up to
+    // 10,000 events or 1 MB, and a page may be empty while a token remains: read every page,
+    // keeping the newest `limit`.
     for await (const page of nextTokenPages((nextToken) =>
       this.#logs.send(
         new FilterLogEventsCommand({
