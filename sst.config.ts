@@ -61,6 +61,7 @@ export default $config({
     const { certificates } = await import("./stacks/certificates.ts");
     const { certificatesConfigFromEnv } = await import("./stacks/certificates-config.ts");
     const { deviceIdentity } = await import("./stacks/device-identity.ts");
+    const { deviceLogs } = await import("./stacks/device-logs.ts");
     const { devicePresence } = await import("./stacks/device-presence.ts");
     const { ota } = await import("./stacks/ota.ts");
     const { provisioning } = await import("./stacks/provisioning.ts");
@@ -96,6 +97,8 @@ export default $config({
     });
     // The fleet a release targets is the provisioning thing group (`thingGroupName`).
     const updates = ota();
+    // Device logs shipped on request (`fleet logs`).
+    deviceLogs();
 
     return {
       iotDataEndpoint: identity.dataEndpoint,

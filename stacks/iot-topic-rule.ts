@@ -22,18 +22,30 @@ export function iotRuleErrorLog(
     name: `/aws/iot/rules/${args.ruleName}/errors`,
     retentionInDays: 30,
   });
-  const role = iotRuleRole(`${name}Error`, {
+  const role = cloudWatchLogsActionRole(`${name}Error`, { ...args, logGroup });
+  return {
+    logGroup,
+    errorAction: { cloudwatchLogs: { logGroupName: logGroup.name, roleArn: role.arn } },
+  };
+}
+
+/**
+ * The role of a CloudWatch Logs rule action writing to `logGroup`: only the rule may assume it,
+ * and it may do only what AWS lists for that action (logs:CreateLogStream,
+ * logs:DescribeLogStreams, logs:PutLogEvents) on that group.
+ */
+export function cloudWatchLogsActionRole(
+  name: string,
+  args: Omit<IotRuleErrorLogArgs, "ruleName"> & { logGroup: aws.cloudwatch.LogGroup },
+): aws.iam.Role {
+  return iotRuleRole(name, {
     ruleArn: args.ruleArn,
     accountId: args.accountId,
     actions: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
     // Service Authorization Reference (CloudWatch Logs): DescribeLogStreams is authorized on
     // the log group's own ARN, the other two on its streams (`<group ARN>:log-stream:...`).
-    resources: [logGroup.arn, $interpolate`${logGroup.arn}:*`],
+    resources: [args.logGroup.arn, $interpolate`${args.logGroup.arn}:*`],
   });
-  return {
-    logGroup,
-    errorAction: { cloudwatchLogs: { logGroupName: logGroup.name, roleArn: role.arn } },
-  };
 }
 
 export interface LambdaTopicRuleArgs extends IotRuleErrorLogArgs {

@@ -5,6 +5,7 @@ import { registerDevicesCommand } from "./commands/devices.ts";
 import { registerImageCommand } from "./commands/image.ts";
 import { registerJobsCommand } from "./commands/jobs.ts";
 import { registerLedCommand } from "./commands/led.ts";
+import { registerLogsCommand } from "./commands/logs.ts";
 import { registerOtaCommand } from "./commands/ota.ts";
 import { registerRotationCommand } from "./commands/rotation.ts";
 import { registerSandboxCommand } from "./commands/sandbox.ts";
@@ -37,5 +38,7 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerLedCommand(program);
   registerImageCommand(program);
+  // Device logs.
+  registerLogsCommand(program);
   return program;
 }

@@ -1,7 +1,12 @@
 import { X509Certificate } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
-import { claimClientId, type Telemetry, thingNameFromSerial } from "@fleet/core/contracts";
+import {
+  claimClientId,
+  LOGS_COMMAND,
+  type Telemetry,
+  thingNameFromSerial,
+} from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { createAppManager } from "./apps/index.ts";
 import { type Clock, systemClock, systemTimers, type Timers } from "./clock.ts";
@@ -26,6 +31,8 @@ import { createOsUpdateStep, readOsVersion } from "./jobs/steps/os-update-step.t
 import { createRebootStep } from "./jobs/steps/reboot-step.ts";
 import { createLedBridge, startLocalBus } from "./local-bus/index.ts";
 import { createDeviceLogger } from "./logger.ts";
+import { createLogTap, type LogTap } from "./logs/log-tap.ts";
+import { createLogsCommand } from "./logs/logs-command.ts";
 import { type CredentialStore, createCredentialStore } from "./provisioning/credential-store.ts";
 import {
   createProvisioner,
@@ -89,6 +96,11 @@ export type DevicePhase = "provisioning" | "running" | "stopped";
 export interface DeviceOptions {
   /** Default: pino JSON lines on stdout at level `info`. A child bound to `thingName` is used. */
   logger?: Logger;
+  /**
+   * Where `logger` also writes its lines, for the `logs` command (see `createDeviceLogger`).
+   * Default: the tap of the default logger; none with an injected logger (`logs` is refused).
+   */
+  logTap?: LogTap;
   /** Default: the system clock. */
   clock?: Clock;
   /** Default: the global `setTimeout`/`clearTimeout`. */
@@ -177,7 +189,8 @@ export async function startDevice(
   const openSession = options.openSession ?? openMqttSession;
   const serial = await detectSerial({ override: config.serial, root: options.serialRoot });
   const thingName = config.thingName ?? thingNameFromSerial(serial);
-  const logger = (options.logger ?? createDeviceLogger()).child({ thingName });
+  const logTap = options.logger ? options.logTap : createLogTap();
+  const logger = (options.logger ?? createDeviceLogger({ tap: logTap })).child({ thingName });
   const startedAt = clock.now();
   const events = new EventEmitter<DeviceEvents>();
   const session = {
@@ -308,11 +321,20 @@ export async function startDevice(
     logger,
   });
   apps.on("changed", () => shadow.report());
+  const logsCommand = createLogsCommand({
+    thingName,
+    connection,
+    tap: logTap,
+    clock,
+    timers,
+    logger,
+  });
   const commands = createCommandHandler({
     thingName,
     connection,
     led: ledBridge,
     settings,
+    commands: { [LOGS_COMMAND]: logsCommand },
     logger,
   });
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -380,6 +402,7 @@ export async function startDevice(
     jobs.stop();
     rotator.stop();
     commands.stop();
+    logsCommand.stop();
     shadow.stop();
     ledBridge.stop();
     await provisioner?.stop();

@@ -4,10 +4,12 @@ import {
   CallRateMeter,
   createControlPlaneLimiter,
   createListFleetDevices,
+  createReadDeviceLogs,
   DEFAULT_CONTROL_PLANE_CALLS_PER_SECOND,
   type DeadLetter,
   type DeadLetterListOptions,
   type DeviceReset,
+  type ReadDeviceLogs,
   type ReconcileSummary,
   type ReleaseAppRequest,
   type ReleaseProgress,
@@ -37,6 +39,7 @@ import type { JobStore } from "./jobs/job-store.ts";
 import { JobsMqttApi } from "./jobs/jobs-mqtt-api.ts";
 import type { LocalCa } from "./local-ca/local-ca.ts";
 import { LocalFleetInventory } from "./local-fleet-inventory.ts";
+import { LocalDeviceLogStore } from "./logs/local-device-log-store.ts";
 import type { PeriodicTask } from "./rotation/periodic-task.ts";
 import { ClassicShadowService } from "./shadow/classic-shadow-service.ts";
 import { ShadowStore } from "./shadow/shadow-store.ts";
@@ -216,6 +219,8 @@ export interface Sandbox {
     params: Record<string, unknown>,
     timeoutMs?: number,
   ): Promise<CommandOutcome>;
+  /** The lines devices shipped (`dt/{thing}/logs`), from the local device-logs store. */
+  readDeviceLogs: ReadDeviceLogs;
   /**
    * Disconnects every client, stops the broker, drains the telemetry stream into the store and
    * resolves once state is on disk.
@@ -280,6 +285,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const shadows = await ShadowStore.open(stateDir);
   const shadowService = new ClassicShadowService({ store: shadows, logger });
   const commands = new CommandRequests({ logger });
+  const deviceLogs = new LocalDeviceLogStore();
   const events: SandboxEvents = new EventEmitter<SandboxEventMap>();
   const telemetry = await startTelemetryThread({ stateDir, logger }).catch(
     async (error: unknown) => {
@@ -300,7 +306,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       rotation.requests,
       shadowService,
     ],
-    rules: [telemetry.rule, commands],
+    rules: [telemetry.rule, commands, deviceLogs],
     jobs,
     deliverDocument: artifacts.deliverDocument,
     publishers: [shadowService, commands],
@@ -340,6 +346,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     artifacts,
     shadows,
     commands,
+    deviceLogs,
     events,
     telemetry,
     broker,
@@ -361,6 +368,7 @@ interface SandboxParts {
   artifacts: SandboxArtifacts;
   shadows: ShadowStore;
   commands: CommandRequests;
+  deviceLogs: LocalDeviceLogStore;
   events: SandboxEvents;
   telemetry: TelemetryPipeline;
   broker: MqttBroker;
@@ -373,6 +381,7 @@ interface SandboxParts {
 function sandboxFacade(parts: SandboxParts): Sandbox {
   const { settings, iotCore, ports, allowList, provisioning, jobs, rotation, artifacts } = parts;
   const { shadows, commands, events, telemetry, broker, ota, audit, controlPlaneMeter } = parts;
+  const { deviceLogs } = parts;
   const { ca, registry } = iotCore;
   const { logger } = settings;
   /** Rejects with `ResourceNotFoundError` for a thing the registry does not have. */
@@ -431,6 +440,7 @@ function sandboxFacade(parts: SandboxParts): Sandbox {
       existingThing(thingName).then(() =>
         commands.send(thingName, command, params, timeoutMs ?? settings.commandTimeoutMs),
       ),
+    readDeviceLogs: createReadDeviceLogs({ events: deviceLogs }),
     close() {
       closed ??= (async () => {
         await audit.stop();

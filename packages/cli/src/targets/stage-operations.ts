@@ -28,6 +28,7 @@ import {
 } from "./stage-allow-list.ts";
 import { type StageClientConfig, stageClientConfig } from "./stage-client-config.ts";
 import { StageCommands } from "./stage-commands.ts";
+import { stageDeviceLogs } from "./stage-device-logs.ts";
 import { type ProgressReporter, StageOta } from "./stage-ota.ts";
 import { StageRotations } from "./stage-rotations.ts";
 import { stageTelemetryReader } from "./stage-telemetry-reader.ts";
@@ -67,6 +68,7 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     // Read only to explain an empty answer (an unknown device).
     inventory: { listDevices: async () => (await inventory()).listDevices() },
   }));
+  const deviceLogs = once(() => stageDeviceLogs(stage, config));
   return {
     listDevices: async () => (await inventory()).listDevices(),
     /**
@@ -91,6 +93,7 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     sendCommand: async (request) => (await commands()).send(request),
     listRotations: async () => (await rotations()).listRotations(),
     startRotations: async (request) => (await rotations()).startRotations(request),
+    readDeviceLogs: (query) => deviceLogs()(query),
   };
 }
 

@@ -7,6 +7,7 @@ export * from "./certificate-status.ts";
 export * from "./commands.ts";
 export * from "./contract-errors.ts";
 export * from "./dead-letter.ts";
+export * from "./device-logs.ts";
 export * from "./device-state.ts";
 export * from "./device-view.ts";
 export * from "./fleet-provisioning.ts";

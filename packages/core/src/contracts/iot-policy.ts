@@ -1,5 +1,10 @@
 import * as z from "zod";
-import { CREATE_CERTIFICATE_FROM_CSR_TOPIC, registerThingTopics } from "./topics.ts";
+import { deviceLogsTopic } from "./device-logs.ts";
+import {
+  CREATE_CERTIFICATE_FROM_CSR_TOPIC,
+  registerThingTopics,
+  telemetryTopic,
+} from "./topics.ts";
 
 /**
  * AWS IoT Core policy documents. The stacks deploy exactly these documents and the sandbox
@@ -80,8 +85,11 @@ export function devicePolicyDocument(scope: PolicyScope): IotPolicyDocument {
         Sid: "PublishOwnTopics",
         Effect: "Allow",
         Action: "iot:Publish",
+        // Each data topic by name: a device ships logs only on its own log topic, and nothing
+        // else under `dt/` reaches a rule.
         Resource: [
-          topic(`dt/${thing}/*`),
+          topic(telemetryTopic(thing)),
+          topic(deviceLogsTopic(thing)),
           topic(`cmd/${thing}/*/accepted`),
           topic(`cmd/${thing}/*/rejected`),
           topic(`$aws/things/${thing}/jobs/*`),

@@ -5,6 +5,7 @@ export type * from "./certificate-issuer.ts";
 export type * from "./certificate-revoker.ts";
 export type * from "./dead-letter-sink.ts";
 export type * from "./device-ledger.ts";
+export type * from "./device-log-events.ts";
 export type * from "./device-registry.ts";
 export type * from "./fleet-inventory.ts";
 export type * from "./fleet-operations.ts";

@@ -7,6 +7,7 @@ export * from "./list-measures.ts";
 export type { UseCaseLogger } from "./logger.ts";
 export * from "./query-telemetry.ts";
 export * from "./read-app-artifact.ts";
+export * from "./read-device-logs.ts";
 export * from "./reconcile-allow-list.ts";
 export * from "./release-app.ts";
 export * from "./reset-device.ts";

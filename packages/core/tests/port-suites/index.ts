@@ -3,6 +3,7 @@ export * from "./allow-list-store.ts";
 export * from "./audit-findings.ts";
 export * from "./certificate-revoker.ts";
 export * from "./device-ledger.ts";
+export * from "./device-log-events.ts";
 export * from "./device-registry.ts";
 export * from "./rotation-store.ts";
 export * from "./telemetry-store.ts";

@@ -8,6 +8,7 @@ import { loadDeviceConfig } from "../config.ts";
 import { startDevice } from "../device.ts";
 import { DeviceError } from "../errors.ts";
 import { createDeviceLogger } from "../logger.ts";
+import { createLogTap } from "../logs/log-tap.ts";
 import { CLIENT_VERSION } from "../version.ts";
 
 /** Bad flags, or a config (or a file it names) that cannot be used. */
@@ -68,8 +69,10 @@ function parseFlags(): { config: string; logLevel: Level } {
 const flags = parseFlags();
 try {
   const config = await loadDeviceConfig(flags.config);
+  const logTap = createLogTap();
   const device = await startDevice(config, {
-    logger: createDeviceLogger({ level: flags.logLevel }),
+    logger: createDeviceLogger({ level: flags.logLevel, tap: logTap }),
+    logTap,
   });
   // Logged by the device (`device.failed`); the service manager restarts the process.
   device.events.on("failed", () => device.stop().finally(() => process.exit(EXIT_FAILURE)));

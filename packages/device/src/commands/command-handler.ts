@@ -12,6 +12,7 @@ import {
   parseJsonWithinDepth,
 } from "@fleet/core/contracts";
 import type { Logger } from "pino";
+import type * as z from "zod";
 import type { DeviceConnection } from "../connection/device-connection.ts";
 import { errorText } from "../error-text.ts";
 import type { DeviceSettingsStore } from "../settings/device-settings.ts";
@@ -21,7 +22,13 @@ export const COMMAND_ERROR_CODES = {
   unknownCommand: "UNKNOWN_COMMAND",
   invalidParams: "INVALID_PARAMS",
   appUnavailable: "APP_UNAVAILABLE",
+  logsUnavailable: "LOGS_UNAVAILABLE",
 } as const;
+
+/** A command other than `led`: its result when accepted, or its refusal. */
+export type CommandRunner = (
+  params: unknown,
+) => Promise<{ result: Record<string, unknown> } | { errorCode: string; errorMessage: string }>;
 
 export interface CommandHandlerOptions {
   thingName: string;
@@ -30,6 +37,8 @@ export interface CommandHandlerOptions {
   led: { set(params: LedCommandParams): Promise<LedSection> };
   /** The LED settings a command applied are persisted with the device's settings. */
   settings: Pick<DeviceSettingsStore, "record">;
+  /** Further commands by name (e.g. `logs`). */
+  commands?: Readonly<Record<string, CommandRunner>>;
   logger: Logger;
 }
 
@@ -42,6 +51,7 @@ export interface CommandHandler {
  * - `led`: params validated with `LedCommandParamsSchema` (`INVALID_PARAMS` naming the field),
  *   handed to the LED app (`APP_UNAVAILABLE` when none answers), persisted as the LED
  *   settings; accepted with the state the LED app reports.
+ * - a command of `options.commands`: its runner's result or refusal;
  * - any other command: `UNKNOWN_COMMAND`.
  * A request without a valid `requestId` cannot be answered: it is logged and dropped.
  */
@@ -65,10 +75,7 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
   const runLed = async (requestId: string, params: unknown) => {
     const parsed = LedCommandParamsSchema.safeParse(params);
     if (!parsed.success) {
-      const errorMessage = parsed.error.issues
-        .map((issue) => `${issue.path.join(".") || "params"}: ${issue.message}`)
-        .join("; ");
-      return rejected(requestId, COMMAND_ERROR_CODES.invalidParams, errorMessage);
+      return rejected(requestId, COMMAND_ERROR_CODES.invalidParams, paramsProblem(parsed.error));
     }
     let state: LedSection;
     try {
@@ -78,6 +85,14 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
     }
     await options.settings.record({ led: parsed.data });
     return { accepted: { requestId, result: { ...state } } };
+  };
+
+  const extra = options.commands ?? {};
+  const runOther = async (requestId: string, runner: CommandRunner, params: unknown) => {
+    const outcome = await runner(params);
+    return "result" in outcome
+      ? { accepted: { requestId, result: outcome.result } }
+      : rejected(requestId, outcome.errorCode, outcome.errorMessage);
   };
 
   const handle = async (command: string, payload: Buffer) => {
@@ -93,14 +108,17 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
       return;
     }
     const { requestId, params } = parsed.data;
+    const runner = Object.hasOwn(extra, command) ? extra[command] : undefined;
     const outcome =
       command === LED_COMMAND
         ? await runLed(requestId, params)
-        : rejected(
-            requestId,
-            COMMAND_ERROR_CODES.unknownCommand,
-            `unknown command "${command}"; this device supports: ${LED_COMMAND}`,
-          );
+        : runner !== undefined
+          ? await runOther(requestId, runner, params)
+          : rejected(
+              requestId,
+              COMMAND_ERROR_CODES.unknownCommand,
+              `unknown command "${command}"; this device supports: ${[LED_COMMAND, ...Object.keys(extra)].join(", ")}`,
+            );
     logger.info(
       {
         command,
@@ -137,6 +155,13 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
       connection.events.off("connected", onConnected);
     },
   };
+}
+
+/** A params validation error as a rejection's message, naming each failing field. */
+export function paramsProblem(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.join(".") || "params"}: ${issue.message}`)
+    .join("; ");
 }
 
 function rejected(requestId: string, errorCode: string, errorMessage: string) {

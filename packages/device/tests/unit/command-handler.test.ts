@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandRequestFilter, commandTopics, type LedSection } from "@fleet/core/contracts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createCommandHandler } from "../../src/commands/command-handler.ts";
+import { type CommandRunner, createCommandHandler } from "../../src/commands/command-handler.ts";
 import { openDeviceSettings, settingsFile } from "../../src/settings/device-settings.ts";
 import { createCaptureLogger } from "../support/capture-logger.ts";
 import { createFakeSessions } from "../support/fake-sessions.ts";
@@ -26,7 +26,10 @@ describe("command handler", () => {
   });
 
   /** A connected device whose LED app answers with `answer` (or is absent when it throws). */
-  async function setUp(answer: (params: Partial<LedSection>) => Promise<LedSection>) {
+  async function setUp(
+    answer: (params: Partial<LedSection>) => Promise<LedSection>,
+    commands?: Record<string, CommandRunner>,
+  ) {
     const time = createFakeTime();
     const sessions = createFakeSessions({ onOpen: (session) => session.accept() });
     const { logger } = createCaptureLogger();
@@ -52,6 +55,7 @@ describe("command handler", () => {
         },
       },
       settings,
+      ...(commands && { commands }),
       logger,
     });
     connection.start();
@@ -117,6 +121,45 @@ describe("command handler", () => {
         errorMessage: 'unknown command "beep"; this device supports: led',
       },
     });
+  });
+
+  it("runs a further command by name, replying with its result or its refusal, and lists it", async () => {
+    const { send, replies } = await setUp(steadyOn, {
+      logs: async (params) =>
+        (params as { forSeconds?: number }).forSeconds === 60
+          ? { result: { shippingUntil: "2026-11-21T12:01:00.000Z" } }
+          : { errorCode: "INVALID_PARAMS", errorMessage: "forSeconds: too big" },
+    });
+    const logs = commandTopics(THING, "logs");
+    const beep = commandTopics(THING, "beep");
+    send(logs.request, { requestId: REQUEST_ID, params: { forSeconds: 60 } });
+    await vi.waitFor(() => expect(replies()).toHaveLength(1));
+    send(logs.request, { requestId: REQUEST_ID, params: { forSeconds: 9_999 } });
+    await vi.waitFor(() => expect(replies()).toHaveLength(2));
+    send(beep.request, { requestId: REQUEST_ID, params: {} });
+    await vi.waitFor(() => expect(replies()).toHaveLength(3));
+    expect(replies()).toEqual([
+      {
+        topic: logs.accepted,
+        body: { requestId: REQUEST_ID, result: { shippingUntil: "2026-11-21T12:01:00.000Z" } },
+      },
+      {
+        topic: logs.rejected,
+        body: {
+          requestId: REQUEST_ID,
+          errorCode: "INVALID_PARAMS",
+          errorMessage: "forSeconds: too big",
+        },
+      },
+      {
+        topic: beep.rejected,
+        body: {
+          requestId: REQUEST_ID,
+          errorCode: "UNKNOWN_COMMAND",
+          errorMessage: 'unknown command "beep"; this device supports: led, logs',
+        },
+      },
+    ]);
   });
 
   it("rejects with APP_UNAVAILABLE when no LED app answers, and persists nothing", async () => {

@@ -52,6 +52,7 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
     sendCommand: ({ thingName, command, params }) =>
       sandbox.sendCommand(thingName, command, params),
     listRotations: () => sandbox.listRotations(),
+    readDeviceLogs: (query) => sandbox.readDeviceLogs(query),
     async startRotations(request) {
       // A device the sandbox cannot rotate fails the request (404, 409): no partial failures.
       const started =

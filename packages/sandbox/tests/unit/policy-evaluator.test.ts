@@ -84,6 +84,14 @@ const cases: Case[] = [
   ["device receives its own commands", [devicePolicy], "iot:Receive", topic("cmd/rpi-0001/reboot"), device, "allowed"],
   ["device does not receive another thing's job notifications", [devicePolicy], "iot:Receive", topic("$aws/things/rpi-0002/jobs/notify-next"), device, "implicit-deny"],
   ["device policy grants no retained publish", [devicePolicy], "iot:RetainPublish", topic("dt/rpi-0001/telemetry"), device, "implicit-deny"],
+  // Device logs: a device ships only its own, and reads nobody's (not even its own).
+  ["device ships its own logs", [devicePolicy], "iot:Publish", topic("dt/rpi-0001/logs"), device, "allowed"],
+  ["device cannot publish another thing's logs", [devicePolicy], "iot:Publish", topic("dt/rpi-0002/logs"), device, "implicit-deny"],
+  ["device cannot subscribe to another thing's logs", [devicePolicy], "iot:Subscribe", filter("dt/rpi-0002/logs"), device, "implicit-deny"],
+  ["device cannot subscribe to every thing's logs", [devicePolicy], "iot:Subscribe", filter("dt/+/logs"), device, "implicit-deny"],
+  ["device cannot receive another thing's logs", [devicePolicy], "iot:Receive", topic("dt/rpi-0002/logs"), device, "implicit-deny"],
+  ["device publishes under dt/ only its telemetry and logs", [devicePolicy], "iot:Publish", topic("dt/rpi-0001/other"), device, "implicit-deny"],
+  ["claim cannot ship logs", [claimPolicy], "iot:Publish", topic("dt/rpi-0001/logs"), claim, "implicit-deny"],
   // Claim policy.
   ["claim connects with a claim- client id", [claimPolicy], "iot:Connect", client("claim-rpi-0001"), claim, "allowed"],
   ["claim cannot connect as a thing", [claimPolicy], "iot:Connect", client("rpi-0001"), claim, "implicit-deny"],

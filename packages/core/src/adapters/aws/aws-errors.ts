@@ -15,6 +15,10 @@ export const TIMESTREAM_SERVICE: AwsService = {
   iamPrefix: "timestream",
 };
 export const SQS_SERVICE: AwsService = { label: "Amazon SQS", iamPrefix: "sqs" };
+export const CLOUDWATCH_LOGS_SERVICE: AwsService = {
+  label: "Amazon CloudWatch Logs",
+  iamPrefix: "logs",
+};
 
 // IoT answers UnauthorizedException, S3 `AccessDenied`, the JSON services AccessDeniedException.
 const ACCESS_DENIED = new Set(["AccessDeniedException", "UnauthorizedException", "AccessDenied"]);

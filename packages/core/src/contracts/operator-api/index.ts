@@ -1,3 +1,4 @@
+export * from "./device-logs-route.ts";
 export * from "./operator-client.ts";
 export * from "./operator-errors.ts";
 export * from "./operator-route.ts";

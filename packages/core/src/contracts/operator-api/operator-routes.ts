@@ -5,6 +5,7 @@ import { SerialSchema } from "../identity.ts";
 import { JobDetailSchema, JobSummarySchema } from "../ota-jobs.ts";
 import { ReleaseRecordSchema } from "../ota-release.ts";
 import { RotationRecordSchema } from "../rotation.ts";
+import { READ_DEVICE_LOGS_ROUTE } from "./device-logs-route.ts";
 import type { OperatorRoute } from "./operator-route.ts";
 import {
   AllowListSnapshotSchema,
@@ -218,6 +219,8 @@ export const OPERATOR_ROUTES = {
     request: jsonBody(RotationRequestSchema),
     reply: RotationStartResultSchema,
   },
+  // Device logs (`fleet logs`).
+  readDeviceLogs: READ_DEVICE_LOGS_ROUTE,
 } as const satisfies Record<string, OperatorRoute>;
 
 export type OperatorRouteTable = typeof OPERATOR_ROUTES;

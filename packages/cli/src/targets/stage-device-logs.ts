@@ -1,0 +1,29 @@
+import { STSClient } from "@aws-sdk/client-sts";
+import { createReadDeviceLogs, type ReadDeviceLogs } from "@fleet/core";
+import { CloudWatchDeviceLogEvents, CloudWatchLogsClient } from "@fleet/core/adapters/aws";
+import { stageDeviceLogNames } from "@fleet/core/contracts";
+import { CliError } from "../errors.ts";
+import type { StageClientConfig } from "./stage-client-config.ts";
+
+/**
+ * A stage's device log lines, read from its device-logs group by the use case the sandbox runs.
+ * The credentials are those an SDK client resolves for the stage (profile and error messages
+ * of `stageClientConfig`).
+ */
+export function stageDeviceLogs(stage: string, config: StageClientConfig): ReadDeviceLogs {
+  const { logGroupName } = stageDeviceLogNames(stage);
+  const logs = new CloudWatchLogsClient({
+    region: config.region,
+    credentials: new STSClient(config).config.credentials,
+  });
+  const read = createReadDeviceLogs({
+    events: new CloudWatchDeviceLogEvents({ logs, logGroupName }),
+  });
+  return (query) =>
+    read(query).catch((error: unknown) => {
+      if ((error as { name?: string }).name !== "ResourceNotFoundException") throw error;
+      throw new CliError(
+        `stage ${stage} has no device log group ${logGroupName}: deploy it with \`npx sst deploy --stage ${stage}\``,
+      );
+    });
+}
