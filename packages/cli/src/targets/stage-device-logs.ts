@@ -1,21 +1,17 @@
-import { STSClient } from "@aws-sdk/client-sts";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { createReadDeviceLogs, type ReadDeviceLogs } from "@fleet/core";
-import { CloudWatchDeviceLogEvents, CloudWatchLogsClient } from "@fleet/core/adapters/aws";
+import { CloudWatchDeviceLogEvents } from "@fleet/core/adapters/aws";
 import { stageDeviceLogNames } from "@fleet/core/contracts";
 import { CliError } from "../errors.ts";
 import type { StageClientConfig } from "./stage-client-config.ts";
 
 /**
  * A stage's device log lines, read from its device-logs group by the use case the sandbox runs.
- * The credentials are those an SDK client resolves for the stage (profile and error messages
- * of `stageClientConfig`).
+ * The client is configured as every stage client is (`stageClientConfig`: region, profile).
  */
 export function stageDeviceLogs(stage: string, config: StageClientConfig): ReadDeviceLogs {
   const { logGroupName } = stageDeviceLogNames(stage);
-  const logs = new CloudWatchLogsClient({
-    region: config.region,
-    credentials: new STSClient(config).config.credentials,
-  });
+  const logs = new CloudWatchLogsClient(config);
   const read = createReadDeviceLogs({
     events: new CloudWatchDeviceLogEvents({ logs, logGroupName }),
   });

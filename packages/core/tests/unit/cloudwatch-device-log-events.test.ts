@@ -1,12 +1,12 @@
-import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
 import {
-  CloudWatchDeviceLogEvents,
   CloudWatchLogsClient,
   type FilteredLogEvent,
   FilterLogEventsCommand,
-  type FilterLogEventsInput,
-} from "../../src/adapters/aws/index.ts";
+  type FilterLogEventsCommandInput as FilterLogEventsInput,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { CloudWatchDeviceLogEvents } from "../../src/adapters/aws/index.ts";
 import { describeDeviceLogEvents, oneLineBatch } from "../port-suites/index.ts";
 
 const GROUP = "/fleet/dev/device-logs";

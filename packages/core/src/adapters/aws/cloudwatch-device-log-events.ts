@@ -1,14 +1,14 @@
+import {
+  type CloudWatchLogsClient,
+  type FilteredLogEvent,
+  FilterLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
 import type {
   DeviceLogEventQuery,
   DeviceLogEvents,
   StoredDeviceLogEvent,
 } from "../../ports/device-log-events.ts";
 import { CLOUDWATCH_LOGS_SERVICE, mapAwsError } from "./aws-errors.ts";
-import {
-  type CloudWatchLogsClient,
-  type FilteredLogEvent,
-  FilterLogEventsCommand,
-} from "./cloudwatch-logs-client.ts";
 import { nextTokenPages } from "./next-token-pages.ts";
 
 /** Events one FilterLogEvents page returns at most (CloudWatch Logs API reference). */

@@ -4,7 +4,6 @@ export * from "./acm-pca-client.ts";
 export * from "./aws-error-types.ts";
 export * from "./client-retry.ts";
 export * from "./cloudwatch-device-log-events.ts";
-export * from "./cloudwatch-logs-client.ts";
 export * from "./device-defender-audit-findings.ts";
 export * from "./dynamodb-client.ts";
 export * from "./dynamodb-device-ledger.ts";
