@@ -185,8 +185,16 @@ export async function buildDevice(
     // CommonJS dependencies (pino, mqtt's) call require() and read __filename (write-file-atomic
     // names its temporary files with it: without it every private file write threw); give each
     // ES module chunk both.
+    // zod compiles a parser for each object schema with new Function, deciding while it builds
+    // the schema, by looking for a Cloudflare `navigator` (which loads Node's navigator module).
+    // A client parsing a message every few seconds gains nothing from the generated code and
+    // keeps it and its source in memory; zod's interpreted parsers make the same checks. zod
+    // reads its configuration from globalThis.__zod_globalConfig when it loads (zod/v4/core/
+    // core.js; `z.config({ jitless: true })` writes the same object), and a chunk's banner runs
+    // before any of its modules: set in every chunk, it precedes the first schema whichever
+    // chunk (the entry's, or one shared with a lazily loaded module) builds it.
     banner: {
-      js: 'import { createRequire as __fleetCreateRequire } from "node:module"; const require = __fleetCreateRequire(import.meta.url); const __filename = import.meta.filename; const __dirname = import.meta.dirname;',
+      js: 'import { createRequire as __fleetCreateRequire } from "node:module"; const require = __fleetCreateRequire(import.meta.url); const __filename = import.meta.filename; const __dirname = import.meta.dirname; globalThis.__zod_globalConfig ??= { jitless: true };',
     },
     legalComments: "linked",
     plugins: [withoutUnusedPackages],

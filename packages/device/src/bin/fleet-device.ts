@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// First: zod's settings apply to schemas built after them, and importing the modules below
-// builds the contracts' schemas.
-import "../zod-jitless.ts";
 import { parseArgs } from "node:util";
 import type { Level } from "pino";
 import { loadDeviceConfig } from "../config.ts";
