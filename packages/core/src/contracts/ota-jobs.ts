@@ -35,6 +35,11 @@ export const JobSummarySchema = z.object({
   jobId: JobIdSchema,
   status: JobStatusSchema,
   description: z.string().nullable(),
+  /**
+   * CONTINUOUS: the job stays IN_PROGRESS and runs on things that join its groups later.
+   * Absent: SNAPSHOT.
+   */
+  targetSelection: z.enum(["SNAPSHOT", "CONTINUOUS"]).optional(),
   /** Why the job was canceled, e.g. the abort config's `FAILED` criterion; null otherwise. */
   reasonCode: z.string().nullable(),
   comment: z.string().nullable(),

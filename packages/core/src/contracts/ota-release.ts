@@ -19,11 +19,21 @@ export type ReleaseTarget = z.infer<typeof ReleaseTargetSchema>;
 
 /**
  * - `canary`: the canary job runs; `fleet`: the fleet job runs; `completed`: the last job
- *   finished with every execution SUCCEEDED;
+ *   finished with every execution SUCCEEDED (a continuous fleet job: every device it reached so
+ *   far ended; the job stays open for devices that join its groups later);
+ * - `superseded`: a newer release of the app to the same targets took over; its continuous
+ *   fleet job was canceled (executions in progress run on);
  * - `aborted`: a job's abort threshold canceled it (or a canary device failed): the fleet never
  *   gets the release; `failed`: a job could not be created.
  */
-export const ReleasePhaseSchema = z.enum(["canary", "fleet", "completed", "aborted", "failed"]);
+export const ReleasePhaseSchema = z.enum([
+  "canary",
+  "fleet",
+  "completed",
+  "superseded",
+  "aborted",
+  "failed",
+]);
 export type ReleasePhase = z.infer<typeof ReleasePhaseSchema>;
 
 export const ReleaseRecordSchema = z.object({
@@ -43,6 +53,11 @@ export const ReleaseRecordSchema = z.object({
   canaryJobId: z.string().nullable(),
   fleetJobId: z.string().nullable(),
   reason: z.string().nullable(),
+  /**
+   * The release this one takes over from once its fleet job starts (same app, targets within
+   * this one's): that release's continuous fleet job is canceled then. Absent: none.
+   */
+  supersedes: z.string().nullable().optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

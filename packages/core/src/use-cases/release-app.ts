@@ -7,6 +7,7 @@ import type { ArtifactSigner } from "../ports/artifact-signer.ts";
 import type { ArtifactStore, OtaJobSpec, OtaJobs, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
 import { type AppArtifact, readAppArtifact } from "./read-app-artifact.ts";
+import { releaseToSupersede, supersedeRelease } from "./supersede-release.ts";
 
 /** Percent of failed executions at which a release's job is canceled, unless the operator says. */
 export const DEFAULT_ABORT_FAILURE_PCT = 10;
@@ -81,12 +82,15 @@ export function artifactKeyFor(artifact: AppArtifact): string {
  * 2. Resolve the targets and the canary group (unknown names → ReleaseTargetNotFoundError),
  *    before uploading anything.
  * 3. Upload the artifact (skipped by the store if that content is already there).
- * 4. Create the release record: phase `canary` with a canary group, else `fleet`.
+ * 4. Create the release record: phase `canary` with a canary group, else `fleet`; it names
+ *    the release it supersedes (same app, targets among these) once its fleet job starts.
  * 5. Create the first job, its presigned-URL placeholders checked first (AWS presigns at
  *    delivery: a malformed one would fail every device instead): the canary group's, ending
  *    at the canary deadline (executions not started by then are canceled, the job with them,
  *    and the release aborts), or the targets' at once. If that fails the release ends
  *    `failed` with the reason, and the error is rethrown.
+ * 6. A fleet job (continuous when a thing group is among the targets: the desired state of
+ *    devices that join later) supersedes the older release (`supersedeRelease`).
  */
 export function createReleaseApp(deps: ReleaseAppDeps) {
   const { artifacts, jobs, releases, signer, clock } = deps;
@@ -134,6 +138,7 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
       (sentBytes) => onProgress({ stage: "uploading", sentBytes, totalBytes: artifact.size }),
     );
 
+    const supersedes = await releaseToSupersede(releases, app, targets);
     const now = clock();
     const releaseId = releaseIdFor(app, version, Math.floor(now.getTime() / 1_000));
     const first =
@@ -154,6 +159,7 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
       canaryJobId: first.phase === "canary" ? first.jobId : null,
       fleetJobId: first.phase === "fleet" ? first.jobId : null,
       reason: null,
+      ...(supersedes === null ? {} : { supersedes }),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -179,6 +185,7 @@ export function createReleaseApp(deps: ReleaseAppDeps) {
       throw error;
     }
     logger.info({ releaseId, jobId: first.jobId, phase: first.phase }, "release started");
+    if (first.phase === "fleet") await supersedeRelease(deps, record);
     return record;
   };
 }
@@ -199,19 +206,26 @@ export function releaseJobDocument(
   };
 }
 
-/** The spec of one of a release's jobs. */
+/**
+ * The spec of one of a release's jobs. The fleet job is continuous when a thing group is among
+ * its targets: a device that joins the group later (or is re-provisioned into it) gets the
+ * release too. The canary job is a snapshot: it has to end for the release to move on.
+ */
 export function releaseJobSpec(
   record: ReleaseRecord,
   jobId: string,
   targets: readonly ReleaseTarget[],
   document: JobDocument,
 ): OtaJobSpec {
+  const continuous =
+    jobId === record.fleetJobId && targets.some((target) => target.kind === "group");
   return {
     jobId,
     targets,
     document,
     description: `Release ${record.releaseId}: ${record.app} ${record.version}`,
     abortFailurePct: record.abortFailurePct,
+    ...(continuous ? { continuous } : {}),
   };
 }
 

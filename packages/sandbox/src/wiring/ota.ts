@@ -27,7 +27,8 @@ export interface SandboxOta {
 /**
  * OTA releases through core's OTA module, over the sandbox's artifact directory (served by
  * the artifact server), its jobs and its release key. A stage's IoT rule on Jobs `completed`
- * and `canceled` events runs the module's `advance`; here the job store's events do.
+ * and `canceled` events runs the module's `advance`; here the job store's events do (and the
+ * ends of executions, as AWS's job-execution events).
  */
 export function wireOta(options: {
   stateDir: string;
@@ -61,6 +62,8 @@ export function wireOta(options: {
   };
   jobs.events.on("jobCompleted", onJobEnded);
   jobs.events.on("jobCanceled", onJobEnded);
+  // A continuous fleet job never ends: its executions' ends tell when the fleet converged.
+  jobs.events.on("executionEnded", onJobEnded);
   return {
     async createRelease(request, onProgress) {
       try {
