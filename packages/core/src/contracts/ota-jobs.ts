@@ -57,6 +57,19 @@ export const JobExecutionViewSchema = z.object({
 });
 export type JobExecutionView = z.infer<typeof JobExecutionViewSchema>;
 
+/**
+ * The job-execution events (`$aws/events/jobExecution/<jobId>/<operation>`, AWS IoT developer
+ * guide "Jobs events") of an execution reaching a terminal status.
+ */
+export const JobExecutionEndOperationSchema = z.enum([
+  "succeeded",
+  "failed",
+  "rejected",
+  "canceled",
+  "timed_out",
+  "removed",
+]);
+
 /** `fleet jobs show ID --json`. */
 export const JobDetailSchema = JobSummarySchema.extend({
   document: z.record(z.string(), z.unknown()),

@@ -58,7 +58,7 @@ export function createAdvanceRelease(deps: AdvanceReleaseDeps) {
       job === null ||
       (job.status !== "COMPLETED" && job.status !== "CANCELED" && !converged(job))
     ) {
-      logger.warn({ ...fields, status: job?.status ?? null }, "release job has not ended");
+      logger.info({ ...fields, status: job?.status ?? null }, "release job has not ended");
       return null;
     }
 

@@ -23,8 +23,8 @@ describe("IotOtaJobs: continuous fleet jobs", () => {
 
   it("creates a continuous job as a snapshot one, with targetSelection CONTINUOUS", async () => {
     const spec = {
-      targets: [{ kind: "group", name: "fleet" }] as const,
-      document: { version: "1", steps: [] },
+      targets: [{ kind: "group" as const, name: "fleet" }],
+      document: { version: "1" as const, steps: [] },
       description: "Release led-1_3_0-1795000000: led 1.3.0",
       abortFailurePct: 10,
     };
