@@ -196,6 +196,10 @@ export interface Sandbox {
   ): Promise<ReleaseRecord>;
   /** Every release, newest first. */
   listReleases(): Promise<ReleaseRecord[]>;
+  /** `fleet ota cancel`: the release's running job is canceled, the release aborted. */
+  cancelRelease: SandboxOta["cancelRelease"];
+  /** `fleet ota rollback`: the previous version re-released to the fleet. */
+  rollbackRelease: SandboxOta["rollbackRelease"];
   /** Every job as operators see it, newest first. */
   listJobs(): Promise<JobSummary[]>;
   /** One job with its document and executions; unknown → `ResourceNotFoundError`. */
@@ -421,6 +425,8 @@ function sandboxFacade(parts: SandboxParts): Sandbox {
     artifactServer: { origin: artifacts.server.origin },
     createRelease: ota.createRelease,
     listReleases: ota.listReleases,
+    cancelRelease: ota.cancelRelease,
+    rollbackRelease: ota.rollbackRelease,
     ...operatorJobViews(jobs),
     addThingToThingGroup: (groupName, thingName) =>
       registry.addThingToThingGroup(groupName, thingName),

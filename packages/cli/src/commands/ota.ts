@@ -9,6 +9,7 @@ import { type Column, printRows } from "../output/print-rows.ts";
 import { readSigningKeyFile } from "../signing-key-file.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import type { Target } from "../targets/target.ts";
+import { pollIntervalMs, waitForRelease } from "./job-progress.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 export const RELEASE_FIELDS: readonly Column<ReleaseRecord>[] = [
@@ -38,6 +39,7 @@ interface ReleaseOptions extends TargetOptions {
   abortFailurePct: string;
   canaryDeadline?: string;
   signingKey?: string;
+  wait: boolean;
   json: boolean;
 }
 
@@ -68,8 +70,45 @@ export function registerOtaCommand(program: Command): void {
         "--signing-key <file>",
         "the release private key (Ed25519 PEM) a stage's devices verify artifacts with; the sandbox signs with its own",
       )
-      .option("--json", "print the release as JSON", false),
+      .option(
+        "--wait",
+        "follow the rollout (canary, then fleet: execution counts) until the release ends; exit 1 unless it completed",
+        false,
+      )
+      .option("--json", "print the release as JSON (with --wait, progress goes to stderr)", false),
   ).action(releaseArtifact);
+
+  withTargetOptions(
+    ota
+      .command("cancel <releaseId>")
+      .description(
+        "stop a release: its job's queued executions are canceled (running ones finish unless --force)",
+      )
+      .option("--force", "also cancel executions in progress (devices may be mid-update)", false)
+      .option("--json", "print the release as JSON", false),
+  ).action(
+    async (releaseId: string, options: TargetOptions & { force: boolean; json: boolean }) => {
+      const fleet = await fleetOperationsFor(resolveTarget(options));
+      const release = await fleet.cancelRelease({ releaseId, force: options.force });
+      printRecord(release, RELEASE_FIELDS, { json: options.json });
+    },
+  );
+
+  withTargetOptions(
+    ota
+      .command("rollback")
+      .description(
+        "re-release the version before the app's current one to the same targets, straight to the fleet",
+      )
+      .option("--app <name>", "the app to roll back (default: the newest release's)")
+      .option("--json", "print the new release as JSON", false),
+  ).action(async (options: TargetOptions & { app?: string; json: boolean }) => {
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const release = await fleet.rollbackRelease(
+      options.app === undefined ? {} : { app: options.app },
+    );
+    printRecord(release, RELEASE_FIELDS, { json: options.json });
+  });
 
   withTargetOptions(
     ota
@@ -109,7 +148,15 @@ async function releaseArtifact(options: ReleaseOptions): Promise<void> {
   );
   const fleet = await fleetOperationsFor(target, { signer: signing?.signer, progress });
   const release = await fleet.createRelease({ artifactPath: artifact.path, ...request });
-  printRecord(release, RELEASE_FIELDS, { json: options.json });
+  if (!options.wait) {
+    printRecord(release, RELEASE_FIELDS, { json: options.json });
+    return;
+  }
+  const ended = await waitForRelease(fleet, release.releaseId, {
+    intervalMs: pollIntervalMs(target),
+    stream: options.json ? process.stderr : process.stdout,
+  });
+  printRecord(ended, RELEASE_FIELDS, { json: options.json });
 }
 
 /**

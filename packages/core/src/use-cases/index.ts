@@ -1,4 +1,5 @@
 export * from "./advance-release.ts";
+export * from "./cancel-release.ts";
 export * from "./commit-rotation.ts";
 export * from "./decide-provisioning.ts";
 export * from "./ingest-telemetry.ts";
@@ -8,6 +9,7 @@ export * from "./read-app-artifact.ts";
 export * from "./reconcile-allow-list.ts";
 export * from "./release-app.ts";
 export * from "./reset-device.ts";
+export * from "./rollback-release.ts";
 export * from "./rotate-expiring-certificates.ts";
 export * from "./sign-provisioning-csr.ts";
 export * from "./sign-rotation-csr.ts";

@@ -38,6 +38,11 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
     },
     createRelease: (request) => sandbox.createRelease(request),
     listReleases: () => sandbox.listReleases(),
+    async describeRelease(releaseId) {
+      return (await sandbox.listReleases()).find((r) => r.releaseId === releaseId) ?? null;
+    },
+    cancelRelease: (request) => sandbox.cancelRelease(request),
+    rollbackRelease: (request) => sandbox.rollbackRelease(request),
     sendCommand: ({ thingName, command, params }) =>
       sandbox.sendCommand(thingName, command, params),
     listRotations: () => sandbox.listRotations(),

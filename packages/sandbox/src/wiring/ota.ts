@@ -1,5 +1,10 @@
 import { join } from "node:path";
-import { otaModule, type ReleaseAppRequest, type ReleaseProgress } from "@fleet/core";
+import {
+  type OtaModule,
+  otaModule,
+  type ReleaseAppRequest,
+  type ReleaseProgress,
+} from "@fleet/core";
 import type { ReleaseRecord } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { LocalArtifactStore } from "../adapters/local-artifact-store.ts";
@@ -19,6 +24,10 @@ export interface SandboxOta {
   ): Promise<ReleaseRecord>;
   /** Every release, newest first. */
   listReleases(): Promise<ReleaseRecord[]>;
+  /** `fleet ota cancel` (core's `createCancelRelease`). */
+  cancelRelease: OtaModule["cancel"];
+  /** `fleet ota rollback` (core's `createRollbackRelease`). */
+  rollbackRelease: OtaModule["rollback"];
   releases: LocalReleaseStore;
   /** Resolves once every release advance under way has finished. */
   settled(): Promise<void>;
@@ -86,6 +95,8 @@ export function wireOta(options: {
       for await (const release of releases.list()) all.push(release);
       return all;
     },
+    cancelRelease: (request) => ota.cancel(request),
+    rollbackRelease: (request) => ota.rollback(request),
     releases,
     settled: async () => {
       await Promise.all(advancing);

@@ -9,7 +9,8 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { DeviceView, JobExecutionView } from "@fleet/core/contracts";
-import type { Sandbox } from "../../src/index.ts";
+import { writeSandboxInfo } from "../../src/http-api/index.ts";
+import type { Sandbox, SandboxApi } from "../../src/index.ts";
 import { waitFor } from "./sandbox-fixture.ts";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -271,4 +272,25 @@ export async function settledExecutions(
       ? executions
       : undefined;
   });
+}
+
+/**
+ * A state directory whose `sandbox.json` names `api` (the sandbox under test), for the CLI's
+ * `--state-dir`: `<sandbox dir>/state`.
+ */
+export async function cliStateDirFor(
+  sandbox: Pick<Sandbox, "mqtt">,
+  api: SandboxApi,
+  dir: string,
+): Promise<string> {
+  const stateDir = join(dir, "state");
+  await writeSandboxInfo(stateDir, {
+    version: 1,
+    pid: process.pid,
+    apiUrl: api.url,
+    token: api.token,
+    mqtt: sandbox.mqtt,
+    startedAt: new Date().toISOString(),
+  });
+  return stateDir;
 }

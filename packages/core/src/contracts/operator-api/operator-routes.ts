@@ -14,6 +14,7 @@ import {
   DeadLetterListOptionsSchema,
   DeviceResetSchema,
   ReleaseRequestSchema,
+  RollbackRequestSchema,
   RotationRequestSchema,
   RotationStartResultSchema,
   TelemetryQuerySchema,
@@ -194,6 +195,50 @@ export const OPERATOR_ROUTES = {
     path: "/v1/rotations",
     request: jsonBody(RotationRequestSchema),
     reply: RotationStartResultSchema,
+  },
+
+  // Release control: `fleet ota cancel|rollback`, `fleet jobs show RELEASE`, `release --wait`.
+  /** One release; null (404) for an unknown one. */
+  describeRelease: {
+    method: "GET",
+    path: "/v1/releases/:releaseId",
+    request: z.codec(z.object({ params: z.object({ releaseId: z.string() }) }), z.string(), {
+      decode: ({ params }) => params.releaseId,
+      encode: (releaseId) => ({ params: { releaseId } }),
+    }),
+    reply: ReleaseRecordSchema.nullable(),
+    notFoundIsNull: true,
+  },
+  /**
+   * Cancels the release's running job (QUEUED executions, with `force` IN_PROGRESS ones too);
+   * the release ends `aborted`. 404 for an unknown release, 409 for one with no job running.
+   */
+  cancelRelease: {
+    method: "POST",
+    path: "/v1/releases/:releaseId/cancel",
+    request: z.codec(
+      z.object({
+        params: z.object({ releaseId: z.string() }),
+        body: z.strictObject({ force: z.boolean().default(false) }),
+      }),
+      z.object({ releaseId: z.string(), force: z.boolean() }),
+      {
+        decode: ({ params, body }) => ({ releaseId: params.releaseId, force: body.force }),
+        encode: ({ releaseId, force }) => ({ params: { releaseId }, body: { force } }),
+      },
+    ),
+    reply: ReleaseRecordSchema,
+  },
+  /**
+   * Re-releases the version before the app's current one to the same targets, straight to the
+   * fleet (201). 404 when no earlier version reached the fleet, 409 for a release in canary.
+   */
+  rollbackRelease: {
+    method: "POST",
+    path: "/v1/releases/rollback",
+    status: 201,
+    request: jsonBody(RollbackRequestSchema),
+    reply: ReleaseRecordSchema,
   },
 } as const satisfies Record<string, OperatorRoute>;
 

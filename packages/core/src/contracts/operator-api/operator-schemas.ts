@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { CommandAcceptedSchema, CommandRejectedSchema } from "../commands.ts";
 import { ThingNameSchema } from "../identity.ts";
+import { AppNameSchema } from "../job-document.ts";
 import { RotationRecordSchema } from "../rotation.ts";
 import { IsoDateSchema } from "./wire-codecs.ts";
 
@@ -120,6 +121,10 @@ export const ReleaseRequestSchema = z.strictObject({
   canaryDeadlineMinutes: z.number().positive().optional(),
 });
 export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
+
+/** `fleet ota rollback [--app NAME]`: without an app, the newest release's. */
+export const RollbackRequestSchema = z.strictObject({ app: AppNameSchema.optional() });
+export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 
 /** A cloud-to-device command (`cmd/{thing}/{command}`), params already validated. */
 export const CommandSendRequestSchema = z.strictObject({
