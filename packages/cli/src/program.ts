@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerAllowListCommand } from "./commands/allowlist.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
+import { registerGroupsCommand } from "./commands/groups.ts";
 import { registerImageCommand } from "./commands/image.ts";
 import { registerJobsCommand } from "./commands/jobs.ts";
 import { registerLedCommand } from "./commands/led.ts";
@@ -23,5 +24,7 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerLedCommand(program);
   registerImageCommand(program);
+  // Issue 18, release control: thing groups.
+  registerGroupsCommand(program);
   return program;
 }

@@ -5,6 +5,7 @@ import {
   type ArtifactSigner,
   createListFleetDevices,
   createResetDevice,
+  createThingGroupMembership,
   type DeadLetterReader,
   type FleetInventory,
   type FleetOperations,
@@ -15,6 +16,7 @@ import {
   DynamoDbDeviceLedger,
   IotDeviceRegistry,
   IotFleetInventory,
+  IotThingGroups,
   SqsDeadLetterReader,
 } from "@fleet/core/adapters/aws";
 import { stageResourceNames } from "@fleet/core/contracts";
@@ -61,6 +63,8 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
   const commands = once(() => StageCommands.open(stage, config));
   const deadLetters = once(() => openStageDeadLetters(stage, config));
   const telemetry = once(() => stageTelemetryReader(stage));
+  const groups = once(() => new IotThingGroups({ iot: createIotClient(config) }));
+  const membership = once(() => createThingGroupMembership({ groups: groups() }));
   return {
     listDevices: async () => (await inventory()).listDevices(),
     /**
@@ -84,6 +88,9 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     describeRelease: async (releaseId) => (await ota()).describeRelease(releaseId),
     cancelRelease: async (request) => (await ota()).cancelRelease(request),
     rollbackRelease: async (request) => (await ota()).rollbackRelease(request),
+    listThingGroups: () => groups().list(),
+    addThingToGroup: (request) => membership().add(request),
+    removeThingFromGroup: (request) => membership().remove(request),
     sendCommand: async (request) => (await commands()).send(request),
     listRotations: async () => (await rotations()).listRotations(),
     startRotations: async (request) => (await rotations()).startRotations(request),

@@ -12,3 +12,4 @@ export type * from "./job-starter.ts";
 export type * from "./ota.ts";
 export * from "./rotation-store.ts";
 export type * from "./telemetry-store.ts";
+export type * from "./thing-groups.ts";

@@ -15,4 +15,5 @@ export * from "./sign-provisioning-csr.ts";
 export * from "./sign-rotation-csr.ts";
 export * from "./start-rotation.ts";
 export * from "./sweep-rotations.ts";
+export * from "./thing-group-membership.ts";
 export * from "./usable-certificates.ts";

@@ -6,3 +6,4 @@ export * from "./device-ledger.ts";
 export * from "./device-registry.ts";
 export * from "./rotation-store.ts";
 export * from "./telemetry-store.ts";
+export * from "./thing-groups.ts";

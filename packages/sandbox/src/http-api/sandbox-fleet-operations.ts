@@ -1,5 +1,6 @@
-import type { FleetOperations } from "@fleet/core";
+import { createThingGroupMembership, type FleetOperations } from "@fleet/core";
 import { JobNotCancelableError } from "@fleet/core/contracts";
+import { LocalThingGroups } from "../adapters/local-thing-groups.ts";
 import { previewSandboxUpload } from "../allow-list-upload.ts";
 import { jobDetail, jobSummary } from "../jobs/job-views.ts";
 import type { Sandbox } from "../sandbox.ts";
@@ -11,6 +12,8 @@ export type SandboxApiOperations = FleetOperations & SandboxConsoleOperations;
 /** The operator operations as the running sandbox carries them out. */
 export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
   const { jobs } = sandbox;
+  const groups = new LocalThingGroups(sandbox.registry);
+  const membership = createThingGroupMembership({ groups });
   return {
     listDevices: () => sandbox.listDevices(),
     resetDevice: (serial) => sandbox.resetDevice(serial),
@@ -43,6 +46,9 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
     },
     cancelRelease: (request) => sandbox.cancelRelease(request),
     rollbackRelease: (request) => sandbox.rollbackRelease(request),
+    listThingGroups: () => groups.list(),
+    addThingToGroup: (request) => membership.add(request),
+    removeThingFromGroup: (request) => membership.remove(request),
     sendCommand: ({ thingName, command, params }) =>
       sandbox.sendCommand(thingName, command, params),
     listRotations: () => sandbox.listRotations(),

@@ -184,6 +184,11 @@ export class IotRegistry {
     return group && { ...group };
   }
 
+  /** Every thing group (AWS ListThingGroups). */
+  listThingGroups(): ThingGroupRecord[] {
+    return [...this.#thingGroups.values()].map((group) => ({ ...group }));
+  }
+
   /** Like AWS AddThingToThingGroup; adding twice is a no-op. */
   async addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void> {
     this.#thingGroup(thingGroupName);

@@ -42,6 +42,16 @@ export async function fleet(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Runs `fleet ...args` expecting it to fail; resolves its exit code and stderr. */
+export async function fleetFails(...args: string[]): Promise<{ code: number; stderr: string }> {
+  const failure = await run(process.execPath, [FLEET_BIN, ...args]).then(
+    () => undefined,
+    (error: { code: number; stderr: string }) => error,
+  );
+  if (failure === undefined) throw new Error(`fleet ${args.join(" ")} succeeded`);
+  return { code: failure.code, stderr: failure.stderr };
+}
+
 export interface DeviceProcess {
   serial: string;
   thingName: string;

@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { type ReleaseRecord, ReleaseRecordSchema } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
@@ -16,13 +14,13 @@ import {
   cliStateDirFor,
   type DeviceProcess,
   fleet,
+  fleetFails,
   runningVersion,
   startDeviceProcess,
 } from "./ota-fixture.ts";
 import { startTestSandbox, waitFor } from "./sandbox-fixture.ts";
 
 const FLEET_THING_GROUP = SANDBOX_RESOURCE_NAMES.thingGroupName;
-const FLEET_BIN = new URL("../../../cli/src/bin/fleet.ts", import.meta.url).pathname;
 /** Device installs and health checks: a ceiling for each wait, never asserted. */
 const TEST_TIMEOUT_MS = 120_000;
 
@@ -52,20 +50,7 @@ describe("release control from the fleet CLI: --wait, jobs show/watch, rollback,
   });
 
   const cli = (...args: string[]) => fleet(...args, "--state-dir", cliStateDir);
-  /** A CLI run expected to fail: its exit code and stderr. */
-  async function cliFails(...args: string[]): Promise<{ code: number; stderr: string }> {
-    const error = await promisify(execFile)(process.execPath, [
-      FLEET_BIN,
-      ...args,
-      "--state-dir",
-      cliStateDir,
-    ]).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
-    if (error === undefined) throw new Error(`fleet ${args.join(" ")} succeeded`);
-    return { code: error.code, stderr: error.stderr };
-  }
+  const cliFails = (...args: string[]) => fleetFails(...args, "--state-dir", cliStateDir);
   const releases = async () =>
     z.array(ReleaseRecordSchema).parse(JSON.parse(await cli("ota", "releases", "--json")));
   const everyDeviceRuns = (version: string) =>

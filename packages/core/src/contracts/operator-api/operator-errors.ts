@@ -102,3 +102,15 @@ export class NothingToRollBackError extends OperationTargetNotFoundError {
     this.app = app;
   }
 }
+
+/** `fleet devices add-to-group|remove-from-group` naming a group or thing that does not exist. */
+export class GroupMemberNotFoundError extends OperationTargetNotFoundError {
+  readonly kind: "thing group" | "device";
+  readonly resourceName: string;
+  constructor(kind: "thing group" | "device", name: string) {
+    super(`no ${kind} named ${name}`);
+    this.name = "GroupMemberNotFoundError";
+    this.kind = kind;
+    this.resourceName = name;
+  }
+}

@@ -13,12 +13,14 @@ import {
   CommandSendRequestSchema,
   DeadLetterListOptionsSchema,
   DeviceResetSchema,
+  GroupMembershipSchema,
   ReleaseRequestSchema,
   RollbackRequestSchema,
   RotationRequestSchema,
   RotationStartResultSchema,
   TelemetryQuerySchema,
   TelemetrySampleSchema,
+  ThingGroupSummarySchema,
 } from "./operator-schemas.ts";
 import {
   FlagParameterSchema,
@@ -27,6 +29,13 @@ import {
   NoInputSchema,
   TimeParameterSchema,
 } from "./wire-codecs.ts";
+
+/** `/v1/groups/:group/things/:thing` ↔ the membership it names. */
+const groupMembershipParams = z.codec(
+  z.object({ params: GroupMembershipSchema }),
+  GroupMembershipSchema,
+  { decode: ({ params }) => params, encode: (membership) => ({ params: membership }) },
+);
 
 /** A file's bytes as they are (`bodyType: "bytes"`). */
 const FileBodySchema = z.custom<Uint8Array>((body) => body instanceof Uint8Array, "not a file");
@@ -239,6 +248,29 @@ export const OPERATOR_ROUTES = {
     status: 201,
     request: jsonBody(RollbackRequestSchema),
     reply: ReleaseRecordSchema,
+  },
+
+  // Thing groups: `fleet groups`, `fleet devices add-to-group|remove-from-group`.
+  /** Every thing group with its number of things. */
+  listThingGroups: {
+    method: "GET",
+    path: "/v1/groups",
+    request: NoInputSchema,
+    reply: z.array(ThingGroupSummarySchema),
+  },
+  /** Adds the device to the group; 404 naming the group or the device that does not exist. */
+  addThingToGroup: {
+    method: "PUT",
+    path: "/v1/groups/:group/things/:thing",
+    request: groupMembershipParams,
+    reply: GroupMembershipSchema,
+  },
+  /** Removes the device from the group; 404 naming the group or the device that does not exist. */
+  removeThingFromGroup: {
+    method: "DELETE",
+    path: "/v1/groups/:group/things/:thing",
+    request: groupMembershipParams,
+    reply: GroupMembershipSchema,
   },
 } as const satisfies Record<string, OperatorRoute>;
 

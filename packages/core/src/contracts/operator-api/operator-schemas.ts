@@ -126,6 +126,17 @@ export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
 export const RollbackRequestSchema = z.strictObject({ app: AppNameSchema.optional() });
 export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 
+/** A thing group with the number of things in it (`fleet groups`). */
+export const ThingGroupSummarySchema = z.object({
+  name: ThingNameSchema,
+  thingCount: z.number().int().nonnegative(),
+});
+export type ThingGroupSummary = z.infer<typeof ThingGroupSummarySchema>;
+
+/** A device's membership of a thing group (`fleet devices add-to-group|remove-from-group`). */
+export const GroupMembershipSchema = z.object({ group: ThingNameSchema, thing: ThingNameSchema });
+export type GroupMembership = z.infer<typeof GroupMembershipSchema>;
+
 /** A cloud-to-device command (`cmd/{thing}/{command}`), params already validated. */
 export const CommandSendRequestSchema = z.strictObject({
   thingName: ThingNameSchema,
