@@ -4,6 +4,7 @@ import {
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
   InvalidStageNameError,
+  MassRevocationError,
   ReleaseTargetNotFoundError,
 } from "@fleet/core";
 import {
@@ -60,7 +61,8 @@ export function exitCodeFor(error: unknown): number {
     error instanceof AllowListTooLargeError ||
     error instanceof InvalidAppArtifactError ||
     error instanceof InvalidReleaseRequestError ||
-    error instanceof ReleaseTargetNotFoundError
+    error instanceof ReleaseTargetNotFoundError ||
+    error instanceof MassRevocationError
   ) {
     return 2;
   }

@@ -17,7 +17,7 @@ import {
 } from "@fleet/core";
 import type { DeviceView, JobDetail, JobSummary, ReleaseRecord } from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
-import type { AllowListUploadResult } from "./allow-list-upload.ts";
+import type { AllowListUploadOptions, AllowListUploadResult } from "./allow-list-upload.ts";
 import type { SandboxReleaseKey } from "./artifacts/release-key.ts";
 import type { ClaimCredentials } from "./claim-credentials.ts";
 import {
@@ -151,7 +151,7 @@ export interface Sandbox {
   /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
   uploadAllowList(
     body: Uint8Array,
-    options: { allowEmpty: boolean },
+    options: AllowListUploadOptions,
   ): Promise<AllowListUploadResult>;
   /** Removes devices no longer on the allow-list. Runs one at a time, like the stage's Lambda. */
   reconcile(): Promise<ReconcileSummary>;

@@ -1,5 +1,11 @@
 import type { FleetOperations } from "@fleet/core";
-import type { JobDetail, JobExecutionView, JobSummary, StatusDetails } from "@fleet/core/contracts";
+import {
+  type JobDetail,
+  type JobExecutionView,
+  type JobSummary,
+  RELEASE_ID_SHAPE,
+  type StatusDetails,
+} from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
 import { printRecord, renderRecord } from "../output/print-record.ts";
@@ -108,8 +114,9 @@ export function registerJobsCommand(program: Command): void {
  * that `jobs show` takes the id `ota release` printed; neither a job nor a release is an error.
  */
 async function releaseJobs(fleet: FleetOperations, id: string): Promise<JobDetail[]> {
-  const release = await fleet.describeRelease(id);
-  if (release === null) throw new CliError(`no job or release named ${id}`);
+  // Only an id shaped like a release's is looked up as one.
+  const release = RELEASE_ID_SHAPE.test(id) ? await fleet.describeRelease(id) : null;
+  if (release === null) throw new CliError(`no job named ${id}`);
   const jobIds = [release.canaryJobId, release.fleetJobId].filter((jobId) => jobId !== null);
   const jobs: JobDetail[] = [];
   for (const jobId of jobIds) {

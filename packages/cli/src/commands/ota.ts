@@ -6,6 +6,7 @@ import { parseDurationOption } from "../duration-option.ts";
 import { UsageError } from "../errors.ts";
 import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
+import { parsePercentOption } from "../percent-option.ts";
 import { readSigningKeyFile } from "../signing-key-file.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import type { Target } from "../targets/target.ts";
@@ -131,7 +132,7 @@ async function releaseArtifact(options: ReleaseOptions): Promise<void> {
     ...(options.canary === undefined
       ? {}
       : { canaryGroup: groupOrThingName("--canary", options.canary) }),
-    abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
+    abortFailurePct: parsePercentOption("--abort-failure-pct", options.abortFailurePct),
     ...(options.canaryDeadline === undefined
       ? {}
       : { canaryDeadlineMinutes: parseCanaryDeadline(options.canaryDeadline) }),
@@ -191,12 +192,4 @@ function groupOrThingName(flag: string, name: string): string {
 /** Whole minutes, as the job's end time is set to the minute; the range is core's to check. */
 function parseCanaryDeadline(value: string): number {
   return Math.ceil(parseDurationOption("--canary-deadline", value) / 60_000);
-}
-
-function parseAbortFailurePct(value: string): number {
-  const pct = Number(value);
-  if (value.trim() === "" || !Number.isFinite(pct) || pct < 0 || pct > 100) {
-    throw new UsageError(`--abort-failure-pct ${value}: expected a percentage from 0 to 100`);
-  }
-  return pct;
 }

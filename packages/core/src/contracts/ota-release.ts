@@ -36,6 +36,9 @@ export const ReleasePhaseSchema = z.enum([
 ]);
 export type ReleasePhase = z.infer<typeof ReleasePhaseSchema>;
 
+/** What `releaseIdFor` makes: job-id characters ending in `-<epochSeconds>`. */
+export const RELEASE_ID_SHAPE = /^[a-zA-Z0-9_-]{1,45}-\d{1,10}$/;
+
 export const ReleaseRecordSchema = z.object({
   /** `<app>-<version>-<epochSeconds>` made job-id safe; its jobs are `<releaseId>-canary|fleet`. */
   releaseId: z.string().regex(/^[a-zA-Z0-9_-]{1,56}$/),

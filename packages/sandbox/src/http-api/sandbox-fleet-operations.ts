@@ -21,10 +21,14 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
       const { version, serials } = await sandbox.readAllowList();
       return { version, serials, count: serials.length };
     },
-    async uploadAllowList({ body, allowEmpty, dryRun }) {
-      if (!dryRun) return sandbox.uploadAllowList(body, { allowEmpty });
+    async uploadAllowList({ body, allowEmpty, dryRun, confirmRevocations, maxRevokePct }) {
+      const options = {
+        allowEmpty,
+        revocations: { confirmed: confirmRevocations ?? false, maxRevokePct },
+      };
+      if (!dryRun) return sandbox.uploadAllowList(body, options);
       const current = () => sandbox.allowList.current();
-      const preview = await previewSandboxUpload({ current }, body, { allowEmpty });
+      const preview = await previewSandboxUpload({ current }, body, options);
       return { ...preview, version: null, reconcile: null };
     },
     queryTelemetry: (query) => sandbox.queryTelemetry(query),

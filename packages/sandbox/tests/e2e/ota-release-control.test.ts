@@ -110,7 +110,7 @@ describe("release control from the fleet CLI: --wait, jobs show/watch, rollback,
     expect(shown).toContain(`${release?.releaseId}-fleet`);
     expect(await cliFails("jobs", "show", "no-such-release")).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining("no job or release named no-such-release"),
+      stderr: expect.stringContaining("no job named no-such-release"),
     });
   });
 

@@ -27,6 +27,7 @@ import {
   jsonBody,
   LimitParameterSchema,
   NoInputSchema,
+  PercentParameterSchema,
   TimeParameterSchema,
 } from "./wire-codecs.ts";
 
@@ -74,7 +75,8 @@ export const OPERATOR_ROUTES = {
   /**
    * Parses, validates and diffs the list against the current one; unless `dryRun`, stores it
    * (and the sandbox reconciles at once). 400 with `issues` for an invalid list, 413 past the
-   * size limit. An empty list needs `allowEmpty`.
+   * size limit. An empty list needs `allowEmpty`; one removing more than `maxRevokePct`
+   * (default 10) percent of the current list needs `confirmRevocations` (409 otherwise).
    */
   uploadAllowList: {
     method: "PUT",
@@ -82,13 +84,27 @@ export const OPERATOR_ROUTES = {
     bodyType: "bytes",
     request: z.codec(
       z.object({
-        query: z.object({ allowEmpty: FlagParameterSchema, dryRun: FlagParameterSchema }),
+        query: z.object({
+          allowEmpty: FlagParameterSchema,
+          dryRun: FlagParameterSchema,
+          confirmRevocations: FlagParameterSchema,
+          maxRevokePct: PercentParameterSchema.optional(),
+        }),
         body: FileBodySchema,
       }),
-      z.object({ body: FileBodySchema, allowEmpty: z.boolean(), dryRun: z.boolean() }),
+      z.object({
+        body: FileBodySchema,
+        allowEmpty: z.boolean(),
+        dryRun: z.boolean(),
+        confirmRevocations: z.boolean().optional(),
+        maxRevokePct: z.number().optional(),
+      }),
       {
         decode: ({ query, body }) => ({ body, ...query }),
-        encode: ({ body, allowEmpty, dryRun }) => ({ query: { allowEmpty, dryRun }, body }),
+        encode: ({ body, confirmRevocations, ...query }) => ({
+          query: { ...query, confirmRevocations: confirmRevocations ?? false },
+          body,
+        }),
       },
     ),
     reply: AllowListUploadReportSchema,
