@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAllowListCommand } from "./commands/allowlist.ts";
+import { registerDeviceJobCommands } from "./commands/device-jobs.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
 import { registerGroupsCommand } from "./commands/groups.ts";
 import { registerImageCommand } from "./commands/image.ts";
@@ -24,7 +25,8 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerLedCommand(program);
   registerImageCommand(program);
-  // Issue 18, release control: thing groups.
+  // Issue 18, release control: thing groups, device jobs rolled out as releases.
   registerGroupsCommand(program);
+  registerDeviceJobCommands(program);
   return program;
 }

@@ -196,6 +196,8 @@ export interface Sandbox {
   ): Promise<ReleaseRecord>;
   /** Every release, newest first. */
   listReleases(): Promise<ReleaseRecord[]>;
+  /** `fleet os-update|reboot|configure`: a device job rolled out like a release. */
+  releaseDeviceJob: SandboxOta["releaseDeviceJob"];
   /** `fleet ota cancel`: the release's running job is canceled, the release aborted. */
   cancelRelease: SandboxOta["cancelRelease"];
   /** `fleet ota rollback`: the previous version re-released to the fleet. */
@@ -425,6 +427,7 @@ function sandboxFacade(parts: SandboxParts): Sandbox {
     artifactServer: { origin: artifacts.server.origin },
     createRelease: ota.createRelease,
     listReleases: ota.listReleases,
+    releaseDeviceJob: ota.releaseDeviceJob,
     cancelRelease: ota.cancelRelease,
     rollbackRelease: ota.rollbackRelease,
     ...operatorJobViews(jobs),

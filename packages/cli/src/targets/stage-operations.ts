@@ -85,6 +85,7 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     cancelJob: async (request) => (await ota()).cancelJob(request),
     createRelease: async (request) => (await ota()).createRelease(request),
     listReleases: async () => (await ota()).listReleases(),
+    createDeviceJobRelease: async (request) => (await ota()).releaseDeviceJob(request),
     describeRelease: async (releaseId) => (await ota()).describeRelease(releaseId),
     cancelRelease: async (request) => (await ota()).cancelRelease(request),
     rollbackRelease: async (request) => (await ota()).rollbackRelease(request),

@@ -4,6 +4,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   type ArtifactSigner,
   type CancelReleaseRequest,
+  type DeviceJobReleaseRequest,
   type OtaJobs,
   type OtaModule,
   otaModule,
@@ -38,7 +39,7 @@ export interface StageOtaOptions {
   jobs: OtaJobs & Pick<IotOtaJobs, "cancelJob">;
   releases: ReleaseStore;
   /** The core OTA use cases (`otaModule`) bound to the stage's ports. */
-  ota: Pick<OtaModule, "release" | "cancel" | "rollback">;
+  ota: Pick<OtaModule, "release" | "releaseDeviceJob" | "cancel" | "rollback">;
   progress: ProgressReporter;
 }
 
@@ -92,6 +93,10 @@ export class StageOta {
 
   createRelease(request: ReleaseRequest): Promise<ReleaseRecord> {
     return this.#options.ota.release(request, releaseProgressLines(this.#options.progress));
+  }
+
+  releaseDeviceJob(request: DeviceJobReleaseRequest): Promise<ReleaseRecord> {
+    return this.#options.ota.releaseDeviceJob(request);
   }
 
   describeRelease(releaseId: string): Promise<ReleaseRecord | null> {

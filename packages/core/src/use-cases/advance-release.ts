@@ -4,7 +4,7 @@ import type { ReleasePhase, ReleaseRecord } from "../contracts/ota-release.ts";
 import { FleetError } from "../errors.ts";
 import type { OtaJobs, ReleasePatch, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
-import { releaseJobSpec } from "./release-app.ts";
+import { releaseJobSpec } from "./start-rollout.ts";
 import { supersedeRelease } from "./supersede-release.ts";
 
 export interface AdvanceReleaseDeps {

@@ -6,7 +6,7 @@ import {
 import type { ReleasePhase, ReleaseRecord } from "../contracts/ota-release.ts";
 import type { OtaJobs, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
-import { releaseIdFor, releaseJobSpec } from "./release-app.ts";
+import { releaseIdFor, releaseJobSpec } from "./start-rollout.ts";
 import { supersedeRelease } from "./supersede-release.ts";
 
 export interface RollbackReleaseDeps {

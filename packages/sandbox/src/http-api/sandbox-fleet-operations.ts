@@ -48,6 +48,7 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
     async describeRelease(releaseId) {
       return (await sandbox.listReleases()).find((r) => r.releaseId === releaseId) ?? null;
     },
+    createDeviceJobRelease: (request) => sandbox.releaseDeviceJob(request),
     cancelRelease: (request) => sandbox.cancelRelease(request),
     rollbackRelease: (request) => sandbox.rollbackRelease(request),
     listThingGroups: () => groups.list(),

@@ -24,6 +24,8 @@ export interface SandboxOta {
   ): Promise<ReleaseRecord>;
   /** Every release, newest first. */
   listReleases(): Promise<ReleaseRecord[]>;
+  /** `fleet os-update|reboot|configure` (core's `createReleaseDeviceJob`). */
+  releaseDeviceJob: OtaModule["releaseDeviceJob"];
   /** `fleet ota cancel` (core's `createCancelRelease`). */
   cancelRelease: OtaModule["cancel"];
   /** `fleet ota rollback` (core's `createRollbackRelease`). */
@@ -95,6 +97,7 @@ export function wireOta(options: {
       for await (const release of releases.list()) all.push(release);
       return all;
     },
+    releaseDeviceJob: (request) => ota.releaseDeviceJob(request),
     cancelRelease: (request) => ota.cancel(request),
     rollbackRelease: (request) => ota.rollback(request),
     releases,

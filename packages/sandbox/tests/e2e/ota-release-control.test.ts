@@ -2,52 +2,33 @@ import { join } from "node:path";
 import { type ReleaseRecord, ReleaseRecordSchema } from "@fleet/core/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
-import {
-  CANARY_THING_GROUP,
-  SANDBOX_RESOURCE_NAMES,
-  type SandboxApi,
-  sandboxFleetOperations,
-  startSandboxApi,
-} from "../../src/index.ts";
+import { CANARY_THING_GROUP } from "../../src/index.ts";
+import { type CliFleet, FLEET_THING_GROUP, startCliFleet } from "./cli-fleet-fixture.ts";
 import {
   buildDemoApp,
-  cliStateDirFor,
   type DeviceProcess,
   fleet,
   fleetFails,
   runningVersion,
-  startDeviceProcess,
 } from "./ota-fixture.ts";
-import { startTestSandbox, waitFor } from "./sandbox-fixture.ts";
+import { waitFor } from "./sandbox-fixture.ts";
 
-const FLEET_THING_GROUP = SANDBOX_RESOURCE_NAMES.thingGroupName;
 /** Device installs and health checks: a ceiling for each wait, never asserted. */
 const TEST_TIMEOUT_MS = 120_000;
 
 describe("release control from the fleet CLI: --wait, jobs show/watch, rollback, cancel", () => {
-  let env: Awaited<ReturnType<typeof startTestSandbox>>;
-  let api: SandboxApi;
+  let env: CliFleet["env"];
   let cliStateDir: string;
   let built: string;
-  const devices: DeviceProcess[] = [];
+  let devices: DeviceProcess[];
+  let cliFleet: CliFleet;
 
   beforeAll(async () => {
-    env = await startTestSandbox("ota-release-control");
-    api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
-    cliStateDir = await cliStateDirFor(env.sandbox, api, env.dir);
+    cliFleet = await startCliFleet("ota-release-control", ["SN-RC-CAN1", "SN-RC-FLT1"]);
+    ({ env, cliStateDir, devices } = cliFleet);
     built = join(env.dir, "artifacts-built");
-    for (const serial of ["SN-RC-CAN1", "SN-RC-FLT1"]) {
-      const device = await startDeviceProcess(env.sandbox, env.dir, serial);
-      devices.push(device);
-      await env.sandbox.addThingToThingGroup(FLEET_THING_GROUP, device.thingName);
-    }
-    await env.sandbox.addThingToThingGroup(CANARY_THING_GROUP, devices[0]?.thingName ?? "");
   });
-  afterAll(async () => {
-    await Promise.all(devices.splice(0).map((device) => device.stop()));
-    await api.close();
-    await env.stop();
-  });
+  afterAll(() => cliFleet.stop());
 
   const cli = (...args: string[]) => fleet(...args, "--state-dir", cliStateDir);
   const cliFails = (...args: string[]) => fleetFails(...args, "--state-dir", cliStateDir);

@@ -12,6 +12,7 @@ import {
   CommandOutcomeSchema,
   CommandSendRequestSchema,
   DeadLetterListOptionsSchema,
+  DeviceJobReleaseRequestSchema,
   DeviceResetSchema,
   GroupMembershipSchema,
   ReleaseRequestSchema,
@@ -223,6 +224,17 @@ export const OPERATOR_ROUTES = {
   },
 
   // Release control: `fleet ota cancel|rollback`, `fleet jobs show RELEASE`, `release --wait`.
+  /**
+   * Rolls out an os-update, reboot or configure job document as a release, canary first (201);
+   * errors as `createRelease`'s.
+   */
+  createDeviceJobRelease: {
+    method: "POST",
+    path: "/v1/releases/device-jobs",
+    status: 201,
+    request: jsonBody(DeviceJobReleaseRequestSchema),
+    reply: ReleaseRecordSchema,
+  },
   /** One release; null (404) for an unknown one. */
   describeRelease: {
     method: "GET",

@@ -1,7 +1,12 @@
 import * as z from "zod";
 import { CommandAcceptedSchema, CommandRejectedSchema } from "../commands.ts";
 import { ThingNameSchema } from "../identity.ts";
-import { AppNameSchema } from "../job-document.ts";
+import {
+  AppNameSchema,
+  ConfigureStepSchema,
+  OsUpdateStepSchema,
+  RebootStepSchema,
+} from "../job-document.ts";
 import { RotationRecordSchema } from "../rotation.ts";
 import { IsoDateSchema } from "./wire-codecs.ts";
 
@@ -121,6 +126,19 @@ export const ReleaseRequestSchema = z.strictObject({
   canaryDeadlineMinutes: z.number().positive().optional(),
 });
 export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
+
+/** `fleet os-update|reboot|configure`: one device job step, rolled out as a release. */
+export const DeviceJobReleaseRequestSchema = z.strictObject({
+  step: z.discriminatedUnion("operation", [
+    OsUpdateStepSchema,
+    RebootStepSchema,
+    ConfigureStepSchema,
+  ]),
+  targets: z.array(z.string().min(1)).min(1),
+  canaryGroup: z.string().min(1).optional(),
+  abortFailurePct: z.number().min(0).max(100).optional(),
+  canaryDeadlineMinutes: z.number().positive().optional(),
+});
 
 /** `fleet ota rollback [--app NAME]`: without an app, the newest release's. */
 export const RollbackRequestSchema = z.strictObject({ app: AppNameSchema.optional() });
