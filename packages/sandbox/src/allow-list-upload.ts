@@ -39,7 +39,11 @@ export async function uploadAllowList(
   options: AllowListUploadOptions,
 ): Promise<AllowListUploadResult> {
   const preview = await previewSandboxUpload(deps, body, options);
-  const { version } = await deps.store.write(body, { allowEmpty: options.allowEmpty });
+  // It passed the guard (or is the sandbox's own, unguarded): its removals are intended.
+  const { version } = await deps.store.write(body, {
+    allowEmpty: options.allowEmpty,
+    revocationsConfirmed: true,
+  });
   return { ...preview, version, reconcile: await deps.reconcile() };
 }
 

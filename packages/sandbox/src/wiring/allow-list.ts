@@ -1,4 +1,4 @@
-import { allowListModule, type ReconcileSummary } from "@fleet/core";
+import { allowListModule, DEFAULT_MAX_REVOKE_PCT, type ReconcileSummary } from "@fleet/core";
 import type { Logger } from "pino";
 import {
   type AllowListUploadOptions,
@@ -36,6 +36,7 @@ export function wireAllowList(
     ledger: ports.ledger,
     clock: options.clock,
     logger: options.logger,
+    maxRevokePct: DEFAULT_MAX_REVOKE_PCT,
   });
   let reconciling: Promise<unknown> = Promise.resolve();
   const reconcile = (): Promise<ReconcileSummary> => {

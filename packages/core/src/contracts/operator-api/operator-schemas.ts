@@ -48,7 +48,7 @@ const AllowListDiffSchema = z.object({
 
 /** Core's `ReconcileSummary`: what the reconcile after an upload removed, and its failures. */
 export const ReconcileSummarySchema = z.object({
-  status: z.enum(["reconciled", "invalid-list", "no-list"]),
+  status: z.enum(["reconciled", "invalid-list", "no-list", "unconfirmed-revocations"]),
   version: z.string().nullable(),
   listed: z.number().int(),
   registered: z.number().int(),
