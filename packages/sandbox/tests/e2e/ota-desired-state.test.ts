@@ -107,6 +107,13 @@ describe("a release is the fleet's desired state (continuous fleet jobs, real de
       const [current] = await env.sandbox.listReleases();
       const device = devices[0];
       if (device === undefined || current?.fleetJobId == null) throw new Error("no device");
+      // Its execution ended first: one still IN_PROGRESS runs on, and is not queued twice.
+      await waitFor(`${device.serial}'s execution to end`, async () =>
+        env.sandbox.jobs.findJobExecution(current.fleetJobId ?? "", device.thingName)?.status ===
+        "SUCCEEDED"
+          ? true
+          : undefined,
+      );
       await env.sandbox.removeThingFromThingGroup(FLEET_THING_GROUP, device.thingName);
       await env.sandbox.addThingToThingGroup(FLEET_THING_GROUP, device.thingName);
 
