@@ -1,5 +1,6 @@
 import { DEFAULT_ABORT_FAILURE_PCT } from "@fleet/core";
 import {
+  JobExecutionEndOperationSchema,
   OTA_JOB_DEFAULTS,
   presignedUrlPlaceholder,
   s3ObjectUrl,
@@ -152,6 +153,8 @@ export function ota(): Ota {
     permissions: [
       { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [releases.arn] },
       { actions: ["iot:DescribeJob", "iot:GetJobDocument"], resources: [iotArn("job/*")] },
+      // A release whose fleet job starts cancels the continuous fleet job of the one it supersedes.
+      { actions: ["iot:CancelJob"], resources: [iotArn("job/*")] },
       // CreateJob is authorized on the job and on each of its targets.
       {
         actions: ["iot:CreateJob"],
@@ -178,6 +181,18 @@ export function ota(): Ota {
     description: `Moves ${namespace} releases on when one of their jobs completed or was canceled`,
     // Jobs events: `$aws/events/job/<jobId>/<operation>`; only the two that end a job.
     sql: "SELECT * FROM '$aws/events/job/+/+' WHERE operation = 'completed' OR operation = 'canceled'",
+    fn: releaseAdvance.fn,
+  });
+
+  // A continuous fleet job never ends: the ends of its executions tell release-advance when the
+  // fleet converged. Job-execution events: `$aws/events/jobExecution/<jobId>/<operation>`
+  // (AWS IoT developer guide, "Jobs events"); only fleet jobs' terminal ones.
+  lambdaTopicRule("ReleaseConvergeRule", {
+    ruleName: names.releaseConvergeRuleName,
+    ruleArn: iotArn(`rule/${names.releaseConvergeRuleName}`),
+    accountId,
+    description: `Completes ${namespace} releases once every device their fleet job reached ended`,
+    sql: `SELECT * FROM '$aws/events/jobExecution/+/+' WHERE regexp_matches(jobId, '-fleet$') AND (${JobExecutionEndOperationSchema.options.map((operation) => `operation = '${operation}'`).join(" OR ")})`,
     fn: releaseAdvance.fn,
   });
 

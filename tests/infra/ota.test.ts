@@ -153,7 +153,7 @@ describe("ota stack", () => {
 
   describe("release-advance", () => {
     it("is fed the Jobs events that end a job, by a rule only it serves", () => {
-      const rule = stack.one("aws:iot/topicRule:TopicRule");
+      const rule = stack.one("aws:iot/topicRule:TopicRule", "ReleaseAdvanceRule");
       const fn = stack.one(LAMBDA_FUNCTION);
 
       expect(rule.inputs).toMatchObject({
@@ -167,9 +167,38 @@ describe("ota stack", () => {
           functionArn: `arn:aws:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${fn.inputs.name ?? fn.name}`,
         },
       ]);
-      expect(stack.one("aws:lambda/permission:Permission").inputs).toMatchObject({
+      expect(
+        stack.one("aws:lambda/permission:Permission", "ReleaseAdvanceRuleInvoke").inputs,
+      ).toMatchObject({
         principal: "iot.amazonaws.com",
         sourceArn: iotArn("rule/fleet_dev_release_advance"),
+        sourceAccount: MOCK_ACCOUNT_ID,
+      });
+    });
+
+    it("is fed the ends of fleet job executions (a continuous job never ends), by a second rule", () => {
+      const rule = stack.one("aws:iot/topicRule:TopicRule", "ReleaseConvergeRule");
+      const fn = stack.one(LAMBDA_FUNCTION);
+
+      expect(rule.inputs).toMatchObject({
+        name: "fleet_dev_release_converge",
+        sql:
+          "SELECT * FROM '$aws/events/jobExecution/+/+' WHERE regexp_matches(jobId, '-fleet$') AND " +
+          "(operation = 'succeeded' OR operation = 'failed' OR operation = 'rejected' OR " +
+          "operation = 'canceled' OR operation = 'timed_out' OR operation = 'removed')",
+        sqlVersion: "2016-03-23",
+        enabled: true,
+      });
+      expect(rule.inputs.lambdas).toEqual([
+        {
+          functionArn: `arn:aws:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${fn.inputs.name ?? fn.name}`,
+        },
+      ]);
+      expect(
+        stack.one("aws:lambda/permission:Permission", "ReleaseConvergeRuleInvoke").inputs,
+      ).toMatchObject({
+        principal: "iot.amazonaws.com",
+        sourceArn: iotArn("rule/fleet_dev_release_converge"),
         sourceAccount: MOCK_ACCOUNT_ID,
       });
     });
@@ -208,6 +237,7 @@ describe("ota stack", () => {
           [`arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:table/fleet-dev-releases`],
         ],
         [["iot:DescribeJob", "iot:GetJobDocument"], [iotArn("job/*")]],
+        [["iot:CancelJob"], [iotArn("job/*")]],
         [["iot:CreateJob"], [iotArn("job/*"), iotArn("thing/*"), iotArn("thinggroup/*")]],
         [["iot:DescribeThingGroup"], [iotArn("thinggroup/*")]],
         [["iot:DescribeThing"], [iotArn("thing/*")]],

@@ -4,6 +4,7 @@ import {
   InvalidAppArtifactError,
   InvalidReleaseRequestError,
   InvalidStageNameError,
+  MassRevocationError,
   ReleaseTargetNotFoundError,
   UnknownDeviceError,
   UnknownMeasureError,
@@ -70,7 +71,8 @@ export function exitCodeFor(error: unknown): number {
     error instanceof InvalidReleaseRequestError ||
     error instanceof ReleaseTargetNotFoundError ||
     error instanceof UnknownDeviceError ||
-    error instanceof UnknownMeasureError
+    error instanceof UnknownMeasureError ||
+    error instanceof MassRevocationError
   ) {
     return 2;
   }

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { cliVersion } from "./cli-version.ts";
 import { registerAllowListCommand } from "./commands/allowlist.ts";
+import { registerDeviceJobCommands } from "./commands/device-jobs.ts";
 import { registerDevicesCommand } from "./commands/devices.ts";
+import { registerGroupsCommand } from "./commands/groups.ts";
 import { registerImageCommand } from "./commands/image.ts";
 import { registerJobsCommand } from "./commands/jobs.ts";
 import { registerLedCommand } from "./commands/led.ts";
@@ -40,5 +42,8 @@ export function buildProgram(): Command {
   registerImageCommand(program);
   // Device logs.
   registerLogsCommand(program);
+  // Issue 18, release control: thing groups, device jobs rolled out as releases.
+  registerGroupsCommand(program);
+  registerDeviceJobCommands(program);
   return program;
 }

@@ -4,7 +4,15 @@ import {
   type CurrentAllowList,
   previewAllowListUpload,
   type ReconcileSummary,
+  type RevocationGuard,
 } from "@fleet/core";
+
+/** An upload's options: an empty list needs `allowEmpty`; an operator's is guarded. */
+export interface AllowListUploadOptions {
+  allowEmpty: boolean;
+  /** The revocation guard of an operator's upload; none for the sandbox's own seeding. */
+  revocations?: RevocationGuard | undefined;
+}
 
 export interface AllowListUploadResult extends AllowListUploadPreview {
   version: string;
@@ -28,10 +36,14 @@ export interface AllowListUploadDeps {
 export async function uploadAllowList(
   deps: AllowListUploadDeps,
   body: Uint8Array,
-  options: { allowEmpty: boolean },
+  options: AllowListUploadOptions,
 ): Promise<AllowListUploadResult> {
   const preview = await previewSandboxUpload(deps, body, options);
-  const { version } = await deps.store.write(body, { allowEmpty: options.allowEmpty });
+  // It passed the guard (or is the sandbox's own, unguarded): its removals are intended.
+  const { version } = await deps.store.write(body, {
+    allowEmpty: options.allowEmpty,
+    revocationsConfirmed: true,
+  });
   return { ...preview, version, reconcile: await deps.reconcile() };
 }
 
@@ -39,17 +51,13 @@ export async function uploadAllowList(
 export function previewSandboxUpload(
   deps: Pick<AllowListUploadDeps, "current">,
   body: Uint8Array,
-  options: { allowEmpty: boolean },
+  options: AllowListUploadOptions,
 ): Promise<AllowListUploadPreview> {
-  return previewAllowListUpload(
-    body,
-    { allowEmpty: options.allowEmpty, source: "uploaded allow-list" },
-    async () => {
-      try {
-        return await deps.current();
-      } catch {
-        return null; // the stored list is invalid: everything in the new one is new
-      }
-    },
-  );
+  return previewAllowListUpload(body, { ...options, source: "uploaded allow-list" }, async () => {
+    try {
+      return await deps.current();
+    } catch {
+      return null; // the stored list is invalid: everything in the new one is new
+    }
+  });
 }

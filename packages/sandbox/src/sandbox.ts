@@ -19,7 +19,7 @@ import {
 } from "@fleet/core";
 import type { DeviceView, JobDetail, JobSummary, ReleaseRecord } from "@fleet/core/contracts";
 import { type Logger, pino } from "pino";
-import type { AllowListUploadResult } from "./allow-list-upload.ts";
+import type { AllowListUploadOptions, AllowListUploadResult } from "./allow-list-upload.ts";
 import type { SandboxReleaseKey } from "./artifacts/release-key.ts";
 import type { ClaimCredentials } from "./claim-credentials.ts";
 import {
@@ -154,7 +154,7 @@ export interface Sandbox {
   /** Validates and stores a new allow-list, then reconciles (see `uploadAllowList`). */
   uploadAllowList(
     body: Uint8Array,
-    options: { allowEmpty: boolean },
+    options: AllowListUploadOptions,
   ): Promise<AllowListUploadResult>;
   /** Removes devices no longer on the allow-list. Runs one at a time, like the stage's Lambda. */
   reconcile(): Promise<ReconcileSummary>;
@@ -199,6 +199,12 @@ export interface Sandbox {
   ): Promise<ReleaseRecord>;
   /** Every release, newest first. */
   listReleases(): Promise<ReleaseRecord[]>;
+  /** `fleet os-update|reboot|configure`: a device job rolled out like a release. */
+  releaseDeviceJob: SandboxOta["releaseDeviceJob"];
+  /** `fleet ota cancel`: the release's running job is canceled, the release aborted. */
+  cancelRelease: SandboxOta["cancelRelease"];
+  /** `fleet ota rollback`: the previous version re-released to the fleet. */
+  rollbackRelease: SandboxOta["rollbackRelease"];
   /** Every job as operators see it, newest first. */
   listJobs(): Promise<JobSummary[]>;
   /** One job with its document and executions; unknown → `ResourceNotFoundError`. */
@@ -430,6 +436,9 @@ function sandboxFacade(parts: SandboxParts): Sandbox {
     artifactServer: { origin: artifacts.server.origin },
     createRelease: ota.createRelease,
     listReleases: ota.listReleases,
+    releaseDeviceJob: ota.releaseDeviceJob,
+    cancelRelease: ota.cancelRelease,
+    rollbackRelease: ota.rollbackRelease,
     ...operatorJobViews(jobs),
     addThingToThingGroup: (groupName, thingName) =>
       registry.addThingToThingGroup(groupName, thingName),

@@ -1,8 +1,10 @@
+import { DEFAULT_MAX_REVOKE_PCT } from "@fleet/core";
 import type { AllowListUploadReport } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { readAllowListBytes } from "../allow-list-file.ts";
 import { CliError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
+import { parsePercentOption } from "../percent-option.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import type { Target } from "../targets/target.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
@@ -13,6 +15,8 @@ type Uploaded = { version: string; reconcile: AllowListUploadReport["reconcile"]
 interface UploadOptions extends TargetOptions {
   dryRun: boolean;
   allowEmpty: boolean;
+  yes: boolean;
+  maxRevokePct?: string;
   json: boolean;
 }
 
@@ -27,6 +31,15 @@ export function registerAllowListCommand(program: Command): void {
       .description("validate a list (text/CSV or JSON), show the diff, and upload it")
       .option("--dry-run", "validate and show the diff, upload nothing", false)
       .option("--allow-empty", "accept an empty list (it revokes every device)", false)
+      .option(
+        "--yes",
+        "confirm a list that removes more than --max-revoke-pct of the current one (those devices are revoked)",
+        false,
+      )
+      .option(
+        "--max-revoke-pct <p>",
+        `the share of the current list an upload may remove without --yes (default ${DEFAULT_MAX_REVOKE_PCT})`,
+      )
       .option("--json", "print the result as JSON", false),
   ).action(async (file: string, options: UploadOptions) => {
     await uploadAllowList(file, options);
@@ -70,6 +83,10 @@ async function uploadAllowList(file: string, options: UploadOptions): Promise<vo
     body,
     allowEmpty: options.allowEmpty,
     dryRun: options.dryRun,
+    confirmRevocations: options.yes,
+    ...(options.maxRevokePct === undefined
+      ? {}
+      : { maxRevokePct: parsePercentOption("--max-revoke-pct", options.maxRevokePct) }),
   });
   const uploaded =
     report.version === null ? null : { version: report.version, reconcile: report.reconcile };

@@ -1,9 +1,17 @@
-import type { JobExecutionView, JobSummary, StatusDetails } from "@fleet/core/contracts";
+import type { FleetOperations } from "@fleet/core";
+import {
+  type JobDetail,
+  type JobExecutionView,
+  type JobSummary,
+  RELEASE_ID_SHAPE,
+  type StatusDetails,
+} from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
 import { printRecord, renderRecord } from "../output/print-record.ts";
 import { type Column, printRows, renderTable } from "../output/print-rows.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
+import { pollIntervalMs, watchJob } from "./job-progress.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
 
 export const JOB_COLUMNS: readonly Column<JobSummary>[] = [
@@ -57,19 +65,35 @@ export function registerJobsCommand(program: Command): void {
 
   withTargetOptions(
     jobs
-      .command("show <jobId>")
-      .description("one job and each device's execution: status and progress details")
-      .option("--json", "print the job and its executions as JSON", false),
-  ).action(async (jobId: string, options: TargetOptions & { json: boolean }) => {
+      .command("show <id>")
+      .description(
+        "one job and each device's execution: status and progress details; a release id shows its -canary and -fleet jobs",
+      )
+      .option("--json", "print the job and its executions as JSON (a release: an array)", false),
+  ).action(async (id: string, options: TargetOptions & { json: boolean }) => {
     const fleet = await fleetOperationsFor(resolveTarget(options));
-    const job = await fleet.describeJob(jobId);
-    if (job === null) throw new CliError(`no job named ${jobId}`);
+    const job = await fleet.describeJob(id);
+    const jobs = job !== null ? [job] : await releaseJobs(fleet, id);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+      const shown = job !== null ? job : jobs;
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${renderRecord(job, JOB_FIELDS)}\n`);
-    process.stdout.write(`${renderTable(job.executions, EXECUTION_COLUMNS)}\n`);
+    for (const each of jobs) {
+      process.stdout.write(`${renderRecord(each, JOB_FIELDS)}\n`);
+      process.stdout.write(`${renderTable(each.executions, EXECUTION_COLUMNS)}\n`);
+    }
+  });
+
+  withTargetOptions(
+    jobs
+      .command("watch <jobId>")
+      .description(
+        "follow a job's execution counts live until it ends (a continuous job: until nothing is pending)",
+      ),
+  ).action(async (jobId: string, options: TargetOptions) => {
+    const target = resolveTarget(options);
+    await watchJob(await fleetOperationsFor(target), jobId, pollIntervalMs(target));
   });
 
   withTargetOptions(
@@ -85,6 +109,24 @@ export function registerJobsCommand(program: Command): void {
     const job = await fleet.cancelJob({ jobId, force: options.force });
     printRecord(job, JOB_FIELDS, { json: options.json });
   });
+}
+
+/**
+ * The jobs of the release named `id` (`<id>-canary`, `<id>-fleet`, those created so far), so
+ * that `jobs show` takes the id `ota release` printed; neither a job nor a release is an error.
+ */
+async function releaseJobs(fleet: FleetOperations, id: string): Promise<JobDetail[]> {
+  // Only an id shaped like a release's is looked up as one.
+  const release = RELEASE_ID_SHAPE.test(id) ? await fleet.describeRelease(id) : null;
+  if (release === null) throw new CliError(`no job named ${id}`);
+  const jobIds = [release.canaryJobId, release.fleetJobId].filter((jobId) => jobId !== null);
+  const jobs: JobDetail[] = [];
+  for (const jobId of jobIds) {
+    const job = await fleet.describeJob(jobId);
+    if (job !== null) jobs.push(job);
+  }
+  if (jobs.length === 0) throw new CliError(`release ${id} has no job (${release.phase})`);
+  return jobs;
 }
 
 /** `step=1/1 phase=health-check reason="health check failed: ..."`: values with spaces quoted. */

@@ -1,25 +1,20 @@
-import { DEFAULT_ABORT_FAILURE_PCT, DEFAULT_CANARY_DEADLINE_MINUTES } from "@fleet/core";
-import { type ReleaseRecord, ThingGroupNameSchema } from "@fleet/core/contracts";
+import type { ReleaseRecord } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import { readArtifactFile } from "../app-artifact-file.ts";
-import { parseDurationOption } from "../duration-option.ts";
 import { UsageError } from "../errors.ts";
 import { printRecord } from "../output/print-record.ts";
 import { type Column, printRows } from "../output/print-rows.ts";
 import { readSigningKeyFile } from "../signing-key-file.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import type { Target } from "../targets/target.ts";
+import {
+  printOrWait,
+  RELEASE_FIELDS,
+  type RolloutOptions,
+  rolloutRequest,
+  withRolloutOptions,
+} from "./rollout-options.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
-
-export const RELEASE_FIELDS: readonly Column<ReleaseRecord>[] = [
-  { header: "release", value: (r) => r.releaseId },
-  { header: "app", value: (r) => r.app },
-  { header: "version", value: (r) => r.version },
-  { header: "sha256", value: (r) => r.sha256 },
-  { header: "phase", value: (r) => r.phase },
-  { header: "canary job", value: (r) => r.canaryJobId ?? "-" },
-  { header: "fleet job", value: (r) => r.fleetJobId ?? "-" },
-];
 
 export const RELEASE_COLUMNS: readonly Column<ReleaseRecord>[] = [
   { header: "release", value: (r) => r.releaseId },
@@ -31,14 +26,9 @@ export const RELEASE_COLUMNS: readonly Column<ReleaseRecord>[] = [
   { header: "reason", value: (r) => r.reason ?? "" },
 ];
 
-interface ReleaseOptions extends TargetOptions {
+interface ReleaseOptions extends TargetOptions, RolloutOptions {
   artifact: string;
-  target: string[];
-  canary?: string;
-  abortFailurePct: string;
-  canaryDeadline?: string;
   signingKey?: string;
-  json: boolean;
 }
 
 export function registerOtaCommand(program: Command): void {
@@ -47,29 +37,52 @@ export function registerOtaCommand(program: Command): void {
     .description("over-the-air updates: release an app artifact to the fleet, canary first");
 
   withTargetOptions(
-    ota
-      .command("release")
-      .description(
-        "validate an app artifact (.tar.gz with app.json), upload it and roll it out as IoT jobs",
-      )
-      .requiredOption("--artifact <file>", "the app artifact (.tar.gz with app.json at its root)")
-      .requiredOption("--target <names...>", "thing groups or things that get the release")
-      .option("--canary <group>", "thing group that gets it first; the targets only if it succeeds")
-      .option(
-        "--abort-failure-pct <p>",
-        "cancel a job once this percent of devices failed",
-        String(DEFAULT_ABORT_FAILURE_PCT),
-      )
-      .option(
-        "--canary-deadline <duration>",
-        `cancel canary executions not started by then (offline devices) and abort (default ${DEFAULT_CANARY_DEADLINE_MINUTES / 60}h)`,
-      )
-      .option(
-        "--signing-key <file>",
-        "the release private key (Ed25519 PEM) a stage's devices verify artifacts with; the sandbox signs with its own",
-      )
-      .option("--json", "print the release as JSON", false),
+    withRolloutOptions(
+      ota
+        .command("release")
+        .description(
+          "validate an app artifact (.tar.gz with app.json), upload it and roll it out as IoT jobs",
+        )
+        .requiredOption("--artifact <file>", "the app artifact (.tar.gz with app.json at its root)")
+        .option(
+          "--signing-key <file>",
+          "the release private key (Ed25519 PEM) a stage's devices verify artifacts with; the sandbox signs with its own",
+        ),
+      "release",
+    ),
   ).action(releaseArtifact);
+
+  withTargetOptions(
+    ota
+      .command("cancel <releaseId>")
+      .description(
+        "stop a release: its job's queued executions are canceled (running ones finish unless --force)",
+      )
+      .option("--force", "also cancel executions in progress (devices may be mid-update)", false)
+      .option("--json", "print the release as JSON", false),
+  ).action(
+    async (releaseId: string, options: TargetOptions & { force: boolean; json: boolean }) => {
+      const fleet = await fleetOperationsFor(resolveTarget(options));
+      const release = await fleet.cancelRelease({ releaseId, force: options.force });
+      printRecord(release, RELEASE_FIELDS, { json: options.json });
+    },
+  );
+
+  withTargetOptions(
+    ota
+      .command("rollback")
+      .description(
+        "re-release the version before the app's current one to the same targets, straight to the fleet",
+      )
+      .option("--app <name>", "the app to roll back (default: the newest release's)")
+      .option("--json", "print the new release as JSON", false),
+  ).action(async (options: TargetOptions & { app?: string; json: boolean }) => {
+    const fleet = await fleetOperationsFor(resolveTarget(options));
+    const release = await fleet.rollbackRelease(
+      options.app === undefined ? {} : { app: options.app },
+    );
+    printRecord(release, RELEASE_FIELDS, { json: options.json });
+  });
 
   withTargetOptions(
     ota
@@ -87,16 +100,7 @@ export function registerOtaCommand(program: Command): void {
  * anything; the target stores the artifact and creates the release and its first job.
  */
 async function releaseArtifact(options: ReleaseOptions): Promise<void> {
-  const request = {
-    targets: options.target.map((name) => groupOrThingName("--target", name)),
-    ...(options.canary === undefined
-      ? {}
-      : { canaryGroup: groupOrThingName("--canary", options.canary) }),
-    abortFailurePct: parseAbortFailurePct(options.abortFailurePct),
-    ...(options.canaryDeadline === undefined
-      ? {}
-      : { canaryDeadlineMinutes: parseCanaryDeadline(options.canaryDeadline) }),
-  };
+  const request = rolloutRequest(options);
   const target = resolveTarget(options);
   const progress = (message: string) => process.stderr.write(`fleet: ${message}\n`);
   const signing = await signingFor(target, options.signingKey);
@@ -109,7 +113,7 @@ async function releaseArtifact(options: ReleaseOptions): Promise<void> {
   );
   const fleet = await fleetOperationsFor(target, { signer: signing?.signer, progress });
   const release = await fleet.createRelease({ artifactPath: artifact.path, ...request });
-  printRecord(release, RELEASE_FIELDS, { json: options.json });
+  await printOrWait(fleet, target, release, options);
 }
 
 /**
@@ -129,27 +133,4 @@ async function signingFor(target: Target, signingKey: string | undefined) {
     );
   }
   return readSigningKeyFile(signingKey);
-}
-
-function groupOrThingName(flag: string, name: string): string {
-  const parsed = ThingGroupNameSchema.safeParse(name);
-  if (!parsed.success) {
-    throw new UsageError(
-      `${flag} ${name}: not a thing group or thing name (${parsed.error.issues[0]?.message})`,
-    );
-  }
-  return parsed.data;
-}
-
-/** Whole minutes, as the job's end time is set to the minute; the range is core's to check. */
-function parseCanaryDeadline(value: string): number {
-  return Math.ceil(parseDurationOption("--canary-deadline", value) / 60_000);
-}
-
-function parseAbortFailurePct(value: string): number {
-  const pct = Number(value);
-  if (value.trim() === "" || !Number.isFinite(pct) || pct < 0 || pct > 100) {
-    throw new UsageError(`--abort-failure-pct ${value}: expected a percentage from 0 to 100`);
-  }
-  return pct;
 }

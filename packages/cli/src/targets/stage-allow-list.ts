@@ -5,10 +5,14 @@ import { S3AllowListStore } from "@fleet/core/adapters/aws";
 import {
   type AllowListSnapshot,
   type AllowListUploadReport,
+  type OperationInput,
+  type OperatorRouteTable,
   stageResourceNames,
 } from "@fleet/core/contracts";
 import { stageClientConfig } from "./stage-client-config.ts";
 import { readStageParameter } from "./stage-parameter.ts";
+
+type UploadAllowListRequest = OperationInput<OperatorRouteTable["uploadAllowList"]>;
 
 /** The stage's allow-list in its bucket; the bucket's name is global, so SSM publishes it. */
 export async function openStageAllowListStore(stage: string): Promise<S3AllowListStore> {
@@ -43,15 +47,17 @@ export async function stageAllowListSnapshot(store: S3AllowListStore): Promise<A
  */
 export async function uploadStageAllowList(
   store: () => Promise<S3AllowListStore>,
-  request: { body: Uint8Array; allowEmpty: boolean; dryRun: boolean },
+  request: UploadAllowListRequest,
 ): Promise<AllowListUploadReport> {
-  const { body, allowEmpty, dryRun } = request;
+  const { body, allowEmpty, dryRun, confirmRevocations, maxRevokePct } = request;
+  const revocations = { confirmed: confirmRevocations ?? false, maxRevokePct };
   const preview = await previewAllowListUpload(
     body,
-    { allowEmpty, source: "the allow-list" },
+    { allowEmpty, source: "the allow-list", revocations },
     async () => readStageAllowList(await store()),
   );
   if (dryRun) return { ...preview, version: null, reconcile: null };
-  const { version } = await (await store()).write(body, { allowEmpty });
+  // It passed the guard: the stage's reconcile removes what it removes.
+  const { version } = await (await store()).write(body, { allowEmpty, revocationsConfirmed: true });
   return { ...preview, version, reconcile: null };
 }

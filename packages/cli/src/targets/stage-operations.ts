@@ -7,6 +7,7 @@ import {
   createListMeasures,
   createQueryTelemetry,
   createResetDevice,
+  createThingGroupMembership,
   type DeadLetterReader,
   type FleetInventory,
   type FleetOperations,
@@ -17,6 +18,7 @@ import {
   DynamoDbDeviceLedger,
   IotDeviceRegistry,
   IotFleetInventory,
+  IotThingGroups,
   SqsDeadLetterReader,
 } from "@fleet/core/adapters/aws";
 import { stageResourceNames } from "@fleet/core/contracts";
@@ -69,6 +71,8 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     inventory: { listDevices: async () => (await inventory()).listDevices() },
   }));
   const deviceLogs = once(() => stageDeviceLogs(stage, config));
+  const groups = once(() => new IotThingGroups({ iot: createIotClient(config) }));
+  const membership = once(() => createThingGroupMembership({ groups: groups() }));
   return {
     listDevices: async () => (await inventory()).listDevices(),
     /**
@@ -90,6 +94,13 @@ export function stageOperations(stage: string, settings: StageSettings = {}): Fl
     cancelJob: async (request) => (await ota()).cancelJob(request),
     createRelease: async (request) => (await ota()).createRelease(request),
     listReleases: async () => (await ota()).listReleases(),
+    createDeviceJobRelease: async (request) => (await ota()).releaseDeviceJob(request),
+    describeRelease: async (releaseId) => (await ota()).describeRelease(releaseId),
+    cancelRelease: async (request) => (await ota()).cancelRelease(request),
+    rollbackRelease: async (request) => (await ota()).rollbackRelease(request),
+    listThingGroups: () => groups().list(),
+    addThingToGroup: (request) => membership().add(request),
+    removeThingFromGroup: (request) => membership().remove(request),
     sendCommand: async (request) => (await commands()).send(request),
     listRotations: async () => (await rotations()).listRotations(),
     startRotations: async (request) => (await rotations()).startRotations(request),

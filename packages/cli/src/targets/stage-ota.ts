@@ -3,10 +3,14 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   type ArtifactSigner,
-  createReleaseApp,
+  type CancelReleaseRequest,
+  type DeviceJobReleaseRequest,
   type OtaJobs,
+  type OtaModule,
+  otaModule,
   type ReleaseProgress,
   type ReleaseStore,
+  type RollbackReleaseRequest,
 } from "@fleet/core";
 import {
   createDynamoDbClient,
@@ -34,8 +38,8 @@ export type ProgressReporter = (message: string) => void;
 export interface StageOtaOptions {
   jobs: OtaJobs & Pick<IotOtaJobs, "cancelJob">;
   releases: ReleaseStore;
-  /** The core release use case (`createReleaseApp`) bound to the stage's ports. */
-  releaseApp: ReturnType<typeof createReleaseApp>;
+  /** The core OTA use cases (`otaModule`) bound to the stage's ports. */
+  ota: Pick<OtaModule, "release" | "releaseDeviceJob" | "cancel" | "rollback">;
   progress: ProgressReporter;
 }
 
@@ -77,18 +81,34 @@ export class StageOta {
     const s3 = new S3Client(config);
     // Job documents name artifacts by their regional URL: the bucket is in the stage's region.
     const artifacts = new S3ArtifactStore({ s3, bucket, region: await s3.config.region() });
-    const releaseApp = createReleaseApp({
+    const ota = otaModule({
       artifacts,
       jobs,
       releases,
       signer: settings.signer ?? NO_SIGNING_KEY,
       clock: () => new Date(),
     });
-    return new StageOta({ jobs, releases, releaseApp, progress: settings.progress });
+    return new StageOta({ jobs, releases, ota, progress: settings.progress });
   }
 
   createRelease(request: ReleaseRequest): Promise<ReleaseRecord> {
-    return this.#options.releaseApp(request, releaseProgressLines(this.#options.progress));
+    return this.#options.ota.release(request, releaseProgressLines(this.#options.progress));
+  }
+
+  releaseDeviceJob(request: DeviceJobReleaseRequest): Promise<ReleaseRecord> {
+    return this.#options.ota.releaseDeviceJob(request);
+  }
+
+  describeRelease(releaseId: string): Promise<ReleaseRecord | null> {
+    return this.#options.releases.get(releaseId);
+  }
+
+  cancelRelease(request: CancelReleaseRequest): Promise<ReleaseRecord> {
+    return this.#options.ota.cancel(request);
+  }
+
+  rollbackRelease(request: RollbackReleaseRequest): Promise<ReleaseRecord> {
+    return this.#options.ota.rollback(request);
   }
 
   listReleases(): Promise<ReleaseRecord[]> {

@@ -77,6 +77,8 @@ describe("fleet ota and fleet jobs --stage", () => {
     }
     iot.on(CreateJobCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
+    // A release looks for the one it supersedes: the stage has none yet.
+    dynamo.on(ScanCommand).resolves({ Items: [] });
   });
 
   async function releaseArtifact() {

@@ -6,3 +6,4 @@ export * from "./packed-serial-set.ts";
 export * from "./parse-allow-list.ts";
 export * from "./parsed-allow-list.ts";
 export * from "./preview-allow-list-upload.ts";
+export * from "./revocation-guard.ts";

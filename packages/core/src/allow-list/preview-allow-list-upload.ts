@@ -2,6 +2,7 @@ import { assertValidAllowList } from "./assert-valid-allow-list.ts";
 import { type AllowListDiff, diffAllowList } from "./diff-allow-list.ts";
 import { parseAllowList } from "./parse-allow-list.ts";
 import type { AllowListDuplicate, ParsedAllowList } from "./parsed-allow-list.ts";
+import { assertRevocationShare, type RevocationGuard } from "./revocation-guard.ts";
 
 /** What an allow-list upload would change, worked out before anything is stored. */
 export interface AllowListUploadPreview {
@@ -22,10 +23,13 @@ export interface AllowListUploadPreview {
  *     needs `allowEmpty`; AllowListTooLargeError past the size limit). A bad list stops here,
  *     before the target is asked anything.
  *  2. Read the current list and diff the new one against it.
+ *  3. With a `revocations` guard (every operator upload, the sandbox's API and the CLI to a
+ *     stage), refuse a list that would revoke more than its share of the fleet unless
+ *     confirmed (MassRevocationError). An empty list confirmed by `allowEmpty` is intended.
  */
 export async function previewAllowListUpload(
   body: Uint8Array,
-  options: { allowEmpty: boolean; source: string },
+  options: { allowEmpty: boolean; source: string; revocations?: RevocationGuard | undefined },
   current: () => Promise<{ version: string | null; serials: ReadonlySet<string> } | null>,
 ): Promise<AllowListUploadPreview> {
   const parsed = await parseAllowList(
@@ -36,11 +40,15 @@ export async function previewAllowListUpload(
   );
   assertValidAllowList(parsed, options);
   const replaced = await current();
+  const diff = diffAllowList(replaced?.serials ?? new Set(), parsed.serials);
+  if (options.revocations !== undefined && !(options.allowEmpty && parsed.serials.size === 0)) {
+    assertRevocationShare(diff, options.revocations);
+  }
   return {
     format: parsed.format,
     serials: parsed.serials.size,
     duplicates: parsed.duplicates,
     currentVersion: replaced?.version ?? null,
-    diff: diffAllowList(replaced?.serials ?? new Set(), parsed.serials),
+    diff,
   };
 }

@@ -35,6 +35,11 @@ export const JobSummarySchema = z.object({
   jobId: JobIdSchema,
   status: JobStatusSchema,
   description: z.string().nullable(),
+  /**
+   * CONTINUOUS: the job stays IN_PROGRESS and runs on things that join its groups later.
+   * Absent: SNAPSHOT.
+   */
+  targetSelection: z.enum(["SNAPSHOT", "CONTINUOUS"]).optional(),
   /** Why the job was canceled, e.g. the abort config's `FAILED` criterion; null otherwise. */
   reasonCode: z.string().nullable(),
   comment: z.string().nullable(),
@@ -51,6 +56,19 @@ export const JobExecutionViewSchema = z.object({
   lastUpdatedAt: z.iso.datetime(),
 });
 export type JobExecutionView = z.infer<typeof JobExecutionViewSchema>;
+
+/**
+ * The job-execution events (`$aws/events/jobExecution/<jobId>/<operation>`, AWS IoT developer
+ * guide "Jobs events") of an execution reaching a terminal status.
+ */
+export const JobExecutionEndOperationSchema = z.enum([
+  "succeeded",
+  "failed",
+  "rejected",
+  "canceled",
+  "timed_out",
+  "removed",
+]);
 
 /** `fleet jobs show ID --json`. */
 export const JobDetailSchema = JobSummarySchema.extend({

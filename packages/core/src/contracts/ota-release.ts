@@ -19,12 +19,25 @@ export type ReleaseTarget = z.infer<typeof ReleaseTargetSchema>;
 
 /**
  * - `canary`: the canary job runs; `fleet`: the fleet job runs; `completed`: the last job
- *   finished with every execution SUCCEEDED;
+ *   finished with every execution SUCCEEDED (a continuous fleet job: every device it reached so
+ *   far ended; the job stays open for devices that join its groups later);
+ * - `superseded`: a newer release of the app to the same targets took over; its continuous
+ *   fleet job was canceled (executions in progress run on);
  * - `aborted`: a job's abort threshold canceled it (or a canary device failed): the fleet never
  *   gets the release; `failed`: a job could not be created.
  */
-export const ReleasePhaseSchema = z.enum(["canary", "fleet", "completed", "aborted", "failed"]);
+export const ReleasePhaseSchema = z.enum([
+  "canary",
+  "fleet",
+  "completed",
+  "superseded",
+  "aborted",
+  "failed",
+]);
 export type ReleasePhase = z.infer<typeof ReleasePhaseSchema>;
+
+/** What `releaseIdFor` makes: job-id characters ending in `-<epochSeconds>`. */
+export const RELEASE_ID_SHAPE = /^[a-zA-Z0-9_-]{1,45}-\d{1,10}$/;
 
 export const ReleaseRecordSchema = z.object({
   /** `<app>-<version>-<epochSeconds>` made job-id safe; its jobs are `<releaseId>-canary|fleet`. */
@@ -43,6 +56,11 @@ export const ReleaseRecordSchema = z.object({
   canaryJobId: z.string().nullable(),
   fleetJobId: z.string().nullable(),
   reason: z.string().nullable(),
+  /**
+   * The release this one takes over from once its fleet job starts (same app, targets within
+   * this one's): that release's continuous fleet job is canceled then. Absent: none.
+   */
+  supersedes: z.string().nullable().optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -66,6 +66,11 @@ export interface StageResourceNames {
   appUpdateJobTemplateBaseId: string;
   /** IoT topic rule on Jobs completed/canceled events, feeding release-advance. */
   releaseAdvanceRuleName: string;
+  /**
+   * IoT topic rule on the job-execution events that end a fleet job's execution, feeding
+   * release-advance: a continuous fleet job never ends, so its executions tell it converged.
+   */
+  releaseConvergeRuleName: string;
 }
 
 /** Object key of the allow-list in the stage's allow-list bucket (text/CSV or JSON). */
@@ -107,6 +112,7 @@ export function stageResourceNames(stage: string): StageResourceNames {
     releaseTableName: `${prefix}-releases`,
     appUpdateJobTemplateBaseId: `${prefix}-app-update`,
     releaseAdvanceRuleName: `${FLEET_APP_NAME}_${stage.replaceAll("-", "_")}_release_advance`,
+    releaseConvergeRuleName: `${FLEET_APP_NAME}_${stage.replaceAll("-", "_")}_release_converge`,
   };
 }
 

@@ -1,6 +1,9 @@
 import { createAdvanceRelease } from "../use-cases/advance-release.ts";
+import { createCancelRelease } from "../use-cases/cancel-release.ts";
 import { readAppArtifact } from "../use-cases/read-app-artifact.ts";
 import { createReleaseApp, type ReleaseAppDeps } from "../use-cases/release-app.ts";
+import { createReleaseDeviceJob } from "../use-cases/release-device-job.ts";
+import { createRollbackRelease } from "../use-cases/rollback-release.ts";
 import { lazyMembers } from "./lazy-members.ts";
 
 /**
@@ -14,6 +17,12 @@ export interface OtaModule {
   readonly release: ReturnType<typeof createReleaseApp>;
   /** Moves a release on when one of its jobs ends (`createAdvanceRelease`). */
   readonly advance: ReturnType<typeof createAdvanceRelease>;
+  /** `fleet os-update|reboot|configure`: a device job rolled out as a release. */
+  readonly releaseDeviceJob: ReturnType<typeof createReleaseDeviceJob>;
+  /** `fleet ota cancel`: stops a release's running job (`createCancelRelease`). */
+  readonly cancel: ReturnType<typeof createCancelRelease>;
+  /** `fleet ota rollback`: re-releases the previous version (`createRollbackRelease`). */
+  readonly rollback: ReturnType<typeof createRollbackRelease>;
   /** Reads and checks an app artifact on this machine (`readAppArtifact`; takes no port). */
   readonly readArtifact: typeof readAppArtifact;
 }
@@ -23,13 +32,15 @@ export function otaModule(ports: OtaPorts): OtaModule {
   return lazyMembers<OtaModule>({
     // Spread: every port is read now, so a lazy bundle builds (and checks) them up front.
     release: () => createReleaseApp({ ...ports }),
-    advance: () =>
-      createAdvanceRelease({
-        jobs: ports.jobs,
-        releases: ports.releases,
-        clock: ports.clock,
-        logger: ports.logger,
-      }),
+    advance: () => createAdvanceRelease(releaseControlPorts(ports)),
+    releaseDeviceJob: () => createReleaseDeviceJob(releaseControlPorts(ports)),
+    cancel: () => createCancelRelease(releaseControlPorts(ports)),
+    rollback: () => createRollbackRelease(releaseControlPorts(ports)),
     readArtifact: () => readAppArtifact,
   });
+}
+
+/** The part of the ports moving a release on needs: no artifacts, no key. */
+function releaseControlPorts(ports: OtaPorts) {
+  return { jobs: ports.jobs, releases: ports.releases, clock: ports.clock, logger: ports.logger };
 }

@@ -11,6 +11,12 @@ export interface StoredAllowList {
    * with the object (S3 metadata `allow-empty: true`), so an accidental empty upload is inert.
    */
   allowEmpty: boolean;
+  /**
+   * The upload passed the revocation guard (`fleet allowlist upload`, confirmed or within its
+   * share). Stored with the object (S3 metadata `revocations-confirmed: true`); a list put
+   * into the bucket by other means lacks it, and its reconcile is guarded. Absent: false.
+   */
+  revocationsConfirmed?: boolean;
 }
 
 /** Where the allow-list lives: the stage's S3 bucket, or a file in the sandbox state dir. */
@@ -18,5 +24,11 @@ export interface AllowListStore {
   /** The current version, or null when no list was ever uploaded. */
   read(): Promise<StoredAllowList | null>;
   /** Stores a new current version. */
-  write(body: Uint8Array, options: { allowEmpty: boolean }): Promise<{ version: string }>;
+  write(body: Uint8Array, options: AllowListWriteOptions): Promise<{ version: string }>;
+}
+
+export interface AllowListWriteOptions {
+  allowEmpty: boolean;
+  /** Default false. */
+  revocationsConfirmed?: boolean;
 }

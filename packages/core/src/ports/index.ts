@@ -13,3 +13,4 @@ export type * from "./job-starter.ts";
 export type * from "./ota.ts";
 export * from "./rotation-store.ts";
 export type * from "./telemetry-store.ts";
+export type * from "./thing-groups.ts";

@@ -35,6 +35,12 @@ export interface OtaJobSpec {
    * job runs until every execution ended.
    */
   endTime?: string;
+  /**
+   * A continuous job (AWS `targetSelection: CONTINUOUS`): it stays open and each thing that
+   * joins a target group later gets an execution too. Needs a thing group among the targets.
+   * Default: a snapshot of the targets now.
+   */
+  continuous?: boolean;
 }
 
 /** IoT Jobs as a release uses them. */
@@ -46,6 +52,11 @@ export interface OtaJobs {
   createJob(spec: OtaJobSpec): Promise<void>;
   /** null: no such job. */
   describeJob(jobId: string): Promise<JobSummary | null>;
+  /**
+   * CancelJob: QUEUED executions are canceled (with `force` IN_PROGRESS ones too) and the job
+   * ends. `JobNotFoundError` for an unknown job, `JobNotCancelableError` for one that ended.
+   */
+  cancelJob(jobId: string, options: { force: boolean }): Promise<void>;
   /** The job's document as created (with URL placeholders, never signed URLs). */
   jobDocument(jobId: string): Promise<Record<string, unknown> | null>;
   /** Most recent first. */

@@ -4,7 +4,8 @@ import type { ReleasePhase, ReleaseRecord } from "../contracts/ota-release.ts";
 import { FleetError } from "../errors.ts";
 import type { OtaJobs, ReleasePatch, ReleaseStore } from "../ports/ota.ts";
 import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
-import { releaseJobSpec } from "./release-app.ts";
+import { releaseJobSpec } from "./start-rollout.ts";
+import { supersedeRelease } from "./supersede-release.ts";
 
 export interface AdvanceReleaseDeps {
   releases: ReleaseStore;
@@ -17,11 +18,15 @@ export interface AdvanceReleaseDeps {
 const RELEASE_JOB_ID = /^(?<releaseId>[a-zA-Z0-9_-]{1,56})-(?<kind>canary|fleet)$/;
 
 /**
- * Moves a release on when one of its jobs ended (a Jobs `completed` or `canceled` event):
+ * Moves a release on when one of its jobs ended (a Jobs `completed` or `canceled` event), or
+ * one of its continuous fleet job's executions did (a job-execution event):
  * 1. Find the release the job belongs to; any other job is ignored (null).
- * 2. Describe the job; one still running is ignored (the event will come).
+ * 2. Describe the job; one still running is ignored (the event will come), except a
+ *    continuous fleet job with nothing QUEUED or IN_PROGRESS: it never ends, the fleet has
+ *    converged, so it counts as COMPLETED (the job stays open for devices that join later).
  * 3. Canary job COMPLETED with every execution SUCCEEDED: the release moves to `fleet` and the
- *    fleet job is created with the canary's document. Canceled (abort criterion), or any execution not SUCCEEDED: `aborted`,
+ *    fleet job is created with the canary's document; it supersedes the older release.
+ *    Canceled (abort criterion), or any execution not SUCCEEDED: `aborted`,
  *    with a reason naming the counts; the fleet never gets the release.
  * 4. Fleet job COMPLETED: `completed` (the reason names executions that did not succeed, if
  *    any); canceled: `aborted`.
@@ -49,8 +54,11 @@ export function createAdvanceRelease(deps: AdvanceReleaseDeps) {
       return null;
     }
     const job = await jobs.describeJob(jobId);
-    if (job === null || (job.status !== "COMPLETED" && job.status !== "CANCELED")) {
-      logger.warn({ ...fields, status: job?.status ?? null }, "release job has not ended");
+    if (
+      job === null ||
+      (job.status !== "COMPLETED" && job.status !== "CANCELED" && !converged(job))
+    ) {
+      logger.info({ ...fields, status: job?.status ?? null }, "release job has not ended");
       return null;
     }
 
@@ -85,6 +93,7 @@ export function createAdvanceRelease(deps: AdvanceReleaseDeps) {
       await jobs.createJob(
         releaseJobSpec(moved, fleetJobId, moved.targets, document as JobDocument),
       );
+      await supersedeRelease(deps, moved);
     } catch (error) {
       const reason = `fleet job not created: ${describeError(error)}`;
       logger.error({ ...fields, fleetJobId, reason }, "release failed");
@@ -93,6 +102,19 @@ export function createAdvanceRelease(deps: AdvanceReleaseDeps) {
     }
     return moved;
   };
+}
+
+/** A continuous job that reached every device it targets so far, and each execution ended. */
+function converged(job: JobSummary): boolean {
+  const { counts } = job;
+  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  return (
+    job.targetSelection === "CONTINUOUS" &&
+    job.status === "IN_PROGRESS" &&
+    counts.queued === 0 &&
+    counts.inProgress === 0 &&
+    total > 0
+  );
 }
 
 /**

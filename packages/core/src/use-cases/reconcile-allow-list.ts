@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import { AllowListTooLargeError, InvalidAllowListError } from "../allow-list/allow-list-errors.ts";
 import { type AllowListIssue, assertValidAllowList, parseAllowList } from "../allow-list/index.ts";
+import { exceedsRevocationShare } from "../allow-list/revocation-guard.ts";
 import type { AllowListStore } from "../ports/allow-list-store.ts";
 import type { CertificateRevoker } from "../ports/certificate-revoker.ts";
 import type { DeviceLedger } from "../ports/device-ledger.ts";
@@ -18,6 +19,12 @@ export interface ReconcileAllowListDeps {
   concurrency?: number;
   /** Time of the ledger entries. Default `() => new Date()`. */
   clock?: () => Date;
+  /**
+   * Percent of the registered devices a list the revocation guard did not pass (one put into
+   * the bucket by other means) may remove; more removes nothing (`unconfirmed-revocations`).
+   * The stage's function and the sandbox set DEFAULT_MAX_REVOKE_PCT. Default: not guarded.
+   */
+  maxRevokePct?: number;
 }
 
 /** Where a device's removal stopped; the rerun starts it again from the top. */
@@ -50,8 +57,12 @@ interface Progress {
 }
 
 export interface ReconcileSummary {
-  /** `no-list`: nothing uploaded yet; `invalid-list`: the stored list was refused, nothing removed. */
-  status: "reconciled" | "invalid-list" | "no-list";
+  /**
+   * `no-list`: nothing uploaded yet; `invalid-list`: the stored list was refused, nothing
+   * removed; `unconfirmed-revocations`: it would revoke more of the fleet than the guard lets
+   * through and was not uploaded through it (`fleet allowlist upload --yes`), nothing removed.
+   */
+  status: "reconciled" | "invalid-list" | "no-list" | "unconfirmed-revocations";
   version: string | null;
   /** Serials on the list. */
   listed: number;
@@ -72,11 +83,13 @@ const DEFAULT_CONCURRENCY = 8;
  * 1. Read the current list (none → `no-list`); parse and validate it, empty only with the
  *    uploader's allow-empty confirmation (invalid → `invalid-list`, nothing removed).
  * 2. List the devices of the fleet's thing group.
- * 3. For each device whose serial is not listed, with bounded concurrency: record "revoked" in
+ * 3. A list that did not pass the revocation guard and would remove more than `maxRevokePct`
+ *    of them (at least 3) removes nothing: `unconfirmed-revocations`.
+ * 4. For each device whose serial is not listed, with bounded concurrency: record "revoked" in
  *    the ledger; for each certificate revoke it (INACTIVE ends live sessions at once), revoke
  *    it at the private CA, detach its policies, detach it from the thing and delete it; then
  *    delete the thing. A device's failure is recorded and the others go on.
- * 4. Return the summary: counts, removed devices, failures with the failing step.
+ * 5. Return the summary: counts, removed devices, failures with the failing step.
  */
 export function createReconcileAllowList(
   deps: ReconcileAllowListDeps,
@@ -150,38 +163,45 @@ export function createReconcileAllowList(
 
     const removed: ReconcileSummary["removed"] = [];
     const failures: ReconcileFailure[] = [];
-    const removals: Promise<void>[] = [];
+    const gone: RegisteredDevice[] = [];
     let registered = 0;
-    try {
-      for await (const device of deps.registry.listDevices()) {
-        registered++;
-        if (serials.has(device.serial)) continue;
-        removals.push(
-          limit(async () => {
-            const { serial, thingName } = device;
-            const progress: Progress = { step: "record-ledger", certificateId: null };
-            try {
-              await remove(device, version, progress);
-              removed.push({ serial, thingName });
-              logger.info({ serial, thingName, version }, "device removed: not on the allow-list");
-            } catch (error) {
-              const failure = {
-                serial,
-                thingName,
-                step: progress.step,
-                certificateId: progress.certificateId,
-                reason: describeError(error),
-              };
-              failures.push(failure);
-              logger.error(failure, "device removal failed; a rerun resumes it");
-            }
-          }),
-        );
-      }
-    } finally {
-      // A listing that fails half-way still lets the removals under way finish.
-      await Promise.all(removals);
+    for await (const device of deps.registry.listDevices()) {
+      registered++;
+      if (!serials.has(device.serial)) gone.push(device);
     }
+    const intended =
+      stored.revocationsConfirmed === true || (stored.allowEmpty && serials.size === 0);
+    const guarded = deps.maxRevokePct !== undefined && !intended;
+    if (guarded && exceedsRevocationShare(gone.length, registered, deps.maxRevokePct)) {
+      logger.error(
+        { version, registered, wouldRemove: gone.length },
+        "the stored allow-list would revoke more of the fleet than allowed, unconfirmed: no device removed",
+      );
+      return summary("unconfirmed-revocations", version, { listed: serials.size, registered });
+    }
+    await Promise.all(
+      gone.map((device) =>
+        limit(async () => {
+          const { serial, thingName } = device;
+          const progress: Progress = { step: "record-ledger", certificateId: null };
+          try {
+            await remove(device, version, progress);
+            removed.push({ serial, thingName });
+            logger.info({ serial, thingName, version }, "device removed: not on the allow-list");
+          } catch (error) {
+            const failure = {
+              serial,
+              thingName,
+              step: progress.step,
+              certificateId: progress.certificateId,
+              reason: describeError(error),
+            };
+            failures.push(failure);
+            logger.error(failure, "device removal failed; a rerun resumes it");
+          }
+        }),
+      ),
+    );
 
     const result = summary("reconciled", version, {
       listed: serials.size,

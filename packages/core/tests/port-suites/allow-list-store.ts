@@ -79,6 +79,17 @@ export function describeAllowListStore(
       expect((await readCurrent(store)).allowEmpty).toBe(false);
     });
 
+    it("keeps the revocation guard's confirmation with the version it was given for", async () => {
+      const { store } = await subject();
+      await store.write(encoder.encode("device-0001\n"), {
+        allowEmpty: false,
+        revocationsConfirmed: true,
+      });
+      expect((await readCurrent(store)).revocationsConfirmed).toBe(true);
+      await store.write(encoder.encode("device-0002\n"), { allowEmpty: false });
+      expect((await readCurrent(store)).revocationsConfirmed ?? false).toBe(false);
+    });
+
     it("accepts the same bytes written twice and still reads them", async () => {
       const { store } = await subject();
       const bytes = encoder.encode("device-0001\n");

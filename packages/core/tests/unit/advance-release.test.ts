@@ -56,6 +56,8 @@ describe("createAdvanceRelease", () => {
       targets: [{ kind: "group", name: "fleet" }],
       // Only the canary has a deadline.
       endTime: undefined,
+      // Only the fleet job to a group is continuous: devices that join later get the release.
+      continuous: true,
     });
   });
 

@@ -12,11 +12,8 @@ import {
   ReleaseTargetNotFoundError,
 } from "../../src/ota/ota-errors.ts";
 import { readAppArtifact } from "../../src/use-cases/read-app-artifact.ts";
-import {
-  createReleaseApp,
-  type ReleaseProgress,
-  releaseIdFor,
-} from "../../src/use-cases/release-app.ts";
+import { createReleaseApp, type ReleaseProgress } from "../../src/use-cases/release-app.ts";
+import { releaseIdFor } from "../../src/use-cases/start-rollout.ts";
 import { artifactDir, LED_MANIFEST, writeArtifact } from "./app-artifact-file.ts";
 import { InMemoryArtifactStore, InMemoryOtaJobs, InMemoryReleaseStore } from "./fakes/index.ts";
 

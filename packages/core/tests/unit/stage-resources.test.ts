@@ -31,6 +31,7 @@ describe("stage resource names", () => {
       releaseTableName: "fleet-prod-releases",
       appUpdateJobTemplateBaseId: "fleet-prod-app-update",
       releaseAdvanceRuleName: "fleet_prod_release_advance",
+      releaseConvergeRuleName: "fleet_prod_release_converge",
     });
     expect(stageResourceNames("pr-42").thingGroupName).toBe("fleet-pr-42-devices");
   });

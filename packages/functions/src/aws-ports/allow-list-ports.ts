@@ -1,5 +1,10 @@
 import { S3Client } from "@aws-sdk/client-s3";
-import { type AllowListPorts, lazyMembers, type UseCaseLogger } from "@fleet/core";
+import {
+  type AllowListPorts,
+  DEFAULT_MAX_REVOKE_PCT,
+  lazyMembers,
+  type UseCaseLogger,
+} from "@fleet/core";
 import {
   DynamoDbDeviceLedger,
   IotDeviceRegistry,
@@ -40,5 +45,7 @@ export function awsAllowListPorts(logger: UseCaseLogger): AllowListPorts {
     ledger: () => dynamoDbDeviceLedger(clients),
     clock: () => () => new Date(),
     logger: () => logger,
+    // A list put into the bucket around `fleet allowlist upload` is guarded here.
+    maxRevokePct: () => DEFAULT_MAX_REVOKE_PCT,
   });
 }

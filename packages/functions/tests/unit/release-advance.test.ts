@@ -143,6 +143,31 @@ describe("release-advance handler", () => {
     expect(iot.commandCalls(CreateJobCommand)).toHaveLength(0);
   });
 
+  it("completes the release on the execution event that leaves its continuous fleet job with nothing pending", async () => {
+    const fleetJobId = `${RELEASE_ID}-fleet`;
+    documents.on(GetCommand).resolves({ Item: { ...release, phase: "fleet", fleetJobId } });
+    documents.on(UpdateCommand).callsFake(async () => ({
+      Attributes: { ...release, phase: "completed", fleetJobId },
+    }));
+    iot.on(DescribeJobCommand).resolves({
+      job: {
+        jobId: fleetJobId,
+        status: "IN_PROGRESS",
+        targetSelection: "CONTINUOUS",
+        createdAt: new Date(),
+        jobProcessDetails: { numberOfSucceededThings: 3 },
+      },
+    });
+
+    await handler(fixture("job-execution-succeeded"), context);
+
+    expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { releaseId: RELEASE_ID },
+      ExpressionAttributeValues: { ":expectedPhase": "fleet", ":v0": "completed" },
+    });
+    expect(iot.commandCalls(CreateJobCommand)).toHaveLength(0);
+  });
+
   it("ignores a job that is not a release's without touching the releases table", async () => {
     await handler({ ...fixture("job-completed"), jobId: "rotate-rpi-0001-1795000000" }, context);
 

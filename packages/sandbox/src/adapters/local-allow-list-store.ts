@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { AllowListStore, StoredAllowList } from "@fleet/core";
+import type { AllowListStore, AllowListWriteOptions, StoredAllowList } from "@fleet/core";
 import writeFileAtomic from "write-file-atomic";
 import * as z from "zod";
 import { StateFileError } from "../errors.ts";
@@ -14,6 +14,7 @@ const CurrentSchema = z.object({
   version: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
   allowEmpty: z.boolean(),
+  revocationsConfirmed: z.boolean().default(false),
 });
 type Current = z.infer<typeof CurrentSchema>;
 
@@ -38,6 +39,7 @@ export class LocalAllowListStore implements AllowListStore {
       version: current.version,
       size: current.size,
       allowEmpty: current.allowEmpty,
+      revocationsConfirmed: current.revocationsConfirmed,
       // Opened only when read: a cache that only compares versions never touches the file.
       body: (async function* () {
         try {
@@ -51,12 +53,17 @@ export class LocalAllowListStore implements AllowListStore {
     };
   }
 
-  async write(body: Uint8Array, options: { allowEmpty: boolean }): Promise<{ version: string }> {
+  async write(body: Uint8Array, options: AllowListWriteOptions): Promise<{ version: string }> {
     await ensurePrivateDir(this.#dir);
     const previous = await this.#current();
     const version = createHash("sha256").update(body).digest("hex");
     await writeFileAtomic(this.#listPath(version), Buffer.from(body), { mode: 0o600 });
-    const current: Current = { version, size: body.byteLength, allowEmpty: options.allowEmpty };
+    const current: Current = {
+      version,
+      size: body.byteLength,
+      allowEmpty: options.allowEmpty,
+      revocationsConfirmed: options.revocationsConfirmed ?? false,
+    };
     await writeFileAtomic(join(this.#dir, CURRENT_FILE), `${JSON.stringify(current, null, 2)}\n`, {
       mode: 0o600,
     });

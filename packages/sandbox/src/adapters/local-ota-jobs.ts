@@ -1,5 +1,11 @@
 import { type OtaJobSpec, type OtaJobs, ReleaseTargetNotFoundError } from "@fleet/core";
-import type { JobExecutionView, JobSummary, ReleaseTarget } from "@fleet/core/contracts";
+import {
+  type JobExecutionView,
+  JobNotCancelableError,
+  JobNotFoundError,
+  type JobSummary,
+  type ReleaseTarget,
+} from "@fleet/core/contracts";
 import { ResourceNotFoundError } from "../errors.ts";
 import type { IotRegistry } from "../iot-core/registry.ts";
 import type { JobStore } from "../jobs/job-store.ts";
@@ -10,8 +16,8 @@ export const OTA_ROLLOUT_MAXIMUM_PER_MINUTE = 100;
 export const OTA_IN_PROGRESS_TIMEOUT_MINUTES = 30;
 
 /**
- * The `OtaJobs` port over the sandbox's Jobs and registry: snapshot jobs on things and thing
- * groups, rollout 100 a minute, cancel once `abortFailurePct` percent of at least one executed
+ * The `OtaJobs` port over the sandbox's Jobs and registry: snapshot or continuous jobs on
+ * things and thing groups, rollout 100 a minute, cancel once `abortFailurePct` percent of at least one executed
  * thing FAILED, were REJECTED or TIMED_OUT, and a 30-minute in-progress timeout.
  */
 export class LocalOtaJobs implements OtaJobs {
@@ -32,6 +38,7 @@ export class LocalOtaJobs implements OtaJobs {
         document: spec.document,
         targets: names("thing"),
         thingGroups: names("group"),
+        ...(spec.continuous === true ? { targetSelection: "CONTINUOUS" as const } : {}),
         description: spec.description,
         rolloutMaximumPerMinute: OTA_ROLLOUT_MAXIMUM_PER_MINUTE,
         abortConfig: {
@@ -67,6 +74,14 @@ export class LocalOtaJobs implements OtaJobs {
   async describeJob(jobId: string): Promise<JobSummary | null> {
     const job = this.#jobs.listJobs().find((each) => each.jobId === jobId);
     return job === undefined ? null : jobSummary(job, this.#jobs.listJobExecutions(jobId));
+  }
+
+  async cancelJob(jobId: string, options: { force: boolean }): Promise<void> {
+    const job = this.#jobs.listJobs().find((each) => each.jobId === jobId);
+    if (job === undefined) throw new JobNotFoundError(jobId);
+    // The store treats a second cancel as a no-op; AWS refuses a job that ended.
+    if (job.status !== "IN_PROGRESS") throw new JobNotCancelableError(jobId, job.status);
+    await this.#jobs.cancelJob(jobId, options);
   }
 
   async jobDocument(jobId: string): Promise<Record<string, unknown> | null> {

@@ -1,10 +1,12 @@
 import {
   createListMeasures,
   createQueryTelemetry,
+  createThingGroupMembership,
   type FleetOperations,
   type TelemetryQuery,
 } from "@fleet/core";
 import { JobNotCancelableError } from "@fleet/core/contracts";
+import { LocalThingGroups } from "../adapters/local-thing-groups.ts";
 import { previewSandboxUpload } from "../allow-list-upload.ts";
 import { jobDetail, jobSummary } from "../jobs/job-views.ts";
 import type { Sandbox } from "../sandbox.ts";
@@ -21,6 +23,8 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
     reader: { query: (query: TelemetryQuery) => sandbox.queryTelemetry(query) },
     inventory: sandbox,
   };
+  const groups = new LocalThingGroups(sandbox.registry);
+  const membership = createThingGroupMembership({ groups });
   return {
     listDevices: () => sandbox.listDevices(),
     resetDevice: (serial) => sandbox.resetDevice(serial),
@@ -28,10 +32,14 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
       const { version, serials } = await sandbox.readAllowList();
       return { version, serials, count: serials.length };
     },
-    async uploadAllowList({ body, allowEmpty, dryRun }) {
-      if (!dryRun) return sandbox.uploadAllowList(body, { allowEmpty });
+    async uploadAllowList({ body, allowEmpty, dryRun, confirmRevocations, maxRevokePct }) {
+      const options = {
+        allowEmpty,
+        revocations: { confirmed: confirmRevocations ?? false, maxRevokePct },
+      };
+      if (!dryRun) return sandbox.uploadAllowList(body, options);
       const current = () => sandbox.allowList.current();
-      const preview = await previewSandboxUpload({ current }, body, { allowEmpty });
+      const preview = await previewSandboxUpload({ current }, body, options);
       return { ...preview, version: null, reconcile: null };
     },
     queryTelemetry: createQueryTelemetry(telemetry),
@@ -49,6 +57,15 @@ export function sandboxFleetOperations(sandbox: Sandbox): SandboxApiOperations {
     },
     createRelease: (request) => sandbox.createRelease(request),
     listReleases: () => sandbox.listReleases(),
+    async describeRelease(releaseId) {
+      return (await sandbox.listReleases()).find((r) => r.releaseId === releaseId) ?? null;
+    },
+    createDeviceJobRelease: (request) => sandbox.releaseDeviceJob(request),
+    cancelRelease: (request) => sandbox.cancelRelease(request),
+    rollbackRelease: (request) => sandbox.rollbackRelease(request),
+    listThingGroups: () => groups.list(),
+    addThingToGroup: (request) => membership.add(request),
+    removeThingFromGroup: (request) => membership.remove(request),
     sendCommand: ({ thingName, command, params }) =>
       sandbox.sendCommand(thingName, command, params),
     listRotations: () => sandbox.listRotations(),

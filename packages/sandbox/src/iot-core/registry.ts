@@ -45,7 +45,9 @@ export type RegistryChange =
   | { kind: "certificate-status"; certificateId: string; status: SandboxCertificateStatus }
   | { kind: "certificate-policies"; certificateId: string }
   | { kind: "certificate-things"; certificateId: string; thingName: string; attached: boolean }
-  | { kind: "policy-version"; policyName: string; certificateIds: string[] };
+  | { kind: "policy-version"; policyName: string; certificateIds: string[] }
+  /** A thing joined or left a thing group (deleting a thing leaves every group). */
+  | { kind: "thing-group-membership"; thingGroupName: string; thingName: string; member: boolean };
 
 export const REGISTRY_FILE = "registry.json";
 
@@ -152,8 +154,11 @@ export class IotRegistry {
     }
     this.#things.delete(thingName);
     this.#thingPrincipals.delete(thingName);
-    for (const members of this.#thingGroupMembers.values()) members.delete(thingName);
+    const left = [...this.#thingGroupMembers].filter(([, members]) => members.delete(thingName));
     await this.#writer.write();
+    for (const [thingGroupName] of left) {
+      this.#emit({ kind: "thing-group-membership", thingGroupName, thingName, member: false });
+    }
   }
 
   // Thing groups
@@ -179,6 +184,11 @@ export class IotRegistry {
     return group && { ...group };
   }
 
+  /** Every thing group (AWS ListThingGroups). */
+  listThingGroups(): ThingGroupRecord[] {
+    return [...this.#thingGroups.values()].map((group) => ({ ...group }));
+  }
+
   /** Like AWS AddThingToThingGroup; adding twice is a no-op. */
   async addThingToThingGroup(thingGroupName: string, thingName: string): Promise<void> {
     this.#thingGroup(thingGroupName);
@@ -187,6 +197,7 @@ export class IotRegistry {
     if (members.has(thingName)) return;
     members.add(thingName);
     await this.#writer.write();
+    this.#emit({ kind: "thing-group-membership", thingGroupName, thingName, member: true });
   }
 
   /** Like AWS RemoveThingFromThingGroup; removing a thing that is not a member is a no-op. */
@@ -195,6 +206,7 @@ export class IotRegistry {
     this.#thing(thingName);
     if (!this.#thingGroupMembers.get(thingGroupName)?.delete(thingName)) return;
     await this.#writer.write();
+    this.#emit({ kind: "thing-group-membership", thingGroupName, thingName, member: false });
   }
 
   /** Thing names in the group (AWS ListThingsInThingGroup, not recursive). */

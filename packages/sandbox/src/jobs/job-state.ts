@@ -21,17 +21,24 @@ export const ScheduledEndSchema = z.object({
 });
 export type ScheduledEnd = z.infer<typeof ScheduledEndSchema>;
 
+/** AWS `targetSelection`: SNAPSHOT targets the group members at creation, CONTINUOUS later ones too. */
+export const TargetSelectionSchema = z.enum(["SNAPSHOT", "CONTINUOUS"]);
+export type TargetSelection = z.infer<typeof TargetSelectionSchema>;
+
 /**
  * A job: IN_PROGRESS while any execution is pending (or not rolled out yet), COMPLETED once every
  * one is terminal, CANCELED by CancelJob or its abort config. `targets` are the things the job
  * runs on: the named things plus the members of `thingGroups` when it was created (a snapshot
- * job); `unreleased` are those the rollout has not queued an execution for yet.
+ * job; a continuous one adds each thing that joins them later and never completes);
+ * `unreleased` are those the rollout has not queued an execution for yet.
  */
 export const JobRecordSchema = z.object({
   jobId: JobIdSchema,
   document: z.record(z.string(), z.unknown()),
   targets: z.array(ThingNameSchema),
   thingGroups: z.array(ThingNameSchema).optional(),
+  /** Absent: SNAPSHOT. */
+  targetSelection: z.literal("CONTINUOUS").optional(),
   description: z.string().optional(),
   status: z.enum(["IN_PROGRESS", "COMPLETED", "CANCELED"]),
   reasonCode: z.string().optional(),

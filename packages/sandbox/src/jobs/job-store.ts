@@ -36,6 +36,8 @@ import {
   JobsStateSchema,
   type ScheduledEnd,
   ScheduledEndSchema,
+  type TargetSelection,
+  TargetSelectionSchema,
 } from "./job-state.ts";
 
 export type { AbortCriterion } from "./job-state.ts";
@@ -49,8 +51,10 @@ export interface CreateJobInput {
   document: Record<string, unknown>;
   /** Thing names. */
   targets?: readonly string[];
-  /** Thing group names: their members now are targets too (a snapshot job). */
+  /** Thing group names: their members are targets too (now, and later for a continuous job). */
   thingGroups?: readonly string[];
+  /** Default SNAPSHOT. */
+  targetSelection?: TargetSelection;
   description?: string;
   /** `jobExecutionsRolloutConfig.maximumPerMinute`: executions queued per minute at most. */
   rolloutMaximumPerMinute?: number;
@@ -69,10 +73,15 @@ export interface PendingChange {
   after: JobExecutionRecord[];
 }
 
-/** What the store tells listeners when a job ends (AWS Jobs events `completed`, `canceled`). */
+/**
+ * What the store tells listeners: a job ended (AWS Jobs events `completed`, `canceled`), or one
+ * of its executions reached a terminal status (the job-execution events `succeeded`, `failed`,
+ * `removed`, ...): a continuous job never ends, its executions do.
+ */
 export interface JobStoreEventMap {
   jobCompleted: [jobId: string];
   jobCanceled: [jobId: string];
+  executionEnded: [jobId: string, thingName: string];
 }
 
 export interface JobStoreOptions {
@@ -97,6 +106,7 @@ const CreateJobInputSchema = z
     document: z.record(z.string(), z.unknown()),
     targets: z.array(ThingNameSchema).default([]),
     thingGroups: z.array(ThingNameSchema).default([]),
+    targetSelection: TargetSelectionSchema.default("SNAPSHOT"),
     description: z.string().max(2028).optional(),
     rolloutMaximumPerMinute: z.number().int().min(1).max(1000).optional(),
     abortConfig: z.object({ criteriaList: z.array(AbortCriterionSchema).min(1) }).optional(),
@@ -108,6 +118,10 @@ const CreateJobInputSchema = z
   .refine((input) => input.targets.length + input.thingGroups.length > 0, {
     path: ["targets"],
     message: "a job needs at least one target",
+  })
+  .refine((input) => input.targetSelection === "SNAPSHOT" || input.thingGroups.length > 0, {
+    path: ["targetSelection"],
+    message: "a continuous job needs a thing group among its targets",
   });
 
 /**
@@ -115,6 +129,16 @@ const CreateJobInputSchema = z
  * `<stateDir>/jobs.json`. Device-side changes follow `job-execution-state-machine.ts`; every
  * change to a thing's pending list is reported to `onChange` listeners (the notifications), and
  * a job's end to `events`. Rollout, abort criteria and in-progress timeouts behave as AWS's.
+ *
+ * A continuous job (AWS `targetSelection: CONTINUOUS`) stays IN_PROGRESS until canceled. AWS:
+ * "a job will run on a thing when the thing is added to a target group, even after the job was
+ * completed by all things originally in the group" (API reference, Job `targetSelection`), and
+ * `numberOfRemovedThings` counts "things that are no longer scheduled to execute the job because
+ * they have been deleted or have been removed from the group that was a target of the job"
+ * (JobProcessDetails). So a thing joining one of its groups gets a QUEUED execution, a thing
+ * leaving them (or deleted) has its QUEUED one REMOVED; one IN_PROGRESS runs on. A thing that
+ * rejoins after its execution ended gets a new one (`executionNumber` + 1): a re-provisioned
+ * device converges again. (`thingJoinedGroup`, `thingLeftGroup`.)
  */
 export class JobStore {
   readonly #jobs = new Map<string, JobRecord>();
@@ -196,6 +220,7 @@ export class JobStore {
       document: request.document,
       targets,
       ...(request.thingGroups.length === 0 ? {} : { thingGroups: request.thingGroups }),
+      ...(request.targetSelection === "CONTINUOUS" ? { targetSelection: "CONTINUOUS" } : {}),
       ...(request.description === undefined ? {} : { description: request.description }),
       status: "IN_PROGRESS",
       ...(request.rolloutMaximumPerMinute === undefined
@@ -358,6 +383,57 @@ export class JobStore {
     return this.describeJob(jobId);
   }
 
+  /**
+   * A thing joined a thing group: every continuous job IN_PROGRESS that targets the group queues
+   * an execution for it, unless it has one pending.
+   */
+  async thingJoinedGroup(thingGroupName: string, thingName: string): Promise<void> {
+    const queued: JobExecutionRecord[] = [];
+    for (const job of this.#continuousJobsOf(thingGroupName)) {
+      const previous = this.findJobExecution(job.jobId, thingName);
+      if (previous !== undefined && isPending(previous.status)) continue;
+      const [execution] = this.#queue(job.jobId, [thingName]);
+      if (execution === undefined) continue;
+      if (!job.targets.includes(thingName)) {
+        this.#jobs.set(job.jobId, { ...job, targets: [...job.targets, thingName] });
+      }
+      queued.push({ ...execution, executionNumber: (previous?.executionNumber ?? 0) + 1 });
+    }
+    if (queued.length > 0) await this.#commit(queued);
+  }
+
+  /**
+   * A thing left a thing group (or was deleted): its QUEUED execution of each continuous job
+   * IN_PROGRESS that no longer targets it (by name or through another group) is REMOVED.
+   */
+  async thingLeftGroup(thingGroupName: string, thingName: string): Promise<void> {
+    const seconds = epochSeconds(this.#clock());
+    const removed: JobExecutionRecord[] = [];
+    for (const job of this.#continuousJobsOf(thingGroupName)) {
+      const stillTargeted = (job.thingGroups ?? []).some((group) =>
+        this.#groupMembers(group)?.includes(thingName),
+      );
+      const execution = this.findJobExecution(job.jobId, thingName);
+      if (stillTargeted || execution?.status !== "QUEUED") continue;
+      removed.push({
+        ...execution,
+        status: "REMOVED",
+        versionNumber: execution.versionNumber + 1,
+        lastUpdatedAt: seconds,
+      });
+    }
+    if (removed.length > 0) await this.#commit(removed);
+  }
+
+  #continuousJobsOf(thingGroupName: string): JobRecord[] {
+    return [...this.#jobs.values()].filter(
+      (job) =>
+        job.targetSelection === "CONTINUOUS" &&
+        job.status === "IN_PROGRESS" &&
+        (job.thingGroups ?? []).includes(thingGroupName),
+    );
+  }
+
   /** Called after each change to a thing's pending executions; returns an unsubscribe. */
   onChange(listener: (change: PendingChange) => void): () => void {
     this.#listeners.add(listener);
@@ -450,6 +526,7 @@ export class JobStore {
         for (const execution of this.#cancel(job, { force: false, ...abort })) put(execution);
         ended.push({ event: "jobCanceled", jobId });
       } else if (
+        job.targetSelection !== "CONTINUOUS" &&
         (job.unreleased ?? []).length === 0 &&
         executions.every((e) => isTerminal(e.status))
       ) {
@@ -463,6 +540,11 @@ export class JobStore {
     }
     await this.#writer.write();
     for (const [thingName, before] of befores) this.#emit(thingName, before);
+    for (const execution of changed) {
+      if (isTerminal(execution.status)) {
+        this.events.emit("executionEnded", execution.jobId, execution.thingName);
+      }
+    }
     for (const { event, jobId } of ended) this.events.emit(event, jobId);
   }
 

@@ -34,6 +34,7 @@ export function jobSummary(job: JobRecord, executions: readonly JobExecutionReco
     jobId: job.jobId,
     status: job.status,
     description: job.description ?? null,
+    ...(job.targetSelection === undefined ? {} : { targetSelection: job.targetSelection }),
     reasonCode: job.reasonCode ?? null,
     comment: job.comment ?? null,
     counts,

@@ -1,6 +1,10 @@
-import { allowListModule, type ReconcileSummary } from "@fleet/core";
+import { allowListModule, DEFAULT_MAX_REVOKE_PCT, type ReconcileSummary } from "@fleet/core";
 import type { Logger } from "pino";
-import { type AllowListUploadResult, uploadAllowList } from "../allow-list-upload.ts";
+import {
+  type AllowListUploadOptions,
+  type AllowListUploadResult,
+  uploadAllowList,
+} from "../allow-list-upload.ts";
 import type { DevicePorts } from "./device-ports.ts";
 
 export interface SandboxAllowList {
@@ -9,7 +13,7 @@ export interface SandboxAllowList {
   readAllowList(): Promise<{ version: string | null; serials: string[] }>;
   uploadAllowList(
     body: Uint8Array,
-    options: { allowEmpty: boolean },
+    options: AllowListUploadOptions,
   ): Promise<AllowListUploadResult>;
   /** The reconcile at start, which finishes one a previous run left half-way; logged. */
   reconcileAtStart(): Promise<void>;
@@ -32,6 +36,7 @@ export function wireAllowList(
     ledger: ports.ledger,
     clock: options.clock,
     logger: options.logger,
+    maxRevokePct: DEFAULT_MAX_REVOKE_PCT,
   });
   let reconciling: Promise<unknown> = Promise.resolve();
   const reconcile = (): Promise<ReconcileSummary> => {

@@ -4,8 +4,11 @@ import type { IotRegistry } from "../iot-core/registry.ts";
 import { JobStore } from "../jobs/job-store.ts";
 import { jobDetail, jobSummary } from "../jobs/job-views.ts";
 
-/** IoT Jobs (`<stateDir>/jobs.json`) over the registry's things and thing groups. */
-export function openSandboxJobs(options: {
+/**
+ * IoT Jobs (`<stateDir>/jobs.json`) over the registry's things and thing groups; group
+ * membership changes reach the continuous jobs.
+ */
+export async function openSandboxJobs(options: {
   stateDir: string;
   registry: IotRegistry;
   /** How long a Jobs "minute" lasts for rollout rates and in-progress timeouts. */
@@ -13,7 +16,7 @@ export function openSandboxJobs(options: {
   logger: Logger;
 }): Promise<JobStore> {
   const { registry } = options;
-  return JobStore.open(options.stateDir, {
+  const jobs = await JobStore.open(options.stateDir, {
     thingExists: (thingName) => registry.findThing(thingName) !== undefined,
     groupMembers: (groupName) =>
       registry.findThingGroup(groupName) === undefined
@@ -22,6 +25,20 @@ export function openSandboxJobs(options: {
     minuteMs: options.minuteMs,
     logger: options.logger,
   });
+  registry.onChange((change) => {
+    if (change.kind !== "thing-group-membership") return;
+    const { thingGroupName, thingName, member } = change;
+    const applied = member
+      ? jobs.thingJoinedGroup(thingGroupName, thingName)
+      : jobs.thingLeftGroup(thingGroupName, thingName);
+    applied.catch((error: unknown) => {
+      options.logger.error(
+        { err: error, thingGroupName, thingName },
+        "continuous jobs not updated",
+      );
+    });
+  });
+  return jobs;
 }
 
 /** The jobs as operators see them: every job newest first, or one with its executions. */

@@ -1,5 +1,10 @@
 import { join } from "node:path";
-import { otaModule, type ReleaseAppRequest, type ReleaseProgress } from "@fleet/core";
+import {
+  type OtaModule,
+  otaModule,
+  type ReleaseAppRequest,
+  type ReleaseProgress,
+} from "@fleet/core";
 import type { ReleaseRecord } from "@fleet/core/contracts";
 import type { Logger } from "pino";
 import { LocalArtifactStore } from "../adapters/local-artifact-store.ts";
@@ -19,6 +24,12 @@ export interface SandboxOta {
   ): Promise<ReleaseRecord>;
   /** Every release, newest first. */
   listReleases(): Promise<ReleaseRecord[]>;
+  /** `fleet os-update|reboot|configure` (core's `createReleaseDeviceJob`). */
+  releaseDeviceJob: OtaModule["releaseDeviceJob"];
+  /** `fleet ota cancel` (core's `createCancelRelease`). */
+  cancelRelease: OtaModule["cancel"];
+  /** `fleet ota rollback` (core's `createRollbackRelease`). */
+  rollbackRelease: OtaModule["rollback"];
   releases: LocalReleaseStore;
   /** Resolves once every release advance under way has finished. */
   settled(): Promise<void>;
@@ -27,7 +38,8 @@ export interface SandboxOta {
 /**
  * OTA releases through core's OTA module, over the sandbox's artifact directory (served by
  * the artifact server), its jobs and its release key. A stage's IoT rule on Jobs `completed`
- * and `canceled` events runs the module's `advance`; here the job store's events do.
+ * and `canceled` events runs the module's `advance`; here the job store's events do (and the
+ * ends of executions, as AWS's job-execution events).
  */
 export function wireOta(options: {
   stateDir: string;
@@ -61,6 +73,8 @@ export function wireOta(options: {
   };
   jobs.events.on("jobCompleted", onJobEnded);
   jobs.events.on("jobCanceled", onJobEnded);
+  // A continuous fleet job never ends: its executions' ends tell when the fleet converged.
+  jobs.events.on("executionEnded", onJobEnded);
   return {
     async createRelease(request, onProgress) {
       try {
@@ -83,6 +97,9 @@ export function wireOta(options: {
       for await (const release of releases.list()) all.push(release);
       return all;
     },
+    releaseDeviceJob: (request) => ota.releaseDeviceJob(request),
+    cancelRelease: (request) => ota.cancel(request),
+    rollbackRelease: (request) => ota.rollback(request),
     releases,
     settled: async () => {
       await Promise.all(advancing);

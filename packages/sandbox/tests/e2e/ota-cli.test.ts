@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { type DeviceView, DeviceViewSchema, ReleaseRecordSchema } from "@fleet/core/contracts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { writeSandboxInfo } from "../../src/http-api/index.ts";
 import { type SandboxApi, sandboxFleetOperations, startSandboxApi } from "../../src/index.ts";
 import {
   buildDemoApp,
+  cliStateDirFor,
   type DeviceProcess,
   fleet,
   ledState,
@@ -40,15 +40,7 @@ describe("the demo apps, operated from the fleet CLI", () => {
   beforeAll(async () => {
     env = await startTestSandbox("ota-cli");
     api = await startSandboxApi(sandboxFleetOperations(env.sandbox));
-    cliStateDir = join(env.dir, "state");
-    await writeSandboxInfo(cliStateDir, {
-      version: 1,
-      pid: process.pid,
-      apiUrl: api.url,
-      token: api.token,
-      mqtt: env.sandbox.mqtt,
-      startedAt: new Date().toISOString(),
-    });
+    cliStateDir = await cliStateDirFor(env.sandbox, api, env.dir);
     const built = join(env.dir, "artifacts-built");
     artifacts = {
       led: (await buildDemoApp("led", built)).file,

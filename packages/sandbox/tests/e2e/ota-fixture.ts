@@ -9,7 +9,8 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { DeviceView, JobExecutionView } from "@fleet/core/contracts";
-import type { Sandbox } from "../../src/index.ts";
+import { writeSandboxInfo } from "../../src/http-api/index.ts";
+import type { Sandbox, SandboxApi } from "../../src/index.ts";
 import { waitFor } from "./sandbox-fixture.ts";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -41,6 +42,16 @@ export async function fleet(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Runs `fleet ...args` expecting it to fail; resolves its exit code and stderr. */
+export async function fleetFails(...args: string[]): Promise<{ code: number; stderr: string }> {
+  const failure = await run(process.execPath, [FLEET_BIN, ...args]).then(
+    () => undefined,
+    (error: { code: number; stderr: string }) => error,
+  );
+  if (failure === undefined) throw new Error(`fleet ${args.join(" ")} succeeded`);
+  return { code: failure.code, stderr: failure.stderr };
+}
+
 export interface DeviceProcess {
   serial: string;
   thingName: string;
@@ -69,11 +80,16 @@ export interface DeviceProcess {
 export interface DeviceProcessOptions {
   /** Extra device config (merged over the test defaults). */
   config?: Record<string, unknown>;
+  /**
+   * Provision by claim, as a new device does (its serial has to be on the allow-list), rather
+   * than enrolled directly. Default false.
+   */
+  byClaim?: boolean;
 }
 
 /**
- * Enrolls `serial` and starts a real `fleet-device` for it, restarting it after each
- * simulated reboot (exit 75) as the sandbox's device supervisor does.
+ * Enrolls `serial` (or lets it provision by claim) and starts a real `fleet-device` for it,
+ * restarting it after each simulated reboot (exit 75) as the sandbox's device supervisor does.
  */
 export async function startDeviceProcess(
   sandbox: Sandbox,
@@ -84,7 +100,10 @@ export async function startDeviceProcess(
   const dir = join(baseDir, "devices", serial);
   const credentialsDir = join(dir, "credentials");
   const stateDir = join(dir, "state");
-  const enrolled = await sandbox.enrollDevice(serial, credentialsDir);
+  const { claim } = sandbox;
+  const enrolled =
+    options.byClaim === true ? undefined : await sandbox.enrollDevice(serial, credentialsDir);
+  const thingName = enrolled?.thingName ?? serial;
   const configPath = join(dir, "config.json");
   await mkdir(dir, { recursive: true });
   await writeFile(
@@ -92,8 +111,18 @@ export async function startDeviceProcess(
     JSON.stringify({
       serial,
       endpoint: sandbox.mqtt,
-      tls: { caFile: enrolled.caFile },
+      tls: { caFile: enrolled?.caFile ?? claim.caFile },
       credentialsDir,
+      ...(enrolled === undefined
+        ? {
+            provisioning: {
+              claimCertFile: claim.certFile,
+              claimKeyFile: claim.keyFile,
+              templateName: claim.templateName,
+              retry: { initialDelayMs: 100, maxDelayMs: 500 },
+            },
+          }
+        : {}),
       stateDir,
       heartbeatIntervalSeconds: 60,
       reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
@@ -139,14 +168,16 @@ export async function startDeviceProcess(
     process.exitCode !== null || process.signalCode !== null
       ? Promise.resolve()
       : new Promise<void>((resolve) => process.once("exit", () => resolve()));
-  await waitFor(`${serial} to connect`, async () =>
-    sandbox.sessions.get(enrolled.thingName)?.certificateId === enrolled.certificateId
-      ? true
-      : undefined,
-  );
+  await waitFor(`${serial} to connect`, async () => {
+    const session = sandbox.sessions.get(thingName);
+    const connected =
+      session !== undefined &&
+      (enrolled === undefined || session.certificateId === enrolled.certificateId);
+    return connected ? true : undefined;
+  });
   return {
     serial,
-    thingName: enrolled.thingName,
+    thingName,
     appsDir: join(stateDir, "apps"),
     stateDir,
     configPath,
@@ -251,4 +282,25 @@ export async function settledExecutions(
       ? executions
       : undefined;
   });
+}
+
+/**
+ * A state directory whose `sandbox.json` names `api` (the sandbox under test), for the CLI's
+ * `--state-dir`: `<sandbox dir>/state`.
+ */
+export async function cliStateDirFor(
+  sandbox: Pick<Sandbox, "mqtt">,
+  api: SandboxApi,
+  dir: string,
+): Promise<string> {
+  const stateDir = join(dir, "state");
+  await writeSandboxInfo(stateDir, {
+    version: 1,
+    pid: process.pid,
+    apiUrl: api.url,
+    token: api.token,
+    mqtt: sandbox.mqtt,
+    startedAt: new Date().toISOString(),
+  });
+  return stateDir;
 }

@@ -16,6 +16,7 @@ export * from "./iot-device-registry.ts";
 export * from "./iot-fleet-inventory.ts";
 export * from "./iot-job-starter.ts";
 export * from "./iot-ota-jobs.ts";
+export * from "./iot-thing-groups.ts";
 export * from "./kinesis-batch.ts";
 export * from "./s3-allow-list-store.ts";
 export * from "./s3-artifact-store.ts";

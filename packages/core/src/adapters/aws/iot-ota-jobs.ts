@@ -71,8 +71,10 @@ export class IotOtaJobs implements OtaJobs {
         new CreateJobCommand({
           jobId: spec.jobId,
           targets,
-          // SNAPSHOT: the devices in the groups now; a device joining later is not updated.
-          targetSelection: "SNAPSHOT",
+          // SNAPSHOT: the devices in the groups now. CONTINUOUS: "a job will run on a thing
+          // when the thing is added to a target group, even after the job was completed by all
+          // things originally in the group" (API reference, Job targetSelection).
+          targetSelection: spec.continuous === true ? "CONTINUOUS" : "SNAPSHOT",
           document: JSON.stringify(spec.document),
           description: spec.description.slice(0, 2028),
           presignedUrlConfig: {
@@ -254,6 +256,7 @@ function jobSummary(job: Job): JobSummary {
     jobId: required(job.jobId, "jobId"),
     status: JobStatusSchema.parse(job.status),
     description: job.description ?? null,
+    ...(job.targetSelection === "CONTINUOUS" ? { targetSelection: "CONTINUOUS" as const } : {}),
     reasonCode: job.reasonCode ?? null,
     comment: job.comment ?? null,
     counts: {

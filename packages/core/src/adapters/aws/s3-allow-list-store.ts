@@ -6,7 +6,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { ALLOW_LIST_OBJECT_KEY } from "../../contracts/stage-resources.ts";
 import { FleetError } from "../../errors.ts";
-import type { AllowListStore, StoredAllowList } from "../../ports/allow-list-store.ts";
+import type {
+  AllowListStore,
+  AllowListWriteOptions,
+  StoredAllowList,
+} from "../../ports/allow-list-store.ts";
 import { callAws, errorName, mapAwsError, S3_SERVICE } from "./aws-errors.ts";
 
 export interface S3AllowListStoreOptions {
@@ -19,6 +23,8 @@ export interface S3AllowListStoreOptions {
 
 /** Object metadata (`x-amz-meta-allow-empty`) carrying the uploader's empty-list confirmation. */
 export const ALLOW_EMPTY_METADATA = "allow-empty";
+/** Object metadata (`x-amz-meta-revocations-confirmed`): the upload passed the revocation guard. */
+export const REVOCATIONS_CONFIRMED_METADATA = "revocations-confirmed";
 
 /** The allow-list as one object of the stage's versioned bucket: each upload is a new version. */
 export class S3AllowListStore implements AllowListStore {
@@ -46,10 +52,11 @@ export class S3AllowListStore implements AllowListStore {
       body: chunks(reply.Body),
       size: reply.ContentLength ?? null,
       allowEmpty: reply.Metadata?.[ALLOW_EMPTY_METADATA] === "true",
+      revocationsConfirmed: reply.Metadata?.[REVOCATIONS_CONFIRMED_METADATA] === "true",
     };
   }
 
-  async write(body: Uint8Array, options: { allowEmpty: boolean }): Promise<{ version: string }> {
+  async write(body: Uint8Array, options: AllowListWriteOptions): Promise<{ version: string }> {
     const reply = await callAws(S3_SERVICE, "PutObject", () =>
       this.#s3.send(
         new PutObjectCommand({
@@ -57,7 +64,12 @@ export class S3AllowListStore implements AllowListStore {
           Key: this.#key,
           Body: body,
           ContentType: contentType(body),
-          Metadata: { [ALLOW_EMPTY_METADATA]: String(options.allowEmpty) },
+          Metadata: {
+            [ALLOW_EMPTY_METADATA]: String(options.allowEmpty),
+            ...(options.revocationsConfirmed === true
+              ? { [REVOCATIONS_CONFIRMED_METADATA]: "true" }
+              : {}),
+          },
         }),
       ),
     );

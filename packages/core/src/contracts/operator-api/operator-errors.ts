@@ -70,3 +70,47 @@ export class OperatorApiUnreachableError extends FleetError {
     this.name = "OperatorApiUnreachableError";
   }
 }
+
+/** `fleet ota cancel|rollback` naming a release the target does not hold. */
+export class ReleaseNotFoundError extends OperationTargetNotFoundError {
+  readonly releaseId: string;
+  constructor(releaseId: string, options?: { cause?: unknown }) {
+    super(`release ${releaseId} does not exist`, options);
+    this.name = "ReleaseNotFoundError";
+    this.releaseId = releaseId;
+  }
+}
+
+/** `fleet ota cancel|rollback` of a release in a phase that does not allow it. */
+export class ReleaseConflictError extends OperationConflictError {
+  readonly releaseId: string;
+  readonly phase: string;
+  constructor(releaseId: string, phase: string, detail: string, options?: { cause?: unknown }) {
+    super(`release ${releaseId} is ${phase}: ${detail}`, options);
+    this.name = "ReleaseConflictError";
+    this.releaseId = releaseId;
+    this.phase = phase;
+  }
+}
+
+/** `fleet ota rollback` with no earlier version that reached the fleet. */
+export class NothingToRollBackError extends OperationTargetNotFoundError {
+  readonly app: string | null;
+  constructor(app: string | null, detail: string) {
+    super(`nothing to roll back${app === null ? "" : ` for ${app}`}: ${detail}`);
+    this.name = "NothingToRollBackError";
+    this.app = app;
+  }
+}
+
+/** `fleet devices add-to-group|remove-from-group` naming a group or thing that does not exist. */
+export class GroupMemberNotFoundError extends OperationTargetNotFoundError {
+  readonly kind: "thing group" | "device";
+  readonly resourceName: string;
+  constructor(kind: "thing group" | "device", name: string) {
+    super(`no ${kind} named ${name}`);
+    this.name = "GroupMemberNotFoundError";
+    this.kind = kind;
+    this.resourceName = name;
+  }
+}

@@ -13,21 +13,33 @@ import {
   CommandOutcomeSchema,
   CommandSendRequestSchema,
   DeadLetterListOptionsSchema,
+  DeviceJobReleaseRequestSchema,
   DeviceResetSchema,
+  GroupMembershipSchema,
   MeasureListQuerySchema,
   ReleaseRequestSchema,
+  RollbackRequestSchema,
   RotationRequestSchema,
   RotationStartResultSchema,
   TelemetryQuerySchema,
   TelemetrySampleSchema,
+  ThingGroupSummarySchema,
 } from "./operator-schemas.ts";
 import {
   FlagParameterSchema,
   jsonBody,
   LimitParameterSchema,
   NoInputSchema,
+  PercentParameterSchema,
   TimeParameterSchema,
 } from "./wire-codecs.ts";
+
+/** `/v1/groups/:group/things/:thing` ↔ the membership it names. */
+const groupMembershipParams = z.codec(
+  z.object({ params: GroupMembershipSchema }),
+  GroupMembershipSchema,
+  { decode: ({ params }) => params, encode: (membership) => ({ params: membership }) },
+);
 
 /** A file's bytes as they are (`bodyType: "bytes"`). */
 const FileBodySchema = z.custom<Uint8Array>((body) => body instanceof Uint8Array, "not a file");
@@ -66,7 +78,8 @@ export const OPERATOR_ROUTES = {
   /**
    * Parses, validates and diffs the list against the current one; unless `dryRun`, stores it
    * (and the sandbox reconciles at once). 400 with `issues` for an invalid list, 413 past the
-   * size limit. An empty list needs `allowEmpty`.
+   * size limit. An empty list needs `allowEmpty`; one removing more than `maxRevokePct`
+   * (default 10) percent of the current list needs `confirmRevocations` (409 otherwise).
    */
   uploadAllowList: {
     method: "PUT",
@@ -74,13 +87,27 @@ export const OPERATOR_ROUTES = {
     bodyType: "bytes",
     request: z.codec(
       z.object({
-        query: z.object({ allowEmpty: FlagParameterSchema, dryRun: FlagParameterSchema }),
+        query: z.object({
+          allowEmpty: FlagParameterSchema,
+          dryRun: FlagParameterSchema,
+          confirmRevocations: FlagParameterSchema,
+          maxRevokePct: PercentParameterSchema.optional(),
+        }),
         body: FileBodySchema,
       }),
-      z.object({ body: FileBodySchema, allowEmpty: z.boolean(), dryRun: z.boolean() }),
+      z.object({
+        body: FileBodySchema,
+        allowEmpty: z.boolean(),
+        dryRun: z.boolean(),
+        confirmRevocations: z.boolean().optional(),
+        maxRevokePct: z.number().optional(),
+      }),
       {
         decode: ({ query, body }) => ({ body, ...query }),
-        encode: ({ body, allowEmpty, dryRun }) => ({ query: { allowEmpty, dryRun }, body }),
+        encode: ({ body, confirmRevocations, ...query }) => ({
+          query: { ...query, confirmRevocations: confirmRevocations ?? false },
+          body,
+        }),
       },
     ),
     reply: AllowListUploadReportSchema,
@@ -221,6 +248,84 @@ export const OPERATOR_ROUTES = {
   },
   // Device logs (`fleet logs`).
   readDeviceLogs: READ_DEVICE_LOGS_ROUTE,
+
+  // Release control: `fleet ota cancel|rollback`, `fleet jobs show RELEASE`, `release --wait`.
+  /**
+   * Rolls out an os-update, reboot or configure job document as a release, canary first (201);
+   * errors as `createRelease`'s.
+   */
+  createDeviceJobRelease: {
+    method: "POST",
+    path: "/v1/releases/device-jobs",
+    status: 201,
+    request: jsonBody(DeviceJobReleaseRequestSchema),
+    reply: ReleaseRecordSchema,
+  },
+  /** One release; null (404) for an unknown one. */
+  describeRelease: {
+    method: "GET",
+    path: "/v1/releases/:releaseId",
+    request: z.codec(z.object({ params: z.object({ releaseId: z.string() }) }), z.string(), {
+      decode: ({ params }) => params.releaseId,
+      encode: (releaseId) => ({ params: { releaseId } }),
+    }),
+    reply: ReleaseRecordSchema.nullable(),
+    notFoundIsNull: true,
+  },
+  /**
+   * Cancels the release's running job (QUEUED executions, with `force` IN_PROGRESS ones too);
+   * the release ends `aborted`. 404 for an unknown release, 409 for one with no job running.
+   */
+  cancelRelease: {
+    method: "POST",
+    path: "/v1/releases/:releaseId/cancel",
+    request: z.codec(
+      z.object({
+        params: z.object({ releaseId: z.string() }),
+        body: z.strictObject({ force: z.boolean().default(false) }),
+      }),
+      z.object({ releaseId: z.string(), force: z.boolean() }),
+      {
+        decode: ({ params, body }) => ({ releaseId: params.releaseId, force: body.force }),
+        encode: ({ releaseId, force }) => ({ params: { releaseId }, body: { force } }),
+      },
+    ),
+    reply: ReleaseRecordSchema,
+  },
+  /**
+   * Re-releases the version before the app's current one to the same targets, straight to the
+   * fleet (201). 404 when no earlier version reached the fleet, 409 for a release in canary.
+   */
+  rollbackRelease: {
+    method: "POST",
+    path: "/v1/releases/rollback",
+    status: 201,
+    request: jsonBody(RollbackRequestSchema),
+    reply: ReleaseRecordSchema,
+  },
+
+  // Thing groups: `fleet groups`, `fleet devices add-to-group|remove-from-group`.
+  /** Every thing group with its number of things. */
+  listThingGroups: {
+    method: "GET",
+    path: "/v1/groups",
+    request: NoInputSchema,
+    reply: z.array(ThingGroupSummarySchema),
+  },
+  /** Adds the device to the group; 404 naming the group or the device that does not exist. */
+  addThingToGroup: {
+    method: "PUT",
+    path: "/v1/groups/:group/things/:thing",
+    request: groupMembershipParams,
+    reply: GroupMembershipSchema,
+  },
+  /** Removes the device from the group; 404 naming the group or the device that does not exist. */
+  removeThingFromGroup: {
+    method: "DELETE",
+    path: "/v1/groups/:group/things/:thing",
+    request: groupMembershipParams,
+    reply: GroupMembershipSchema,
+  },
 } as const satisfies Record<string, OperatorRoute>;
 
 export type OperatorRouteTable = typeof OPERATOR_ROUTES;

@@ -1,6 +1,12 @@
 import * as z from "zod";
 import { CommandAcceptedSchema, CommandRejectedSchema } from "../commands.ts";
 import { ThingNameSchema } from "../identity.ts";
+import {
+  AppNameSchema,
+  ConfigureStepSchema,
+  OsUpdateStepSchema,
+  RebootStepSchema,
+} from "../job-document.ts";
 import { RotationRecordSchema } from "../rotation.ts";
 import { IsoDateSchema } from "./wire-codecs.ts";
 
@@ -42,7 +48,7 @@ const AllowListDiffSchema = z.object({
 
 /** Core's `ReconcileSummary`: what the reconcile after an upload removed, and its failures. */
 export const ReconcileSummarySchema = z.object({
-  status: z.enum(["reconciled", "invalid-list", "no-list"]),
+  status: z.enum(["reconciled", "invalid-list", "no-list", "unconfirmed-revocations"]),
   version: z.string().nullable(),
   listed: z.number().int(),
   registered: z.number().int(),
@@ -123,6 +129,34 @@ export const ReleaseRequestSchema = z.strictObject({
   canaryDeadlineMinutes: z.number().positive().optional(),
 });
 export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
+
+/** `fleet os-update|reboot|configure`: one device job step, rolled out as a release. */
+export const DeviceJobReleaseRequestSchema = z.strictObject({
+  step: z.discriminatedUnion("operation", [
+    OsUpdateStepSchema,
+    RebootStepSchema,
+    ConfigureStepSchema,
+  ]),
+  targets: z.array(z.string().min(1)).min(1),
+  canaryGroup: z.string().min(1).optional(),
+  abortFailurePct: z.number().min(0).max(100).optional(),
+  canaryDeadlineMinutes: z.number().positive().optional(),
+});
+
+/** `fleet ota rollback [--app NAME]`: without an app, the newest release's. */
+export const RollbackRequestSchema = z.strictObject({ app: AppNameSchema.optional() });
+export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
+
+/** A thing group with the number of things in it (`fleet groups`). */
+export const ThingGroupSummarySchema = z.object({
+  name: ThingNameSchema,
+  thingCount: z.number().int().nonnegative(),
+});
+export type ThingGroupSummary = z.infer<typeof ThingGroupSummarySchema>;
+
+/** A device's membership of a thing group (`fleet devices add-to-group|remove-from-group`). */
+export const GroupMembershipSchema = z.object({ group: ThingNameSchema, thing: ThingNameSchema });
+export type GroupMembership = z.infer<typeof GroupMembershipSchema>;
 
 /** A cloud-to-device command (`cmd/{thing}/{command}`), params already validated. */
 export const CommandSendRequestSchema = z.strictObject({

@@ -46,6 +46,12 @@ export const LimitParameterSchema = z.codec(
   { decode: (text) => Number(text), encode: (limit) => String(limit) },
 );
 
+/** A percentage in a query string: 0 to 100. */
+export const PercentParameterSchema = z.codec(z.string(), z.number().min(0).max(100), {
+  decode: (text) => Number(text),
+  encode: (pct) => String(pct),
+});
+
 /** A yes/no query parameter: `1` or `true` is yes; absent is no. Sent as `1` when yes. */
 export const FlagParameterSchema = z.codec(z.string().optional(), z.boolean(), {
   decode: (text) => text === "1" || text === "true",

@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
-import type { AllowListStore, StoredAllowList } from "../../../src/ports/index.ts";
+import type {
+  AllowListStore,
+  AllowListWriteOptions,
+  StoredAllowList,
+} from "../../../src/ports/index.ts";
 import { Faults } from "./faults.ts";
 
 /** Each read streams the body in small chunks, so parsers meet lines split across chunks. */
@@ -8,7 +12,12 @@ const CHUNK_BYTES = 7;
 /** A versioned store in memory (versions like S3's: a new one per write). */
 export class InMemoryAllowListStore implements AllowListStore {
   readonly faults = new Faults();
-  #current: { version: string; bytes: Uint8Array; allowEmpty: boolean } | null = null;
+  #current: {
+    version: string;
+    bytes: Uint8Array;
+    allowEmpty: boolean;
+    revocationsConfirmed: boolean;
+  } | null = null;
   #writes = 0;
 
   async read(): Promise<StoredAllowList | null> {
@@ -20,19 +29,28 @@ export class InMemoryAllowListStore implements AllowListStore {
       body: chunks(current.bytes),
       size: current.bytes.byteLength,
       allowEmpty: current.allowEmpty,
+      revocationsConfirmed: current.revocationsConfirmed,
     };
   }
 
-  async write(body: Uint8Array, options: { allowEmpty: boolean }): Promise<{ version: string }> {
+  async write(body: Uint8Array, options: AllowListWriteOptions): Promise<{ version: string }> {
     this.faults.check("write");
     const digest = createHash("sha256").update(body).digest("hex").slice(0, 8);
     const version = `v${++this.#writes}-${digest}`;
-    this.#current = { version, bytes: body.slice(), allowEmpty: options.allowEmpty };
+    this.#current = {
+      version,
+      bytes: body.slice(),
+      allowEmpty: options.allowEmpty,
+      revocationsConfirmed: options.revocationsConfirmed ?? false,
+    };
     return { version };
   }
 
   /** Stores a text list: `serials.join("\n")`. */
-  writeSerials(serials: string[], options = { allowEmpty: false }): Promise<{ version: string }> {
+  writeSerials(
+    serials: string[],
+    options: AllowListWriteOptions = { allowEmpty: false },
+  ): Promise<{ version: string }> {
     return this.write(new TextEncoder().encode(serials.map((s) => `${s}\n`).join("")), options);
   }
 }

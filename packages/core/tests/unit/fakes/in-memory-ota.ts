@@ -1,3 +1,7 @@
+import {
+  JobNotCancelableError,
+  JobNotFoundError,
+} from "../../../src/contracts/operator-api/operator-errors.ts";
 import type { JobSummary } from "../../../src/contracts/ota-jobs.ts";
 import type {
   ReleasePhase,
@@ -37,6 +41,7 @@ export class InMemoryArtifactStore implements ArtifactStore {
 /** Jobs the test ends by hand with `finish`; groups and things named up front. */
 export class InMemoryOtaJobs implements OtaJobs {
   readonly created: OtaJobSpec[] = [];
+  readonly canceled: string[] = [];
   readonly summaries = new Map<string, JobSummary>();
   failCreate: Error | null = null;
 
@@ -53,6 +58,7 @@ export class InMemoryOtaJobs implements OtaJobs {
       jobId: spec.jobId,
       status: "IN_PROGRESS",
       description: spec.description,
+      ...(spec.continuous === true ? { targetSelection: "CONTINUOUS" as const } : {}),
       reasonCode: null,
       comment: null,
       counts: zeroCounts(),
@@ -77,6 +83,21 @@ export class InMemoryOtaJobs implements OtaJobs {
       counts: { ...zeroCounts(), ...counts },
       completedAt: "2026-11-22T00:10:00.000Z",
     });
+  }
+
+  /** Sets a running job's execution counts (a continuous job never ends by itself). */
+  progress(jobId: string, counts: Partial<JobSummary["counts"]>): void {
+    const summary = this.summaries.get(jobId);
+    if (summary === undefined) throw new Error(`no job ${jobId}`);
+    this.summaries.set(jobId, { ...summary, counts: { ...zeroCounts(), ...counts } });
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    const summary = this.summaries.get(jobId);
+    if (summary === undefined) throw new JobNotFoundError(jobId);
+    if (summary.status !== "IN_PROGRESS") throw new JobNotCancelableError(jobId, summary.status);
+    this.canceled.push(jobId);
+    this.summaries.set(jobId, { ...summary, status: "CANCELED" });
   }
 
   async describeJob(jobId: string): Promise<JobSummary | null> {

@@ -40,7 +40,14 @@ function recheck(registry: IotRegistry, connection: Connection): void {
 }
 
 function changedCertificates(change: RegistryChange): readonly string[] {
-  return change.kind === "policy-version" ? change.certificateIds : [change.certificateId];
+  switch (change.kind) {
+    case "policy-version":
+      return change.certificateIds;
+    case "thing-group-membership":
+      return [];
+    default:
+      return [change.certificateId];
+  }
 }
 
 /** Marks why the broker ends a connection (the first reason wins) and closes it. */
