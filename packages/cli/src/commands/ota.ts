@@ -23,7 +23,7 @@ export const RELEASE_COLUMNS: readonly Column<ReleaseRecord>[] = [
   { header: "phase", value: (r) => r.phase },
   { header: "canary job", value: (r) => r.canaryJobId ?? "-" },
   { header: "fleet job", value: (r) => r.fleetJobId ?? "-" },
-  { header: "reason", value: (r) => r.reason ?? "" },
+  { header: "reason", value: (r) => r.reason ?? "", flexible: true },
 ];
 
 interface ReleaseOptions extends TargetOptions, RolloutOptions {
