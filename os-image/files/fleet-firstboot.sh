@@ -117,6 +117,7 @@ write_config() {
   [ -r "$ENDPOINT_ENV" ] || fail "$ENDPOINT_ENV is missing: the image was built without endpoint settings"
   FLEET_ENDPOINT_HOST=$(setting FLEET_ENDPOINT_HOST)
   FLEET_ENDPOINT_PORT=$(setting FLEET_ENDPOINT_PORT)
+  FLEET_ENDPOINT_ALPN=$(setting FLEET_ENDPOINT_ALPN)
   FLEET_TEMPLATE_NAME=$(setting FLEET_TEMPLATE_NAME)
   FLEET_CA_FILE=$(setting FLEET_CA_FILE)
   FLEET_CLAIM_CERT_FILE=$(setting FLEET_CLAIM_CERT_FILE)
@@ -125,6 +126,12 @@ write_config() {
   path_re='/[A-Za-z0-9._/-]+'
   require_setting FLEET_ENDPOINT_HOST "${FLEET_ENDPOINT_HOST:-}" '[A-Za-z0-9.-]+'
   require_setting FLEET_ENDPOINT_PORT "${FLEET_ENDPOINT_PORT:-8883}" '[0-9]{1,5}'
+  alpn=""
+  if [ -n "${FLEET_ENDPOINT_ALPN:-}" ]; then
+    # MQTT on port 443 (networks that block 8883): AWS IoT Core wants ALPN x-amzn-mqtt-ca.
+    require_setting FLEET_ENDPOINT_ALPN "$FLEET_ENDPOINT_ALPN" '[A-Za-z0-9._-]{1,64}'
+    alpn=", \"alpn\": \"$FLEET_ENDPOINT_ALPN\""
+  fi
   require_setting FLEET_TEMPLATE_NAME "${FLEET_TEMPLATE_NAME:-}" '[0-9A-Za-z_-]{1,36}'
   require_setting FLEET_CA_FILE "${FLEET_CA_FILE:-}" "$path_re"
   require_setting FLEET_CLAIM_CERT_FILE "${FLEET_CLAIM_CERT_FILE:-}" "$path_re"
@@ -136,7 +143,7 @@ write_config() {
   cat >"$tmp" <<JSON
 {
   "serial": "$1",
-  "endpoint": { "host": "$FLEET_ENDPOINT_HOST", "port": ${FLEET_ENDPOINT_PORT:-8883} },
+  "endpoint": { "host": "$FLEET_ENDPOINT_HOST", "port": ${FLEET_ENDPOINT_PORT:-8883}$alpn },
   "tls": { "caFile": "$FLEET_CA_FILE" },
   "credentialsDir": "/var/lib/fleet/credentials",
   "stateDir": "/var/lib/fleet",

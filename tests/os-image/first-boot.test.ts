@@ -152,6 +152,31 @@ describe("fleet-firstboot.sh", () => {
     await expect(stat(join(root, "var/lib/fleet/.firstboot-done"))).rejects.toThrow(/ENOENT/);
   });
 
+  it("selects MQTT on port 443 with ALPN x-amzn-mqtt-ca when the image's endpoint settings say so", async () => {
+    await put(
+      "etc/fleet/endpoint.env",
+      ENDPOINT_ENV.replace(
+        "FLEET_ENDPOINT_PORT=8883",
+        "FLEET_ENDPOINT_PORT=443\nFLEET_ENDPOINT_ALPN=x-amzn-mqtt-ca",
+      ),
+    );
+    await put("proc/device-tree/serial-number", "10000000a1b2c3d4\0");
+    expect(firstBoot().status).toBe(0);
+    const config = parseDeviceConfig(await deviceConfig(), "device.json");
+    expect(config.endpoint).toEqual({
+      host: "abc123-ats.iot.eu-west-1.amazonaws.com",
+      port: 443,
+      alpn: "x-amzn-mqtt-ca",
+    });
+  });
+
+  it("refuses an ALPN setting that would need escaping in the config", async () => {
+    await put("etc/fleet/endpoint.env", `${ENDPOINT_ENV}FLEET_ENDPOINT_ALPN=x"y\n`);
+    const result = firstBoot();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("FLEET_ENDPOINT_ALPN='x\"y' is missing or invalid");
+  });
+
   it("fails with a clear message when the image has no fleet user", async () => {
     await put("etc/passwd", `root:x:${ROOT_UID}:0::/root:/bin/sh\n`);
     const result = firstBoot();

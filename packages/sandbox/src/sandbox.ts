@@ -60,6 +60,12 @@ export interface SandboxOptions {
   host?: string;
   /** MQTT (TLS) port. Default 0: a free port, reported in `Sandbox.mqtt.port`. */
   mqttPort?: number;
+  /**
+   * The address devices reach the sandbox at when it is not `host`: for a QEMU guest on user
+   * networking the host is `10.0.2.2`, forwarded to the host's loopback. The broker's
+   * certificate names it too, and artifact URLs in job documents use it.
+   */
+  deviceHost?: string;
   /** Default: a silent logger. */
   logger?: Logger;
   /**
@@ -275,6 +281,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const artifacts = await startArtifacts({
     stateDir,
     urlExpiryMs: settings.artifactUrlExpiryMs,
+    deviceHost: settings.deviceHost,
     logger,
   });
   const shadows = await ShadowStore.open(stateDir);

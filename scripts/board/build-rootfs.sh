@@ -1,0 +1,60 @@
+#!/bin/sh
+# The hooks and GRUB's configuration are single-quoted on purpose: mmdebstrap runs each hook
+# with the root directory as $1, and GRUB expands its own variables.
+# shellcheck disable=SC2016
+# Builds the board's arm64 root filesystem (Debian bookworm) as a tarball with mmdebstrap, or
+# reuses the cached one: the cache key is this script's own hash (it holds the package list and
+# every customisation), so any change here rebuilds it.
+# Usage: scripts/board/build-rootfs.sh CACHE_DIR   (prints the tarball's path)
+# Needs root and the qemu-aarch64 binfmt handler (scripts/board/ensure-board-tools.sh).
+#
+# What the tarball holds, besides Debian's essential packages: the kernel and its initramfs
+# (/vmlinuz, /initrd.img), systemd with networkd (DHCP on every wired interface, Wi-Fi through
+# wpa_supplicant) and resolved, polkit (the client reboots through logind), and GRUB for
+# arm64 UEFI at /boot/efi/EFI/BOOT/BOOTAA64.EFI: the removable-media path every UEFI firmware
+# boots, so the image needs no boot entry. The fleet client is not in it: scripts/board/build-image.ts
+# installs it with the stage's endpoint and claim credentials.
+set -eu
+
+cache="${1:?usage: build-rootfs.sh CACHE_DIR}"
+mirror="${FLEET_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+key=$(sha256sum "$0" | cut -c1-16)
+tarball="$cache/rootfs-bookworm-arm64-$key.tar"
+if [ -s "$tarball" ]; then
+  echo "$tarball"
+  exit 0
+fi
+mkdir -p "$cache"
+
+packages="linux-image-arm64,initramfs-tools,kmod,udev,systemd,systemd-sysv,systemd-resolved,dbus,\
+libpam-systemd,polkitd,grub-efi-arm64-bin,iproute2,wpasupplicant,procps,ca-certificates"
+
+# The GRUB configuration inside BOOTAA64.EFI: find the root filesystem by its label and boot
+# the kernel from it, so an OS update can install a new kernel without touching the ESP. Extra
+# kernel arguments come from /EFI/BOOT/cmdline.cfg on the ESP when it exists (it sets
+# fleet_cmdline; the board test adds its console settings there).
+grub_cfg='set timeout=0
+search --no-floppy --label fleet-root --set=root
+set fleet_cmdline=""
+if [ -f ($cmdpath)/../fleet/cmdline.cfg ]; then source ($cmdpath)/../fleet/cmdline.cfg; fi
+linux /vmlinuz root=LABEL=fleet-root ro rootwait console=ttyAMA0 console=tty0 $fleet_cmdline
+initrd /initrd.img
+boot'
+
+nice -n 10 mmdebstrap --arch=arm64 --variant=minbase --format=tar \
+  --aptopt='APT::Install-Recommends "false"' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+  --include="$packages" \
+  --customize-hook='echo fleet-board >"$1/etc/hostname"' \
+  --customize-hook='printf "%s\n" "LABEL=fleet-root / ext4 defaults,noatime,commit=5 0 1" "LABEL=FLEET-BOOT /boot/efi vfat umask=0077,nofail 0 2" >"$1/etc/fstab"' \
+  --customize-hook='mkdir -p "$1/etc/systemd/network" && printf "%s\n" "[Match]" "Name=en* eth* wl*" "" "[Network]" "DHCP=yes" >"$1/etc/systemd/network/80-dhcp.network"' \
+  --customize-hook='chroot "$1" systemctl enable systemd-networkd systemd-resolved' \
+  --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer' \
+  --customize-hook="mkdir -p \"\$1/boot/efi/EFI/BOOT\" && printf '%s\n' '$grub_cfg' >\"\$1/boot/efi/EFI/BOOT/grub-embedded.cfg\"" \
+  --customize-hook='chroot "$1" grub-mkimage -O arm64-efi -o /boot/efi/EFI/BOOT/BOOTAA64.EFI -c /boot/efi/EFI/BOOT/grub-embedded.cfg -p /EFI/BOOT part_gpt fat ext2 normal linux search search_label configfile test echo gzio efi_gop' \
+  --customize-hook='rm "$1/boot/efi/EFI/BOOT/grub-embedded.cfg"' \
+  --customize-hook='test -e "$1/vmlinuz" && test -e "$1/initrd.img"' \
+  bookworm "$tarball.tmp" "$mirror"
+mv "$tarball.tmp" "$tarball"
+echo "$tarball"

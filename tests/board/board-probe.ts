@@ -1,0 +1,24 @@
+// What the board test adds to the release image, and only there: the kernel forwards the
+// journal to the serial console (so the first-boot script's and the client's log lines reach
+// the test), and a probe unit prints the client's resident memory every 10 s. Everything else
+// on the disk is what a release image carries.
+
+/** GRUB script on the ESP: extra kernel arguments (see scripts/board/build-rootfs.sh). */
+export const BOARD_TEST_CMDLINE_CFG =
+  'set fleet_cmdline="systemd.journald.forward_to_console=1 systemd.wants=board-probe.service"\n';
+
+export const BOARD_PROBE_UNIT_PATH = "/etc/systemd/system/board-probe.service";
+
+/** `$$` is a literal `$` in a unit file. */
+export const BOARD_PROBE_UNIT = `[Unit]
+Description=Board test probe: the fleet client's resident memory on the serial console
+
+[Service]
+ExecStart=/bin/sh -c 'while sleep 10; do pid=$$(systemctl show -p MainPID --value fleet-device.service); if [ "$$pid" != 0 ]; then echo "board-probe: fleet-device $$(grep VmRSS /proc/$$pid/status)" >/dev/ttyAMA0; fi; done'
+`;
+
+/** The resident memory a probe line reports, in KiB. */
+export function probeRssKib(line: string): number | undefined {
+  const match = /board-probe: fleet-device VmRSS:\s+(\d+) kB/.exec(line);
+  return match === null ? undefined : Number(match[1]);
+}
