@@ -38,10 +38,9 @@ export interface BoardImageInputs {
   releasePublicKeyFile: string;
   /** The disk image to write (raw). */
   output: string;
-  /**
-   * Extra files on the ESP, by path: `fleet-boot.txt` (Wi-Fi and hostname for the first boot),
-   * `EFI/BOOT/cmdline.cfg` (GRUB script setting `fleet_cmdline`, extra kernel arguments).
-   */
+  /** Kernel arguments added to the image's own (the board test's console settings). */
+  kernelArgs?: string;
+  /** Extra files on the ESP, by path: `fleet-boot.txt` (Wi-Fi and hostname for the first boot). */
   espFiles?: Readonly<Record<string, string>>;
   /** Extra files in the root filesystem, by absolute path (the board test's probe unit). */
   rootFiles?: Readonly<Record<string, string>>;
@@ -63,18 +62,40 @@ export async function buildBoardImage(inputs: BoardImageInputs): Promise<string>
     execFileSync("tar", ["-xf", rootfs, "-C", rootDir, "--numeric-owner"]);
     await installFleet(rootDir, inputs);
     await writeFiles(rootDir, inputs.rootFiles);
+    await enableWifi(rootDir);
     // systemd-resolved serves DNS to the client (an AWS endpoint is a name).
     await rm(join(rootDir, "etc/resolv.conf"), { force: true });
     await symlink("../run/systemd/resolve/stub-resolv.conf", join(rootDir, "etc/resolv.conf"));
     // The ESP's contents move out of the root tree; /boot/efi stays as its mount point.
     await rename(join(rootDir, "boot/efi"), espDir);
     await mkdir(join(rootDir, "boot/efi"));
-    await writeFiles(espDir, inputs.espFiles);
+    // net.ifnames=0: the Wi-Fi interface is wlan0 on every board, the name first boot's
+    // wpa_supplicant configuration is for. GRUB reads this file (build-rootfs.sh).
+    const kernelArgs = ["net.ifnames=0", inputs.kernelArgs ?? ""].join(" ").trim();
+    await writeFiles(espDir, {
+      "EFI/BOOT/cmdline.cfg": `set fleet_cmdline="${kernelArgs.replaceAll('"', "")}"\n`,
+      ...inputs.espFiles,
+    });
     await buildGptDisk({ espDir, rootDir, workDir: work, output: inputs.output });
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   return inputs.output;
+}
+
+/**
+ * wpa_supplicant on wlan0, started only once first boot wrote its configuration from
+ * fleet-boot.txt (a board without Wi-Fi settings runs no supplicant).
+ */
+async function enableWifi(rootDir: string): Promise<void> {
+  const unit = "wpa_supplicant@wlan0.service";
+  await writeFiles(rootDir, {
+    [`/etc/systemd/system/${unit}.d/fleet.conf`]:
+      "[Unit]\nConditionPathExists=/etc/wpa_supplicant/wpa_supplicant-wlan0.conf\n",
+  });
+  const wants = join(rootDir, "etc/systemd/system/multi-user.target.wants");
+  await mkdir(wants, { recursive: true });
+  await symlink("/lib/systemd/system/wpa_supplicant@.service", join(wants, unit));
 }
 
 async function writeFiles(
@@ -130,8 +151,10 @@ if (import.meta.main) {
         default: join(repo, "dist/device/fleet-device-arm64.tar.gz"),
       },
       "endpoint-host": { type: "string" },
-      "endpoint-port": { type: "string", default: "8883" },
-      "endpoint-alpn": { type: "string" },
+      // MQTT on 443 with ALPN by default: it passes networks that block 8883 (AWS IoT Core
+      // serves both).
+      "endpoint-port": { type: "string", default: "443" },
+      "endpoint-alpn": { type: "string", default: "x-amzn-mqtt-ca" },
       "template-name": { type: "string" },
       "claim-cert": { type: "string" },
       "claim-key": { type: "string" },
@@ -162,7 +185,7 @@ if (import.meta.main) {
     endpoint: {
       host: values["endpoint-host"] as string,
       port: Number(values["endpoint-port"]),
-      ...(values["endpoint-alpn"] === undefined ? {} : { alpn: values["endpoint-alpn"] }),
+      ...(values["endpoint-alpn"] === "" ? {} : { alpn: values["endpoint-alpn"] }),
     },
     templateName: values["template-name"] as string,
     claimCertFile: values["claim-cert"] as string,

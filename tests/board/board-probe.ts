@@ -3,9 +3,9 @@
 // the test), and a probe unit prints the client's resident memory every 10 s. Everything else
 // on the disk is what a release image carries.
 
-/** GRUB script on the ESP: extra kernel arguments (see scripts/board/build-rootfs.sh). */
-export const BOARD_TEST_CMDLINE_CFG =
-  'set fleet_cmdline="systemd.journald.forward_to_console=1 systemd.wants=board-probe.service"\n';
+/** Kernel arguments: the journal on the console, and the probe unit started. */
+export const BOARD_TEST_KERNEL_ARGS =
+  "systemd.journald.forward_to_console=1 systemd.wants=board-probe.service";
 
 export const BOARD_PROBE_UNIT_PATH = "/etc/systemd/system/board-probe.service";
 

@@ -17,7 +17,7 @@ import { buildDevice } from "../../scripts/build-device.ts";
 import {
   BOARD_PROBE_UNIT,
   BOARD_PROBE_UNIT_PATH,
-  BOARD_TEST_CMDLINE_CFG,
+  BOARD_TEST_KERNEL_ARGS,
   probeRssKib,
 } from "./board-probe.ts";
 import { type Board, createBoard } from "./qemu-board.ts";
@@ -31,6 +31,8 @@ const MINUTE = 60_000;
 /** Power-on to the client's first log line: firmware, GRUB, kernel, systemd, Node under TCG. */
 const BOOT_MS = 10 * MINUTE;
 const BOOT_BANNER = /Booting Linux on physical CPU/;
+/** Set from fleet-boot.txt on the ESP, as a user would from any OS before the first boot. */
+const HOSTNAME = "greenhouse-7";
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
 async function waitFor<T>(
@@ -53,6 +55,7 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
   let sandbox: Sandbox;
   let board: Board;
   let firstBootLine: Promise<string>;
+  let hostnameLine: Promise<string>;
 
   beforeAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -64,14 +67,16 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
     await writeFile(caFile, sandbox.caCertPem);
     const disk = await buildBoardImage({
       deviceTarball: device.tarball as string,
-      endpoint: { host: GUEST_HOST, port: sandbox.mqtt.port },
+      // As the SystemReady image's default: MQTT with ALPN x-amzn-mqtt-ca (port 443 on AWS).
+      endpoint: { host: GUEST_HOST, port: sandbox.mqtt.port, alpn: "x-amzn-mqtt-ca" },
       templateName: sandbox.claim.templateName,
       claimCertFile: sandbox.claim.certFile,
       claimKeyFile: sandbox.claim.keyFile,
       rootCaFile: caFile,
       releasePublicKeyFile: sandbox.releaseKey.publicKeyFile,
       output: join(dir, "board.img"),
-      espFiles: { "EFI/BOOT/cmdline.cfg": BOARD_TEST_CMDLINE_CFG },
+      kernelArgs: BOARD_TEST_KERNEL_ARGS,
+      espFiles: { "fleet-boot.txt": `hostname=${HOSTNAME}\r\n` },
       rootFiles: { [BOARD_PROBE_UNIT_PATH]: BOARD_PROBE_UNIT },
     });
     board = createBoard({ disk, serial: SERIAL, dir });
@@ -80,6 +85,7 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
       BOOT_MS,
       "the first boot's serial",
     );
+    hostnameLine = board.next(/fleet-firstboot: hostname \S+ from \S+/, BOOT_MS, "the hostname");
     board.powerOn();
   });
 
@@ -116,6 +122,14 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
       expect(await firstBootLine).toContain(
         `serial ${SERIAL} from /sys/class/dmi/id/product_serial`,
       );
+    },
+    BOOT_MS,
+  );
+
+  it(
+    "first boot applies the hostname from fleet-boot.txt on the boot (FAT) partition",
+    async () => {
+      expect(await hostnameLine).toContain(`hostname ${HOSTNAME} from /boot/efi/fleet-boot.txt`);
     },
     BOOT_MS,
   );
