@@ -16,6 +16,8 @@ need() {
 }
 
 need mmdebstrap mmdebstrap
+# Debian's archive key: mmdebstrap checks the bookworm archive with it (Ubuntu lacks it).
+need /usr/share/keyrings/debian-archive-keyring.gpg debian-archive-keyring
 need /usr/libexec/qemu-binfmt/aarch64-binfmt-P qemu-user-static
 need update-binfmts binfmt-support
 need qemu-system-aarch64 qemu-system-arm
