@@ -31,27 +31,46 @@ libpam-systemd,polkitd,grub-efi-arm64-bin,iproute2,wpasupplicant,procps,ca-certi
 
 # The GRUB configuration inside BOOTAA64.EFI: find the root filesystem by its label and boot
 # the kernel from it, so an OS update can install a new kernel without touching the ESP. Extra
-# kernel arguments come from /EFI/BOOT/cmdline.cfg on the ESP when it exists (it sets
-# fleet_cmdline; the board test adds its console settings there).
-grub_cfg='set timeout=0
+# kernel arguments come from /EFI/BOOT/cmdline.cfg on the ESP when it exists (a GRUB script
+# setting fleet_cmdline, written by build-image.ts).
+export FLEET_GRUB_CFG='set timeout=0
 search --no-floppy --label fleet-root --set=root
 set fleet_cmdline=""
-if [ -f ($cmdpath)/../fleet/cmdline.cfg ]; then source ($cmdpath)/../fleet/cmdline.cfg; fi
+if [ -f $cmdpath/cmdline.cfg ]; then source $cmdpath/cmdline.cfg; fi
 linux /vmlinuz root=LABEL=fleet-root ro rootwait console=ttyAMA0 console=tty0 $fleet_cmdline
 initrd /initrd.img
 boot'
+
+# The initramfs carries the storage drivers a SystemReady board boots from (virtio for QEMU,
+# NVMe, SD/eMMC, SATA, USB) and ext4, not Debian's MODULES=most: building that under emulation
+# takes over half an hour. Both files are in place before the kernel package makes the initramfs.
+initramfs_modules="virtio_blk virtio_scsi virtio_pci nvme mmc_block sdhci_of_arasan sdhci_iproc \
+sdhci_of_dwcmshc dw_mmc_rockchip ahci ahci_platform sd_mod usb_storage uas xhci_pci xhci_plat_hcd \
+dwc3 dwc2 ext4 crc32c_generic"
+export FLEET_INITRAMFS_HOOK="#!/bin/sh
+[ \"\$1\" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+for module in $initramfs_modules; do
+  modinfo -k \"\$version\" \"\$module\" >/dev/null 2>&1 && manual_add_modules \"\$module\"
+done
+exit 0"
 
 nice -n 10 mmdebstrap --arch=arm64 --variant=minbase --format=tar \
   --aptopt='APT::Install-Recommends "false"' \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --include="$packages" \
+  --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/etc/initramfs-tools/hooks"' \
+  --essential-hook='echo MODULES=list >"$1/etc/initramfs-tools/conf.d/fleet-board.conf"' \
+  --essential-hook='printf "%s\n" "$FLEET_INITRAMFS_HOOK" >"$1/etc/initramfs-tools/hooks/fleet-board-modules"' \
+  --essential-hook='chmod 0755 "$1/etc/initramfs-tools/hooks/fleet-board-modules"' \
   --customize-hook='echo fleet-board >"$1/etc/hostname"' \
   --customize-hook='printf "%s\n" "LABEL=fleet-root / ext4 defaults,noatime,commit=5 0 1" "LABEL=FLEET-BOOT /boot/efi vfat umask=0077,nofail 0 2" >"$1/etc/fstab"' \
   --customize-hook='mkdir -p "$1/etc/systemd/network" && printf "%s\n" "[Match]" "Name=en* eth* wl*" "" "[Network]" "DHCP=yes" >"$1/etc/systemd/network/80-dhcp.network"' \
   --customize-hook='chroot "$1" systemctl enable systemd-networkd systemd-resolved' \
   --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer' \
-  --customize-hook="mkdir -p \"\$1/boot/efi/EFI/BOOT\" && printf '%s\n' '$grub_cfg' >\"\$1/boot/efi/EFI/BOOT/grub-embedded.cfg\"" \
+  --customize-hook='mkdir -p "$1/boot/efi/EFI/BOOT"' \
+  --customize-hook='printf "%s\n" "$FLEET_GRUB_CFG" >"$1/boot/efi/EFI/BOOT/grub-embedded.cfg"' \
   --customize-hook='chroot "$1" grub-mkimage -O arm64-efi -o /boot/efi/EFI/BOOT/BOOTAA64.EFI -c /boot/efi/EFI/BOOT/grub-embedded.cfg -p /EFI/BOOT part_gpt fat ext2 normal linux search search_label configfile test echo gzio efi_gop' \
   --customize-hook='rm "$1/boot/efi/EFI/BOOT/grub-embedded.cfg"' \
   --customize-hook='test -e "$1/vmlinuz" && test -e "$1/initrd.img"' \
