@@ -111,9 +111,13 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
         ? execution
         : undefined;
     });
-  const seqsSince = async (since: Date): Promise<Set<number>> =>
-    new Set(
-      (await sandbox.queryTelemetry({ thing: THING, since, limit: 100_000 })).map((s) => s.seq),
+  /** Each stored message's sequence number and the time the board took it (ms). */
+  const messageTimesSince = async (since: Date): Promise<Map<number, number>> =>
+    new Map(
+      (await sandbox.queryTelemetry({ thing: THING, since, limit: 100_000 })).map((s) => [
+        s.seq,
+        s.time.getTime(),
+      ]),
     );
 
   it(
@@ -169,7 +173,7 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
       expect((await settled("board-telemetry-1s", 3 * MINUTE)).status).toBe("SUCCEEDED");
       const from = new Date();
       await sleep(60_000);
-      const rate = (await seqsSince(from)).size / 60;
+      const rate = (await messageTimesSince(from)).size / 60;
       const line = await board.next(/board-probe: fleet-device VmRSS/, 30_000, "a probe line");
       const rssKib = probeRssKib(line) as number;
       console.log(
@@ -259,21 +263,27 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
     async () => {
       const from = new Date();
       const acknowledged = await waitFor("ten messages at one a second", 2 * MINUTE, async () => {
-        const seqs = await seqsSince(from);
-        return seqs.size >= 10 ? seqs : undefined;
+        const times = await messageTimesSince(from);
+        return times.size >= 10 ? times : undefined;
       });
       await board.powerCut();
-      const highest = Math.max(...acknowledged);
+      const cutAt = Date.now();
+      const highest = Math.max(...acknowledged.keys());
       board.powerOn();
       await connected("the board to reconnect after the power cut", BOOT_MS);
       const after = await waitFor("telemetry after the power cut", 3 * MINUTE, async () => {
-        const seqs = await seqsSince(from);
-        return [...seqs].some((seq) => seq > highest + 5) ? seqs : undefined;
+        const times = await messageTimesSince(from);
+        return [...times.keys()].some((seq) => seq > highest + 5) ? times : undefined;
       });
-      for (const seq of acknowledged) expect(after.has(seq)).toBe(true);
-      // Numbers continue where they stopped: none is reused, none skipped.
+      // Every message the broker acknowledged before the cut is still there, unchanged: its
+      // number was not reused by a message taken after the next boot.
+      for (const [seq, time] of acknowledged) expect(after.get(seq)).toBe(time);
+      for (const [seq, time] of after) {
+        if (seq <= highest) expect(time).toBeLessThan(cutAt);
+      }
+      // Numbers continue where they stopped: none skipped.
       const missing = [];
-      for (let seq = Math.min(...acknowledged); seq <= Math.max(...after); seq++) {
+      for (let seq = Math.min(...acknowledged.keys()); seq <= Math.max(...after.keys()); seq++) {
         if (!after.has(seq)) missing.push(seq);
       }
       expect(missing).toEqual([]);
