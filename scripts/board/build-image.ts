@@ -38,7 +38,7 @@ export interface BoardImageInputs {
   releasePublicKeyFile: string;
   /** The disk image to write (raw). */
   output: string;
-  /** Kernel arguments added to the image's own (the board test's console settings). */
+  /** Kernel arguments added to the image's own in /EFI/BOOT/grub.cfg (the board test's console settings). */
   kernelArgs?: string;
   /** Extra files on the ESP, by path: `fleet-boot.txt` (Wi-Fi and hostname for the first boot). */
   espFiles?: Readonly<Record<string, string>>;
@@ -66,14 +66,12 @@ export async function buildBoardImage(inputs: BoardImageInputs): Promise<string>
     // systemd-resolved serves DNS to the client (an AWS endpoint is a name).
     await rm(join(rootDir, "etc/resolv.conf"), { force: true });
     await symlink("../run/systemd/resolve/stub-resolv.conf", join(rootDir, "etc/resolv.conf"));
+    installGrub(rootDir);
     // The ESP's contents move out of the root tree; /boot/efi stays as its mount point.
     await rename(join(rootDir, "boot/efi"), espDir);
     await mkdir(join(rootDir, "boot/efi"));
-    // net.ifnames=0: the Wi-Fi interface is wlan0 on every board, the name first boot's
-    // wpa_supplicant configuration is for. GRUB reads this file (build-rootfs.sh).
-    const kernelArgs = ["net.ifnames=0", inputs.kernelArgs ?? ""].join(" ").trim();
     await writeFiles(espDir, {
-      "EFI/BOOT/cmdline.cfg": `set fleet_cmdline="${kernelArgs.replaceAll('"', "")}"\n`,
+      "EFI/BOOT/grub.cfg": grubConfig(inputs.kernelArgs),
       ...inputs.espFiles,
     });
     await buildGptDisk({ espDir, rootDir, workDir: work, output: inputs.output });
@@ -81,6 +79,46 @@ export async function buildBoardImage(inputs: BoardImageInputs): Promise<string>
     await rm(work, { recursive: true, force: true });
   }
   return inputs.output;
+}
+
+/**
+ * GRUB for arm64 UEFI at the removable-media path every UEFI firmware boots
+ * (/EFI/BOOT/BOOTAA64.EFI), so the image needs no boot entry. Its prefix is /EFI/BOOT on the
+ * partition it was loaded from: it reads grub.cfg beside itself.
+ */
+function installGrub(rootDir: string): void {
+  const modules = ["part_gpt", "fat", "ext2", "normal", "linux", "search", "search_label"];
+  execFileSync(
+    "chroot",
+    [rootDir, "grub-mkimage", "-O", "arm64-efi", "-o", "/boot/efi/EFI/BOOT/BOOTAA64.EFI"].concat([
+      "-p",
+      "/EFI/BOOT",
+      ...modules,
+      "configfile",
+      "echo",
+      "gzio",
+      "efi_gop",
+    ]),
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+}
+
+/**
+ * The boot entry: the kernel of the partition labelled fleet-root (so an OS update can install
+ * a new kernel without touching the ESP). net.ifnames=0: the Wi-Fi interface is wlan0 on every
+ * board, the name first boot's wpa_supplicant configuration is for.
+ */
+function grubConfig(kernelArgs: string | undefined): string {
+  const args = ["root=LABEL=fleet-root ro rootwait console=ttyAMA0 console=tty0 net.ifnames=0"];
+  if (kernelArgs !== undefined) args.push(kernelArgs);
+  return [
+    "set timeout=0",
+    "search --no-floppy --label fleet-root --set=root",
+    `linux /vmlinuz ${args.join(" ")}`,
+    "initrd /initrd.img",
+    "boot",
+    "",
+  ].join("\n");
 }
 
 /**

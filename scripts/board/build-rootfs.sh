@@ -1,6 +1,5 @@
 #!/bin/sh
-# The hooks and GRUB's configuration are single-quoted on purpose: mmdebstrap runs each hook
-# with the root directory as $1, and GRUB expands its own variables.
+# The hooks are single-quoted on purpose: mmdebstrap runs each hook with the root directory as $1.
 # shellcheck disable=SC2016
 # Builds the board's arm64 root filesystem (Debian bookworm) as a tarball with mmdebstrap, or
 # reuses the cached one: the cache key is this script's own hash (it holds the package list and
@@ -10,10 +9,9 @@
 #
 # What the tarball holds, besides Debian's essential packages: the kernel and its initramfs
 # (/vmlinuz, /initrd.img), systemd with networkd (DHCP on every wired interface, Wi-Fi through
-# wpa_supplicant) and resolved, polkit (the client reboots through logind), and GRUB for
-# arm64 UEFI at /boot/efi/EFI/BOOT/BOOTAA64.EFI: the removable-media path every UEFI firmware
-# boots, so the image needs no boot entry. The fleet client is not in it: scripts/board/build-image.ts
-# installs it with the stage's endpoint and claim credentials.
+# wpa_supplicant) and resolved, polkit (the client reboots through logind), and GRUB's arm64
+# EFI modules. The fleet client and the boot loader are not in it: scripts/board/build-image.ts
+# installs them with the stage's endpoint, claim credentials and kernel arguments.
 set -eu
 
 cache="${1:?usage: build-rootfs.sh CACHE_DIR}"
@@ -28,18 +26,6 @@ mkdir -p "$cache"
 
 packages="linux-image-arm64,initramfs-tools,kmod,udev,systemd,systemd-sysv,systemd-resolved,dbus,\
 libpam-systemd,polkitd,grub-efi-arm64-bin,iproute2,wpasupplicant,procps,ca-certificates"
-
-# The GRUB configuration inside BOOTAA64.EFI: find the root filesystem by its label and boot
-# the kernel from it, so an OS update can install a new kernel without touching the ESP. Extra
-# kernel arguments come from /EFI/BOOT/cmdline.cfg on the ESP when it exists (a GRUB script
-# setting fleet_cmdline, written by build-image.ts).
-export FLEET_GRUB_CFG='set timeout=0
-search --no-floppy --label fleet-root --set=root
-set fleet_cmdline=""
-if [ -f $cmdpath/cmdline.cfg ]; then source $cmdpath/cmdline.cfg; fi
-linux /vmlinuz root=LABEL=fleet-root ro rootwait console=ttyAMA0 console=tty0 $fleet_cmdline
-initrd /initrd.img
-boot'
 
 # The initramfs carries the storage drivers a SystemReady board boots from (virtio for QEMU,
 # NVMe, SD/eMMC, SATA, USB) and ext4, not Debian's MODULES=most: building that under emulation
@@ -70,9 +56,6 @@ nice -n 10 mmdebstrap --arch=arm64 --variant=minbase --format=tar \
   --customize-hook='chroot "$1" systemctl enable systemd-networkd systemd-resolved' \
   --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer' \
   --customize-hook='mkdir -p "$1/boot/efi/EFI/BOOT"' \
-  --customize-hook='printf "%s\n" "$FLEET_GRUB_CFG" >"$1/boot/efi/EFI/BOOT/grub-embedded.cfg"' \
-  --customize-hook='chroot "$1" grub-mkimage -O arm64-efi -o /boot/efi/EFI/BOOT/BOOTAA64.EFI -c /boot/efi/EFI/BOOT/grub-embedded.cfg -p /EFI/BOOT part_gpt fat ext2 normal linux search search_label configfile test echo gzio efi_gop' \
-  --customize-hook='rm "$1/boot/efi/EFI/BOOT/grub-embedded.cfg"' \
   --customize-hook='test -e "$1/vmlinuz" && test -e "$1/initrd.img"' \
   bookworm "$tarball.tmp" "$mirror"
 mv "$tarball.tmp" "$tarball"

@@ -1,11 +1,17 @@
-// What the board test adds to the release image, and only there: the kernel forwards the
+// What the board test adds to the release image, and only there: journald forwards the
 // journal to the serial console (so the first-boot script's and the client's log lines reach
 // the test), and a probe unit prints the client's resident memory every 10 s. Everything else
 // on the disk is what a release image carries.
 
-/** Kernel arguments: the journal on the console, and the probe unit started. */
-export const BOARD_TEST_KERNEL_ARGS =
-  "systemd.journald.forward_to_console=1 systemd.wants=board-probe.service";
+/** Kernel argument: the probe unit started. */
+export const BOARD_TEST_KERNEL_ARGS = "systemd.wants=board-probe.service";
+
+/**
+ * The journal on the serial console (/dev/console is the last `console=`, tty0 on the image),
+ * where the test reads the first-boot script's and the client's lines.
+ */
+export const BOARD_TEST_JOURNALD_PATH = "/etc/systemd/journald.conf.d/board-test.conf";
+export const BOARD_TEST_JOURNALD = "[Journal]\nForwardToConsole=yes\nTTYPath=/dev/ttyAMA0\n";
 
 export const BOARD_PROBE_UNIT_PATH = "/etc/systemd/system/board-probe.service";
 

@@ -17,6 +17,8 @@ import { buildDevice } from "../../scripts/build-device.ts";
 import {
   BOARD_PROBE_UNIT,
   BOARD_PROBE_UNIT_PATH,
+  BOARD_TEST_JOURNALD,
+  BOARD_TEST_JOURNALD_PATH,
   BOARD_TEST_KERNEL_ARGS,
   probeRssKib,
 } from "./board-probe.ts";
@@ -77,7 +79,10 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
       output: join(dir, "board.img"),
       kernelArgs: BOARD_TEST_KERNEL_ARGS,
       espFiles: { "fleet-boot.txt": `hostname=${HOSTNAME}\r\n` },
-      rootFiles: { [BOARD_PROBE_UNIT_PATH]: BOARD_PROBE_UNIT },
+      rootFiles: {
+        [BOARD_PROBE_UNIT_PATH]: BOARD_PROBE_UNIT,
+        [BOARD_TEST_JOURNALD_PATH]: BOARD_TEST_JOURNALD,
+      },
     });
     board = createBoard({ disk, serial: SERIAL, dir });
     firstBootLine = board.next(

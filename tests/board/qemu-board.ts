@@ -79,7 +79,8 @@ export function createBoard(options: BoardOptions): Board {
         ...["-drive", `if=pflash,format=raw,file=${vars}`],
         ...["-drive", `if=none,id=disk,format=raw,file=${options.disk}`],
         ...["-device", "virtio-blk-pci,drive=disk"],
-        ...["-netdev", "user,id=net", "-device", "virtio-net-pci,netdev=net"],
+        // romfile=: the firmware drives virtio-net itself; no iPXE option ROM (ipxe-qemu) needed.
+        ...["-netdev", "user,id=net", "-device", "virtio-net-pci,netdev=net,romfile="],
         // Early boot waits for entropy (TLS keys, systemd's random seed) without it.
         ...["-device", "virtio-rng-pci"],
         ...["-smbios", `type=1,manufacturer=fleet,product=emulated-board,serial=${options.serial}`],
@@ -87,6 +88,10 @@ export function createBoard(options: BoardOptions): Board {
       ];
       const child = spawn("qemu-system-aarch64", args, { stdio: ["ignore", "pipe", "pipe"] });
       qemu = child;
+      // A test run that ends without afterAll (an error, Ctrl-C) still powers the board off.
+      const onExit = () => child.kill("SIGKILL");
+      process.once("exit", onExit);
+      child.once("exit", () => process.off("exit", onExit));
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) =>
         onLine(line.replace(/\r$/, "")),
       );
