@@ -1,10 +1,24 @@
 // What the board test adds to the release image, and only there: journald forwards the
 // journal to the serial console (so the first-boot script's and the client's log lines reach
-// the test), and a probe unit prints the client's resident memory every 10 s. Everything else
+// the test), a probe unit prints the client's resident memory every 10 s, and the sandbox's
+// artifact port is forwarded to the guest's loopback. Everything else
 // on the disk is what a release image carries.
 
-/** Kernel argument: the probe unit started. */
-export const BOARD_TEST_KERNEL_ARGS = "systemd.wants=board-probe.service";
+/** Kernel arguments: the probe and the artifact forwarder started. */
+export const BOARD_TEST_KERNEL_ARGS =
+  "systemd.wants=board-probe.service systemd.wants=board-artifacts.socket";
+
+/**
+ * The sandbox's artifact server on the guest's own loopback: the client takes plain http only
+ * from 127.0.0.1 (the sandbox; real artifact URLs are https), and the guest reaches the host's
+ * loopback at 10.0.2.2. systemd-socket-proxyd forwards the port.
+ */
+export function artifactForwarder(port: number): Record<string, string> {
+  return {
+    "/etc/systemd/system/board-artifacts.socket": `[Socket]\nListenStream=127.0.0.1:${port}\n`,
+    "/etc/systemd/system/board-artifacts.service": `[Service]\nExecStart=/lib/systemd/systemd-socket-proxyd 10.0.2.2:${port}\n`,
+  };
+}
 
 /**
  * The journal on the serial console (/dev/console is the last `console=`, tty0 on the image),

@@ -15,6 +15,7 @@ import { buildBoardImage } from "../../scripts/board/build-image.ts";
 import { buildApp } from "../../scripts/build-app.ts";
 import { buildDevice } from "../../scripts/build-device.ts";
 import {
+  artifactForwarder,
   BOARD_PROBE_UNIT,
   BOARD_PROBE_UNIT_PATH,
   BOARD_TEST_JOURNALD,
@@ -82,6 +83,7 @@ describe("the fleet board image, booted in an emulated Arm SystemReady machine",
       rootFiles: {
         [BOARD_PROBE_UNIT_PATH]: BOARD_PROBE_UNIT,
         [BOARD_TEST_JOURNALD_PATH]: BOARD_TEST_JOURNALD,
+        ...artifactForwarder(Number(new URL(sandbox.artifactServer.origin).port)),
       },
     });
     board = createBoard({ disk, serial: SERIAL, dir });

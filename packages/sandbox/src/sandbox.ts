@@ -63,7 +63,8 @@ export interface SandboxOptions {
   /**
    * The address devices reach the sandbox at when it is not `host`: for a QEMU guest on user
    * networking the host is `10.0.2.2`, forwarded to the host's loopback. The broker's
-   * certificate names it too, and artifact URLs in job documents use it.
+   * certificate names it too. Artifact URLs stay on loopback (devices take plain http only
+   * there): such a device forwards its own loopback port to the artifact server.
    */
   deviceHost?: string;
   /** Default: a silent logger. */
@@ -281,7 +282,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const artifacts = await startArtifacts({
     stateDir,
     urlExpiryMs: settings.artifactUrlExpiryMs,
-    deviceHost: settings.deviceHost,
     logger,
   });
   const shadows = await ShadowStore.open(stateDir);

@@ -19,20 +19,16 @@ export async function startArtifacts(options: {
   stateDir: string;
   /** How long the artifact URLs in job documents sent to devices stay valid. */
   urlExpiryMs: number;
-  /** The host devices reach the artifact server at, when not its own (loopback). */
-  deviceHost: string | undefined;
   logger: Logger;
 }): Promise<SandboxArtifacts> {
-  const { stateDir, urlExpiryMs, deviceHost, logger } = options;
+  const { stateDir, urlExpiryMs, logger } = options;
   const signer = await ArtifactUrlSigner.open(stateDir);
   const releaseKey = await openReleaseKey(stateDir);
   const server = await startArtifactServer({ stateDir, signer, logger });
-  const origin = new URL(server.origin);
-  if (deviceHost !== undefined) origin.hostname = deviceHost;
   // Devices get signed URLs each time a document is sent; stored documents keep placeholders.
   const deliverDocument: DeliverDocument = (document) =>
     replacePresignedUrlPlaceholders(document, (url) =>
-      signer.sign(url, new Date(Date.now() + urlExpiryMs), origin.origin),
+      signer.sign(url, new Date(Date.now() + urlExpiryMs), server.origin),
     );
   return { releaseKey, server, deliverDocument };
 }
