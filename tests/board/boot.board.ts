@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBoardImage } from "../../scripts/board/build-image.ts";
 import { buildApp } from "../../scripts/build-app.ts";
 import { buildDevice } from "../../scripts/build-device.ts";
+import { type Board, createBoard } from "./qemu-board.ts";
 import {
   artifactForwarder,
   BOARD_PROBE_UNIT,
@@ -22,8 +23,7 @@ import {
   BOARD_TEST_JOURNALD_PATH,
   BOARD_TEST_KERNEL_ARGS,
   probeRssKib,
-} from "./board-probe.ts";
-import { type Board, createBoard } from "./qemu-board.ts";
+} from "./test-image-additions.ts";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const SERIAL = "SN-BOARD-0001";
