@@ -1,7 +1,8 @@
 #!/bin/sh
 # First boot of a fleet board: determine the serial, write the device client's configuration
 # (/etc/fleet/device.json) from the endpoint settings baked into the image
-# (/etc/fleet/endpoint.env), create the client's state directory and mark the work done.
+# (/etc/fleet/endpoint.env), apply the hostname and Wi-Fi settings a user left on the boot
+# (FAT) partition, create the client's state directory and mark the work done.
 #
 # Idempotent: an existing configuration is never overwritten and no key is ever created here
 # (the client generates its own key when it provisions by claim).
@@ -117,6 +118,7 @@ write_config() {
   [ -r "$ENDPOINT_ENV" ] || fail "$ENDPOINT_ENV is missing: the image was built without endpoint settings"
   FLEET_ENDPOINT_HOST=$(setting FLEET_ENDPOINT_HOST)
   FLEET_ENDPOINT_PORT=$(setting FLEET_ENDPOINT_PORT)
+  FLEET_ENDPOINT_ALPN=$(setting FLEET_ENDPOINT_ALPN)
   FLEET_TEMPLATE_NAME=$(setting FLEET_TEMPLATE_NAME)
   FLEET_CA_FILE=$(setting FLEET_CA_FILE)
   FLEET_CLAIM_CERT_FILE=$(setting FLEET_CLAIM_CERT_FILE)
@@ -125,6 +127,12 @@ write_config() {
   path_re='/[A-Za-z0-9._/-]+'
   require_setting FLEET_ENDPOINT_HOST "${FLEET_ENDPOINT_HOST:-}" '[A-Za-z0-9.-]+'
   require_setting FLEET_ENDPOINT_PORT "${FLEET_ENDPOINT_PORT:-8883}" '[0-9]{1,5}'
+  alpn=""
+  if [ -n "${FLEET_ENDPOINT_ALPN:-}" ]; then
+    # MQTT on port 443 (networks that block 8883): AWS IoT Core wants ALPN x-amzn-mqtt-ca.
+    require_setting FLEET_ENDPOINT_ALPN "$FLEET_ENDPOINT_ALPN" '[A-Za-z0-9._-]{1,64}'
+    alpn=", \"alpn\": \"$FLEET_ENDPOINT_ALPN\""
+  fi
   require_setting FLEET_TEMPLATE_NAME "${FLEET_TEMPLATE_NAME:-}" '[0-9A-Za-z_-]{1,36}'
   require_setting FLEET_CA_FILE "${FLEET_CA_FILE:-}" "$path_re"
   require_setting FLEET_CLAIM_CERT_FILE "${FLEET_CLAIM_CERT_FILE:-}" "$path_re"
@@ -136,7 +144,7 @@ write_config() {
   cat >"$tmp" <<JSON
 {
   "serial": "$1",
-  "endpoint": { "host": "$FLEET_ENDPOINT_HOST", "port": ${FLEET_ENDPOINT_PORT:-8883} },
+  "endpoint": { "host": "$FLEET_ENDPOINT_HOST", "port": ${FLEET_ENDPOINT_PORT:-8883}$alpn },
   "tls": { "caFile": "$FLEET_CA_FILE" },
   "credentialsDir": "/var/lib/fleet/credentials",
   "stateDir": "/var/lib/fleet",
@@ -155,6 +163,80 @@ JSON
   log "wrote $CONFIG_FILE"
 }
 
+# fleet-boot.txt on the boot (FAT) partition: what a user sets from any OS before the first
+# boot. KEY=value lines; blank lines and lines starting with '#' are ignored, CR line ends
+# (Windows editors) are accepted, the last assignment of a key wins. Keys:
+#   hostname=NAME       1-63 letters, digits and '-', not starting or ending with '-'
+#   wifi_ssid=NAME      the network's name, 1-32 characters (any, spaces included)
+#   wifi_psk=SECRET     WPA2 passphrase, 8-63 printable ASCII characters without '"' or '\',
+#                       or the 64 hex digits of the raw key
+#   wifi_country=CC     ISO 3166 country code (radio regulations), e.g. DE; optional
+# Anything else stops the first boot with a message naming the line: a typo must not leave a
+# board off the network silently. The file is deleted once applied (it holds the passphrase).
+BOOT_SETTINGS_FILES="$ROOT/boot/efi/fleet-boot.txt $ROOT/boot/firmware/fleet-boot.txt"
+
+boot_setting() {
+  # $1 = file, $2 = key; the last assignment wins
+  tr -d '\r' <"$1" | sed -n "s/^$2=//p" | tail -n 1
+}
+
+apply_boot_settings() {
+  for file in $BOOT_SETTINGS_FILES; do
+    [ -f "$file" ] || continue
+    unknown=$(tr -d '\r' <"$file" | grep -Ev '^(#.*|[[:space:]]*|(hostname|wifi_ssid|wifi_psk|wifi_country)=.*)$' | head -n 1)
+    [ -z "$unknown" ] || fail "$file: unknown line '$unknown' (keys: hostname, wifi_ssid, wifi_psk, wifi_country)"
+    name=$(boot_setting "$file" hostname)
+    ssid=$(boot_setting "$file" wifi_ssid)
+    psk=$(boot_setting "$file" wifi_psk)
+    country=$(boot_setting "$file" wifi_country)
+    if [ -n "$name" ]; then
+      printf '%s' "$name" | grep -Eq '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$' ||
+        fail "$file: hostname '$name' is not 1-63 letters, digits and '-'"
+      printf '%s\n' "$name" >"$ROOT/etc/hostname"
+      log "hostname $name from $file"
+    fi
+    if [ -n "$ssid$psk" ]; then
+      write_wifi "$file" "$ssid" "$psk" "$country"
+    fi
+    rm -f "$file"
+  done
+}
+
+write_wifi() {
+  # $1 = file (for messages), $2 = SSID, $3 = passphrase or raw key, $4 = country (optional)
+  length=$(printf '%s' "$2" | wc -c)
+  if [ "$length" -lt 1 ] || [ "$length" -gt 32 ]; then
+    fail "$1: wifi_ssid must be 1-32 characters"
+  fi
+  if printf '%s' "$3" | grep -Eq '^[0-9A-Fa-f]{64}$'; then
+    psk_line="psk=$3"
+  elif printf '%s' "$3" | grep -Eq '^[]-~ !#-[]{8,63}$'; then
+    psk_line="psk=\"$3\""
+  else
+    fail "$1: wifi_psk must be 8-63 printable ASCII characters without '\"' or '\\', or 64 hex digits"
+  fi
+  if [ -n "$4" ]; then
+    printf '%s' "$4" | grep -Eq '^[A-Z]{2}$' || fail "$1: wifi_country '$4' is not a two-letter code"
+  fi
+  # The SSID goes in as hex, so no character of it needs quoting.
+  ssid_hex=$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')
+  conf="$ROOT/etc/wpa_supplicant/wpa_supplicant-wlan0.conf"
+  mkdir -p "$(dirname "$conf")"
+  (
+    umask 077
+    {
+      echo "ctrl_interface=DIR=/run/wpa_supplicant"
+      [ -z "$4" ] || echo "country=$4"
+      echo "network={"
+      echo "  ssid=$ssid_hex"
+      echo "  $psk_line"
+      echo "}"
+    } >"$conf.tmp.$$"
+    mv -f "$conf.tmp.$$" "$conf"
+  )
+  log "Wi-Fi network '$2' from $1 (wlan0)"
+}
+
 main() {
   if [ -e "$DONE_MARKER" ]; then
     log "already done ($DONE_MARKER exists)"
@@ -166,6 +248,7 @@ main() {
   fleet_gid=$(lookup_id "$ROOT/etc/group" "$SERVICE_USER") ||
     fail "no '$SERVICE_USER' group in $ROOT/etc/group"
 
+  apply_boot_settings
   mkdir -p "$CONFIG_DIR"
   if [ -e "$CONFIG_FILE" ]; then
     log "keeping the existing $CONFIG_FILE"

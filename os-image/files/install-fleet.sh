@@ -8,7 +8,8 @@
 #   claim.cert.pem, claim.key.pem, root-ca.pem (the CA bundle: os-image/files/amazon-root-cas.pem,
 #   Amazon Root CA 1-4), release-key.pub.pem (the stage's release public key, Ed25519), and
 #   the files of os-image/files/
-# Environment: FLEET_ENDPOINT_HOST, FLEET_ENDPOINT_PORT (default 8883), FLEET_TEMPLATE_NAME.
+# Environment: FLEET_ENDPOINT_HOST, FLEET_ENDPOINT_PORT (default 8883), FLEET_TEMPLATE_NAME,
+# FLEET_ENDPOINT_ALPN (optional: x-amzn-mqtt-ca with port 443, for networks that block 8883).
 set -eu
 
 STAGING="${FLEET_STAGING:-/tmp/fleet-image}"
@@ -42,6 +43,9 @@ tar -xzf "$STAGING/fleet-device.tar.gz" -C "$PREFIX" --no-same-owner
 [ -f "$PREFIX/lib/fleet-device.mjs" ] || fail "the client tarball has no lib/fleet-device.mjs"
 chown -R root:root "$PREFIX"
 chmod -R go-w "$PREFIX"
+# Apps start with `node main.js` (their app.json) on the service's default PATH: the client's
+# own runtime is the board's node.
+ln -sf "$PREFIX/bin/node" /usr/local/bin/node
 
 install -d -m 0755 /usr/local/lib/fleet
 install -m 0755 "$STAGING/fleet-firstboot.sh" /usr/local/lib/fleet/fleet-firstboot.sh
@@ -63,6 +67,7 @@ umask 022
 cat >/etc/fleet/endpoint.env <<ENV
 FLEET_ENDPOINT_HOST=$FLEET_ENDPOINT_HOST
 FLEET_ENDPOINT_PORT=${FLEET_ENDPOINT_PORT:-8883}
+FLEET_ENDPOINT_ALPN=${FLEET_ENDPOINT_ALPN:-}
 FLEET_TEMPLATE_NAME=$FLEET_TEMPLATE_NAME
 FLEET_CA_FILE=/etc/fleet/root-ca.pem
 FLEET_CLAIM_CERT_FILE=/etc/fleet/claim/claim.cert.pem

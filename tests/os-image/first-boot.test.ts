@@ -152,6 +152,80 @@ describe("fleet-firstboot.sh", () => {
     await expect(stat(join(root, "var/lib/fleet/.firstboot-done"))).rejects.toThrow(/ENOENT/);
   });
 
+  it("selects MQTT on port 443 with ALPN x-amzn-mqtt-ca when the image's endpoint settings say so", async () => {
+    await put(
+      "etc/fleet/endpoint.env",
+      ENDPOINT_ENV.replace(
+        "FLEET_ENDPOINT_PORT=8883",
+        "FLEET_ENDPOINT_PORT=443\nFLEET_ENDPOINT_ALPN=x-amzn-mqtt-ca",
+      ),
+    );
+    await put("proc/device-tree/serial-number", "10000000a1b2c3d4\0");
+    expect(firstBoot().status).toBe(0);
+    const config = parseDeviceConfig(await deviceConfig(), "device.json");
+    expect(config.endpoint).toEqual({
+      host: "abc123-ats.iot.eu-west-1.amazonaws.com",
+      port: 443,
+      alpn: "x-amzn-mqtt-ca",
+    });
+  });
+
+  it("refuses an ALPN setting that would need escaping in the config", async () => {
+    await put("etc/fleet/endpoint.env", `${ENDPOINT_ENV}FLEET_ENDPOINT_ALPN=x"y\n`);
+    const result = firstBoot();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("FLEET_ENDPOINT_ALPN='x\"y' is missing or invalid");
+  });
+
+  describe("fleet-boot.txt on the boot (FAT) partition", () => {
+    const wifiConf = () => join(root, "etc/wpa_supplicant/wpa_supplicant-wlan0.conf");
+
+    it("sets the hostname and the Wi-Fi network, then deletes the file (it holds the passphrase)", async () => {
+      await put(
+        "boot/efi/fleet-boot.txt",
+        '# written on a laptop\r\nhostname=greenhouse-7\r\n\r\nwifi_ssid=Cafe "Zur Post" 2.4\r\nwifi_psk=correct horse battery\r\nwifi_country=DE\r\n',
+      );
+      const result = firstBoot();
+      expect(result.status).toBe(0);
+      expect(await readFile(join(root, "etc/hostname"), "utf8")).toBe("greenhouse-7\n");
+      const ssidHex = Buffer.from('Cafe "Zur Post" 2.4').toString("hex");
+      expect(await readFile(wifiConf(), "utf8")).toBe(
+        `ctrl_interface=DIR=/run/wpa_supplicant\ncountry=DE\nnetwork={\n  ssid=${ssidHex}\n  psk="correct horse battery"\n}\n`,
+      );
+      expect((await stat(wifiConf())).mode & 0o777).toBe(0o600);
+      await expect(stat(join(root, "boot/efi/fleet-boot.txt"))).rejects.toThrow(/ENOENT/);
+      expect((await deviceConfig()).serial).toBe("4f1c2e8a9b7d4c3e8f2a1b0c9d8e7f6a");
+    });
+
+    it("takes a raw 64-hex-digit key unquoted, and reads the Raspberry Pi's /boot/firmware", async () => {
+      const key = "a".repeat(64);
+      await put("boot/firmware/fleet-boot.txt", `wifi_ssid=lab\nwifi_psk=${key}\n`);
+      expect(firstBoot().status).toBe(0);
+      expect(await readFile(wifiConf(), "utf8")).toContain(`\n  psk=${key}\n`);
+    });
+
+    it("stops the first boot naming an unknown line, and is not marked done", async () => {
+      await put("boot/efi/fleet-boot.txt", "hostname=ok\nwifi_pass=typo\n");
+      const result = firstBoot();
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain("unknown line 'wifi_pass=typo'");
+      await expect(stat(join(root, "var/lib/fleet/.firstboot-done"))).rejects.toThrow(/ENOENT/);
+    });
+
+    it.each([
+      ["hostname=-bad-", "hostname '-bad-' is not"],
+      ['wifi_ssid=lab\nwifi_psk=has"quote', "wifi_psk must be 8-63"],
+      ["wifi_ssid=lab\nwifi_psk=short", "wifi_psk must be 8-63"],
+      [`wifi_ssid=${"x".repeat(33)}\nwifi_psk=longenough`, "wifi_ssid must be 1-32"],
+      ["wifi_ssid=lab\nwifi_psk=longenough\nwifi_country=Germany", "wifi_country 'Germany'"],
+    ])("refuses %j", async (settings, message) => {
+      await put("boot/efi/fleet-boot.txt", `${settings}\n`);
+      const result = firstBoot();
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(message);
+    });
+  });
+
   it("fails with a clear message when the image has no fleet user", async () => {
     await put("etc/passwd", `root:x:${ROOT_UID}:0::/root:/bin/sh\n`);
     const result = firstBoot();

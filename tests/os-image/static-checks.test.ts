@@ -42,7 +42,7 @@ describe("systemd units", () => {
   let root: string;
 
   // An offline root holding the host's stock units (targets the fleet units order against),
-  // the fleet units and executables at their ExecStart paths.
+  // the fleet units and executables at their ExecStart and ExecStartPost paths.
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "fleet-units-"));
     await cp("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true });
@@ -51,6 +51,8 @@ describe("systemd units", () => {
       await copyFile(join(FILES, unit), join(root, "etc/systemd/system", unit));
     await mkdir(join(root, "opt/fleet-device/bin"), { recursive: true });
     await copyFile("/usr/bin/true", join(root, "opt/fleet-device/bin/node"));
+    await mkdir(join(root, "usr/bin"), { recursive: true });
+    await copyFile("/usr/bin/true", join(root, "usr/bin/hostname"));
     await mkdir(join(root, "usr/local/lib/fleet"), { recursive: true });
     await copyFile(
       join(FILES, "fleet-firstboot.sh"),

@@ -16,6 +16,14 @@ export const EndpointSchema = z.strictObject({
   host: z.string().min(1),
   /** Default 8883 (MQTT over TLS). */
   port: PortSchema.default(8883),
+  /**
+   * TLS ALPN protocol name offered in the ClientHello. AWS IoT Core serves MQTT with X.509
+   * client certificates on port 443 only to clients offering `x-amzn-mqtt-ca` ("Protocols,
+   * port mappings, and authentication",
+   * https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html): for networks that
+   * block 8883, set `port: 443, alpn: "x-amzn-mqtt-ca"`. Default: none (port 8883).
+   */
+  alpn: z.string().min(1).max(255).optional(),
 });
 
 /**

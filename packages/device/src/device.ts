@@ -196,6 +196,7 @@ export async function startDevice(
   const session = {
     host: config.endpoint.host,
     port: config.endpoint.port,
+    ...(config.endpoint.alpn !== undefined && { alpn: config.endpoint.alpn }),
     keepaliveSeconds: options.keepaliveSeconds ?? DEVICE_DEFAULTS.keepaliveSeconds,
     connectTimeoutMs: options.connectTimeoutMs ?? DEVICE_DEFAULTS.connectTimeoutMs,
     closeTimeoutMs: options.stopTimeoutMs ?? DEVICE_DEFAULTS.stopTimeoutMs,

@@ -63,6 +63,13 @@ export interface SandboxOptions {
   host?: string;
   /** MQTT (TLS) port. Default 0: a free port, reported in `Sandbox.mqtt.port`. */
   mqttPort?: number;
+  /**
+   * The address devices reach the sandbox at when it is not `host`: for a QEMU guest on user
+   * networking the host is `10.0.2.2`, forwarded to the host's loopback. The broker's
+   * certificate names it too. Artifact URLs stay on loopback (devices take plain http only
+   * there): such a device forwards its own loopback port to the artifact server.
+   */
+  deviceHost?: string;
   /** Default: a silent logger. */
   logger?: Logger;
   /**

@@ -14,6 +14,7 @@ export const openMqttSession: OpenSession = async (target, handlers) => {
     protocol: "mqtts",
     host: target.host,
     port: target.port,
+    ...(target.alpn !== undefined && { ALPNProtocols: [target.alpn] }),
     ca,
     cert,
     key,

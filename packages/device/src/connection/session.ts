@@ -11,6 +11,8 @@ export interface SessionTarget {
   clientId: string;
   host: string;
   port: number;
+  /** ALPN protocol name to offer (`x-amzn-mqtt-ca` for AWS IoT Core on port 443). */
+  alpn?: string;
   /** Absolute paths of the PEM files, read on every attempt. */
   tls: { caFile: string; certFile: string; keyFile: string };
   keepaliveSeconds: number;

@@ -1,37 +1,17 @@
-import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, type Server, type TLSSocket } from "node:tls";
+import type { Server } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMqttSession } from "../../src/connection/mqtt-session.ts";
 import type { SessionEnd } from "../../src/connection/session.ts";
+import {
+  connack,
+  rawBrokerTarget,
+  startRawBroker,
+  writeDeviceTlsFiles,
+} from "../support/raw-tls-broker.ts";
 import { createTestPki, type TestPki } from "../support/test-pki.ts";
-
-/**
- * A TLS server that answers each client's first bytes (its CONNECT) with `answer`: raw bytes
- * to write (a CONNACK mqtt.js would parse), or "close" to hang up without a CONNACK, as AWS IoT
- * Core does.
- */
-async function startRawBroker(pki: TestPki, answer: Buffer | "close"): Promise<Server> {
-  const server = createServer(
-    { ca: pki.caPem, cert: pki.server.certPem, key: pki.server.keyPem, requestCert: true },
-    (socket: TLSSocket) => {
-      socket.once("data", () => {
-        if (answer === "close") socket.end();
-        else socket.write(answer);
-      });
-      socket.on("error", () => {});
-    },
-  );
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return server;
-}
-
-/** MQTT 3.1.1 CONNACK with `code` as its return code. */
-const connack = (code: number) => Buffer.from([0x20, 0x02, 0x00, code]);
 
 describe("mqtt session refusals", () => {
   let pki: TestPki;
@@ -41,9 +21,7 @@ describe("mqtt session refusals", () => {
   beforeAll(async () => {
     pki = await createTestPki("sim-0001");
     dir = await mkdtemp(join(tmpdir(), "fleet-session-"));
-    await writeFile(join(dir, "ca.pem"), pki.caPem);
-    await writeFile(join(dir, "cert.pem"), pki.device.certPem);
-    await writeFile(join(dir, "key.pem"), pki.device.keyPem, { mode: 0o600 });
+    await writeDeviceTlsFiles(pki, dir);
   });
   afterAll(async () => {
     for (const server of servers) server.close();
@@ -55,25 +33,10 @@ describe("mqtt session refusals", () => {
     const server = await startRawBroker(pki, answer);
     servers.push(server);
     return new Promise<SessionEnd>((resolve, reject) => {
-      openMqttSession(
-        {
-          clientId: "sim-0001",
-          host: "127.0.0.1",
-          port: (server.address() as AddressInfo).port,
-          tls: {
-            caFile: join(dir, "ca.pem"),
-            certFile: join(dir, "cert.pem"),
-            keyFile: join(dir, "key.pem"),
-          },
-          keepaliveSeconds: 30,
-          connectTimeoutMs: 5_000,
-          closeTimeoutMs: 1_000,
-        },
-        {
-          onConnected: () => reject(new Error("accepted")),
-          onEnded: resolve,
-        },
-      ).catch(reject);
+      openMqttSession(rawBrokerTarget(server, dir, "sim-0001"), {
+        onConnected: () => reject(new Error("accepted")),
+        onEnded: resolve,
+      }).catch(reject);
     });
   }
 

@@ -32,9 +32,11 @@ export interface IotCoreState {
 export async function openIotCoreState(options: {
   stateDir: string;
   host: string;
+  /** Another address devices reach the broker at (`SandboxOptions.deviceHost`). */
+  deviceHost?: string | undefined;
   logger: Logger;
 }): Promise<IotCoreState> {
-  const { stateDir, host, logger } = options;
+  const { stateDir, host, deviceHost, logger } = options;
   const names = SANDBOX_RESOURCE_NAMES;
   await ensurePrivateDir(stateDir);
   const ca = await openLocalCa(join(stateDir, "ca"));
@@ -56,7 +58,7 @@ export async function openIotCoreState(options: {
     templateName: names.provisioningTemplateName,
   });
   const serverCertificate = await ca.issueServerCertificate({
-    ...serverNames(host),
+    ...serverNames(deviceHost === undefined ? [host] : [host, deviceHost]),
     validity: {
       notAfter: new Date(
         Math.min(Date.now() + SERVER_CERTIFICATE_VALIDITY_MS, ca.notAfter.getTime()),
@@ -66,15 +68,17 @@ export async function openIotCoreState(options: {
   return { ca, registry, claim, serverCertificate };
 }
 
-/** The names a client may use to reach the broker: loopback always, plus the listen host. */
-function serverNames(host: string): { dnsNames: string[]; ipAddresses: string[] } {
+/** The names a client may use to reach the broker: loopback always, plus `hosts`. */
+function serverNames(hosts: readonly string[]): { dnsNames: string[]; ipAddresses: string[] } {
   const dnsNames = ["localhost"];
   const ipAddresses = ["127.0.0.1", "::1"];
-  const wildcard = host === "0.0.0.0" || host === "::";
-  if (isIP(host) !== 0) {
-    if (!wildcard && !ipAddresses.includes(host)) ipAddresses.push(host);
-  } else if (!dnsNames.includes(host)) {
-    dnsNames.push(host);
+  for (const host of hosts) {
+    const wildcard = host === "0.0.0.0" || host === "::";
+    if (isIP(host) !== 0) {
+      if (!wildcard && !ipAddresses.includes(host)) ipAddresses.push(host);
+    } else if (!dnsNames.includes(host)) {
+      dnsNames.push(host);
+    }
   }
   return { dnsNames, ipAddresses };
 }

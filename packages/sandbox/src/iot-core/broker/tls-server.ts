@@ -25,6 +25,15 @@ export interface TlsServer {
 }
 
 /**
+ * The ALPN protocol name AWS IoT Core requires of MQTT clients with X.509 certificates on port
+ * 443 ("Protocols, port mappings, and authentication",
+ * https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html). The sandbox's one
+ * listener serves both ways: clients that offer no ALPN (port 8883 on AWS) and clients that offer
+ * this name; a client offering only other names is refused in the handshake, as on AWS.
+ */
+export const MQTT_ALPN_PROTOCOL = "x-amzn-mqtt-ca";
+
+/**
  * The mutual TLS listener in front of aedes: a client certificate from the CA is required, TLS
  * 1.2 at least, and each MQTT connection's packets are size-limited before aedes reads them.
  */
@@ -41,6 +50,7 @@ export async function startTlsServer(
       cert: options.serverCertificate.certificatePem,
       key: options.serverCertificate.privateKeyPem,
       minVersion: "TLSv1.2",
+      ALPNProtocols: [MQTT_ALPN_PROTOCOL],
     },
     (socket: TLSSocket) => limitPacketSize(aedes.handle(socket), MAX_PACKET_BYTES),
   );
