@@ -1,3 +1,5 @@
+import leven from "leven";
+
 /** Most suggestions an "unknown name" error lists. */
 const MAX_MATCHES = 3;
 
@@ -10,25 +12,11 @@ export function closestMatches(name: string, candidates: Iterable<string>): stri
   const limit = Math.max(2, Math.floor(name.length / 3));
   const scored: { candidate: string; distance: number }[] = [];
   for (const candidate of new Set(candidates)) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    const distance = leven(name.toLowerCase(), candidate.toLowerCase());
     if (distance <= limit) scored.push({ candidate, distance });
   }
   return scored
     .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
     .slice(0, MAX_MATCHES)
     .map((s) => s.candidate);
-}
-
-/** Levenshtein distance, one row of the table at a time. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
