@@ -3,8 +3,12 @@
 // started with DEVICE_NODE_FLAGS and DEVICE_ENVIRONMENT, as the device service runs it.
 // Baseline in the same run: a minimal mqtt.js client doing only the telemetry publish, with
 // Node's default flags. Both connect over mutual TLS to the sandbox in this process. Also in the
-// same run, the floor: the same Node runtime with the device's flags and environment, having
-// loaded node:tls and nothing else (no client can be smaller than its runtime).
+// same run, two floors on the device's flags and environment: the same Node runtime having
+// loaded node:tls and nothing else (no client can be smaller than its runtime), and a raw
+// mutual-TLS publisher sending the same telemetry with MQTT encoded by hand (no client can be
+// smaller than that and still publish). Each process's resident memory is also split into
+// pages it shares with other processes (the node binary, which the LED app's Node maps too) and
+// its own.
 // After WARMUP_MS, resident memory (VmRSS) and CPU time are sampled for MEASURE_MS. CPU time is
 // the scheduler's own account of every thread (nanoseconds), not /proc/<pid>/stat's 10 ms ticks:
 // a client busy about 2 ms a second is charged 11 or 12 ticks in a minute, which alone moves its
@@ -43,15 +47,23 @@ const sandbox = await startSandbox({ stateDir: join(stateDir, "sandbox") });
 const children: ChildProcess[] = [];
 try {
   const client = await startDeviceClient("SN-FOOTPRINT-1");
-  const baseline = await startMinimalClient("SN-FOOTPRINT-2");
+  const baseline = await startCredentialsClient("SN-FOOTPRINT-2", "minimal-telemetry-client.mjs", {
+    execArgv: [],
+    env: {},
+  });
+  const raw = await startCredentialsClient("SN-FOOTPRINT-3", "raw-tls-publisher.mjs", {
+    execArgv: [...DEVICE_NODE_FLAGS],
+    env: DEVICE_ENVIRONMENT,
+  });
   const floor = startRuntimeAlone();
   console.log(
     `device client (pid ${client.pid}, ${DEVICE_NODE_FLAGS.join(" ")}) and minimal mqtt.js client (pid ${baseline.pid}, default flags) connected; warming up ${WARMUP_MS / 1000} s`,
   );
   await sleep(WARMUP_MS);
-  const [clientUsage, baselineUsage, floorUsage] = await Promise.all([
+  const [clientUsage, baselineUsage, rawUsage, floorUsage] = await Promise.all([
     measure(client.pid),
     measure(baseline.pid),
+    measure(raw.pid),
     measure(floor.pid),
   ]);
   const appPids = await descendants(client.pid);
@@ -66,9 +78,12 @@ try {
       `Node ${process.version}, measured over ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s`,
       row("device client (finished)", clientUsage),
       row("minimal mqtt.js client (baseline)", baselineUsage),
+      row("raw TLS publisher (device flags)", rawUsage),
       row("Node alone (device flags + tls)", floorUsage),
-      `device client memory: ${await memoryBreakdown(client.pid)}`,
-      `Node alone memory:    ${await memoryBreakdown(floor.pid)}`,
+      `device client memory:      ${await memoryBreakdown(client.pid)}`,
+      `raw TLS publisher memory:  ${await memoryBreakdown(raw.pid)}`,
+      `Node alone memory:         ${await memoryBreakdown(floor.pid)}`,
+      `device client RSS ${clientUsage.rssMiB.toFixed(1)} MiB: ${await sharedAndOwn(client.pid)}`,
       ledUsage === undefined
         ? "LED app: not running"
         : `LED app (${appPids.length} processes of its own, not counted above): RSS ${ledUsage.rssMiB.toFixed(1)} MiB`,
@@ -77,6 +92,9 @@ try {
   const rssOk = clientUsage.rssMiB <= RSS_TARGET_MIB;
   const cpuOk = clientUsage.cpuPercent < CPU_TARGET_PERCENT;
   const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+  console.log(
+    `the RSS target leaves ${(RSS_TARGET_MIB - rawUsage.rssMiB).toFixed(1)} MiB above the raw TLS publisher, ${(RSS_TARGET_MIB - floorUsage.rssMiB).toFixed(1)} MiB above Node alone, for everything the client does beyond one publish a second`,
+  );
   console.log(
     `device client RSS ${clientUsage.rssMiB.toFixed(1)} MiB vs baseline ${baselineUsage.rssMiB.toFixed(1)} MiB (target <= ${RSS_TARGET_MIB}): ${verdict(rssOk)}; CPU ${clientUsage.cpuPercent.toFixed(3)}% vs baseline ${baselineUsage.cpuPercent.toFixed(3)}% (target < ${CPU_TARGET_PERCENT}): ${verdict(cpuOk)}; LED app running: ${verdict(ledUsage !== undefined)}`,
   );
@@ -124,10 +142,15 @@ async function startDeviceClient(serial: string): Promise<ChildProcess & { pid: 
   return child as ChildProcess & { pid: number };
 }
 
-async function startMinimalClient(serial: string): Promise<ChildProcess & { pid: number }> {
+/** A support script (`bench/support/<script>`) publishing telemetry as `serial`, connected. */
+async function startCredentialsClient(
+  serial: string,
+  script: string,
+  runtime: { execArgv: string[]; env: Readonly<Record<string, string>> },
+): Promise<ChildProcess & { pid: number }> {
   const dir = join(stateDir, "devices", serial);
   const enrolled = await sandbox.enrollDevice(serial, dir);
-  const credentialsFile = join(dir, "minimal.json");
+  const credentialsFile = join(dir, "credentials.json");
   await writeFile(
     credentialsFile,
     JSON.stringify({
@@ -139,14 +162,15 @@ async function startMinimalClient(serial: string): Promise<ChildProcess & { pid:
       cert: await readFile(enrolled.certFile, "utf8"),
     }),
   );
-  const child = fork(join(here, "support/minimal-telemetry-client.mjs"), [credentialsFile], {
-    execArgv: [],
+  const child = fork(join(here, "support", script), [credentialsFile], {
+    execArgv: runtime.execArgv,
+    env: { ...process.env, ...runtime.env },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     child.once("message", () => resolve());
-    child.once("exit", (code) => reject(new Error(`minimal client exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return child as ChildProcess & { pid: number };
 }
@@ -234,6 +258,19 @@ async function memoryBreakdown(pid: number): Promise<string> {
   }
   const mib = (value: number) => `${(value / 1024).toFixed(1)} MiB`;
   return `node binary ${mib(kib.binary)}, shared libraries ${mib(kib.libraries)}, malloc heap ${mib(kib.brk)}, other anonymous (V8 heap, mmapped malloc, stacks) ${mib(kib.anonymous)}`;
+}
+
+/**
+ * RSS split by /proc/<pid>/smaps_rollup into pages other processes map too (mostly the node
+ * binary's, which the LED app's Node also maps) and the process's own, with its proportional
+ * share (PSS: each shared page divided by the number of processes mapping it).
+ */
+async function sharedAndOwn(pid: number): Promise<string> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(rollup)?.[1]);
+  const mib = (value: number) => `${(value / 1024).toFixed(1)} MiB`;
+  return `${mib(kib("Shared_Clean") + kib("Shared_Dirty"))} shared with other processes, ${mib(kib("Private_Clean") + kib("Private_Dirty"))} its own; PSS ${mib(kib("Pss"))}`;
 }
 
 async function rssMiB(pid: number): Promise<number> {
