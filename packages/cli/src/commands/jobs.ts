@@ -42,7 +42,8 @@ const JOB_FIELDS: readonly Column<JobSummary>[] = [
 export const EXECUTION_COLUMNS: readonly Column<JobExecutionView>[] = [
   { header: "device", value: (e) => e.thingName },
   { header: "status", value: (e) => e.status },
-  { header: "details", value: (e) => formatStatusDetails(e.statusDetails) },
+  // A device's own words (a failure reason can run to hundreds of characters): cut first.
+  { header: "details", value: (e) => formatStatusDetails(e.statusDetails), flexible: true },
   { header: "updated", value: (e) => e.lastUpdatedAt },
 ];
 

@@ -1,6 +1,8 @@
+import type { JobExecutionView } from "@fleet/core/contracts";
 import { describe, expect, it } from "vitest";
-import { formatStatusDetails } from "../../src/commands/jobs.ts";
+import { EXECUTION_COLUMNS, formatStatusDetails } from "../../src/commands/jobs.ts";
 import { main } from "../../src/main.ts";
+import { renderTable } from "../../src/output/print-rows.ts";
 import { captureCliOutput } from "../support/cli-output.ts";
 import { JOB, JOB_DETAIL } from "../support/ota-fixtures.ts";
 import { stubSandboxApi } from "../support/stub-sandbox-api.ts";
@@ -65,5 +67,25 @@ describe("formatStatusDetails", () => {
     expect(formatStatusDetails({ step: "2/3", reason: 'sha256 "x" = y' })).toBe(
       'step=2/3 reason="sha256 \\"x\\" = y"',
     );
+  });
+});
+
+describe("jobs show's execution table", () => {
+  it("cuts a long failure reason, and only it, to fit 100 columns on a terminal", () => {
+    const thingName = "fleet-SN-0123456789";
+    const lastUpdatedAt = "2026-12-06T14:05:22.123Z";
+    const reason = `health check failed: ${"led app did not answer on the local bus ".repeat(4)}`;
+    const execution: JobExecutionView = {
+      thingName,
+      status: "FAILED",
+      statusDetails: { step: "2/3", phase: "health-check", reason },
+      lastUpdatedAt,
+    };
+    const table = renderTable([execution], EXECUTION_COLUMNS, { maxWidth: 100 });
+    const row = table.split("\n")[2] ?? "";
+    for (const line of table.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+    expect(row).toContain(thingName);
+    expect(row).toContain(lastUpdatedAt);
+    expect(row).toMatch(/ {2}step=2\/3 phase=health-check reason="health c[^ ]*… {2}/);
   });
 });
