@@ -1,17 +1,19 @@
 #!/bin/sh
 # Installs Debian tools the tests need when they are missing: by default those of the OS-image
 # tests (shellcheck, systemd-analyze, packer); given COMMAND=PACKAGE pairs, those instead (the
-# console's browser tests: chromium=chromium). A no-op when all are present. Non-interactive;
-# uses sudo when not root.
+# console's browser tests: chromium=chromium; the board's, with absolute file paths for
+# COMMAND: scripts/board/ensure-board-tools.sh). A no-op when all are present.
+# Non-interactive; uses sudo when not root.
 # Usage: scripts/ensure-debian-tools.sh [COMMAND=PACKAGE ...]
 set -eu
 
 missing=""
 need() {
-  # $1 = command, $2 = Debian package that provides it
-  if ! command -v "$1" >/dev/null 2>&1; then
-    missing="$missing $2"
-  fi
+  # $1 = command (or absolute path of a file) that must exist, $2 = Debian package that provides it
+  case "$1" in
+  /*) [ -e "$1" ] || missing="$missing $2" ;;
+  *) command -v "$1" >/dev/null 2>&1 || missing="$missing $2" ;;
+  esac
 }
 
 if [ "$#" -eq 0 ]; then

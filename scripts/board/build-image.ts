@@ -87,20 +87,11 @@ export async function buildBoardImage(inputs: BoardImageInputs): Promise<string>
  * partition it was loaded from: it reads grub.cfg beside itself.
  */
 function installGrub(rootDir: string): void {
-  const modules = ["part_gpt", "fat", "ext2", "normal", "linux", "search", "search_label"];
-  execFileSync(
-    "chroot",
-    [rootDir, "grub-mkimage", "-O", "arm64-efi", "-o", "/boot/efi/EFI/BOOT/BOOTAA64.EFI"].concat([
-      "-p",
-      "/EFI/BOOT",
-      ...modules,
-      "configfile",
-      "echo",
-      "gzio",
-      "efi_gop",
-    ]),
-    { stdio: ["ignore", "inherit", "inherit"] },
-  );
+  const modules =
+    "part_gpt fat ext2 normal linux search search_label configfile echo gzio efi_gop".split(" ");
+  const output = "/boot/efi/EFI/BOOT/BOOTAA64.EFI";
+  const args = ["grub-mkimage", "-O", "arm64-efi", "-o", output, "-p", "/EFI/BOOT", ...modules];
+  execFileSync("chroot", [rootDir, ...args], { stdio: ["ignore", "inherit", "inherit"] });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { NamedColor, PanelDefinition, Thresholds } from "@fleet/core/panel-catalogue";
+import type { PanelDefinition, Thresholds } from "@fleet/core/panel-catalogue";
 import type { Builder } from "@grafana/grafana-foundation-sdk/cog";
 import {
   BigValueColorMode,
@@ -175,10 +175,9 @@ function table(panel: PanelDefinition, context: PanelContext): Builder<Panel> {
 }
 
 function stateTimeline(panel: PanelDefinition, context: PanelContext): Builder<Panel> {
-  const options: Record<string, { text: string; color: NamedColor; index: number }> = {};
-  Object.entries(panel.states ?? {}).forEach(([value, state], index) => {
-    options[value] = { ...state, index };
-  });
+  const options = Object.fromEntries(
+    Object.entries(panel.states ?? {}).map(([value, state], index) => [value, { ...state, index }]),
+  );
   return common(new StateTimelinePanelBuilder(), panel, context)
     .fillOpacity(70)
     .lineWidth(0)

@@ -1,4 +1,4 @@
-import type { PanelDefinition } from "@fleet/core/panel-catalogue";
+import type { PanelDefinition, PanelMeasure } from "@fleet/core/panel-catalogue";
 
 /** How one store spells the catalogue's panels as queries. */
 export interface QueryDialect {
@@ -23,7 +23,7 @@ export const DEVICE_PRESENCE_MEASURE = "heartbeat.uptimeSeconds";
 export const SECONDS_PER_DAY = 86_400;
 
 /** A catalogue panel's single measure, for the queries that read exactly one. */
-export function onlyMeasure(panel: PanelDefinition): PanelDefinition["measures"][number] {
+export function onlyMeasure(panel: PanelDefinition): PanelMeasure {
   const [measure, ...others] = panel.measures;
   if (measure === undefined || others.length > 0) {
     throw new Error(`panel ${panel.id}: a ${panel.scope} ${panel.kind} reads exactly one measure`);

@@ -10,9 +10,9 @@ export function pollIntervalMs(target: Target): number {
 }
 
 /** `led-1_2_0-1795000000-fleet IN_PROGRESS: 3/4 succeeded, 0 failed, 1 in progress, 0 queued`. */
-export function jobProgressText(job: JobSummary): string {
+function jobProgressText(job: JobSummary): string {
   const { counts } = job;
-  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  const total = executionCount(job);
   const failed = counts.failed + counts.rejected + counts.timedOut;
   const others = [
     ["canceled", counts.canceled],
@@ -24,13 +24,18 @@ export function jobProgressText(job: JobSummary): string {
   return `${job.jobId} ${job.status}: ${counts.succeeded}/${total} succeeded, ${failed} failed, ${counts.inProgress} in progress, ${counts.queued} queued${extra.join("")}`;
 }
 
+/** The job's executions, whatever their status. */
+function executionCount(job: JobSummary): number {
+  return Object.values(job.counts).reduce((sum, count) => sum + count, 0);
+}
+
 /**
  * Whether a job is done for a watcher: it ended, or (a continuous job, which never ends) every
  * device it reached so far ended.
  */
-export function jobSettled(job: JobSummary): boolean {
+function jobSettled(job: JobSummary): boolean {
   if (job.status !== "IN_PROGRESS" && job.status !== "SCHEDULED") return true;
-  const total = Object.values(job.counts).reduce((sum, count) => sum + count, 0);
+  const total = executionCount(job);
   return (
     job.targetSelection === "CONTINUOUS" &&
     total > 0 &&

@@ -4,11 +4,10 @@ import {
   type LedCommandParams,
   LedCommandParamsSchema,
   OperatorApiError,
-  SerialSchema,
-  thingNameFromSerial,
 } from "@fleet/core/contracts";
 import type { Command } from "commander";
 import * as z from "zod";
+import { parseDeviceOption } from "../device-option.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { fleetOperationsFor } from "../targets/fleet-operations-for.ts";
 import { resolveTarget, type TargetOptions, withTargetOptions } from "./target-options.ts";
@@ -36,14 +35,8 @@ export function registerLedCommand(program: Command): void {
       .option("--hz <n>", "blink frequency in Hz (up to 50)")
       .option("--json", "print the device's reply as JSON", false),
   ).action(async (options: LedOptions) => {
-    const serial = SerialSchema.safeParse(options.device);
-    if (!serial.success) {
-      throw new UsageError(
-        `--device ${options.device}: not a device serial (${serial.error.issues[0]?.message})`,
-      );
-    }
+    const thingName = parseDeviceOption(options.device);
     const params = ledParams(options);
-    const thingName = thingNameFromSerial(serial.data);
     const fleet = await fleetOperationsFor(resolveTarget(options));
     const outcome = ledOutcome(
       await fleet.sendCommand({ thingName, command: LED_COMMAND, params }).catch((error) => {

@@ -5,10 +5,9 @@ import {
   DEVICE_LOG_LIMITS,
   LOGS_COMMAND,
   OperatorApiError,
-  SerialSchema,
-  thingNameFromSerial,
 } from "@fleet/core/contracts";
 import type { Command } from "commander";
+import { parseDeviceOption } from "../device-option.ts";
 import { parseDurationOption } from "../duration-option.ts";
 import { UsageError } from "../errors.ts";
 import { parseSince } from "../since-option.ts";
@@ -25,7 +24,7 @@ interface LogsOptions extends TargetOptions {
 }
 
 /** How often `--follow` reads the store again. */
-export const FOLLOW_POLL_MS = 1_000;
+const FOLLOW_POLL_MS = 1_000;
 
 type LogLine = Awaited<ReturnType<FleetOperations["readDeviceLogs"]>>[number];
 
@@ -46,12 +45,7 @@ export function registerLogsCommand(program: Command): void {
       )
       .option("--json", "one JSON object per line: { id, time, message }", false),
   ).action(async (options: LogsOptions) => {
-    const serial = SerialSchema.safeParse(options.device);
-    if (!serial.success) {
-      throw new UsageError(
-        `--device ${options.device}: not a device serial (${serial.error.issues[0]?.message})`,
-      );
-    }
+    const thingName = parseDeviceOption(options.device);
     const forSeconds = Math.ceil(parseDurationOption("--for", options.for) / 1_000);
     if (forSeconds > DEVICE_LOG_LIMITS.maxWindowSeconds) {
       throw new UsageError(
@@ -59,7 +53,6 @@ export function registerLogsCommand(program: Command): void {
       );
     }
     const since = parseSince(options.since);
-    const thingName = thingNameFromSerial(serial.data);
     const fleet = await fleetOperationsFor(resolveTarget(options));
     const print = (line: LogLine) => process.stdout.write(formatLine(line, options.json));
 
@@ -106,7 +99,7 @@ async function requestShipping(
  * device's clock and the store filters on its own (ingestion) time: the overlap keeps a device
  * clock a little ahead of the store's from hiding lines; ids already printed are skipped.
  */
-export const FOLLOW_OVERLAP_MS = 60_000;
+const FOLLOW_OVERLAP_MS = 60_000;
 
 /**
  * Reads the store every `FOLLOW_POLL_MS` from `FOLLOW_OVERLAP_MS` before the newest printed
@@ -155,7 +148,7 @@ async function follow(
 }
 
 /** `time message`, or with `--json` the line as one JSON object. */
-export function formatLine(line: LogLine, json: boolean): string {
+function formatLine(line: LogLine, json: boolean): string {
   if (json) {
     return `${JSON.stringify({ id: line.id, time: line.time.toISOString(), message: line.message })}\n`;
   }

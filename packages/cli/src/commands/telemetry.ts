@@ -1,11 +1,7 @@
 import type { DeadLetter, TelemetrySample } from "@fleet/core";
-import {
-  LimitParameterSchema,
-  MAX_QUERY_LIMIT,
-  SerialSchema,
-  thingNameFromSerial,
-} from "@fleet/core/contracts";
+import { LimitParameterSchema, MAX_QUERY_LIMIT } from "@fleet/core/contracts";
 import type { Command } from "commander";
+import { parseDeviceOption } from "../device-option.ts";
 import { UsageError } from "../errors.ts";
 import { printRows } from "../output/print-rows.ts";
 import { parseSince } from "../since-option.ts";
@@ -32,7 +28,7 @@ export function registerTelemetryCommand(program: Command): void {
       .option("--limit <n>", "most samples to print", "1000")
       .option("--json", "print a JSON array of samples", false),
   ).action(async (options: QueryOptions) => {
-    const thing = parseDevice(options.device);
+    const thing = parseDeviceOption(options.device);
     const limit = parseLimit(options.limit);
     const fleet = await fleetOperationsFor(resolveTarget(options));
     const samples = await fleet.queryTelemetry({
@@ -53,7 +49,7 @@ export function registerTelemetryCommand(program: Command): void {
       .option("--since <when>", "how far back: 30s, 15m, 2h, 7d or an ISO 8601 time", "1h")
       .option("--json", "print a JSON array of names", false),
   ).action(async (options: TargetOptions & { device: string; since: string; json: boolean }) => {
-    const thing = parseDevice(options.device);
+    const thing = parseDeviceOption(options.device);
     const fleet = await fleetOperationsFor(resolveTarget(options));
     const measures = await fleet.listMeasures({ thing, since: parseSince(options.since) });
     printRows(measures, MEASURE_COLUMNS, { json: options.json });
@@ -75,17 +71,6 @@ export function registerTelemetryCommand(program: Command): void {
     printRows(letters, DEAD_LETTER_COLUMNS, { json: options.json });
     if (letters.length >= limit) process.stderr.write(`${truncationNotice("letters", limit)}\n`);
   });
-}
-
-/** `--device`: a serial, as the thing name the stores key telemetry by. */
-function parseDevice(value: string): string {
-  const serial = SerialSchema.safeParse(value);
-  if (!serial.success) {
-    throw new UsageError(
-      `--device ${value}: not a device serial (${serial.error.issues[0]?.message})`,
-    );
-  }
-  return thingNameFromSerial(serial.data);
 }
 
 /**

@@ -1,18 +1,13 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import {
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
 import { captureCliOutput } from "../support/cli-output.ts";
+import { answerAllowListObject } from "../support/stage-mocks.ts";
 
 const serials = (count: number) =>
   Array.from({ length: count }, (_, i) => `board-${String(i).padStart(4, "0")}`);
@@ -26,13 +21,7 @@ describe("fleet allowlist upload --stage: the revocation guard", () => {
     ssm.reset();
     s3.reset();
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "fleet-dev-allowlist-abc123" } });
-    s3.on(GetObjectCommand).callsFake(async () => ({
-      VersionId: "v1",
-      Metadata: { "allow-empty": "false" },
-      Body: Readable.from([
-        Buffer.from(`${serials(10).join("\n")}\n`),
-      ]) as unknown as GetObjectCommandOutput["Body"],
-    }));
+    answerAllowListObject(s3, `${serials(10).join("\n")}\n`);
     s3.on(PutObjectCommand).resolves({ VersionId: "v2" });
   });
 

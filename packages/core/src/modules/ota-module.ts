@@ -4,6 +4,7 @@ import { readAppArtifact } from "../use-cases/read-app-artifact.ts";
 import { createReleaseApp, type ReleaseAppDeps } from "../use-cases/release-app.ts";
 import { createReleaseDeviceJob } from "../use-cases/release-device-job.ts";
 import { createRollbackRelease } from "../use-cases/rollback-release.ts";
+import type { ReleaseControlDeps } from "../use-cases/supersede-release.ts";
 import { lazyMembers } from "./lazy-members.ts";
 
 /**
@@ -41,6 +42,6 @@ export function otaModule(ports: OtaPorts): OtaModule {
 }
 
 /** The part of the ports moving a release on needs: no artifacts, no key. */
-function releaseControlPorts(ports: OtaPorts) {
+function releaseControlPorts(ports: OtaPorts): ReleaseControlDeps {
   return { jobs: ports.jobs, releases: ports.releases, clock: ports.clock, logger: ports.logger };
 }

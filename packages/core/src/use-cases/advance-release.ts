@@ -2,17 +2,12 @@ import type { JobDocument } from "../contracts/job-document.ts";
 import type { JobExecutionCounts, JobSummary } from "../contracts/ota-jobs.ts";
 import type { ReleasePhase, ReleaseRecord } from "../contracts/ota-release.ts";
 import { FleetError } from "../errors.ts";
-import type { OtaJobs, ReleasePatch, ReleaseStore } from "../ports/ota.ts";
-import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
+import type { ReleasePatch } from "../ports/ota.ts";
+import { describeError, silentLogger } from "./logger.ts";
 import { releaseJobSpec } from "./start-rollout.ts";
-import { supersedeRelease } from "./supersede-release.ts";
+import { type ReleaseControlDeps, supersedeRelease } from "./supersede-release.ts";
 
-export interface AdvanceReleaseDeps {
-  releases: ReleaseStore;
-  jobs: OtaJobs;
-  clock: () => Date;
-  logger?: UseCaseLogger;
-}
+export type AdvanceReleaseDeps = ReleaseControlDeps;
 
 /** A release's jobs are `<releaseId>-canary` and `<releaseId>-fleet`. */
 const RELEASE_JOB_ID = /^(?<releaseId>[a-zA-Z0-9_-]{1,56})-(?<kind>canary|fleet)$/;

@@ -4,15 +4,8 @@ import {
   ReleaseNotFoundError,
 } from "../contracts/operator-api/operator-errors.ts";
 import type { ReleasePhase, ReleaseRecord } from "../contracts/ota-release.ts";
-import type { OtaJobs, ReleaseStore } from "../ports/ota.ts";
-import { silentLogger, type UseCaseLogger } from "./logger.ts";
-
-export interface CancelReleaseDeps {
-  releases: ReleaseStore;
-  jobs: OtaJobs;
-  clock: () => Date;
-  logger?: UseCaseLogger;
-}
+import { silentLogger } from "./logger.ts";
+import type { ReleaseControlDeps } from "./supersede-release.ts";
 
 /** `fleet ota cancel RELEASE [--force]`. */
 export interface CancelReleaseRequest {
@@ -34,7 +27,7 @@ const CANCELABLE: readonly ReleasePhase[] = ["canary", "fleet", "completed"];
  * 3. Cancel its current job: the canary job in `canary`, else the fleet job. One that already
  *    ended (a snapshot fleet job) needs no cancel.
  */
-export function createCancelRelease(deps: CancelReleaseDeps) {
+export function createCancelRelease(deps: ReleaseControlDeps) {
   const { releases, jobs, clock } = deps;
   const logger = deps.logger ?? silentLogger;
 

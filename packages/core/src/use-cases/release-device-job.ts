@@ -12,9 +12,9 @@ import {
   type ReleaseIdentity,
   type RolloutRequest,
   resolveRollout,
-  type StartRolloutDeps,
   startRollout,
 } from "./start-rollout.ts";
+import type { ReleaseControlDeps } from "./supersede-release.ts";
 
 /** The device jobs an operator rolls out besides apps (the job-document steps devices run). */
 export type DeviceJobStep = OsUpdateStep | RebootStep | ConfigureStep;
@@ -44,7 +44,7 @@ export const DEVICE_JOB_APPS = {
  * 3. `startRollout`: a reboot's fleet job is a snapshot (an action, not a state); an OS update's
  *    or a configuration's is continuous, the desired state of devices that join later.
  */
-export function createReleaseDeviceJob(deps: StartRolloutDeps) {
+export function createReleaseDeviceJob(deps: ReleaseControlDeps) {
   return async function releaseDeviceJob(request: DeviceJobReleaseRequest): Promise<ReleaseRecord> {
     const resolved = await resolveRollout(deps.jobs, checkRolloutRequest(request));
     const document: JobDocument = { version: "1", steps: [request.step] };

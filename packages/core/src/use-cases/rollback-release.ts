@@ -4,17 +4,9 @@ import {
   ReleaseConflictError,
 } from "../contracts/operator-api/operator-errors.ts";
 import type { ReleasePhase, ReleaseRecord } from "../contracts/ota-release.ts";
-import type { OtaJobs, ReleaseStore } from "../ports/ota.ts";
-import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
+import { describeError, silentLogger } from "./logger.ts";
 import { releaseIdFor, releaseJobSpec } from "./start-rollout.ts";
-import { supersedeRelease } from "./supersede-release.ts";
-
-export interface RollbackReleaseDeps {
-  releases: ReleaseStore;
-  jobs: OtaJobs;
-  clock: () => Date;
-  logger?: UseCaseLogger;
-}
+import { DELIVERING, type ReleaseControlDeps, supersedeRelease } from "./supersede-release.ts";
 
 /** `fleet ota rollback [--app NAME]`. */
 export interface RollbackReleaseRequest {
@@ -22,8 +14,6 @@ export interface RollbackReleaseRequest {
   app?: string | undefined;
 }
 
-/** Phases of the release delivered now (the one a rollback replaces). */
-const CURRENT: readonly ReleasePhase[] = ["fleet", "completed"];
 /** Phases of an earlier release that reached the fleet. */
 const REACHED_FLEET: readonly ReleasePhase[] = ["fleet", "completed", "superseded"];
 
@@ -38,7 +28,7 @@ const REACHED_FLEET: readonly ReleasePhase[] = ["fleet", "completed", "supersede
  *    whose fleet job supersedes the current release. A job that cannot be created leaves the
  *    new release `failed` and is rethrown.
  */
-export function createRollbackRelease(deps: RollbackReleaseDeps) {
+export function createRollbackRelease(deps: ReleaseControlDeps) {
   const { releases, jobs, clock } = deps;
   const logger = deps.logger ?? silentLogger;
 
@@ -56,7 +46,7 @@ export function createRollbackRelease(deps: RollbackReleaseDeps) {
         "cancel it (fleet ota cancel) rather than roll back",
       );
     }
-    const current = ofApp.find((release) => CURRENT.includes(release.phase));
+    const current = ofApp.find((release) => DELIVERING.includes(release.phase));
     if (current === undefined) throw new NothingToRollBackError(app, "no release delivered now");
     const previous = ofApp.find(
       (release) =>

@@ -2,9 +2,13 @@ import type { JobDocument } from "../contracts/job-document.ts";
 import type { ReleaseRecord, ReleaseTarget } from "../contracts/ota-release.ts";
 import { checkPresignedUrlPlaceholders } from "../contracts/presigned-url-placeholder.ts";
 import { InvalidReleaseRequestError, ReleaseTargetNotFoundError } from "../ota/ota-errors.ts";
-import type { OtaJobSpec, OtaJobs, ReleaseStore } from "../ports/ota.ts";
-import { describeError, silentLogger, type UseCaseLogger } from "./logger.ts";
-import { releaseToSupersede, supersedeRelease } from "./supersede-release.ts";
+import type { OtaJobSpec, OtaJobs } from "../ports/ota.ts";
+import { describeError, silentLogger } from "./logger.ts";
+import {
+  type ReleaseControlDeps,
+  releaseToSupersede,
+  supersedeRelease,
+} from "./supersede-release.ts";
 
 // The rollout every release shares, an app artifact's or a device job document's (os-update,
 // reboot, configure): canary group first, then the targets, as IoT jobs.
@@ -58,13 +62,6 @@ export type ReleaseIdentity = Pick<
   ReleaseRecord,
   "app" | "version" | "sha256" | "size" | "artifactKey"
 >;
-
-export interface StartRolloutDeps {
-  jobs: OtaJobs;
-  releases: ReleaseStore;
-  clock: () => Date;
-  logger?: UseCaseLogger;
-}
 
 /** Percentages, deadline and targets in range (InvalidReleaseRequestError names the field). */
 export function checkRolloutRequest(request: RolloutRequest): CheckedRollout {
@@ -120,7 +117,7 @@ export async function resolveRollout(
  * `documentFor` makes the job document from the record, once the record exists.
  */
 export async function startRollout(
-  deps: StartRolloutDeps,
+  deps: ReleaseControlDeps,
   rollout: ResolvedRollout,
   identity: ReleaseIdentity,
   documentFor: (record: ReleaseRecord) => JobDocument,

@@ -6,7 +6,8 @@ import type { ReleasePhase, ReleaseRecord, ReleaseTarget } from "../contracts/ot
 import type { OtaJobs, ReleaseStore } from "../ports/ota.ts";
 import { silentLogger, type UseCaseLogger } from "./logger.ts";
 
-export interface SupersedeDeps {
+/** What moving a release on needs (advance, cancel, rollback, supersede, start a rollout). */
+export interface ReleaseControlDeps {
   releases: ReleaseStore;
   jobs: OtaJobs;
   clock: () => Date;
@@ -14,7 +15,7 @@ export interface SupersedeDeps {
 }
 
 /** The phases in which a release's continuous fleet job delivers it to the devices. */
-const DELIVERING: readonly ReleasePhase[] = ["fleet", "completed"];
+export const DELIVERING: readonly ReleasePhase[] = ["fleet", "completed"];
 
 /**
  * The release a new one of `app` to `targets` takes over from: the newest of the same app whose
@@ -44,7 +45,10 @@ export async function releaseToSupersede(
  *    continuous jobs on one group would install both versions on every device that joins.
  * A job that already ended (a snapshot job) needs no cancel.
  */
-export async function supersedeRelease(deps: SupersedeDeps, release: ReleaseRecord): Promise<void> {
+export async function supersedeRelease(
+  deps: ReleaseControlDeps,
+  release: ReleaseRecord,
+): Promise<void> {
   const logger = deps.logger ?? silentLogger;
   if (release.supersedes == null) return;
   const previous = await deps.releases.get(release.supersedes);

@@ -72,28 +72,28 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
     await connection.publish(topic, JSON.stringify(body), 1);
   };
 
-  const runLed = async (requestId: string, params: unknown) => {
+  const runLed: CommandRunner = async (params) => {
     const parsed = LedCommandParamsSchema.safeParse(params);
     if (!parsed.success) {
-      return rejected(requestId, COMMAND_ERROR_CODES.invalidParams, paramsProblem(parsed.error));
+      return {
+        errorCode: COMMAND_ERROR_CODES.invalidParams,
+        errorMessage: paramsProblem(parsed.error),
+      };
     }
     let state: LedSection;
     try {
       state = await options.led.set(parsed.data);
     } catch (error) {
-      return rejected(requestId, COMMAND_ERROR_CODES.appUnavailable, errorText(error));
+      return { errorCode: COMMAND_ERROR_CODES.appUnavailable, errorMessage: errorText(error) };
     }
     await options.settings.record({ led: parsed.data });
-    return { accepted: { requestId, result: { ...state } } };
+    return { result: { ...state } };
   };
 
-  const extra = options.commands ?? {};
-  const runOther = async (requestId: string, runner: CommandRunner, params: unknown) => {
-    const outcome = await runner(params);
-    return "result" in outcome
-      ? { accepted: { requestId, result: outcome.result } }
-      : rejected(requestId, outcome.errorCode, outcome.errorMessage);
-  };
+  const runners = new Map<string, CommandRunner>([
+    [LED_COMMAND, runLed],
+    ...Object.entries(options.commands ?? {}),
+  ]);
 
   const handle = async (command: string, payload: Buffer) => {
     let request: unknown;
@@ -108,17 +108,17 @@ export function createCommandHandler(options: CommandHandlerOptions): CommandHan
       return;
     }
     const { requestId, params } = parsed.data;
-    const runner = Object.hasOwn(extra, command) ? extra[command] : undefined;
+    const runner = runners.get(command);
+    const ran = runner
+      ? await runner(params)
+      : {
+          errorCode: COMMAND_ERROR_CODES.unknownCommand,
+          errorMessage: `unknown command "${command}"; this device supports: ${[...runners.keys()].join(", ")}`,
+        };
     const outcome =
-      command === LED_COMMAND
-        ? await runLed(requestId, params)
-        : runner !== undefined
-          ? await runOther(requestId, runner, params)
-          : rejected(
-              requestId,
-              COMMAND_ERROR_CODES.unknownCommand,
-              `unknown command "${command}"; this device supports: ${[LED_COMMAND, ...Object.keys(extra)].join(", ")}`,
-            );
+      "result" in ran
+        ? { accepted: { requestId, result: ran.result } }
+        : rejected(requestId, ran.errorCode, ran.errorMessage);
     logger.info(
       {
         command,

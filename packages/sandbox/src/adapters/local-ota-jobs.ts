@@ -72,12 +72,12 @@ export class LocalOtaJobs implements OtaJobs {
   }
 
   async describeJob(jobId: string): Promise<JobSummary | null> {
-    const job = this.#jobs.listJobs().find((each) => each.jobId === jobId);
+    const job = this.#jobs.findJob(jobId);
     return job === undefined ? null : jobSummary(job, this.#jobs.listJobExecutions(jobId));
   }
 
   async cancelJob(jobId: string, options: { force: boolean }): Promise<void> {
-    const job = this.#jobs.listJobs().find((each) => each.jobId === jobId);
+    const job = this.#jobs.findJob(jobId);
     if (job === undefined) throw new JobNotFoundError(jobId);
     // The store treats a second cancel as a no-op; AWS refuses a job that ended.
     if (job.status !== "IN_PROGRESS") throw new JobNotCancelableError(jobId, job.status);
@@ -85,7 +85,7 @@ export class LocalOtaJobs implements OtaJobs {
   }
 
   async jobDocument(jobId: string): Promise<Record<string, unknown> | null> {
-    const job = this.#jobs.listJobs().find((each) => each.jobId === jobId);
+    const job = this.#jobs.findJob(jobId);
     return job === undefined ? null : structuredClone(job.document);
   }
 
@@ -95,7 +95,7 @@ export class LocalOtaJobs implements OtaJobs {
   }
 
   async *listExecutions(jobId: string): AsyncIterable<JobExecutionView> {
-    const job = this.#jobs.listJobs().find((each) => each.jobId === jobId);
+    const job = this.#jobs.findJob(jobId);
     if (job === undefined) return;
     yield* jobDetail(job, this.#jobs.listJobExecutions(jobId)).executions;
   }

@@ -11,8 +11,6 @@ export const CONSOLE_PATH = "/console/";
  * every port of a host (RFC 6265, section 8.5), so two sandboxes do not overwrite each other's.
  */
 export interface ConsoleSession {
-  /** The cookie's name for the API's port. */
-  cookieName(port: number): string;
   /** True when the `Cookie` header carries this run's session. */
   isSession(cookieHeader: string | undefined, port: number): boolean;
   /** The `Set-Cookie` value that starts a session. */
@@ -24,7 +22,6 @@ export function createConsoleSession(): ConsoleSession {
   const secret = createApiToken();
   const cookieName = (port: number) => `fleet-console-${port}`;
   return {
-    cookieName,
     isSession(cookieHeader, port) {
       const value = readCookie(cookieHeader, cookieName(port));
       return value !== undefined && isApiToken(value, secret);

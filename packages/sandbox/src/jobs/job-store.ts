@@ -256,6 +256,11 @@ export class JobStore {
     return [...this.#jobs.values()];
   }
 
+  /** The job, or undefined when there is none (`describeJob` throws instead). */
+  findJob(jobId: string): JobRecord | undefined {
+    return this.#jobs.get(jobId);
+  }
+
   findJobExecution(jobId: string, thingName: string): JobExecutionRecord | undefined {
     return this.#executions.get(jobId)?.get(thingName);
   }

@@ -1,8 +1,10 @@
 import type { PanelDefinition } from "./types.ts";
 
 const FLEET_CHART = {
+  dashboard: "fleet-overview",
   scope: "fleet",
   kind: "timeseries",
+  aggregation: "avg",
   layout: { width: 12, height: 8 },
 } as const;
 
@@ -50,7 +52,6 @@ export const FLEET_OVERVIEW_PANELS: readonly PanelDefinition[] = [
     id: "fleet-overview.messages",
     title: "Messages per device",
     description: "Telemetry messages stored per interval, counted by their heartbeats",
-    dashboard: "fleet-overview",
     aggregation: "count",
     measures: [{ measure: "heartbeat.uptimeSeconds", label: "Messages", field: "messages" }],
     unit: "none",
@@ -60,8 +61,6 @@ export const FLEET_OVERVIEW_PANELS: readonly PanelDefinition[] = [
     id: "fleet-overview.buffer-queue",
     title: "Offline buffer queue",
     description: "Messages waiting in each device's on-disk buffer",
-    dashboard: "fleet-overview",
-    aggregation: "avg",
     measures: [{ measure: "heartbeat.buffer.queued", label: "Queued", field: "queued" }],
     unit: "none",
   },
@@ -70,8 +69,6 @@ export const FLEET_OVERVIEW_PANELS: readonly PanelDefinition[] = [
     id: "fleet-overview.cpu-temperature",
     title: "CPU temperature",
     description: "Hottest thermal zone per device",
-    dashboard: "fleet-overview",
-    aggregation: "avg",
     measures: [
       { measure: "system.cpuTemperatureC", label: "CPU temperature", field: "cpu_temperature" },
     ],
@@ -82,8 +79,6 @@ export const FLEET_OVERVIEW_PANELS: readonly PanelDefinition[] = [
     id: "fleet-overview.load",
     title: "Load (1 min)",
     description: "1-minute load average per device",
-    dashboard: "fleet-overview",
-    aggregation: "avg",
     measures: [{ measure: "system.load1", label: "Load (1 min)", field: "load_1m" }],
     unit: "none",
   },
@@ -92,8 +87,6 @@ export const FLEET_OVERVIEW_PANELS: readonly PanelDefinition[] = [
     id: "fleet-overview.battery",
     title: "Battery state of charge",
     description: "Simulated vehicles only",
-    dashboard: "fleet-overview",
-    aggregation: "avg",
     measures: [{ measure: "vehicle.battery.soc", label: "State of charge", field: "soc" }],
     unit: "percent",
     layout: { width: 24, height: 8 },
